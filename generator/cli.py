@@ -1,0 +1,168 @@
+"""The ``gen`` command line.
+
+Exit codes everywhere: 0 clean, 1 spec errors (or generated/ out of date, or payloads
+that do not conform), 2 usage errors (bad options, missing folders).  No traceback
+reaches the user: unexpected exceptions are reported as an internal error with exit 3.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator import diagnostics
+from generator.diagnostics import has_errors
+
+FORMATS = click.Choice(sorted(diagnostics.FORMATTERS))
+spec_option = click.option(
+    "--spec",
+    "spec_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("spec"),
+    show_default=True,
+    help="Folder of spec YAML files.",
+)
+out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("generated"),
+    show_default=True,
+    help="Folder of generated files.",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="How findings are printed: text, json records, or GitHub Actions annotations.",
+)
+
+
+def _emit(findings, fmt: str, spec_dir: Path) -> None:
+    if fmt == "github":
+        text = diagnostics.format_github(findings, root=spec_dir.as_posix())
+    else:
+        text = diagnostics.FORMATTERS[fmt](findings)
+    if fmt == "json":
+        click.echo(text, nl=False)
+    elif text:
+        click.echo(text, nl=False, err=fmt == "text")
+
+
+def _spec_or_exit(spec_dir: Path, fmt: str):
+    from generator.pipeline import check_spec
+
+    if not spec_dir.is_dir():
+        raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
+    spec, findings = check_spec(spec_dir)
+    return spec, findings
+
+
+class _Group(click.Group):
+    """Turns any unexpected exception into a short message and exit 3."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            click.echo(
+                f"gen: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in the generator, not in your spec; please report it "
+                "(re-run with GEN_DEBUG=1 for a traceback).",
+                err=True,
+            )
+            import os
+
+            if os.environ.get("GEN_DEBUG"):
+                raise
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Describe a product's telemetry once (YAML under spec/) and generate everything
+    else from it: JSON Schemas, pydantic models, privacy docs, a conformance suite, a
+    catalogue and a manifest (under generated/).
+
+    \b
+    Typical use:
+      gen check              validate + lint the spec; verify generated/ is current
+      gen build              regenerate generated/ from the spec
+      gen validate FILE...   check captured payloads against the spec's schemas
+    Exit codes: 0 clean, 1 findings, 2 usage error.
+    """
+
+
+@main.command()
+@spec_option
+@out_option
+@format_option
+@click.option("--no-output", is_flag=True, help="Only validate and lint the spec; do not compare generated/.")
+def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool) -> None:
+    """Validate and lint the spec, then verify that OUT holds exactly what the spec
+    produces (no drift, no hand edits, no stray files).  This is what CI runs."""
+    spec, findings = _spec_or_exit(spec_dir, fmt)
+    _emit(findings, fmt, spec_dir)
+    if spec is None or has_errors(findings):
+        sys.exit(1)
+    if no_output:
+        return
+    from generator.build import compare_output
+
+    ok = compare_output(spec, spec_dir, out_dir, quiet=fmt == "json")
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
+@spec_option
+@out_option
+@format_option
+@click.option("--check", "check_only", is_flag=True, help="Do not write; fail with a diff if OUT is not what the spec produces.")
+def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
+    """Generate every target from the spec into OUT.
+
+    Everything is rendered in memory first; if the spec has errors or any target fails,
+    nothing in OUT changes.  Files are replaced atomically; files an earlier build wrote
+    and this one does not are removed; files the generator never wrote are left alone.
+    """
+    spec, findings = _spec_or_exit(spec_dir, fmt)
+    _emit(findings, fmt, spec_dir)
+    if spec is None or has_errors(findings):
+        click.echo("gen build: spec has errors; nothing was written", err=True)
+        sys.exit(1)
+    from generator.build import build_output, compare_output
+
+    if check_only:
+        sys.exit(0 if compare_output(spec, spec_dir, out_dir) else 1)
+    sys.exit(build_output(spec, spec_dir, out_dir))
+
+
+@main.command()
+def rules() -> None:
+    """List the lint rules: id, severity and purpose."""
+    from generator.lint import RULES
+
+    for r in RULES:
+        click.echo(f"{r.id:<26} {r.severity:<8} {r.purpose}")
+
+
+@main.command()
+def targets() -> None:
+    """List the build targets."""
+    from generator.targets import TARGETS
+
+    for t in TARGETS:
+        click.echo(f"{t.name:<14} {t.description}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,184 @@
+"""The field kinds a spec may use, as one table of data.
+
+Every target reads a field's kind from here: the JSON Schema fragment it validates
+with, the label the privacy docs print, the edge values the conformance suite tries,
+and a wrong-typed value that must be rejected.  Adding a kind is one entry in
+``KINDS``; no target has a private list of kinds.
+
+Kinds are generic (nothing here is specific to one product).  The first five are the
+configuration-setting kinds found in product telemetry docs: enumerated integer,
+enumerated boolean, plain boolean, integer count and "is default" boolean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One field kind.
+
+    ``json_schema`` is the property schema (without ``enum``; a field's own value list is
+    added by the schema target).  ``valid_examples`` are edge values that must be
+    accepted whatever the field's value list (used only when the field lists no values),
+    and ``invalid_example`` is a value of the wrong JSON type that must be rejected.
+    ``enumerable`` says a field of this kind may list its allowed values.
+    ``free_text`` marks kinds whose values a person could type: lint asks those fields
+    to say why they cannot carry personal data.
+    ``uses_input_data`` is the default for a field of this kind: False for is-default
+    booleans, which are computed without reading the setting's value.
+    """
+
+    id: str
+    title: str
+    label: str
+    json_schema: Mapping[str, Any]
+    valid_examples: tuple[Any, ...]
+    invalid_example: Any
+    enumerable: bool = False
+    free_text: bool = False
+    uses_input_data: bool = True
+
+
+def _kind(**kw: Any) -> Kind:
+    kw["json_schema"] = MappingProxyType(dict(kw["json_schema"]))
+    return Kind(**kw)
+
+
+_INT64_MAX = 2**63 - 1
+_INT64_MIN = -(2**63)
+
+KINDS: Mapping[str, Kind] = MappingProxyType(
+    {
+        k.id: k
+        for k in (
+            _kind(
+                id="enumerated_integer",
+                title="Enumerated integer",
+                label="enum",
+                json_schema={"type": "integer"},
+                valid_examples=(0, 1, _INT64_MAX, _INT64_MIN),
+                invalid_example="1",
+                enumerable=True,
+            ),
+            _kind(
+                id="enumerated_boolean",
+                title="Enumerated boolean",
+                label="bool",
+                json_schema={"type": "boolean"},
+                valid_examples=(True, False),
+                invalid_example=1,
+                enumerable=True,
+            ),
+            _kind(
+                id="boolean",
+                title="Boolean",
+                label="bool",
+                json_schema={"type": "boolean"},
+                valid_examples=(True, False),
+                invalid_example="true",
+            ),
+            _kind(
+                id="count",
+                title="Integer count",
+                label="int",
+                json_schema={"type": "integer", "minimum": 0},
+                valid_examples=(0, 1, _INT64_MAX),
+                invalid_example=1.5,
+            ),
+            _kind(
+                id="is_default",
+                title="Is-default boolean",
+                label="bool",
+                json_schema={"type": "boolean"},
+                valid_examples=(True, False),
+                invalid_example="false",
+                uses_input_data=False,
+            ),
+            _kind(
+                id="integer",
+                title="Integer",
+                label="int",
+                json_schema={"type": "integer"},
+                valid_examples=(0, -1, _INT64_MAX, _INT64_MIN),
+                invalid_example="0",
+                enumerable=True,
+            ),
+            _kind(
+                id="number",
+                title="Number",
+                label="number",
+                json_schema={"type": "number"},
+                valid_examples=(0, -1.5, 1e300),
+                invalid_example="0.5",
+            ),
+            _kind(
+                id="string",
+                title="Free-text string",
+                label="string",
+                json_schema={"type": "string", "maxLength": 4096},
+                valid_examples=("", "x" * 4096, "ünïcödé ✓"),
+                invalid_example=0,
+                free_text=True,
+            ),
+            _kind(
+                id="enumerated_string",
+                title="Enumerated string",
+                label="enum",
+                json_schema={"type": "string"},
+                valid_examples=("", "value"),
+                invalid_example=0,
+                enumerable=True,
+            ),
+            _kind(
+                id="timestamp",
+                title="Timestamp (milliseconds since the Unix epoch)",
+                label="timestamp",
+                json_schema={"type": "integer", "minimum": 0},
+                valid_examples=(0, 1543622400000, _INT64_MAX),
+                invalid_example="2018-12-01T00:00:00Z",
+            ),
+            _kind(
+                id="version",
+                title="Version string",
+                label="version",
+                json_schema={
+                    "type": "string",
+                    "pattern": "^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$",
+                    "maxLength": 64,
+                },
+                valid_examples=("5", "5.6.0", "5.6.0-rc1", "5.6.0.1234"),
+                invalid_example=5.6,
+            ),
+            _kind(
+                id="pseudonymous_id",
+                title="Pseudonymous identifier",
+                label="id",
+                json_schema={"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                valid_examples=("a", "4xp9fdt77pncbef59f4k1qe83o", "Z" * 64),
+                invalid_example=12345,
+            ),
+            _kind(
+                id="string_list",
+                title="List of strings",
+                label="list",
+                json_schema={
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": 4096},
+                    "maxItems": 10000,
+                },
+                valid_examples=([], ["a"], ["a", "b", ""]),
+                invalid_example="a,b",
+                free_text=True,
+            ),
+        )
+    }
+)
+
+
+def kind_ids() -> list[str]:
+    """All kind ids, in table order (the spec JSON Schema lists them as its enum)."""
+    return list(KINDS)

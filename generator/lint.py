@@ -1,0 +1,172 @@
+"""Stage 4: semantic lint rules, as data.
+
+Each rule is a ``Rule``: an id, a purpose (shown by ``gen rules``), a severity and a
+check that yields ``(scope, location, message, help)`` for the resolved spec.  A finding
+is suppressed by a ``lint_ignore: [rule-id]`` on the element it is about or on any element
+enclosing it (payload, section, feature, product); a suppression that suppresses
+nothing is reported (``unused-suppression``), so stale ones do not pile up.
+
+Most rules guard privacy: nothing undocumented, nothing free-form without a reason,
+nothing a user cannot switch off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from generator.diagnostics import ERROR, WARNING, Finding
+from generator.model import Location, Spec  # noqa: F401
+from generator.resolve import Resolved
+
+Hit = tuple[tuple, Location, str, str]  # scope, location, message, help
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    purpose: str
+    severity: str
+    check: Callable[[Spec], Iterator[Hit]]
+
+
+def _field_scope(f) -> tuple:
+    return ("field", f.payload, f.wire_key)
+
+
+def _ancestors(spec: Spec, scope: tuple) -> list[tuple]:
+    """The scope itself and every enclosing scope, innermost first."""
+    kind = scope[0]
+    chain = [scope]
+    payload = section = None
+    if kind == "field":
+        payload = spec.payload(scope[1])
+    elif kind == "payload":
+        payload = spec.payload(scope[1])
+    if payload is not None:
+        if kind == "field":
+            chain.append(("payload", payload.wire_name))
+        if payload.category_id:
+            chain.append(("category", payload.section_id, payload.category_id))
+        section = spec.section(payload.section_id)
+    if kind == "category":
+        section = spec.section(scope[1])
+    if kind == "section":
+        section = spec.section(scope[1])
+    if section is not None:
+        if kind != "section":
+            chain.append(("section", section.id))
+        chain.append(("feature", section.feature_id))
+    chain.append(("product",))
+    return chain
+
+
+def check_field_description(spec: Spec) -> Iterator[Hit]:
+    for f in spec.fields:
+        if not f.description.strip():
+            yield (
+                _field_scope(f),
+                f.location,
+                f"field {f.qualified_name!r} has no description",
+                "add `description:` saying what the value is, as the privacy docs should print it",
+            )
+
+
+def check_free_text(spec: Spec) -> Iterator[Hit]:
+    for f in spec.fields:
+        if f.kind.free_text and not f.personal_data_note.strip():
+            yield (
+                _field_scope(f),
+                f.location,
+                f"free-text field {f.qualified_name!r} ({f.kind.id}) does not say why it cannot contain personal data",
+                "add `personal_data_note:` explaining where the value comes from and why it holds no personal data",
+            )
+
+
+def check_feature_opt_out(spec: Spec) -> Iterator[Hit]:
+    for feat in spec.features:
+        if feat.opt_out is None:
+            yield (
+                ("feature", feat.id),
+                feat.location,
+                f"feature {feat.id!r} has no opt-out setting",
+                "add `opt_out: {setting: ...}` naming the setting that switches it off",
+            )
+
+
+def check_opt_out_path(spec: Spec) -> Iterator[Hit]:
+    for feat in spec.features:
+        if feat.opt_out is not None and len(feat.opt_out.setting.console_path) < 2:
+            yield (
+                ("feature", feat.id),
+                feat.location,
+                f"opt-out setting {feat.opt_out.setting.id!r} of feature {feat.id!r} has a one-step console path",
+                "give the full path a user follows, e.g. [System Console, General, Logging, Enable ...]",
+            )
+
+
+def check_feature_description(spec: Spec) -> Iterator[Hit]:
+    for feat in spec.features:
+        if not feat.description.strip():
+            yield (("feature", feat.id), feat.location, f"feature {feat.id!r} has no description", "add `description:` saying why the data is collected")
+
+
+def check_empty_section(spec: Spec) -> Iterator[Hit]:
+    used = {p.section_id for p in spec.payloads}
+    for s in spec.sections:
+        if s.id not in used:
+            yield (("section", s.id), s.location, f"section {s.id!r} has no payloads", "add payloads naming it, or remove the section")
+
+
+def check_empty_category(spec: Spec) -> Iterator[Hit]:
+    used = {(p.section_id, p.category_id) for p in spec.payloads}
+    for s in spec.sections:
+        for c in s.categories:
+            if (s.id, c.id) not in used:
+                yield (("category", s.id, c.id), c.location, f"category {c.id!r} of section {s.id!r} has no events", "add `event:` payloads with `category: " + c.id + "`")
+
+
+def check_privacy_policy(spec: Spec) -> Iterator[Hit]:
+    if not spec.product.privacy_policy_url:
+        yield (("product",), spec.product.location, "the product has no privacy policy link", "add `privacy_policy: {title: ..., url: https://...}` to `product`")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("field-description", "Every field says what it holds, so the privacy docs can say it too.", ERROR, check_field_description),
+    Rule("free-text-personal-data", "A free-text field must say why it cannot contain personal data.", ERROR, check_free_text),
+    Rule("feature-opt-out", "Every feature names the setting that switches it off.", ERROR, check_feature_opt_out),
+    Rule("opt-out-path", "An opt-out gives the full path a user follows to find the setting.", WARNING, check_opt_out_path),
+    Rule("feature-description", "Every feature explains why its data is collected.", WARNING, check_feature_description),
+    Rule("empty-section", "A section documents at least one payload.", WARNING, check_empty_section),
+    Rule("empty-category", "An event category lists at least one event.", WARNING, check_empty_category),
+    Rule("privacy-policy", "The privacy docs link to the product's privacy policy.", WARNING, check_privacy_policy),
+)
+RULE_IDS = frozenset(r.id for r in RULES)
+UNUSED = "unused-suppression"
+
+
+def lint(resolved: Resolved) -> list[Finding]:
+    """Run every rule; apply suppressions; report unknown and unused suppressions."""
+    spec = resolved.spec
+    by_scope: dict[tuple, dict[str, object]] = {}
+    for s in resolved.suppressions:
+        by_scope.setdefault(s.scope, {})[s.rule] = s
+    used: set[int] = set()
+    out: list[Finding] = []
+    for rule in RULES:
+        for scope, loc, msg, help_ in rule.check(spec):
+            hit = None
+            for anc in _ancestors(spec, scope):
+                hit = by_scope.get(anc, {}).get(rule.id)
+                if hit is not None:
+                    break
+            if hit is not None:
+                used.add(id(hit))
+                continue
+            out.append(Finding(rule.id, rule.severity, msg, loc, help_ + f" (or suppress with `lint_ignore: [{rule.id}]`)"))
+    for s in resolved.suppressions:
+        if s.rule not in RULE_IDS:
+            out.append(Finding("unknown-rule", ERROR, f"`lint_ignore` names unknown rule {s.rule!r}", s.location, f"known rules: {', '.join(sorted(RULE_IDS))}"))
+        elif id(by_scope[s.scope][s.rule]) not in used:
+            out.append(Finding(UNUSED, WARNING, f"suppression of {s.rule!r} suppresses nothing", s.location, "remove it from `lint_ignore`"))
+    return out

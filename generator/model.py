@@ -1,0 +1,268 @@
+"""The resolved spec: one immutable, self-contained model that every target reads.
+
+The resolver (``generator.resolve``) builds it from validated YAML.  Everything a
+target needs is already here: inherited schedules, opt-outs, editions and version limits
+are resolved onto each payload and field, wire names are derived, and ordering is the
+spec's declaration order.  Targets never re-read YAML, never re-derive anything and
+cannot change the model (every class is a frozen dataclass holding tuples).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.kinds import Kind
+from generator.naming import pascal_case
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a spec element was written: file path relative to the spec folder, 1-based
+    line and column."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Product versions a thing exists in; both ends inclusive, either may be None."""
+
+    min: str | None = None
+    max: str | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.min is not None or self.max is not None
+
+    def text(self) -> str:
+        """Human wording, e.g. "only in v5.5 and earlier"; empty when unlimited."""
+        if self.min and self.max:
+            return f"only in v{self.min} to v{self.max}"
+        if self.max:
+            return f"only in v{self.max} and earlier"
+        if self.min:
+            return f"only in v{self.min} and later"
+        return ""
+
+    def as_dict(self) -> dict[str, str]:
+        out = {}
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        return out
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A product edition some telemetry is limited to (e.g. an enterprise edition)."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A product setting that switches telemetry off, and where a user finds it."""
+
+    id: str
+    console_path: tuple[str, ...]
+    default: Any
+    description: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """How to stop a feature: the setting, its UI path, and what turning it off costs."""
+
+    setting: Setting
+    cost: str
+    off_value: Any = False
+
+    @property
+    def console_path_text(self) -> str:
+        return " > ".join(self.setting.console_path)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A unit of telemetry a user can switch off as a whole."""
+
+    id: str
+    title: str
+    description: str
+    purposes: tuple[str, ...]
+    sender: str
+    destination: str
+    opt_out: OptOut | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a section's data is sent: ``every`` (with ``interval``, e.g. "24h") or ``event``."""
+
+    id: str
+    trigger: str
+    interval: str | None
+    seconds: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    """A documented grouping of a section's fields by kind (e.g. "Counts (integer)")."""
+
+    title: str
+    kinds: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """A documented group of events inside an ``on event`` section."""
+
+    id: str
+    title: str
+    description: str
+    edition: Edition | None
+    versions: Versions
+    location: Location
+
+
+@dataclass(frozen=True)
+class Section:
+    """A documented group of payloads inside a feature, with its schedule and edition."""
+
+    id: str
+    title: str
+    feature_id: str
+    schedule: Schedule
+    edition: Edition | None
+    description: str
+    field_groups: tuple[FieldGroup, ...]
+    categories: tuple[Category, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Field:
+    """One documented datum, with everything inherited already resolved onto it.
+
+    ``name`` is the documented name inside its payload's group (``EnableCommands``);
+    ``qualified_name`` adds the group (``ServiceSettings.EnableCommands``).
+    """
+
+    name: str
+    qualified_name: str
+    wire_key: str
+    kind: Kind
+    description: str
+    values: tuple[Any, ...]
+    required: bool
+    uses_input_data: bool
+    personal_data_note: str
+    notes: tuple[str, ...]
+    # Resolved from payload, section and feature:
+    payload: str
+    section_id: str
+    feature_id: str
+    schedule: Schedule
+    opt_out_setting: str | None
+    edition: Edition | None
+    versions: Versions
+    location: Location
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One message on the wire; gets one JSON Schema and one pydantic model.
+
+    ``type`` is ``record`` (a periodic bag of properties) or ``event`` (an action; its
+    ``wire_name`` is the event name, ``category_id`` its documented category).
+    """
+
+    wire_name: str
+    type: str
+    title: str
+    group: str
+    description: str
+    section_id: str
+    feature_id: str
+    category_id: str | None
+    schedule: Schedule
+    opt_out_setting: str | None
+    edition: Edition | None
+    versions: Versions
+    fields: tuple[Field, ...]
+    location: Location
+
+    @property
+    def model_name(self) -> str:
+        """The pydantic class name: the wire name in PascalCase."""
+        return pascal_case(self.wire_name)
+
+
+@dataclass(frozen=True)
+class Product:
+    """What the spec describes, why it collects, and what it promises."""
+
+    id: str
+    name: str
+    summary: str
+    privacy_policy_title: str
+    privacy_policy_url: str
+    purposes_intro: str
+    purposes: tuple[str, ...]
+    guarantees: tuple[str, ...]
+    schema_base_uri: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The whole resolved spec.  Tuples are in declaration order."""
+
+    format_version: int
+    product: Product
+    editions: tuple[Edition, ...]
+    settings: tuple[Setting, ...]
+    features: tuple[Feature, ...]
+    sections: tuple[Section, ...]
+    payloads: tuple[Payload, ...]
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def feature(self, feature_id: str) -> Feature:
+        return self._lookup("feature", feature_id, self.features)
+
+    def section(self, section_id: str) -> Section:
+        return self._lookup("section", section_id, self.sections)
+
+    def payload(self, wire_name: str) -> Payload:
+        return self._lookup("payload", wire_name, self.payloads, attr="wire_name")
+
+    def sections_of(self, feature_id: str) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.feature_id == feature_id)
+
+    def payloads_of(self, section_id: str) -> tuple[Payload, ...]:
+        return tuple(p for p in self.payloads if p.section_id == section_id)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(f for p in self.payloads for f in p.fields)
+
+    def _lookup(self, what: str, key: str, items: tuple, attr: str = "id"):
+        table = self._index.get(what)
+        if table is None:
+            table = {getattr(i, attr): i for i in items}
+            self._index[what] = table
+        return table[key]

@@ -1,0 +1,223 @@
+"""Authoring source of ``spec.schema.json`` (the spec format's own JSON Schema).
+
+Run ``python -m generator.schemas.build_spec_schema`` after editing; a test checks that
+the shipped JSON equals what this module produces, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.kinds import kind_ids
+
+ID = "^[a-z][a-z0-9_]{0,62}$"
+NAME = "^[A-Za-z][A-Za-z0-9_]{0,62}(\\.[A-Za-z][A-Za-z0-9_]{0,62}){0,3}$"
+WIRE = "^[a-z][a-z0-9_]{0,62}$"
+RULE = "^[a-z][a-z0-9-]{0,62}$"
+VERSION = "^[0-9]+(\\.[0-9]+){0,3}$"
+
+
+def _text(desc: str) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": 20000, "description": desc}
+
+
+def _obj(props: dict, required: list[str] | None = None, desc: str = "") -> dict:
+    out = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = required
+    if desc:
+        out["description"] = desc
+    return out
+
+
+LINT_IGNORE = {
+    "type": "array",
+    "items": {"type": "string", "pattern": RULE},
+    "uniqueItems": True,
+    "description": "Lint rule ids suppressed for this element and everything inside it. "
+    "A suppression that suppresses nothing is itself reported.",
+}
+VERSIONS = _obj(
+    {
+        "min": {"type": "string", "pattern": VERSION, "description": "First product version (inclusive)."},
+        "max": {"type": "string", "pattern": VERSION, "description": "Last product version (inclusive)."},
+    },
+    desc="Product versions this exists in, both ends inclusive.",
+)
+EDITION_REF = {"type": "string", "pattern": ID, "description": "Id of an edition under `editions`."}
+TEXT_LIST = {"type": "array", "items": _text("One entry."), "maxItems": 1000}
+
+FIELD = _obj(
+    {
+        "name": {"type": "string", "pattern": NAME, "description": "Documented name inside its payload's group, e.g. `EnableCommands`."},
+        "kind": {"enum": kind_ids(), "description": "The field's kind (see the spec reference)."},
+        "wire_key": {"type": "string", "pattern": WIRE, "description": "Key on the wire; derived from `name` by the conventions unless given."},
+        "description": _text("What the field holds, as the privacy docs should say it."),
+        "values": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "uniqueItems": True,
+            "items": {"type": ["string", "integer", "boolean"]},
+            "description": "Allowed values, for enumerated kinds.",
+        },
+        "required": {"type": "boolean", "description": "Whether every payload carries the key (default true)."},
+        "uses_input_data": {"type": "boolean", "description": "Whether the value is read from user input; defaults from the kind (false for is_default)."},
+        "personal_data_note": _text("Why this value cannot contain personal data (required by lint for free-text kinds)."),
+        "notes": {**TEXT_LIST, "description": "Maintainer notes; kept in the catalogue, not printed in the privacy docs."},
+        "edition": EDITION_REF,
+        "versions": VERSIONS,
+        "lint_ignore": LINT_IGNORE,
+    },
+    ["name", "kind"],
+    "One documented datum.",
+)
+
+PAYLOAD = _obj(
+    {
+        "group": {"type": "string", "pattern": NAME, "description": "Documented group name (e.g. `ServiceSettings`); prefixes field names and derives the wire name."},
+        "event": {"type": "string", "pattern": WIRE, "description": "Makes this an event payload; the event's wire name."},
+        "wire_name": {"type": "string", "pattern": WIRE, "description": "Wire name of a record payload; derived from `group` unless given."},
+        "title": _text("Human title; defaults to the group or wire name."),
+        "section": {"type": "string", "pattern": ID, "description": "Id of the section under `sections`."},
+        "category": {"type": "string", "pattern": ID, "description": "For events: id of a category of the section."},
+        "description": _text("What this payload is."),
+        "edition": EDITION_REF,
+        "versions": VERSIONS,
+        "fields": {"type": "array", "items": FIELD, "maxItems": 100000},
+        "lint_ignore": LINT_IGNORE,
+    },
+    ["section"],
+    "One message on the wire.",
+)
+
+SECTION = _obj(
+    {
+        "feature": {"type": "string", "pattern": ID, "description": "Id of the feature under `features`."},
+        "title": _text("Heading in the privacy docs."),
+        "schedule": {
+            "type": "string",
+            "pattern": "^(every [1-9][0-9]{0,4}(m|h|d)|on event)$",
+            "description": "`every 24h` (m, h or d) or `on event`.",
+        },
+        "edition": EDITION_REF,
+        "versions": VERSIONS,
+        "description": _text("What the section covers."),
+        "field_groups": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "title": _text("Group heading."),
+                    "kinds": {"type": "array", "items": {"enum": kind_ids()}, "minItems": 1, "uniqueItems": True},
+                    "note": _text("Note printed with the group."),
+                },
+                ["title", "kinds"],
+            ),
+        },
+        "categories": {
+            "type": "object",
+            "propertyNames": {"pattern": ID},
+            "additionalProperties": _obj(
+                {
+                    "title": _text("Category heading."),
+                    "description": _text("Lead text for the category's events."),
+                    "edition": EDITION_REF,
+                    "versions": VERSIONS,
+                    "lint_ignore": LINT_IGNORE,
+                },
+                ["title"],
+            ),
+        },
+        "lint_ignore": LINT_IGNORE,
+    },
+    ["feature", "title", "schedule"],
+    "A documented group of payloads inside a feature.",
+)
+
+FEATURE = _obj(
+    {
+        "title": _text("Feature name."),
+        "description": _text("Why the feature exists."),
+        "purposes": TEXT_LIST,
+        "sender": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What sends the data, e.g. `server` or `client`."},
+        "destination": {"type": "string", "minLength": 1, "maxLength": 500, "description": "Who or where receives it."},
+        "opt_out": _obj(
+            {
+                "setting": {"type": "string", "pattern": NAME, "description": "Id of a setting under `settings`."},
+                "off_value": {"description": "The setting's value that switches the feature off (default false)."},
+                "cost": _text("What the user loses when opting out."),
+            },
+            ["setting"],
+        ),
+        "lint_ignore": LINT_IGNORE,
+    },
+    ["title", "sender", "destination"],
+    "A unit of telemetry a user can switch off.",
+)
+
+SETTING = _obj(
+    {
+        "console_path": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}, "minItems": 1, "maxItems": 20},
+        "default": {"description": "The setting's default value."},
+        "description": _text("What the setting does."),
+    },
+    ["console_path"],
+)
+
+PRODUCT = _obj(
+    {
+        "id": {"type": "string", "pattern": ID},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "summary": _text("Introductory paragraph of the privacy docs."),
+        "privacy_policy": _obj({"title": _text("Link text."), "url": {"type": "string", "pattern": "^https?://[^\\s]+$"}}, ["url"]),
+        "purposes_intro": _text("Sentence introducing the purposes list."),
+        "purposes": TEXT_LIST,
+        "guarantees": TEXT_LIST,
+        "schema_base_uri": {"type": "string", "pattern": "^[a-z][a-z0-9+.-]*:[^\\s]*$", "description": "Prefix of every schema `$id`."},
+        "conventions": _obj(
+            {
+                "payload_prefix": {"type": "string", "pattern": "^[a-z0-9_]{0,40}$"},
+                "payload_strip_suffix": {"type": "string", "maxLength": 40},
+                "is_default_prefix": {"type": "string", "pattern": "^[a-z0-9_]{0,40}$"},
+            }
+        ),
+        "lint_ignore": LINT_IGNORE,
+    },
+    ["id", "name"],
+)
+
+SPEC_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://telemetry-spec.dev/schemas/spec-1.schema.json",
+    "title": "Telemetry spec file (format 1)",
+    "description": "One YAML file of a telemetry spec. A spec is a folder of such files; "
+    "exactly one of them holds `product`.",
+    "type": "object",
+    "properties": {
+        "spec_format": {"const": 1, "description": "Format version of this file."},
+        "product": PRODUCT,
+        "editions": {
+            "type": "object",
+            "propertyNames": {"pattern": ID},
+            "additionalProperties": _obj({"title": _text("Edition name.")}, ["title"]),
+        },
+        "settings": {"type": "object", "propertyNames": {"pattern": NAME}, "additionalProperties": SETTING},
+        "features": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": FEATURE},
+        "sections": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": SECTION},
+        "payloads": {"type": "array", "items": PAYLOAD, "maxItems": 100000},
+    },
+    "required": ["spec_format"],
+    "additionalProperties": False,
+}
+
+PATH = Path(__file__).with_name("spec.schema.json")
+
+
+def render() -> str:
+    """The schema as the exact text shipped in the package."""
+    return json.dumps(SPEC_SCHEMA, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    PATH.write_text(render(), encoding="utf-8")
