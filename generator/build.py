@@ -1,6 +1,10 @@
 """Build orchestration: render every target in memory, then write or compare.
 
-Kept apart from the CLI so tests and benchmarks call the same code path.
+Kept apart from the CLI so tests and benchmarks call the same code path.  Both
+``build_output`` and ``compare_output`` hand the targets a ``Previous`` view of the
+output folder, so a slow target whose inputs did not change (the models) reuses what
+the last build produced; the reuse is checked against file hashes, so ``gen check``
+still sees every hand edit.
 """
 
 from __future__ import annotations
@@ -11,19 +15,64 @@ import click
 
 from generator import writer
 from generator.model import Spec
-from generator.targets import render_all
+from generator.targets import Previous, TargetCollision, render_all
 
 
-def render(spec: Spec) -> dict[str, bytes]:
+def previous(out_dir: Path) -> Previous:
+    """What the last build in ``out_dir`` left that targets may reuse."""
+    return Previous(writer.previous_getter(out_dir), writer.read_records(out_dir))
+
+
+def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
     """Every generated file, in memory (no manifest; the writer adds it)."""
-    return render_all(spec)
+    return render_all(spec, previous)
+
+
+def _render_or_report(spec: Spec, prev: Previous | None, what: str) -> dict[str, bytes] | None:
+    """Render; on a target failure print what failed (never a traceback) and return None."""
+    from generator.targets import TARGETS
+
+    try:
+        return render(spec, prev)
+    except TargetCollision as exc:
+        click.echo(f"{what}: {exc}; nothing was written", err=True)
+        return None
+    except Exception as exc:  # noqa: BLE001 - reported with the failing target's name
+        import os
+
+        if os.environ.get("GEN_DEBUG"):
+            raise
+        name = _failing_target(exc, TARGETS)
+        click.echo(
+            f"{what}: target {name} failed: {exc}\n"
+            "  nothing was written; if the message does not point at the spec, this is a "
+            "bug in the generator (re-run with GEN_DEBUG=1 for a traceback)",
+            err=True,
+        )
+        return None
+
+
+def _failing_target(exc: BaseException, targets) -> str:
+    """The registry name of the target whose module raised ``exc`` (best effort)."""
+    tb = exc.__traceback__
+    name = "?"
+    modules = {t.module: t.name for t in targets}
+    while tb is not None:
+        mod = tb.tb_frame.f_globals.get("__name__", "")
+        if mod in modules:
+            name = modules[mod]
+        tb = tb.tb_next
+    return name
 
 
 def build_output(spec: Spec, spec_dir: Path, out_dir: Path) -> int:
     """Render and write; returns the exit code."""
-    files = render(spec)
+    prev = previous(out_dir)
+    files = _render_or_report(spec, prev, "gen build")
+    if files is None:
+        return 1
     try:
-        rep = writer.write(out_dir, files)
+        rep = writer.write(out_dir, files, records=prev.updates)
     except writer.ForeignFileError as exc:
         click.echo(
             "gen build: refusing to overwrite files that no earlier build wrote:\n"
@@ -47,7 +96,9 @@ def build_output(spec: Spec, spec_dir: Path, out_dir: Path) -> int:
 
 def compare_output(spec: Spec, spec_dir: Path, out_dir: Path, quiet: bool = False) -> bool:
     """True when OUT is exactly what the spec produces; otherwise print why."""
-    files = render(spec)
+    files = _render_or_report(spec, previous(out_dir), "gen check")
+    if files is None:
+        return False
     rep = writer.compare(out_dir, files)
     if rep.clean:
         if not quiet:

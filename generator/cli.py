@@ -98,7 +98,7 @@ def main() -> None:
       gen check              validate + lint the spec; verify generated/ is current
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
-    Exit codes: 0 clean, 1 findings, 2 usage error.
+    Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 
 
@@ -144,6 +144,70 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     if check_only:
         sys.exit(0 if compare_output(spec, spec_dir, out_dir) else 1)
     sys.exit(build_output(spec, spec_dir, out_dir))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@spec_option
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Check against a vendored generated/schemas folder instead of the spec.",
+)
+@click.option("--payload", default=None, metavar="NAME", help="Payload of bare property objects (e.g. on standard input).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="A human summary, or one JSON report for tools.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Processes to check with (0: one per core); worth it for large inputs.")
+def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
+             fmt: str, jobs: int) -> None:
+    """Check captured payloads against the spec's schemas.
+
+    PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
+    document per line), a folder of them, or - for NDJSON on standard input.  A document
+    is {"payload": NAME, "properties": {...}}, a Segment track message ({"event": NAME,
+    "properties": {...}}), or a bare property object named by --payload, its file name
+    (NAME.ndjson) or its folder (NAME/).  Reports undeclared keys, type mismatches,
+    missing keys, invalid values, unknown payload names and unreadable documents, with
+    file:line.  Exit 0 when everything conforms, 1 when something does not.
+    """
+    import json
+    import os
+
+    from generator import payload_check
+
+    if not paths:
+        raise click.UsageError("name at least one file, folder, or - for standard input")
+    if schemas_dir is not None:
+        if not schemas_dir.is_dir():
+            raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
+        schemas = payload_check.load_schema_dir(str(schemas_dir))
+        if not schemas:
+            raise click.UsageError(f"no *.schema.json files in '{schemas_dir}'")
+    else:
+        spec, findings = _spec_or_exit(spec_dir, "text")
+        if spec is None or has_errors(findings):
+            _emit([f for f in findings if f.severity == diagnostics.ERROR], "text", spec_dir)
+            click.echo("gen validate: the spec has errors; fix them first (see `gen check`)", err=True)
+            sys.exit(1)
+        from generator.targets.json_schema import payload_schema
+
+        schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
+    if payload is not None and payload not in schemas:
+        raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
+    checker = payload_check.Checker(schemas)
+    try:
+        srcs = payload_check.sources(paths, checker.names, payload)
+    except payload_check.UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    tally = payload_check.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+    if fmt == "json":
+        click.echo(json.dumps(tally.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(payload_check.format_text(tally), nl=False)
+    sys.exit(0 if tally.ok else 1)
 
 
 @main.command()

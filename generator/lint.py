@@ -7,16 +7,17 @@ enclosing it (payload, section, feature, product); a suppression that suppresses
 nothing is reported (``unused-suppression``), so stale ones do not pile up.
 
 Most rules guard privacy: nothing undocumented, nothing free-form without a reason,
-nothing a user cannot switch off.
+nothing a user cannot switch off.  ``docs/lint-rules.md`` is generated from ``RULES``
+(``python -m generator.lint > docs/lint-rules.md``; a test keeps it in sync).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from generator.diagnostics import ERROR, WARNING, Finding
-from generator.model import Location, Spec  # noqa: F401
+from generator.model import Location, Spec
 from generator.resolve import Resolved
 
 Hit = tuple[tuple, Location, str, str]  # scope, location, message, help
@@ -24,6 +25,9 @@ Hit = tuple[tuple, Location, str, str]  # scope, location, message, help
 
 @dataclass(frozen=True)
 class Rule:
+    """One lint rule: a stable id (used in ``lint_ignore``), why it exists, how bad a
+    finding is, and a check yielding ``(scope, location, message, help)``."""
+
     id: str
     purpose: str
     severity: str
@@ -39,9 +43,7 @@ def _ancestors(spec: Spec, scope: tuple) -> list[tuple]:
     kind = scope[0]
     chain = [scope]
     payload = section = None
-    if kind == "field":
-        payload = spec.payload(scope[1])
-    elif kind == "payload":
+    if kind in ("field", "payload"):
         payload = spec.payload(scope[1])
     if payload is not None:
         if kind == "field":
@@ -57,7 +59,8 @@ def _ancestors(spec: Spec, scope: tuple) -> list[tuple]:
         if kind != "section":
             chain.append(("section", section.id))
         chain.append(("feature", section.feature_id))
-    chain.append(("product",))
+    if kind != "product":
+        chain.append(("product",))
     return chain
 
 
@@ -126,6 +129,28 @@ def check_empty_category(spec: Spec) -> Iterator[Hit]:
                 yield (("category", s.id, c.id), c.location, f"category {c.id!r} of section {s.id!r} has no events", "add `event:` payloads with `category: " + c.id + "`")
 
 
+def check_is_default_input(spec: Spec) -> Iterator[Hit]:
+    for f in spec.fields:
+        if not f.kind.uses_input_data and f.uses_input_data:
+            yield (
+                _field_scope(f),
+                f.location,
+                f"field {f.qualified_name!r} ({f.kind.id}) says `uses_input_data: true`, but its kind never reads input",
+                f"a {f.kind.id} value never reads what the user entered; drop `uses_input_data`, or use a kind that carries the value",
+            )
+
+
+def check_enumerated_values(spec: Spec) -> Iterator[Hit]:
+    for f in spec.fields:
+        if f.kind.enumerable and f.kind.json_schema.get("type") == "string" and not f.values:
+            yield (
+                _field_scope(f),
+                f.location,
+                f"enumerated string field {f.qualified_name!r} lists no `values`, so any text passes",
+                "list the allowed values under `values:`, or use kind `string` with a `personal_data_note`",
+            )
+
+
 def check_privacy_policy(spec: Spec) -> Iterator[Hit]:
     if not spec.product.privacy_policy_url:
         yield (("product",), spec.product.location, "the product has no privacy policy link", "add `privacy_policy: {title: ..., url: https://...}` to `product`")
@@ -140,6 +165,8 @@ RULES: tuple[Rule, ...] = (
     Rule("empty-section", "A section documents at least one payload.", WARNING, check_empty_section),
     Rule("empty-category", "An event category lists at least one event.", WARNING, check_empty_category),
     Rule("privacy-policy", "The privacy docs link to the product's privacy policy.", WARNING, check_privacy_policy),
+    Rule("is-default-uses-input", "An is-default field never reads the user's input; saying it does contradicts its kind.", ERROR, check_is_default_input),
+    Rule("enumerated-values", "An enumerated string lists its values; without them it is free text in disguise.", WARNING, check_enumerated_values),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
 UNUSED = "unused-suppression"
@@ -170,3 +197,36 @@ def lint(resolved: Resolved) -> list[Finding]:
         elif id(by_scope[s.scope][s.rule]) not in used:
             out.append(Finding(UNUSED, WARNING, f"suppression of {s.rule!r} suppresses nothing", s.location, "remove it from `lint_ignore`"))
     return out
+
+
+def rules_markdown() -> str:
+    """``docs/lint-rules.md``: the rule table, generated from ``RULES``."""
+    lines = [
+        "# Lint rules",
+        "",
+        "<!-- Generated from generator/lint.py RULES by `python -m generator.lint > docs/lint-rules.md`;",
+        "     do not edit by hand (tests/test_lint.py checks it is in sync). -->",
+        "",
+        "`gen check` runs these rules on the resolved spec after it loads without errors;",
+        "`gen rules` lists them.  An `error` fails `gen check` (exit 1); a `warning` is",
+        "printed but does not fail it.",
+        "",
+        "Suppress a finding by listing the rule id under `lint_ignore:` on the element it is",
+        "about or on any element enclosing it (field < payload < event category < section <",
+        "feature < product).  A suppression that suppresses nothing is reported as",
+        f"`{UNUSED}` (warning), and an id that names no rule as `unknown-rule` (error).",
+        "",
+        "| Rule | Severity | Purpose |",
+        "| --- | --- | --- |",
+    ]
+    for r in RULES:
+        lines.append(f"| `{r.id}` | {r.severity} | {r.purpose} |")
+    lines += [
+        f"| `{UNUSED}` | {WARNING} | A `lint_ignore` entry must suppress something, so stale ones do not pile up (not suppressible). |",
+        f"| `unknown-rule` | {ERROR} | A `lint_ignore` entry must name a rule above (not suppressible). |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(rules_markdown(), end="")

@@ -1,12 +1,14 @@
 """Stage 1: read spec YAML files safely into plain data with source positions.
 
-PyYAML's own loaders are unsafe for hostile input in two ways: they keep the last of
-duplicate mapping keys silently, and they expand aliases, so a "billion laughs" file
-costs gigabytes.  Here PyYAML (its C parser where present) only *composes* the node
-graph, which shares aliased nodes and stays small, and our own converter builds the data
-while counting every node it produces, refusing a file whose expansion passes a budget.
-Size, nesting depth, encoding and tags are checked too; every problem becomes a
-``Finding`` with file:line:column, and nothing here raises.
+PyYAML's own loaders are unsafe for hostile input: they keep the last of duplicate
+mapping keys silently, they expand aliases (a "billion laughs" file costs gigabytes), and
+the C composer recurses once per nesting level (a file of 100,000 ``[`` crashes the
+interpreter).  Here PyYAML's parser (its C parser where present) only produces *events*,
+and one iterative loop builds the data from them: it rejects duplicate keys, merge keys and
+non-plain tags where they are written, refuses nesting past ``MAX_DEPTH``, and counts every
+node, an alias counting as the subtree it repeats, so a file whose expansion passes
+``MAX_NODES`` is refused without being expanded.  Size and encoding are checked before
+parsing.  Every problem becomes a ``Finding`` with file:line:column; nothing here raises.
 """
 
 from __future__ import annotations
@@ -29,28 +31,39 @@ except ImportError:  # pragma: no cover - pure-Python fallback
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_FILES = 2000
-MAX_NODES = 1_000_000  # nodes a file would produce after alias expansion
+MAX_NODES = 250_000  # nodes one file may produce, aliases expanded (a big spec file has ~50k)
+MAX_TOTAL_NODES = 500_000  # the same across all files: bounds memory (~250 bytes a node)
 MAX_DEPTH = 64
 
+_ALLOWED_SCALAR_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    }
+)
 _STR = "tag:yaml.org,2002:str"
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
 
-Path_ = tuple  # a JSON-pointer-like tuple of keys and indexes
+_TOO_MANY_NODES_HELP = "remove the repeated aliases (*name); write the data out or split the file"
 
 
 @dataclass(frozen=True)
 class RawFile:
-    """One loaded file: its data and where each element (by path) was written."""
+    """One loaded file: its data and where each element (by path) was written.
+
+    ``data`` is plain JSON-like data (dict, list, str, int, float, bool, None).  Content
+    reached through an alias is shared, not copied, so treat ``data`` as read-only.
+    """
 
     path: str
     data: Any
     positions: dict
+    nodes: int = 0  # nodes after alias expansion (counts toward MAX_TOTAL_NODES)
 
     def where(self, path: tuple) -> Location:
         """Location of the element at ``path``, or of its nearest written ancestor."""
@@ -68,194 +81,286 @@ class RawFile:
         return self.where(path)
 
 
-class _TooBig(Exception):
-    pass
-
-
 class _Bad(Exception):
-    def __init__(self, code: str, message: str, node: yaml.Node, help: str = ""):
+    """A problem at a position in the text; becomes one finding."""
+
+    def __init__(self, code: str, message: str, mark: Any, help: str = ""):
         super().__init__(message)
-        self.code, self.message, self.node, self.help = code, message, node, help
+        self.code, self.message, self.mark, self.help = code, message, mark, help
 
 
 _constructor = yaml.constructor.SafeConstructor()
+_resolver = yaml.resolver.Resolver()
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    if node.tag not in _SCALAR_TAGS:
-        raise _Bad(
-            "yaml-tag",
-            f"unsupported YAML tag {node.tag!r}",
-            node,
-            "remove the tag; spec files use plain YAML scalars, mappings and lists",
-        )
-    value = _constructor.construct_object(node, deep=False)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Bad("yaml-value", f"non-finite number {node.value!r}", node, "write a finite number")
-    return value
+def _tag_error(tag: str, mark: Any) -> _Bad:
+    return _Bad(
+        "yaml-tag",
+        f"unsupported YAML tag {tag!r}",
+        mark,
+        "remove the tag; spec files use plain YAML strings, numbers, booleans, mappings and lists",
+    )
 
 
-class _Converter:
-    """Turns a composed node graph into data, counting nodes through aliases."""
+# First characters of plain scalars that YAML 1.1 might resolve to something other than a
+# string (numbers, booleans, null, `<<`, `=`); any other plain scalar is a string.
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k is not None)
+_NO_WILDCARD = None not in yaml.resolver.Resolver.yaml_implicit_resolvers
+_PLAIN_TAGS: dict[str, str] = {}  # memo of resolved tags of short plain scalars (keys, etc.)
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.positions: dict = {}
 
-    def convert(self, node: yaml.Node, path: tuple = (), depth: int = 0) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig()
-        if depth > MAX_DEPTH:
-            raise _Bad(
-                "yaml-depth",
-                f"nesting deeper than {MAX_DEPTH} levels",
-                node,
-                "flatten the document; spec files need only a few levels",
-            )
-        if path not in self.positions:
-            self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                raise _Bad("yaml-tag", f"unsupported YAML tag {node.tag!r}", node, "remove the tag")
-            return [self.convert(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != "tag:yaml.org,2002:map":
-                raise _Bad("yaml-tag", f"unsupported YAML tag {node.tag!r}", node, "remove the tag")
-            out: dict = {}
-            for knode, vnode in node.value:
-                if knode.tag == "tag:yaml.org,2002:merge":
-                    raise _Bad(
-                        "yaml-merge-key",
-                        "merge keys (<<) are not supported",
-                        knode,
-                        "write the keys out; merged keys hide where a value came from",
-                    )
-                if not isinstance(knode, yaml.ScalarNode):
-                    raise _Bad("yaml-key", "mapping keys must be plain scalars", knode, "use a string key")
-                key = _scalar(knode)
-                if not isinstance(key, str):
-                    key = knode.value  # `1: x` or `true: x` -> keep the text as written
-                if key in out:
-                    first = self.positions.get(("#key",) + path + (key,), (0, 0))
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    """The value of one scalar event (YAML 1.1 core types only; no timestamps, no
+    Python objects, no binary)."""
+    tag = event.tag
+    value = event.value
+    if tag is None or tag == "!":
+        plain = event.implicit[0]
+        if not plain or (_NO_WILDCARD and value and value[0] not in _IMPLICIT_FIRST):
+            return value  # quoted, or plain text that cannot be a number/bool/null
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = _resolver.resolve(yaml.ScalarNode, value, event.implicit)
+            if len(_PLAIN_TAGS) < 4096 and len(value) < 40:
+                _PLAIN_TAGS[value] = tag
+        if tag not in _ALLOWED_SCALAR_TAGS:
+            # An implicit timestamp (`2024-01-31`), `=` or `<<` in value position: keep
+            # the text as written instead of surprising the author with a date object.
+            return value
+    elif tag not in _ALLOWED_SCALAR_TAGS:
+        raise _tag_error(tag, event.start_mark)
+    if tag == _STR:
+        return value
+    out = _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, value))
+    if isinstance(out, float) and not math.isfinite(out):
+        raise _Bad("yaml-value", f"non-finite number {value!r}", event.start_mark, "write a finite number")
+    return out
+
+
+def _is_merge_key(event: yaml.ScalarEvent) -> bool:
+    return (
+        event.value == "<<"
+        and event.tag is None
+        and event.implicit[0]
+        and _resolver.resolve(yaml.ScalarNode, event.value, event.implicit) == _MERGE
+    )
+
+
+class _Open:
+    """A mapping or sequence being built, with what is needed to finish it."""
+
+    __slots__ = ("anchor", "is_map", "key", "path", "size", "value")
+
+    def __init__(self, value: Any, path: tuple, anchor: str | None):
+        self.value = value
+        self.is_map = isinstance(value, dict)
+        self.path = path
+        self.anchor = anchor
+        self.size = 1  # nodes in this subtree, aliases expanded
+        self.key: Any = _NO_KEY
+
+
+_NO_KEY = object()
+
+
+def _compose(loader: Any, limit: int = MAX_NODES) -> tuple[Any, dict, int]:
+    """Build plain data straight from the parser's events, in one iterative pass.
+
+    No recursion (so no nesting depth can crash the interpreter), no node graph (so
+    memory follows the file's size), and every node counts toward ``MAX_NODES``, an
+    alias counting as the whole subtree it repeats, so an alias bomb is refused as soon
+    as its expansion passes the budget (``limit``), without ever being expanded.
+    Returns (data, positions, node count); raises ``_Bad`` or a PyYAML error.
+    """
+    positions: dict = {}
+    anchors: dict[str, tuple[Any, int, Any]] = {}  # name -> (value, size, mark)
+    open_anchors: set[str] = set()
+    stack: list[_Open] = []
+    top: _Open | None = None  # stack[-1]
+    count = 0
+
+    def too_many(mark: Any, alias: bool) -> _Bad:
+        if limit < MAX_NODES:
+            what = f"the spec passes {MAX_TOTAL_NODES:,} nodes in total"
+        else:
+            what = f"document {'expands to' if alias else 'has'} more than {limit:,} nodes" + (" (an alias bomb?)" if alias else "")
+        return _Bad("yaml-too-many-nodes", what, mark, _TOO_MANY_NODES_HELP)
+
+    get_event = loader.get_event
+    get_event()  # StreamStart
+    if loader.check_event(yaml.StreamEndEvent):
+        raise _Bad("empty-file", "file holds no YAML document", None, "add `spec_format: 1` and content")
+    get_event()  # DocumentStart
+
+    while True:
+        event = get_event()
+        cls = event.__class__
+        mark = event.start_mark
+        in_key = top is not None and top.is_map and top.key is _NO_KEY
+
+        # 1. Turn the event into a finished value (or open/close a container).
+        if cls is yaml.ScalarEvent:
+            count += 1
+            if count > limit:
+                raise too_many(mark, alias=False)
+            if in_key and _is_merge_key(event):
+                raise _Bad("yaml-merge-key", "merge keys (<<) are not supported", mark, "write the keys out; merged keys hide where a value came from")
+            value = _scalar(event)
+            size = 1
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise _Bad("yaml-syntax", f"invalid YAML: anchor &{event.anchor} is defined twice (first at line {anchors[event.anchor][2].line + 1})", mark, "rename one of the anchors")
+                anchors[event.anchor] = (value, 1, mark)
+            if in_key:
+                if not isinstance(value, str):
+                    value = event.value  # `1: x` or `true: x` -> keep the key as written
+                if value in top.value:
+                    first = positions.get(("#key",) + top.path + (value,), (0, 0))
                     raise _Bad(
                         "duplicate-key",
-                        f"duplicate key {key!r} (first defined at line {first[0]})",
-                        knode,
+                        f"duplicate key {value!r} (first defined at line {first[0]})",
+                        mark,
                         "remove or rename one of them; YAML would otherwise keep only the last",
                     )
-                self.positions[("#key",) + path + (key,)] = (
-                    knode.start_mark.line + 1,
-                    knode.start_mark.column + 1,
-                )
-                out[key] = self.convert(vnode, path + (key,), depth + 1)
-            return out
-        raise _Bad("yaml-node", "unsupported YAML node", node)  # pragma: no cover
-
-
-def expanded_size(root: yaml.Node, limit: int) -> int | None:
-    """How many nodes converting ``root`` would produce, aliases expanded, computed
-    on the shared node graph (linear in its size, no expansion).  Returns None for a
-    recursive alias; stops counting past ``limit``."""
-    sizes: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            on_path.discard(key)
-            if isinstance(node, yaml.SequenceNode):
-                kids = node.value
+                positions[("#key",) + top.path + (value,)] = (mark.line + 1, mark.column + 1)
+                top.key = value
+                continue
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            is_map = cls is yaml.MappingStartEvent
+            if in_key:
+                raise _Bad("yaml-key", "mapping keys must be plain scalars", mark, "use a string key")
+            if event.tag not in (None, "!", _MAP if is_map else _SEQ):
+                raise _tag_error(event.tag, mark)
+            if len(stack) >= MAX_DEPTH:
+                raise _Bad("yaml-depth", f"nesting deeper than {MAX_DEPTH} levels", mark, "flatten the document; spec files need only a few levels")
+            count += 1
+            if count > limit:
+                raise too_many(mark, alias=False)
+            anchor = event.anchor
+            if anchor is not None:
+                if anchor in anchors or anchor in open_anchors:
+                    line = anchors[anchor][2].line + 1 if anchor in anchors else "?"
+                    raise _Bad("yaml-syntax", f"invalid YAML: anchor &{anchor} is defined twice (first at line {line})", mark, "rename one of the anchors")
+                open_anchors.add(anchor)
+            if top is None:
+                path: tuple = ()
+            elif top.is_map:
+                path = top.path + (top.key,)
             else:
-                kids = [n for pair in node.value for n in pair]
-            sizes[key] = min(limit + 1, 1 + sum(sizes[id(k)] for k in kids))
+                path = top.path + (len(top.value),)
+            positions[path] = (mark.line + 1, mark.column + 1)
+            top = _Open({} if is_map else [], path, anchor)
+            stack.append(top)
             continue
-        if key in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = 1
-            continue
-        if key in on_path:
-            return None
-        on_path.add(key)
-        stack.append((node, True))
-        kids = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
-        for kid in kids:
-            if id(kid) in on_path:
-                return None
-            if id(kid) not in sizes:
-                stack.append((kid, False))
-    return sizes[id(root)]
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            node = stack.pop()
+            top = stack[-1] if stack else None
+            value, size = node.value, node.size
+            if node.anchor is not None:
+                open_anchors.discard(node.anchor)
+                anchors[node.anchor] = (value, size, mark)
+            mark = None  # the container's position is already recorded
+        elif cls is yaml.AliasEvent:
+            name = event.anchor
+            if name in open_anchors:
+                raise _Bad(
+                    "yaml-recursive-alias",
+                    f"alias *{name} refers to a node that contains it",
+                    mark,
+                    f"remove the recursive alias (*{name} inside its own &{name})",
+                )
+            if name not in anchors:
+                raise _Bad("yaml-syntax", f"invalid YAML: alias *{name} has no anchor &{name} before it", mark, "define the anchor first")
+            if in_key:
+                raise _Bad("yaml-key", "mapping keys must be plain scalars, not aliases", mark, "write the key out")
+            value, size, _ = anchors[name]
+            count += size
+            if count > limit:
+                raise too_many(mark, alias=True)
+        else:  # pragma: no cover - the parser emits no other events inside a document
+            raise _Bad("yaml-syntax", f"invalid YAML: unexpected {cls.__name__}", mark)
+
+        # 2. Attach the finished value to its container (or end the document).
+        if top is None:
+            if mark is not None:
+                positions[()] = (mark.line + 1, mark.column + 1)
+            result = value
+            break
+        top.size += size
+        if top.is_map:
+            if mark is not None:
+                positions[top.path + (top.key,)] = (mark.line + 1, mark.column + 1)
+            top.value[top.key] = value
+            top.key = _NO_KEY
+        else:
+            if mark is not None:
+                positions[top.path + (len(top.value),)] = (mark.line + 1, mark.column + 1)
+            top.value.append(value)
+
+    get_event()  # DocumentEnd
+    if not loader.check_event(yaml.StreamEndEvent):
+        extra = get_event()
+        raise _Bad(
+            "yaml-syntax",
+            "invalid YAML: a spec file holds one YAML document, found another",
+            extra.start_mark,
+            "remove the `---` line, or split the documents into separate files",
+        )
+    return result, positions, count
 
 
-def load_text(text: str, rel: str) -> tuple[RawFile | None, list[Finding]]:
-    """Parse one document's text.  Returns (file, findings); file is None on error."""
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def load_text(text: str, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFile | None, list[Finding]]:
+    """Parse one document's text.  Returns (file, findings); file is None on error.
+
+    ``node_budget`` (at most ``MAX_NODES``) is what is left of the whole spec's budget."""
     loc0 = Location(rel, 1, 1)
     if not text.strip():
         return None, [error("empty-file", "file is empty", loc0, "add `spec_format: 1` and content, or delete the file")]
+    loader = _Loader(text)
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        data, positions, nodes = _compose(loader, min(node_budget, MAX_NODES))
+    except _Bad as bad:
+        loc = Location(rel, bad.mark.line + 1, bad.mark.column + 1) if bad.mark is not None else loc0
+        return None, [error(bad.code, bad.message, loc, bad.help)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(rel, mark.line + 1, mark.column + 1) if mark else loc0
+        if "maximum nesting depth" in (exc.problem or ""):  # libyaml's own flow-level limit
+            return None, [error("yaml-depth", f"nesting deeper than {MAX_DEPTH} levels", loc, "flatten the document; spec files need only a few levels")]
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        return None, [error("yaml-syntax", f"invalid YAML: {what}", loc, "fix the YAML syntax at this position")]
+        ctx = exc.context_mark
+        if ctx is not None and mark is not None and (ctx.line, ctx.column) != (mark.line, mark.column):
+            what += f" (it started at line {ctx.line + 1}, column {ctx.column + 1})"
+        help_ = "fix the YAML syntax at this position"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            help_ = "YAML does not allow tabs for indentation; indent with spaces"
+        return None, [error("yaml-syntax", f"invalid YAML: {what}", loc, help_)]
+    except yaml.reader.ReaderError as exc:
+        loc = Location(rel, *_line_col(text, exc.position)) if isinstance(exc.position, int) else loc0
+        return None, [error("yaml-syntax", f"invalid YAML: {exc.reason}", loc, "remove the control character or save the file as UTF-8 text")]
     except yaml.YAMLError as exc:
         return None, [error("yaml-syntax", f"invalid YAML: {exc}", loc0, "fix the YAML syntax")]
-    except RecursionError:
-        return None, [error("yaml-depth", "document nested too deeply to read", loc0, "flatten the document")]
-    if node is None:
-        return None, [error("empty-file", "file holds no YAML document", loc0, "add `spec_format: 1` and content")]
-    size = expanded_size(node, MAX_NODES)
-    if size is None:
-        return None, [error("yaml-recursive-alias", "an alias refers to a node that contains it", loc0, "remove the recursive alias (*name inside its own &name)")]
-    if size > MAX_NODES:
-        return None, [
-            error(
-                "yaml-too-many-nodes",
-                f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)",
-                loc0,
-                "remove the repeated aliases (*name); write the data out or split the file",
-            )
-        ]
-    conv = _Converter()
-    try:
-        data = conv.convert(node)
-    except _TooBig:
-        return None, [
-            error(
-                "yaml-too-many-nodes",
-                f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)",
-                loc0,
-                "remove the repeated aliases (*name); write the data out or split the file",
-            )
-        ]
-    except _Bad as bad:
-        m = bad.node.start_mark
-        return None, [error(bad.code, bad.message, Location(rel, m.line + 1, m.column + 1), bad.help)]
-    except RecursionError:
-        return None, [error("yaml-depth", "document nested too deeply to read", loc0, "flatten the document")]
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
-        got = type(data).__name__ if data is not None else "null"
+        got = {type(None): "null", list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(type(data), "a scalar")
         return None, [
             error(
                 "top-level-type",
                 f"top level must be a mapping, found {got}",
-                loc0,
+                Location(rel, *positions.get((), (1, 1))),
                 "start the file with `spec_format: 1` followed by keys such as `features:`",
             )
         ]
-    return RawFile(rel, data, conv.positions), []
+    return RawFile(rel, data, positions, nodes), []
 
 
-def load_bytes(raw: bytes, rel: str) -> tuple[RawFile | None, list[Finding]]:
+def load_bytes(raw: bytes, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFile | None, list[Finding]]:
     """Decode (UTF-8, no NUL, no control garbage) and parse one file's bytes."""
     loc0 = Location(rel, 1, 1)
     if len(raw) > MAX_FILE_BYTES:
@@ -286,7 +391,7 @@ def load_bytes(raw: bytes, rel: str) -> tuple[RawFile | None, list[Finding]]:
         return None, [
             error("not-utf8", "file contains NUL bytes (binary data?)", Location(rel, line, 1), "remove the file or save it as UTF-8 text")
         ]
-    return load_text(text, rel)
+    return load_text(text, rel, node_budget)
 
 
 def spec_files(spec_dir: Path) -> list[Path]:
@@ -296,7 +401,12 @@ def spec_files(spec_dir: Path) -> list[Path]:
 
 
 def load_dir(spec_dir: Path) -> tuple[list[RawFile], list[Finding]]:
-    """Load every YAML file under ``spec_dir``; all findings from all files together."""
+    """Load every YAML file under ``spec_dir``; all findings from all files together.
+
+    An oversized file is refused from its size alone (never read), and only bytes
+    actually read count toward ``MAX_TOTAL_BYTES``, so one huge file does not hide the
+    findings of the others.
+    """
     spec_dir = Path(spec_dir)
     findings: list[Finding] = []
     if not spec_dir.is_dir():
@@ -311,31 +421,33 @@ def load_dir(spec_dir: Path) -> tuple[list[RawFile], list[Finding]]:
     if len(files) > MAX_FILES:
         return [], [error("too-many-files", f"{len(files)} spec files; the limit is {MAX_FILES}", Location(str(spec_dir)), "merge files")]
     out: list[RawFile] = []
-    total = 0
+    total = nodes = 0
     for path in files:
         rel = path.relative_to(spec_dir).as_posix()
         try:
             size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raw = b"\0" * (MAX_FILE_BYTES + 1)  # refuse without reading it all
-            else:
-                raw = path.read_bytes()
+            raw = b""
+            if size <= MAX_FILE_BYTES:
+                with path.open("rb") as fh:  # read at most one byte past the limit
+                    raw = fh.read(MAX_FILE_BYTES + 1)
+                size = len(raw)
         except OSError as exc:
             findings.append(error("unreadable", f"cannot read file: {exc.strerror}", Location(rel), "check permissions"))
             continue
-        total += len(raw)
-        if total > MAX_TOTAL_BYTES:
-            findings.append(
-                error("spec-too-large", f"spec passes {MAX_TOTAL_BYTES:,} bytes in total", Location(rel), "is something other than the spec in the folder?")
-            )
-            break
-        if len(raw) > MAX_FILE_BYTES:
+        if size > MAX_FILE_BYTES:
             findings.append(
                 error("file-too-large", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", Location(rel, 1, 1), "split the spec into several files")
             )
             continue
-        raw_file, errs = load_bytes(raw, rel)
+        total += size
+        if total > MAX_TOTAL_BYTES:
+            findings.append(
+                error("spec-too-large", f"spec passes {MAX_TOTAL_BYTES:,} bytes in total", Location(rel, 1, 1), "is something other than the spec in the folder?")
+            )
+            break
+        raw_file, errs = load_bytes(raw, rel, MAX_TOTAL_NODES - nodes)
         findings.extend(errs)
         if raw_file is not None:
             out.append(raw_file)
+            nodes += raw_file.nodes
     return out, findings

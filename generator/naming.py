@@ -1,24 +1,32 @@
-"""Name derivation: the wire-naming conventions a spec declares, applied in one place."""
+"""Name derivation: the wire-naming conventions a spec declares, applied in one place.
+
+The resolver derives every wire name and key here (unless the spec overrides it), and
+the model derives class names here, so no target has its own idea of a name.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-_ACRONYM_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
+# A word boundary: lower/digit -> upper (`siteURL` -> site|URL), or the last capital of an
+# acronym that starts a new word (`APITeam` -> API|Team).
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@lru_cache(maxsize=65536)
 def snake_case(name: str) -> str:
     """``SiteURL`` -> ``site_url``, ``EnableAPITeamDeletion`` -> ``enable_api_team_deletion``.
 
-    Acronyms stay whole; dots (``GlobalRelaySettings.CustomerType``) become underscores.
+    Acronyms stay whole (``TLSCertFile`` -> ``tls_cert_file``), a digit ends a word
+    (``AmazonS3SSL`` -> ``amazon_s3_ssl``), and dots
+    (``GlobalRelaySettings.CustomerType``) become underscores.  Pure and cached: a spec
+    derives thousands of keys.
     """
-    parts = []
-    for part in name.split("."):
-        part = _ACRONYM_WORD.sub(r"\1_\2", part)
-        part = _LOWER_UPPER.sub(r"\1_\2", part)
-        parts.append(part.lower())
-    return re.sub(r"_+", "_", "_".join(parts)).strip("_")
+    out = "_".join(_BOUNDARY.sub("_", part) for part in name.split(".")).lower()
+    if "__" in out:
+        out = re.sub(r"_+", "_", out)
+    return out.strip("_")
 
 
 def payload_wire_name(group: str, prefix: str, strip_suffix: str) -> str:

@@ -1,10 +1,17 @@
 """Stage 3: merge validated files into the immutable, fully resolved ``Spec``.
 
 Checks what the JSON Schema cannot: ids unique across files, references to settings,
-features, sections, categories and editions that exist, wire names and keys unique,
-enumerated values of the right type, event payloads only in ``on event`` sections.
-Inheritance (edition, version limits, schedule, opt-out) is resolved onto every payload
-and field here, once, so no later stage re-derives it.
+features, sections, categories and editions that exist, wire names and keys unique and
+safe (derived ones too), model class names unique, enumerated values of the right type,
+version ranges in order, event payloads only in ``on event`` sections.
+Inheritance is resolved onto every payload and field here, once, so no later stage
+re-derives it: edition (field, else payload, else event category, else section), version
+limits (the intersection of field, payload and event category limits), schedule and
+opt-out setting (from the section and its feature).
+
+When some files fail to load or validate, the valid ones are still resolved so that
+their errors are reported in the same run; a reference is only reported as unknown when
+no loaded file declares the id (see ``load_resolved``).
 
 ``load_spec`` runs stages 1-3 (load, validate, resolve); lint is separate
 (``generator.lint``) and ``generator.pipeline`` runs everything.
@@ -17,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import Finding, error, has_errors
+from generator.diagnostics import ERROR, Finding, error, has_errors
 from generator.kinds import KINDS
 from generator.load import RawFile, load_dir
 from generator.model import (
@@ -36,11 +43,17 @@ from generator.model import (
     Spec,
     Versions,
 )
-from generator.naming import field_wire_key, payload_wire_name
+from generator.naming import field_wire_key, pascal_case, payload_wire_name
 from generator.validate import validate_file
 
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+_SAFE_WIRE = re.compile(r"[a-z][a-z0-9_]{0,62}")  # the spec schema's WIRE pattern
+# Findings that are only sure when every file was read: a reference may point into a
+# file that could not be read, and derived names depend on the product's conventions.
+_NEEDS_ALL_FILES = frozenset({"unknown-reference", "missing-product"})
+_NEEDS_CONVENTIONS = frozenset({"duplicate-wire-name", "duplicate-wire-key", "duplicate-model-name", "invalid-name"})
 _UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day"}
+_UNKNOWN_SCHEDULE = Schedule("", "unknown", None, None, "")
 
 
 @dataclass(frozen=True)
@@ -76,15 +89,44 @@ def _versions(raw: dict | None) -> Versions:
     return Versions(raw.get("min"), raw.get("max"))
 
 
+def _freeze(value: Any) -> Any:
+    """A setting value as the model holds it: lists become tuples (the schema allows
+    only scalars and lists of scalars)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _vkey(v: str) -> tuple[int, ...]:
     return tuple(int(x) for x in v.split("."))
 
 
+def _range(v: Versions) -> str:
+    if v.min and v.max:
+        return f"{v.min} to {v.max}"
+    return f"from {v.min}" if v.min else f"up to {v.max}"
+
+
+def _intersect(own: Versions, inherited: Versions) -> Versions:
+    """The versions in both ranges: the later minimum and the earlier maximum."""
+    if not inherited.limited:
+        return own
+    if not own.limited:
+        return inherited
+    lo = max((v for v in (own.min, inherited.min) if v), key=_vkey, default=None)
+    hi = min((v for v in (own.max, inherited.max) if v), key=_vkey, default=None)
+    return Versions(lo, hi)
+
+
 class _Resolver:
-    def __init__(self, files: list[RawFile]):
+    def __init__(self, files: list[RawFile], elsewhere: dict[str, set] | None = None):
         self.files = files
+        # Ids declared in files that loaded but failed validation: references to them
+        # are not "unknown", the declaring file is merely broken.
+        self.elsewhere = elsewhere or {}
         self.findings: list[Finding] = []
         self.suppressions: list[Suppression] = []
+
+    def declared_elsewhere(self, key: str, ref: str) -> bool:
+        return ref in self.elsewhere.get(key, ())
 
     # -- helpers ----------------------------------------------------------------------
     def err(self, code: str, msg: str, loc: Location, help: str = "") -> None:
@@ -99,6 +141,8 @@ class _Resolver:
         if ref is None:
             return None
         if ref not in self.editions:
+            if self.declared_elsewhere("editions", ref):
+                return None
             self.err(
                 "unknown-reference",
                 f"edition {ref!r} is not declared",
@@ -108,7 +152,8 @@ class _Resolver:
             return None
         return self.editions[ref]
 
-    def versions(self, raw: RawFile, path: tuple, node: dict) -> Versions:
+    def versions(self, raw: RawFile, path: tuple, node: dict, inherited: Versions | None = None) -> Versions:
+        """The element's own limits intersected with what it inherits."""
         v = _versions(node.get("versions"))
         if v.min and v.max and _vkey(v.min) > _vkey(v.max):
             self.err(
@@ -117,7 +162,33 @@ class _Resolver:
                 raw.where(path + ("versions",)),
                 "swap them or fix the version numbers",
             )
-        return v
+            return v
+        if inherited is None or not v.limited:
+            return inherited or v
+        if inherited.min and inherited.max and _vkey(inherited.min) > _vkey(inherited.max):
+            return v  # the enclosing range is itself wrong (already reported)
+        both = _intersect(v, inherited)
+        if both.min and both.max and _vkey(both.min) > _vkey(both.max):
+            self.err(
+                "invalid-versions",
+                f"versions ({_range(v)}) lie outside those of the enclosing element ({_range(inherited)})",
+                raw.where(path + ("versions",)),
+                "an element exists only where its payload or category exists; fix the range",
+            )
+            return v
+        return both
+
+    def safe_wire(self, name: str, what: str, loc: Location, fix: str) -> bool:
+        """A derived wire name or key must be as safe as a hand-written one."""
+        if _SAFE_WIRE.fullmatch(name):
+            return True
+        self.err(
+            "invalid-name",
+            f"derived {what} {name!r} is not a safe name (lowercase letters, digits and underscores, starting with a letter, at most 63)",
+            loc,
+            fix,
+        )
+        return False
 
     def collect(self, key: str) -> dict[str, tuple[RawFile, Any]]:
         """Merge a top-level mapping across files; a repeated id is an error."""
@@ -142,7 +213,11 @@ class _Resolver:
         if not products:
             first = self.files[0].path if self.files else "spec"
             self.err("missing-product", "no file declares `product`", Location(first, 1, 1), "add a `product:` block (id, name, ...) to one spec file")
-            return None
+            if not self.files:
+                return None
+            # Go on with a stand-in so that the other files' errors are reported too;
+            # the spec has an error, so this model is never returned.
+            products = [(self.files[0], {"id": "unknown", "name": "unknown"})]
         for raw, _ in products[1:]:
             self.err(
                 "duplicate-id",
@@ -178,7 +253,7 @@ class _Resolver:
             settings[k] = Setting(
                 id=k,
                 console_path=tuple(v["console_path"]),
-                default=v.get("default"),
+                default=_freeze(v.get("default")),
                 description=v.get("description", ""),
                 location=raw.key_where(("settings", k)),
             )
@@ -190,16 +265,18 @@ class _Resolver:
             opt = None
             if "opt_out" in v:
                 ref = v["opt_out"]["setting"]
-                if ref not in settings:
+                if ref not in settings and self.declared_elsewhere("settings", ref):
+                    pass
+                elif ref not in settings:
                     self.err(
                         "unknown-reference",
                         f"opt-out setting {ref!r} is not declared",
                         raw.where(path + ("opt_out", "setting")),
-                        f"declare it under `settings:`"
+                        "declare it under `settings:`"
                         + (f"; declared: {', '.join(sorted(settings))}" if settings else ""),
                     )
                 else:
-                    opt = OptOut(settings[ref], v["opt_out"].get("cost", ""), v["opt_out"].get("off_value", False))
+                    opt = OptOut(settings[ref], v["opt_out"].get("cost", ""), _freeze(v["opt_out"].get("off_value", False)))
             features[k] = Feature(
                 id=k,
                 title=v["title"],
@@ -213,17 +290,17 @@ class _Resolver:
             self.suppress(raw, path, v, ("feature", k))
 
         sections = {}
-        self.section_raw: dict[str, tuple[RawFile, dict]] = {}
         for k, (raw, v) in self.collect("sections").items():
             path = ("sections", k)
-            if v["feature"] not in features:
+            if v["feature"] not in features and not self.declared_elsewhere("features", v["feature"]):
                 self.err(
                     "unknown-reference",
                     f"section {k!r} names feature {v['feature']!r}, which is not declared",
                     raw.where(path + ("feature",)),
                     f"use one of: {', '.join(features) or '(no features declared)'}",
                 )
-                continue
+                # Resolve the section anyway (the spec has an error, so the model is
+                # never used) so that its payloads are checked in this run too.
             cats = []
             for cid, c in (v.get("categories") or {}).items():
                 cpath = path + ("categories", cid)
@@ -259,10 +336,9 @@ class _Resolver:
                 categories=tuple(cats),
                 location=raw.key_where(path),
             )
-            self.section_raw[k] = (raw, v)
             self.suppress(raw, path, v, ("section", k))
 
-        payloads = self.payloads(features, sections)
+        payloads = self.payloads(features, dict(sections))  # may add stand-ins to its copy
         spec = Spec(
             format_version=1,
             product=product,
@@ -277,23 +353,32 @@ class _Resolver:
     def payloads(self, features: dict, sections: dict) -> list[Payload]:
         prefix, strip, isdef_prefix = self.conventions
         out: list[Payload] = []
+        self.standins: set[str] = set()
         seen: dict[str, Location] = {}
+        models: dict[str, tuple[str, Location]] = {}  # class name -> (wire name, where)
         for raw in self.files:
             for i, p in enumerate(raw.data.get("payloads") or []):
                 path = ("payloads", i)
                 loc = raw.where(path)
                 sid = p["section"]
-                if sid not in sections:
-                    if sid not in self.section_raw:
+                known = sid in sections
+                if not known:
+                    if not self.declared_elsewhere("sections", sid):
                         self.err(
                             "unknown-reference",
                             f"payload names section {sid!r}, which is not declared",
                             raw.where(path + ("section",)),
                             f"use one of: {', '.join(sections) or '(no sections declared)'}",
                         )
-                    continue
+                    # Check the payload's own content anyway, against a stand-in section
+                    # whose schedule and categories are unknown (the model is discarded).
+                    sections[sid] = Section(sid, "", "", _UNKNOWN_SCHEDULE, None, "", (), (), loc)
+                    self.standins.add(sid)
                 section = sections[sid]
-                feature = features[section.feature_id]
+                known = sid not in self.standins
+                feature = features.get(section.feature_id)
+                if feature is None:  # already reported (or declared in a broken file)
+                    feature = Feature(section.feature_id, "", "", (), "", "", None, section.location)
                 category = None
                 if "event" in p:
                     ptype = "event"
@@ -301,7 +386,7 @@ class _Resolver:
                     for bad in ("group", "wire_name"):
                         if bad in p:
                             self.err("invalid-value", f"an event payload cannot have `{bad}`", raw.key_where(path + (bad,)), "remove it; `event` is the wire name")
-                    if section.schedule.trigger != "event":
+                    if known and section.schedule.trigger != "event":
                         self.err(
                             "invalid-value",
                             f"event {wire!r} is in section {sid!r}, whose schedule is {section.schedule.id!r}",
@@ -309,7 +394,9 @@ class _Resolver:
                             "put events in a section with `schedule: on event`",
                         )
                     cid = p.get("category")
-                    if cid is not None:
+                    if not known:
+                        pass
+                    elif cid is not None:
                         category = next((c for c in section.categories if c.id == cid), None)
                         if category is None:
                             self.err(
@@ -328,10 +415,11 @@ class _Resolver:
                         wire = p["wire_name"]
                     elif "group" in p:
                         wire = payload_wire_name(p["group"], prefix, strip)
+                        self.safe_wire(wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
                     else:
                         self.err("missing-key", "a payload needs `group`, `wire_name` or `event`", loc, "name the payload")
                         continue
-                    if section.schedule.trigger == "event":
+                    if known and section.schedule.trigger == "event":
                         self.err("invalid-value", f"record payload {wire!r} is in `on event` section {sid!r}", raw.where(path + ("section",)), "use `event:` for payloads of event sections")
                 if wire in seen:
                     self.err(
@@ -342,11 +430,18 @@ class _Resolver:
                     )
                     continue
                 seen[wire] = loc
+                model = pascal_case(wire)
+                if model in models:
+                    self.err(
+                        "duplicate-model-name",
+                        f"payload {wire!r} and payload {models[model][0]!r} (at {models[model][1]}) would both be model class {model!r}",
+                        loc,
+                        "wire names that differ only in underscores make the same class name; rename one",
+                    )
+                models.setdefault(model, (wire, loc))
                 group = p.get("group", "")
                 edition = self.edition(raw, path, p) or (category.edition if category else None) or section.edition
-                versions = self.versions(raw, path, p)
-                if not versions.limited and category is not None:
-                    versions = category.versions
+                versions = self.versions(raw, path, p, category.versions if category else None)
                 opt_setting = feature.opt_out.setting.id if feature.opt_out else None
                 self.suppress(raw, path, p, ("payload", wire))
                 fields = self.fields(raw, path, p, wire, group, section, feature, edition, versions, opt_setting, isdef_prefix)
@@ -390,7 +485,10 @@ class _Resolver:
                 )
                 continue
             names[ident] = loc
-            key = f.get("wire_key") or field_wire_key(f["name"], is_default, isdef_prefix)
+            key = f.get("wire_key")
+            if key is None:
+                key = field_wire_key(f["name"], is_default, isdef_prefix)
+                self.safe_wire(key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
             if key in keys:
                 self.err(
                     "duplicate-wire-key",
@@ -425,7 +523,7 @@ class _Resolver:
                                 f"list {jtype} values only",
                             )
             self.suppress(raw, path, f, ("field", wire, key))
-            fversions = self.versions(raw, path, f)
+            fversions = self.versions(raw, path, f, versions)
             out.append(
                 Field(
                     name=f["name"],
@@ -444,41 +542,63 @@ class _Resolver:
                     schedule=section.schedule,
                     opt_out_setting=opt_setting,
                     edition=self.edition(raw, path, f) or edition,
-                    versions=fversions if fversions.limited else versions,
+                    versions=fversions,
                     location=loc,
                 )
             )
         return out
 
 
-def resolve(files: list[RawFile]) -> tuple[Resolved | None, list[Finding]]:
-    """Stage 3 on validated files."""
-    r = _Resolver(files)
+def resolve(files: list[RawFile], elsewhere: dict[str, set] | None = None) -> tuple[Resolved | None, list[Finding]]:
+    """Stage 3 on validated files.  ``elsewhere`` holds ids (by top-level key) declared
+    in files that failed validation, so references to them are not reported."""
+    r = _Resolver(files, elsewhere)
     resolved = r.run()
     if has_errors(r.findings):
         return None, r.findings
     return resolved, r.findings
 
 
+def _declared_ids(files: list[RawFile]) -> dict[str, set]:
+    """Ids the top-level mappings of ``files`` declare (even if the files are invalid)."""
+    out: dict[str, set] = {}
+    for raw in files:
+        for key in ("editions", "settings", "features", "sections"):
+            block = raw.data.get(key)
+            if isinstance(block, dict):
+                out.setdefault(key, set()).update(block)
+    return out
+
+
 def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
-    """Stages 1-3: load every file, validate each, resolve.  All findings together."""
+    """Stages 1-3: load every file, validate each, resolve.  All findings together.
+
+    Files that fail validation are left out of the model, but the valid ones are still
+    resolved so that their errors show up in the same run.  What the broken files
+    declare is known (their top-level ids), so a reference to it is not called unknown.
+    Only when a file could not be read at all (a YAML error) are unknown references
+    dropped, and findings about derived names are dropped when the file declaring the
+    product (and so the naming conventions) is broken.
+    """
     files, findings = load_dir(Path(spec_dir))
-    good = []
+    unreadable = any(f.code != "empty-file" for f in findings if f.severity == ERROR)
+    good, broken = [], []
     for raw in files:
         errs = validate_file(raw)
         findings.extend(errs)
-        if not errs:
-            good.append(raw)
-    if has_errors(findings):
-        # Resolve what is valid anyway so cross-file errors are reported in the same run.
-        if good:
-            _, more = resolve(good)
-            # Drop what may only be missing because a broken file could not be read.
-            findings.extend(f for f in more if f.code not in ("missing-product", "unknown-reference"))
-        return None, findings
-    resolved, more = resolve(good)
-    findings.extend(more)
-    return resolved, findings
+        (broken if errs else good).append(raw)
+    if not has_errors(findings):
+        resolved, more = resolve(good)
+        return resolved, findings + more
+    if good:
+        _, more = resolve(good, _declared_ids(broken))
+        drop: set[str] = set()
+        if unreadable:
+            drop |= _NEEDS_ALL_FILES
+        if any("product" in raw.data for raw in broken):
+            drop |= _NEEDS_CONVENTIONS | {"missing-product"}
+        findings.extend(f for f in more if f.code not in drop)
+    return None, findings
 
 
 def load_spec(spec_dir: Path) -> tuple[Spec | None, list[Finding]]:

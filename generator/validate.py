@@ -4,12 +4,20 @@ The schema (``generator/schemas/spec.schema.json``) is the single description of
 format: editors use it for completion, and here it produces findings.  jsonschema's
 messages are rewritten into what a maintainer needs: the exact key or value at fault, with
 its file:line:column, and a fix ("did you mean ...?").
+
+Speed: a valid file is the common case, so when the optional ``jsonschema_rs`` package is
+installed it answers "valid?" first (about a hundred times faster than jsonschema on a
+5,000-field spec); only an invalid file is walked by jsonschema to collect detailed
+errors.  Both engines see the same schema and agree on ECMA-262 regex semantics (``$``
+matches only at the very end, so ``"abc\\n"`` is not a safe id), so the results do not
+depend on which one is installed.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -19,11 +27,25 @@ from generator.diagnostics import Finding, error
 from generator.kinds import kind_ids
 from generator.load import RawFile
 
+try:  # optional accelerator; results are the same without it
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - depends on the environment
+    jsonschema_rs = None
+
 SAFE_HELP = {
     "^[a-z][a-z0-9_]{0,62}$": "use lowercase letters, digits and underscores, starting with a letter (at most 63)",
     "^[A-Za-z][A-Za-z0-9_]{0,62}(\\.[A-Za-z][A-Za-z0-9_]{0,62}){0,3}$": "use letters, digits and underscores, starting with a letter, optionally dotted (e.g. ServiceSettings.SiteURL)",
     "^[a-z][a-z0-9-]{0,62}$": "lint rule ids are lowercase words joined by hyphens",
 }
+# What the ids under each top-level mapping are called, for "not a safe ... id" messages.
+_ID_OF = {
+    "editions": "edition id",
+    "settings": "setting id",
+    "features": "feature id",
+    "sections": "section id",
+    "categories": "category id",
+}
+_VERSION_PATTERN = "^[0-9]+(\\.[0-9]+){0,3}$"
 
 
 @lru_cache(maxsize=1)
@@ -33,9 +55,37 @@ def spec_schema() -> dict:
     return json.loads(text)
 
 
+@lru_cache(maxsize=256)
+def _ecma_regex(pattern: str) -> re.Pattern:
+    """Compile a JSON Schema pattern so that a final ``$`` means end of string, as in
+    ECMA-262 (Python's ``$`` also matches before a trailing newline)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator, patrn, instance, schema):
+    if validator.is_type(instance, "string") and not _ecma_regex(patrn).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
+
+
+_SpecValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+
+
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(spec_schema())
+def _validator() -> jsonschema.protocols.Validator:
+    return _SpecValidator(spec_schema())
+
+
+@lru_cache(maxsize=1)
+def _fast_validator():
+    """jsonschema_rs's validator for the spec schema, or None when not installed."""
+    if jsonschema_rs is None:
+        return None
+    try:
+        return jsonschema_rs.Draft202012Validator(spec_schema())
+    except Exception:  # noqa: BLE001 - fall back to the pure-Python path
+        return None
 
 
 def _suggest(word: str, choices) -> str:
@@ -43,11 +93,38 @@ def _suggest(word: str, choices) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+def _where_text(path: tuple) -> str:
+    return "/".join(str(p) for p in path) if path else "the top level"
+
+
+def _in(path: tuple) -> str:
+    return f"in {_where_text(path)}" if path else "at the top level"
+
+
+def _type_name(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}.get(type(value), type(value).__name__)
+
+
 def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
     path = tuple(err.absolute_path)
     where = raw.where(path)
-    what = "/".join(str(p) for p in path) or "(top level)"
+    what = _where_text(path)
     v = err.validator
+    if "propertyNames" in err.relative_schema_path:
+        # jsonschema checks each key as an instance of its own, at the mapping's path.
+        key = err.instance
+        pattern = err.validator_value if v == "pattern" else ""
+        parent = str(path[-1]) if path else ""
+        return [
+            error(
+                "invalid-name",
+                f"{key!r} is not a safe {_ID_OF.get(parent, 'name')} (in {what})",
+                raw.key_where(path + (key,)),
+                SAFE_HELP.get(pattern, f"names must match {pattern}") + "; ids become file names and identifiers",
+            )
+        ]
     if v == "additionalProperties":
         allowed = list(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in allowed]
@@ -57,13 +134,13 @@ def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
             out.append(
                 error(
                     "unknown-key",
-                    f"unknown key {key!r} in {what}",
+                    f"unknown key {key!r} {_in(path)}",
                     raw.key_where(path + (key,)),
                     (hint + " " if hint else "") + f"allowed keys: {', '.join(allowed)}",
                 )
             )
         return out
-    if v == "enum" and path and path[-1] == "kind" or (v == "enum" and len(path) >= 2 and path[-2] == "kinds"):
+    if v == "enum" and ((path and path[-1] == "kind") or (len(path) >= 2 and path[-2] == "kinds")):
         hint = _suggest(err.instance, kind_ids())
         return [
             error(
@@ -74,46 +151,64 @@ def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
             )
         ]
     if v == "pattern":
-        help_ = SAFE_HELP.get(err.validator_value, f"the value must match {err.validator_value}")
-        return [error("invalid-name" if err.validator_value in SAFE_HELP else "invalid-value", f"{what}: {err.instance!r} is not allowed here", where, help_)]
-    if v == "propertyNames":
-        # err.instance is the whole mapping; find the offending keys
-        pattern = err.validator_value.get("pattern", "")
-        import re
-
-        out = []
-        for key in err.instance:
-            if pattern and not re.search(pattern, str(key)):
-                out.append(
-                    error(
-                        "invalid-name",
-                        f"{key!r} in {what} is not a safe name",
-                        raw.key_where(path + (key,)),
-                        SAFE_HELP.get(pattern, f"names must match {pattern}"),
-                    )
-                )
-        return out
+        if err.validator_value in SAFE_HELP:
+            return [error("invalid-name", f"{what}: {err.instance!r} is not a safe name", where, SAFE_HELP[err.validator_value])]
+        if err.validator_value == _VERSION_PATTERN:
+            return [error("invalid-value", f"{what}: {err.instance!r} is not a version number", where, "write dotted numbers in quotes, e.g. \"5.10\"")]
+        desc = err.schema.get("description", "")
+        return [error("invalid-value", f"{what}: {err.instance!r} is not allowed here", where, f"expected {desc[:1].lower() + desc[1:]}" if desc else f"the value must match {err.validator_value}")]
     if v == "required":
-        return [error("missing-key", f"{what}: {err.message}", where, "add the key")]
+        missing = [k for k in err.validator_value if k not in err.instance]
+        keys = ", ".join(f"`{k}`" for k in missing)
+        return [error("missing-key", f"{what} lacks required key{'s' if len(missing) > 1 else ''} {keys}", where, f"add {keys}")]
     if v == "type":
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
-        got = type(err.instance).__name__ if err.instance is not None else "null"
-        return [error("wrong-type", f"{what} must be {want}, found {got}", where, f"write a {want} here")]
+        got = _type_name(err.instance)
+        help_ = f"write a {want} here"
+        if want == "string" and isinstance(err.instance, (int, float)) and not isinstance(err.instance, bool):
+            help_ = "put the value in quotes (YAML reads 5.10 as the number 5.1)"
+        elif want == "string" and isinstance(err.instance, bool):
+            help_ = "put the value in quotes (YAML reads yes/no/on/off/true/false as booleans)"
+        return [error("wrong-type", f"{what} must be {want}, found {got}", where, help_)]
     if v == "const" and path == ("spec_format",):
         return [
             error(
                 "spec-format",
-                f"unsupported spec_format {err.instance!r}",
+                f"unsupported spec_format {json.dumps(err.instance)}",
                 where,
                 "this generator reads `spec_format: 1`",
             )
         ]
+    if v == "uniqueItems" and isinstance(err.instance, list):
+        seen: list = []
+        for i, item in enumerate(err.instance):
+            if any(item == s and type(item) is type(s) for s in seen):
+                return [error("invalid-value", f"{what}: {item!r} is listed twice", raw.where(path + (i,)), "remove the repeated entry")]
+            seen.append(item)
     return [error("invalid-value", f"{what}: {err.message}", where, "see docs/spec-reference.md")]
 
 
-def validate_file(raw: RawFile) -> list[Finding]:
-    """All schema findings for one file (every error, not just the first)."""
+def _fast_verdict(data) -> bool | None:
+    """The accelerator's answer to "is ``data`` valid?", or None without one."""
+    fast = _fast_validator()
+    if fast is None:
+        return None
+    try:
+        return bool(fast.is_valid(data))
+    except Exception:  # noqa: BLE001 - e.g. a value it cannot convert: take the slow path
+        return None
+
+
+def validate_file(raw: RawFile, accelerate: bool = True) -> list[Finding]:
+    """All schema findings for one file (every error, not just the first).
+
+    ``accelerate=False`` skips the optional fast validity check (tests use it to prove
+    both paths give the same findings).
+    """
+    verdict = _fast_verdict(raw.data) if accelerate else None
+    if verdict:
+        return []
     findings: list[Finding] = []
     if "spec_format" not in raw.data:
         findings.append(
@@ -125,7 +220,13 @@ def validate_file(raw: RawFile) -> list[Finding]:
             )
         )
     for err in _validator().iter_errors(raw.data):
-        if err.validator == "required" and list(err.absolute_path) == [] and "spec_format" in err.message:
-            continue
+        if err.validator == "required" and not err.absolute_path and err.validator_value == ["spec_format"]:
+            continue  # reported above, with a better message
         findings.extend(_describe(err, raw))
+    if not findings and verdict is False:
+        # The engines disagree (should not happen): report the fast engine's view
+        # rather than let an invalid file through.
+        for err in _fast_validator().iter_errors(raw.data):
+            path = tuple(err.instance_path)
+            findings.append(error("invalid-value", f"{_where_text(path)}: {err.message}", raw.where(path), "see docs/spec-reference.md"))
     return findings

@@ -3,13 +3,21 @@
 A build hands over the complete in-memory tree (``{relative path: bytes}``), so a failed
 target has already stopped the build before anything here runs.  Then:
 
+* ``MANIFEST.json`` lists every generated file with its sha256.  Before any file is
+  touched, a manifest covering the old *and* the new files is written, so a build killed
+  half-way leaves a manifest that owns every file it may have created; the next build
+  overwrites or removes them instead of mistaking them for someone else's files.
 * each changed file is written to a temporary file in its own folder, flushed, fsynced
   and ``os.replace``-d over the old one, so a build killed at any moment leaves every
   file whole, old or new;
-* ``MANIFEST.json`` (written last, atomically) lists every generated file with its
-  sha256; files an earlier manifest listed that this build no longer produces are
-  removed; files the generator never wrote are never touched;
+* files an earlier manifest listed that this build no longer produces are removed;
+  files the generator never wrote are never touched, and refusing to overwrite one is an
+  error (``ForeignFileError``) rather than a silent loss;
 * ``compare`` does the same work in memory and reports what differs (``--check``).
+
+Targets that skip unchanged work (``generator.targets.Previous``) leave small records
+of what they produced under ``.gen-cache/`` in the output folder; that folder ignores
+itself in git and is never reported as stray.
 """
 
 from __future__ import annotations
@@ -24,34 +32,70 @@ from pathlib import Path
 
 MANIFEST = "MANIFEST.json"
 MANIFEST_FORMAT = 1
+CACHE_DIR = ".gen-cache"
+RECORDS = f"{CACHE_DIR}/records.json"
+_IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", CACHE_DIR})
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _manifest_doc(entries: dict[str, dict]) -> bytes:
+    doc = {"manifest_format": MANIFEST_FORMAT, "files": dict(sorted(entries.items()))}
+    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _entry(data: bytes) -> dict:
+    return {"sha256": sha256(data), "bytes": len(data)}
+
+
 def manifest_bytes(files: dict[str, bytes]) -> bytes:
     """The manifest for a tree: sorted paths with sha256 and size; deterministic."""
-    doc = {
-        "manifest_format": MANIFEST_FORMAT,
-        "files": {p: {"sha256": sha256(b), "bytes": len(b)} for p, b in sorted(files.items())},
-    }
-    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return _manifest_doc({p: _entry(b) for p, b in files.items()})
 
 
 def read_manifest(out_dir: Path) -> dict[str, dict]:
     """Files the last build recorded (empty if there is no readable manifest)."""
     try:
-        doc = json.loads((out_dir / MANIFEST).read_text("utf-8"))
+        doc = json.loads((Path(out_dir) / MANIFEST).read_text("utf-8"))
         files = doc.get("files", {})
         return {p: v for p, v in files.items() if isinstance(v, dict) and _safe_rel(p)}
     except (OSError, ValueError, AttributeError):
         return {}
 
 
+def read_records(out_dir: Path) -> dict[str, dict]:
+    """What reuse-capable targets remembered in the last build (empty if none)."""
+    try:
+        doc = json.loads((Path(out_dir) / RECORDS).read_text("utf-8"))
+        recs = doc.get("records", {})
+        return {k: v for k, v in recs.items() if isinstance(v, dict)}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def previous_getter(out_dir: Path, manifest: dict[str, dict] | None = None):
+    """``get(path)``: the bytes of a file the last build wrote, only while they still
+    match the manifest's hash (a hand-edited file is never handed back as reusable)."""
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir) if manifest is None else manifest
+
+    def get(path: str) -> bytes | None:
+        entry = manifest.get(path)
+        if entry is None:
+            return None
+        data = _read(out_dir / path)
+        if data is None or sha256(data) != entry.get("sha256"):
+            return None
+        return data
+
+    return get
+
+
 def _safe_rel(path: str) -> bool:
     p = Path(path)
-    return not p.is_absolute() and ".." not in p.parts and path == p.as_posix()
+    return bool(path) and not p.is_absolute() and ".." not in p.parts and path == p.as_posix()
 
 
 def _read(path: Path) -> bytes | None:
@@ -92,7 +136,7 @@ def _strays(out_dir: Path, known: set[str]) -> list[str]:
     if not out_dir.is_dir():
         return out
     for root, dirs, files in os.walk(out_dir):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != ".pytest_cache")
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
         for name in files:
             rel = (Path(root) / name).relative_to(out_dir).as_posix()
             if rel not in known and not name.endswith(".pyc"):
@@ -113,14 +157,22 @@ def _diff(path: str, old: bytes, new: bytes, limit: int = 200) -> str:
 
 
 def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The tree plus its ``MANIFEST.json``."""
     tree = dict(files)
     tree[MANIFEST] = manifest_bytes(files)
     return tree
 
 
+def _check_paths(files: dict[str, bytes]) -> None:
+    bad = [p for p in files if not _safe_rel(p) or p == MANIFEST or p.split("/")[0] == CACHE_DIR]
+    if bad:
+        raise ValueError(f"targets may not write these paths: {', '.join(sorted(bad))}")
+
+
 def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
     """What ``write`` would change, without changing anything."""
     out_dir = Path(out_dir)
+    _check_paths(files)
     tree = with_manifest(files)
     old = read_manifest(out_dir)
     rep = Report()
@@ -158,43 +210,61 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def write(out_dir: Path, files: dict[str, bytes]) -> Report:
-    """Make ``out_dir`` hold exactly ``files`` (plus files the generator never wrote)."""
+def write(out_dir: Path, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
+    """Make ``out_dir`` hold exactly ``files`` plus their manifest (and leave alone any
+    file the generator never wrote).  ``records`` (from ``Previous.updates``) are stored
+    for the next build's reuse checks; None leaves the stored ones as they are."""
     out_dir = Path(out_dir)
+    _check_paths(files)
     tree = with_manifest(files)
     old = read_manifest(out_dir)
     rep = Report()
-    if old:
-        foreign = [
-            p for p in tree
-            if p not in old and p != MANIFEST and (out_dir / p).is_file() and _read(out_dir / p) != tree[p]
-        ]
-        if foreign:
-            raise ForeignFileError(foreign)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, data in tree.items():
-        if path == MANIFEST:
-            continue
-        target = out_dir / path
-        if _read(target) == data:
+    foreign = [
+        p for p in files
+        if p not in old and (out_dir / p).exists() and _read(out_dir / p) != files[p]
+    ]
+    if foreign:
+        raise ForeignFileError(sorted(foreign))
+    current = {p: _read(out_dir / p) for p in files}
+    todo = [p for p in files if current[p] != files[p]]
+    gone = [p for p in sorted(old) if p not in files and (out_dir / p).is_file()]
+    manifest_written = False
+    if todo or gone:
+        # Own every path this build may create before creating any (see module doc).
+        pending = {p: old[p] for p in old if p not in files}
+        pending.update({p: _entry(b) for p, b in files.items()})
+        pending_bytes = _manifest_doc(pending)
+        if _read(out_dir / MANIFEST) != pending_bytes:
+            _atomic_write(out_dir / MANIFEST, pending_bytes)
+            manifest_written = True
+    for path in files:
+        if path in todo:
+            _atomic_write(out_dir / path, files[path])
+            rep.written.append(path)
+        else:
             rep.unchanged.append(path)
-            continue
-        _atomic_write(target, data)
-        rep.written.append(path)
-    for path in sorted(old):
-        if path not in tree:
-            target = out_dir / path
-            if target.is_file():
-                target.unlink()
-                rep.removed.append(path)
-                _prune_empty(target.parent, out_dir)
+    for path in gone:
+        target = out_dir / path
+        target.unlink()
+        rep.removed.append(path)
+        _prune_empty(target.parent, out_dir)
     if _read(out_dir / MANIFEST) != tree[MANIFEST]:
         _atomic_write(out_dir / MANIFEST, tree[MANIFEST])
-        rep.written.append(MANIFEST)
-    else:
-        rep.unchanged.append(MANIFEST)
+        manifest_written = True
+    (rep.written if manifest_written else rep.unchanged).append(MANIFEST)
+    if records is not None:
+        _write_records(out_dir, records)
     rep.stray = [p for p in _strays(out_dir, set(tree)) if p not in tree]
     return rep
+
+
+def _write_records(out_dir: Path, records: dict[str, dict]) -> None:
+    data = (json.dumps({"records": records}, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    if _read(out_dir / RECORDS) != data:
+        _atomic_write(out_dir / RECORDS, data)
+    ignore = out_dir / CACHE_DIR / ".gitignore"
+    if _read(ignore) != b"*\n":
+        _atomic_write(ignore, b"*\n")
 
 
 def _prune_empty(folder: Path, root: Path) -> None:

@@ -46,6 +46,9 @@ VERSIONS = _obj(
     desc="Product versions this exists in, both ends inclusive.",
 )
 EDITION_REF = {"type": "string", "pattern": ID, "description": "Id of an edition under `editions`."}
+SCALAR_TYPES = ["string", "number", "boolean", "null"]
+# A setting's value: a scalar or a list of scalars (kept immutable in the model).
+SETTING_VALUE = {"type": [*SCALAR_TYPES, "array"], "items": {"type": SCALAR_TYPES}, "maxItems": 1000}
 TEXT_LIST = {"type": "array", "items": _text("One entry."), "maxItems": 1000}
 
 FIELD = _obj(
@@ -85,7 +88,7 @@ PAYLOAD = _obj(
         "description": _text("What this payload is."),
         "edition": EDITION_REF,
         "versions": VERSIONS,
-        "fields": {"type": "array", "items": FIELD, "maxItems": 100000},
+        "fields": {"type": "array", "items": FIELD, "maxItems": 100000, "description": "The payload's fields, in documented order."},
         "lint_ignore": LINT_IGNORE,
     },
     ["section"],
@@ -102,18 +105,18 @@ SECTION = _obj(
             "description": "`every 24h` (m, h or d) or `on event`.",
         },
         "edition": EDITION_REF,
-        "versions": VERSIONS,
         "description": _text("What the section covers."),
         "field_groups": {
             "type": "array",
             "items": _obj(
                 {
                     "title": _text("Group heading."),
-                    "kinds": {"type": "array", "items": {"enum": kind_ids()}, "minItems": 1, "uniqueItems": True},
+                    "kinds": {"type": "array", "items": {"enum": kind_ids()}, "minItems": 1, "uniqueItems": True, "description": "Kinds of the fields in this group."},
                     "note": _text("Note printed with the group."),
                 },
                 ["title", "kinds"],
             ),
+            "description": "How the privacy docs group the section's fields by kind, in order.",
         },
         "categories": {
             "type": "object",
@@ -128,6 +131,7 @@ SECTION = _obj(
                 },
                 ["title"],
             ),
+            "description": "Event categories of an `on event` section, keyed by id.",
         },
         "lint_ignore": LINT_IGNORE,
     },
@@ -139,16 +143,17 @@ FEATURE = _obj(
     {
         "title": _text("Feature name."),
         "description": _text("Why the feature exists."),
-        "purposes": TEXT_LIST,
+        "purposes": {**TEXT_LIST, "description": "Purposes listed under the description."},
         "sender": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What sends the data, e.g. `server` or `client`."},
         "destination": {"type": "string", "minLength": 1, "maxLength": 500, "description": "Who or where receives it."},
         "opt_out": _obj(
             {
                 "setting": {"type": "string", "pattern": NAME, "description": "Id of a setting under `settings`."},
-                "off_value": {"description": "The setting's value that switches the feature off (default false)."},
+                "off_value": {**SETTING_VALUE, "description": "The setting's value that switches the feature off (default false)."},
                 "cost": _text("What the user loses when opting out."),
             },
             ["setting"],
+            "The setting that switches the feature off.",
         ),
         "lint_ignore": LINT_IGNORE,
     },
@@ -158,33 +163,46 @@ FEATURE = _obj(
 
 SETTING = _obj(
     {
-        "console_path": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}, "minItems": 1, "maxItems": 20},
-        "default": {"description": "The setting's default value."},
+        "console_path": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": 200},
+            "minItems": 1,
+            "maxItems": 20,
+            "description": "The steps a user follows to reach the setting, e.g. [System Console, General, Logging, Enable ...].",
+        },
+        "default": {**SETTING_VALUE, "description": "The setting's default value."},
         "description": _text("What the setting does."),
     },
     ["console_path"],
+    "A product setting (an opt-out switch), keyed by its id, e.g. `LogSettings.EnableDiagnostics`.",
 )
 
 PRODUCT = _obj(
     {
-        "id": {"type": "string", "pattern": ID},
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "id": {"type": "string", "pattern": ID, "description": "Lowercase id of the product (used in schema ids and file names)."},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Product name as the docs print it."},
         "summary": _text("Introductory paragraph of the privacy docs."),
-        "privacy_policy": _obj({"title": _text("Link text."), "url": {"type": "string", "pattern": "^https?://[^\\s]+$"}}, ["url"]),
+        "privacy_policy": _obj(
+            {"title": _text("Link text (default `Privacy Policy`)."), "url": {"type": "string", "pattern": "^https?://[^\\s]+$", "description": "An http(s) URL."}},
+            ["url"],
+            "Link to the product's privacy policy.",
+        ),
         "purposes_intro": _text("Sentence introducing the purposes list."),
-        "purposes": TEXT_LIST,
-        "guarantees": TEXT_LIST,
+        "purposes": {**TEXT_LIST, "description": "Why the data is collected, one purpose per entry."},
+        "guarantees": {**TEXT_LIST, "description": "What the telemetry never contains or always does, one per entry."},
         "schema_base_uri": {"type": "string", "pattern": "^[a-z][a-z0-9+.-]*:[^\\s]*$", "description": "Prefix of every schema `$id`."},
         "conventions": _obj(
             {
-                "payload_prefix": {"type": "string", "pattern": "^[a-z0-9_]{0,40}$"},
-                "payload_strip_suffix": {"type": "string", "maxLength": 40},
-                "is_default_prefix": {"type": "string", "pattern": "^[a-z0-9_]{0,40}$"},
-            }
+                "payload_prefix": {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$", "description": "Prefix of payload wire names derived from `group`, e.g. `config_`."},
+                "payload_strip_suffix": {"type": "string", "maxLength": 40, "description": "Suffix removed from `group` before deriving the wire name, e.g. `Settings`."},
+                "is_default_prefix": {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$", "description": "Prefix of is-default fields' wire keys (default `isdefault_`)."},
+            },
+            desc="How wire names are derived from documented names (see the spec reference).",
         ),
         "lint_ignore": LINT_IGNORE,
     },
     ["id", "name"],
+    "What the spec describes; exactly one file declares it.",
 )
 
 SPEC_SCHEMA = {
@@ -200,12 +218,13 @@ SPEC_SCHEMA = {
         "editions": {
             "type": "object",
             "propertyNames": {"pattern": ID},
-            "additionalProperties": _obj({"title": _text("Edition name.")}, ["title"]),
+            "additionalProperties": _obj({"title": _text("Edition name.")}, ["title"], "A product edition."),
+            "description": "Product editions some telemetry is limited to, keyed by id.",
         },
-        "settings": {"type": "object", "propertyNames": {"pattern": NAME}, "additionalProperties": SETTING},
-        "features": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": FEATURE},
-        "sections": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": SECTION},
-        "payloads": {"type": "array", "items": PAYLOAD, "maxItems": 100000},
+        "settings": {"type": "object", "propertyNames": {"pattern": NAME}, "additionalProperties": SETTING, "description": "Opt-out settings, keyed by id."},
+        "features": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": FEATURE, "description": "Features, keyed by id."},
+        "sections": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": SECTION, "description": "Documented sections, keyed by id."},
+        "payloads": {"type": "array", "items": PAYLOAD, "maxItems": 100000, "description": "Payloads, in documented order."},
     },
     "required": ["spec_format"],
     "additionalProperties": False,

@@ -1,0 +1,199 @@
+"""Target: ``catalog.json``, the whole resolved spec as one machine-readable document.
+
+Other tools (a data-warehouse loader, a review bot, a dashboard) read this instead of
+re-implementing the spec's inheritance rules: every payload and field carries its
+resolved schedule, opt-out setting, edition and version limits, and refers to features,
+sections and categories by id.  Its shape is fixed by ``generator/schemas/
+catalog.schema.json`` (shipped in the package and checked in the tests); ``catalog_format``
+changes when that shape changes incompatibly.
+
+Where something is written in the spec is given as the spec file's name relative to the
+spec folder, without line numbers: a comment added to a spec file must not change the
+catalogue, and no absolute path may leak into a committed output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.kinds import KINDS
+from generator.model import (
+    Category,
+    Edition,
+    Feature,
+    Field,
+    Location,
+    Payload,
+    Schedule,
+    Section,
+    Setting,
+    Spec,
+    Versions,
+)
+from generator.targets.json_schema import dumps, kind_fragment, schema_id, schema_path
+
+PATH = "catalog.json"
+CATALOG_FORMAT = 1
+SCHEMA_RESOURCE = "schemas/catalog.schema.json"
+
+
+def _source(loc: Location) -> str:
+    return loc.file
+
+
+def _edition(e: Edition | None) -> str | None:
+    return e.id if e else None
+
+
+def _versions(v: Versions) -> dict[str, str]:
+    return v.as_dict()
+
+
+def _schedule(s: Schedule) -> dict[str, Any]:
+    return {"id": s.id, "trigger": s.trigger, "interval": s.interval, "seconds": s.seconds, "text": s.text}
+
+
+def _setting(s: Setting) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "console_path": list(s.console_path),
+        "default": s.default,
+        "description": s.description,
+        "source": _source(s.location),
+    }
+
+
+def _feature(f: Feature) -> dict[str, Any]:
+    opt = None
+    if f.opt_out is not None:
+        opt = {
+            "setting": f.opt_out.setting.id,
+            "console_path": list(f.opt_out.setting.console_path),
+            "off_value": f.opt_out.off_value,
+            "cost": f.opt_out.cost,
+        }
+    return {
+        "id": f.id,
+        "title": f.title,
+        "description": f.description,
+        "purposes": list(f.purposes),
+        "sender": f.sender,
+        "destination": f.destination,
+        "opt_out": opt,
+        "source": _source(f.location),
+    }
+
+
+def _category(c: Category) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "edition": _edition(c.edition),
+        "versions": _versions(c.versions),
+        "source": _source(c.location),
+    }
+
+
+def _section(s: Section) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "feature": s.feature_id,
+        "schedule": _schedule(s.schedule),
+        "edition": _edition(s.edition),
+        "description": s.description,
+        "field_groups": [{"title": g.title, "kinds": list(g.kinds), "note": g.note} for g in s.field_groups],
+        "categories": [_category(c) for c in s.categories],
+        "source": _source(s.location),
+    }
+
+
+def _field(f: Field) -> dict[str, Any]:
+    return {
+        "name": f.name,
+        "qualified_name": f.qualified_name,
+        "wire_key": f.wire_key,
+        "kind": f.kind.id,
+        "description": f.description,
+        "values": list(f.values),
+        "required": f.required,
+        "uses_input_data": f.uses_input_data,
+        "personal_data_note": f.personal_data_note,
+        "notes": list(f.notes),
+        "edition": _edition(f.edition),
+        "versions": _versions(f.versions),
+        "source": _source(f.location),
+    }
+
+
+def _payload(spec: Spec, p: Payload) -> dict[str, Any]:
+    return {
+        "wire_name": p.wire_name,
+        "type": p.type,
+        "title": p.title,
+        "group": p.group,
+        "description": p.description,
+        "model_name": p.model_name,
+        "schema": schema_path(p),
+        "schema_id": schema_id(spec, p),
+        "feature": p.feature_id,
+        "section": p.section_id,
+        "category": p.category_id,
+        "schedule": p.schedule.id,
+        "opt_out_setting": p.opt_out_setting,
+        "edition": _edition(p.edition),
+        "versions": _versions(p.versions),
+        "fields": [_field(f) for f in p.fields],
+        "source": _source(p.location),
+    }
+
+
+def catalog(spec: Spec) -> dict[str, Any]:
+    """The catalogue document (a dict in output key order)."""
+    pr = spec.product
+    used = {f.kind.id for f in spec.fields}
+    return {
+        "catalog_format": CATALOG_FORMAT,
+        "spec_format": spec.format_version,
+        "product": {
+            "id": pr.id,
+            "name": pr.name,
+            "summary": pr.summary,
+            "privacy_policy": {"title": pr.privacy_policy_title, "url": pr.privacy_policy_url},
+            "purposes_intro": pr.purposes_intro,
+            "purposes": list(pr.purposes),
+            "guarantees": list(pr.guarantees),
+            "schema_base_uri": pr.schema_base_uri,
+            "source": _source(pr.location),
+        },
+        "kinds": [
+            {
+                "id": k.id,
+                "title": k.title,
+                "label": k.label,
+                "json_schema": kind_fragment(k),
+                "used": k.id in used,
+            }
+            for k in KINDS.values()
+        ],
+        "editions": [{"id": e.id, "title": e.title} for e in spec.editions],
+        "settings": [_setting(s) for s in spec.settings],
+        "features": [_feature(f) for f in spec.features],
+        "sections": [_section(s) for s in spec.sections],
+        "payloads": [_payload(spec, p) for p in spec.payloads],
+    }
+
+
+def catalog_schema() -> dict[str, Any]:
+    """The catalogue's own JSON Schema (``generator/schemas/catalog.schema.json``)."""
+    import importlib.resources
+    import json
+
+    text = importlib.resources.files("generator").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    return json.loads(text)
+
+
+def render(spec: Spec) -> dict[str, bytes]:
+    """``catalog.json``."""
+    return {PATH: dumps(catalog(spec))}

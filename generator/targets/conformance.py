@@ -1,0 +1,379 @@
+"""Target: a conformance test suite downstream projects run from the vendored folder.
+
+``generated/conformance/`` is a pytest suite that needs only pytest, jsonschema and
+pydantic: it never imports ``generator``.  It holds
+
+* ``vectors/<wire name>.json``: test vectors derived here from the spec and
+  ``generator.kinds``: valid ones (every field present at each of its edge values; the
+  optional fields absent) and invalid ones, each with the reason it must fail and the
+  problem a checker must name (an undeclared key, a wrong JSON type or ``null`` per
+  field, a value outside an enumeration or a kind's bounds, a missing required key);
+* ``index.json``: payload -> feature, opt-out setting and its off/on values, schema file,
+  model name, vectors file; the suite's only view of the spec;
+* the test modules (copied from ``generator/templates/conformance/``), which check both
+  the JSON Schemas (``../schemas``) and the pydantic models (``../models``) against every
+  vector, check captured traffic, and check a producer's opt-out behaviour;
+* ``_payload_check.py``: a verbatim copy of ``generator.payload_check``, the same engine
+  ``gen validate`` runs, so the suite and the command report the same problems.
+
+Every decision (which values, which reasons, which order) is made here in Python; the
+test modules only read the JSON this target writes.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from generator.kinds import Kind
+from generator.model import Feature, Field, Payload, Spec
+from generator.targets.json_schema import dumps, portable_pattern, schema_path
+
+OUT = "conformance"
+INDEX_FORMAT = 1
+#: The test modules and support files copied as they are (no template logic).
+STATIC_FILES = ("conftest.py", "test_vectors.py", "test_captured.py", "test_opt_out.py", "pytest.ini")
+#: Rendered with jinja2 (they print spec data).
+TEMPLATES = ("README.md",)
+UNDECLARED_KEY = "undeclared_key"
+
+
+# --------------------------------------------------------------------------- values
+
+
+def examples(field: Field) -> list[Any]:
+    """The values a valid vector gives ``field``: its listed values, else its kind's
+    edge values."""
+    return list(field.values) if field.values else list(field.kind.valid_examples)
+
+
+def outside_enumeration(field: Field) -> Any | None:
+    """A value of the right JSON type that the field's enumeration does not list (None
+    when every value of the type is listed, e.g. both booleans)."""
+    if not field.values:
+        return None
+    jtype = field.kind.json_schema.get("type")
+    values = list(field.values)
+    if jtype == "boolean":
+        rest = [b for b in (True, False) if b not in values]
+        return rest[0] if rest else None
+    if jtype == "integer":
+        ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        return max(ints) + 1 if ints else 0
+    if jtype == "string":
+        candidate = "not-a-listed-value"
+        while candidate in values:
+            candidate += "_"
+        return candidate
+    return None
+
+
+def _pattern_violation(pattern: str) -> str | None:
+    for candidate in (" ", "", "not valid!", "\n", "-" * 300):
+        try:
+            if re.search(portable_pattern(pattern), candidate) is None:
+                return candidate
+        except re.error:
+            return None
+    return None
+
+
+def bound_violations(kind: Kind) -> list[tuple[str, Any, str]]:
+    """Values of the right JSON type that break one of the kind's other constraints:
+    ``(id suffix, value, why)``."""
+    frag = kind.json_schema
+    out = []
+    if "minimum" in frag:
+        out.append(("below_minimum", frag["minimum"] - 1, f"below the minimum {frag['minimum']}"))
+    if "maxLength" in frag:
+        n = frag["maxLength"]
+        out.append(("too_long", "x" * (n + 1), f"{n + 1} characters, longer than {n}"))
+    if "pattern" in frag:
+        bad = _pattern_violation(frag["pattern"])
+        if bad is not None:
+            out.append(("pattern", bad, f"{bad!r} does not match {frag['pattern']}"))
+    return out
+
+
+def _json_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "object"
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def _vector(vid: str, text_key: str, text: str, props: Any, expect: dict | None = None) -> dict:
+    out = {"id": vid, text_key: text, "properties": props}
+    if expect is not None:
+        out["expect"] = expect
+    return out
+
+
+def valid_vectors(payload: Payload) -> list[dict]:
+    """Every field present at its first example; then one vector per further edge value
+    (field ``i`` takes its ``n``-th example, wrapping); then only the required fields."""
+    fields = payload.fields
+    if not fields:
+        return [_vector("empty", "description", "the payload declares no properties", {})]
+    ex = {f.wire_key: examples(f) for f in fields}
+    out = [
+        _vector(
+            "all_fields",
+            "description",
+            "every declared key, each at its first listed or edge value",
+            {k: _plain(v[0]) for k, v in ex.items()},
+        )
+    ]
+    widest = max(len(v) for v in ex.values())
+    for n in range(1, widest):
+        out.append(
+            _vector(
+                f"edge_{n}",
+                "description",
+                f"every declared key at its edge value #{n + 1} (wrapping around shorter lists)",
+                {k: _plain(v[n % len(v)]) for k, v in ex.items()},
+            )
+        )
+    optional = [f.wire_key for f in fields if not f.required]
+    if optional:
+        out.append(
+            _vector(
+                "optional_absent",
+                "description",
+                "only the required keys; optional ones absent: " + ", ".join(optional),
+                {k: _plain(v[0]) for k, v in ex.items() if k not in optional},
+            )
+        )
+    return out
+
+
+def _undeclared_key(payload: Payload) -> str:
+    taken = {f.wire_key for f in payload.fields}
+    key = UNDECLARED_KEY
+    while key in taken:
+        key += "_"
+    return key
+
+
+def invalid_vectors(payload: Payload) -> list[dict]:
+    """The ways a payload must be rejected, each with a ``reason`` and the problem a
+    checker has to report (``expect``: problem kind and key)."""
+    base = {f.wire_key: _plain(examples(f)[0]) for f in payload.fields}
+    extra = _undeclared_key(payload)
+    out = [
+        _vector(
+            "undeclared_key",
+            "reason",
+            f"carries the undeclared key {extra!r}: anything undeclared is a possible privacy leak",
+            {**base, extra: "leak"},
+            {"problem": "undeclared-key", "key": extra},
+        ),
+        _vector(
+            "not_an_object",
+            "reason",
+            "the properties are a JSON array, not an object",
+            [],
+            {"problem": "not-an-object", "key": None},
+        ),
+    ]
+    for f in payload.fields:
+        k = f.wire_key
+        jtype = f.kind.json_schema.get("type")
+        wrong = f.kind.invalid_example
+        out.append(
+            _vector(
+                f"wrong_type:{k}",
+                "reason",
+                f"{k!r} is {_a(_json_type_name(wrong))} ({wrong!r}); the kind {f.kind.id} needs {_a(jtype)}",
+                {**base, k: _plain(wrong)},
+                {"problem": "type-mismatch", "key": k},
+            )
+        )
+        out.append(
+            _vector(
+                f"null:{k}",
+                "reason",
+                f"{k!r} is null; {'a required key must be' if f.required else 'an optional key is either absent or'} {_a(jtype)}",
+                {**base, k: None},
+                {"problem": "type-mismatch", "key": k},
+            )
+        )
+        bad = outside_enumeration(f)
+        if bad is not None:
+            out.append(
+                _vector(
+                    f"not_in_enum:{k}",
+                    "reason",
+                    f"{k!r} is {bad!r}, which its enumeration {list(f.values)!r} does not list",
+                    {**base, k: bad},
+                    {"problem": "value-not-allowed", "key": k},
+                )
+            )
+        if not f.values:
+            for suffix, value, why in bound_violations(f.kind):
+                out.append(
+                    _vector(
+                        f"{suffix}:{k}",
+                        "reason",
+                        f"{k!r} is {why}",
+                        {**base, k: value},
+                        {"problem": "invalid-value", "key": k},
+                    )
+                )
+        if f.required:
+            out.append(
+                _vector(
+                    f"missing:{k}",
+                    "reason",
+                    f"the required key {k!r} is missing",
+                    {kk: v for kk, v in base.items() if kk != k},
+                    {"problem": "missing-key", "key": k},
+                )
+            )
+    return out
+
+
+def vectors(payload: Payload) -> dict:
+    """The vectors file of one payload."""
+    return {
+        "payload": payload.wire_name,
+        "schema": schema_path(payload),
+        "model": payload.model_name,
+        "valid": valid_vectors(payload),
+        "invalid": invalid_vectors(payload),
+    }
+
+
+# --------------------------------------------------------------------------- index
+
+
+def on_value(feature: Feature) -> Any:
+    """The value of a feature's opt-out setting that leaves it switched on: the other
+    boolean, else the setting's default when that is not the off value (None: unknown)."""
+    opt = feature.opt_out
+    if opt is None:
+        return None
+    if isinstance(opt.off_value, bool):
+        return not opt.off_value
+    if opt.setting.default != opt.off_value:
+        return opt.setting.default
+    return None
+
+
+def index(spec: Spec) -> dict:
+    """``index.json``: what the suite needs to know about every payload and feature."""
+    features = {}
+    for feat in spec.features:
+        opt = feat.opt_out
+        features[feat.id] = {
+            "title": feat.title,
+            "opt_out": None
+            if opt is None
+            else {
+                "setting": opt.setting.id,
+                "console_path": list(opt.setting.console_path),
+                "off_value": opt.off_value,
+                "on_value": on_value(feat),
+            },
+            "payloads": [p.wire_name for p in spec.payloads if p.feature_id == feat.id],
+        }
+    return {
+        "index_format": INDEX_FORMAT,
+        "product": {"id": spec.product.id, "name": spec.product.name},
+        "payloads": {
+            p.wire_name: {
+                "type": p.type,
+                "feature": p.feature_id,
+                "section": p.section_id,
+                "opt_out_setting": p.opt_out_setting,
+                "schema": schema_path(p),
+                "model": p.model_name,
+                "vectors": f"vectors/{p.wire_name}.json",
+            }
+            for p in spec.payloads
+        },
+        "features": features,
+        "settings": {s.id: {"default": s.default} for s in spec.settings},
+    }
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _template_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates/conformance"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def readme_context(spec: Spec) -> dict:
+    """What README.md prints: the product, and each feature's opt-out, in spec order."""
+    rows = []
+    for feat in spec.features:
+        opt = feat.opt_out
+        rows.append(
+            {
+                "id": feat.id,
+                "title": _cell(feat.title),
+                "setting": _cell(opt.setting.id) if opt else None,
+                "off_value": dumps(opt.off_value).decode().strip() if opt else None,
+                "payloads": sum(1 for p in spec.payloads if p.feature_id == feat.id),
+            }
+        )
+    return {"product": spec.product.name, "payload_count": len(spec.payloads), "features": rows}
+
+
+def engine_source() -> bytes:
+    """``generator/payload_check.py`` as it is: the suite's copy of the engine."""
+    return resources.files("generator").joinpath("payload_check.py").read_bytes()
+
+
+def render(spec: Spec) -> dict[str, bytes]:
+    """The suite: index, vectors, test modules, README and the engine copy."""
+    files: dict[str, bytes] = {f"{OUT}/index.json": dumps(index(spec))}
+    for p in spec.payloads:
+        files[f"{OUT}/vectors/{p.wire_name}.json"] = dumps(vectors(p))
+    folder = resources.files("generator").joinpath("templates", "conformance")
+    for name in STATIC_FILES:
+        files[f"{OUT}/{name}"] = folder.joinpath(name + ".tmpl").read_bytes()
+    env = _template_env()
+    ctx = readme_context(spec)
+    for name in TEMPLATES:
+        files[f"{OUT}/{name}"] = env.get_template(name + ".j2").render(**ctx).encode("utf-8")
+    files[f"{OUT}/_payload_check.py"] = engine_source()
+    return dict(sorted(files.items()))

@@ -1,0 +1,90 @@
+"""The jinja2 environments the docs targets render with: escape by default, always.
+
+For HTML that is jinja's own autoescape.  reStructuredText and Markdown have no
+autoescape in jinja, so the environment's ``finalize`` hook escapes every printed value
+with the format's escaper (``generator.targets.escape``), unless the value is already
+``Markup`` (markup built by one of the format's filters from escaped pieces).  A
+template therefore cannot forget to escape spec text: ``{{ field.description }}`` is safe
+in every format, and only a filter written in Python can emit markup.
+
+``render`` also normalises the text the way every docs file wants it: '\\n' line
+endings, no trailing spaces, at most one blank line in a row, one final newline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import jinja2
+from markupsafe import Markup
+
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def environment(
+    escape: Callable[[Any], str] | None,
+    filters: dict[str, Callable[..., Any]] | None = None,
+    globals: dict[str, Any] | None = None,
+) -> jinja2.Environment:
+    """An environment over ``generator/templates/docs``.
+
+    ``escape`` is the text escaper for a markup format (rst, Markdown); None means HTML,
+    which uses jinja's autoescape.
+    """
+    if escape is None:
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("generator", "templates/docs"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    else:
+
+        def finalize(value: Any) -> Any:
+            if isinstance(value, Markup):
+                return value
+            return escape(value)
+
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("generator", "templates/docs"),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            finalize=finalize,
+        )
+    env.filters.update(filters or {})
+    env.globals.update(globals or {})
+    env.globals["spaces"] = spaces
+    env.filters["period"] = period
+    return env
+
+
+def period(text: str) -> Markup:
+    """The full stop a sentence ending in ``text`` needs ("" if it already has one, as
+    in "sent to Example Inc.")."""
+    return Markup("" if str(text).rstrip()[-1:] in (".", "!", "?") else ".")
+
+
+def spaces(n: int) -> Markup:
+    """Indentation for nested markup (a value, so it must not be escaped away)."""
+    return Markup(" " * n)
+
+
+def render(env: jinja2.Environment, template: str, blank_lines: bool = True, **context: Any) -> bytes:
+    """Render a template to normalised UTF-8 bytes (see the module docstring).
+
+    ``blank_lines=False`` keeps runs of blank lines (HTML, where they are harmless but
+    collapsing them could touch a ``<pre>``; the catalogue has none, but the rule keeps
+    the HTML target honest).
+    """
+    text = env.get_template(template).render(**context)
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    text = "\n".join(lines)
+    if blank_lines:
+        text = _BLANKS.sub("\n\n", text)
+    return (text.strip("\n") + "\n").encode("utf-8")

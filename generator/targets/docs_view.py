@@ -1,0 +1,653 @@
+"""One presentation view of the spec, shared by the three privacy-docs formats.
+
+The reStructuredText page, the Markdown page and the HTML catalogue say the same things
+in the same order; all decisions about *what* to say live here, in Python, where they
+can be tested, and the templates under ``generator/templates/docs/`` only loop and
+print.  The view decides:
+
+* the reading order: features, then within each feature its sections grouped by
+  schedule ("The following data is sent once every 24 hours:"), in spec order;
+* how a section lists its data: by the section's ``field_groups`` (each group's fields
+  by payload group, "**ServiceSettings**: enum WebserverMode, bool ..."), else as a
+  list of fields with their descriptions, and events by category;
+* which marks to print: an edition or version limit is printed where it starts and not
+  repeated on everything beneath it (a field of a payload limited to "v5.5 and earlier"
+  is not marked again unless its own limit differs);
+* stable anchors for the HTML catalogue, and its flat rows.
+
+Every fact comes from the model; the only wording added here is connective ("Only",
+"NOTE:"), never a product's facts.  Nothing here knows any particular product.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.model import Edition, Feature, Field, Payload, Section, Spec, Versions
+
+# --- the view -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a sentence: plain text, or the privacy-policy link."""
+
+    text: str
+    is_link: bool = False
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field as the docs print it."""
+
+    anchor: str
+    name: str
+    qualified_name: str
+    wire_key: str
+    payload: str
+    kind_id: str
+    kind_label: str
+    kind_title: str
+    kind_noun: str  # the kind's title as it reads mid-sentence ("version string")
+    description: str
+    values: tuple[str, ...]
+    notes: tuple[str, ...]
+    personal_data_note: str
+    uses_input_data: bool
+    marks: tuple[str, ...]  # limits this field adds to its payload's
+    edition: str  # the field's full edition limit (title), "" if none
+    versions: str  # the field's full version limit ("only in v5.5 and earlier"), "" if none
+
+
+@dataclass(frozen=True)
+class GroupBlock:
+    """The fields of one payload group inside a field group: "**Group** (marks): ..."."""
+
+    group: str
+    marks: tuple[str, ...]
+    fields: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True)
+class FieldGroupView:
+    """A section's documented grouping of its fields by kind (e.g. "Counts (integer)").
+
+    ``described`` lists the fields of the group that have a description, which the
+    compact "label Name" form cannot carry.
+    """
+
+    title: str
+    note: str
+    blocks: tuple[GroupBlock, ...]
+    described: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True)
+class PayloadBlock:
+    """The fields of one record payload in a section listed field by field.
+
+    ``show_title`` is False when the payload is its section's only one and adds no
+    limit: its title would only repeat the section's.
+    """
+
+    title: str
+    wire_name: str
+    marks: tuple[str, ...]
+    description: str
+    show_title: bool
+    fields: tuple[FieldView, ...]
+
+    @property
+    def annotated(self) -> bool:
+        """Some field carries a limit, a note or the no-input-data statement (a table
+        then needs its notes column)."""
+        return any(f.marks or f.notes or not f.uses_input_data for f in self.fields)
+
+
+@dataclass(frozen=True)
+class EventView:
+    anchor: str
+    wire_name: str
+    title: str
+    description: str
+    marks: tuple[str, ...]
+    edition: str
+    versions: str
+    fields: tuple[FieldView, ...]  # the properties it carries
+
+
+@dataclass(frozen=True)
+class EventGroup:
+    """Consecutive events of a category that carry the same properties: the docs list
+    the properties once for all of them (``fields`` are the first event's)."""
+
+    events: tuple[EventView, ...]
+    fields: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: str
+    title: str  # "" for events a section lists without a category
+    marks: tuple[str, ...]
+    description: str
+    event_groups: tuple[EventGroup, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    id: str
+    anchor: str
+    title: str
+    marks: tuple[str, ...]
+    edition: str
+    description: str
+    field_groups: tuple[FieldGroupView, ...]
+    payload_blocks: tuple[PayloadBlock, ...]
+    categories: tuple[CategoryView, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to list (a section declared before its payloads are written)."""
+        return not (self.description or self.field_groups or self.payload_blocks or self.categories)
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """The sections of one feature that share a schedule."""
+
+    id: str
+    text: str
+    trigger: str
+    sections: tuple[SectionView, ...]
+
+
+@dataclass(frozen=True)
+class OptOutView:
+    setting_id: str
+    path: tuple[str, ...]
+    path_text: str
+    disable: bool  # switching it off means setting it to false
+    off_value: str  # the value that stops the feature, as text, when not simply false
+    cost: str
+
+
+@dataclass(frozen=True)
+class FeatureView:
+    id: str
+    anchor: str
+    title: str
+    description: str
+    purposes: tuple[str, ...]
+    sender: str
+    destination: str
+    opt_out: OptOutView | None
+    schedules: tuple[ScheduleView, ...]
+    field_count: int
+    event_count: int
+
+
+@dataclass(frozen=True)
+class ProductView:
+    name: str
+    summary: str
+    guarantees: tuple[tuple[Part, ...], ...]
+    policy_title: str
+    policy_url: str  # "" when the spec gives none (or gives one that is not http(s))
+    policy_inline: bool  # a guarantee names the policy, and the link is placed there
+    purposes_intro: str
+    purposes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocView:
+    product: ProductView
+    features: tuple[FeatureView, ...]
+    field_count: int
+    event_count: int
+
+
+# --- building it --------------------------------------------------------------------
+
+
+def edition_mark(edition: Edition | None) -> str:
+    """The seed's wording for an edition limit: "Enterprise Edition Only"."""
+    return f"{edition.title} Only" if edition else ""
+
+
+def _marks(
+    edition: Edition | None,
+    versions: Versions,
+    parent_edition: Edition | None,
+    parent_versions: Versions,
+) -> tuple[str, ...]:
+    """The limits a thing adds to its parent's, in print order (edition, versions)."""
+    out = []
+    if edition is not None and edition != parent_edition:
+        out.append(edition_mark(edition))
+    if versions.limited and versions != parent_versions:
+        out.append(versions.text())
+    return tuple(out)
+
+
+_NO_VERSIONS = Versions()
+
+
+class _Anchors:
+    """Unique, stable HTML ids made of spec names (``field-config_service-site_url``)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def make(self, *parts: str) -> str:
+        base = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "-", p).strip("-") or "x" for p in parts)
+        anchor, n = base, 2
+        while anchor in self.used:
+            anchor, n = f"{base}-{n}", n + 1
+        self.used.add(anchor)
+        return anchor
+
+
+def _value_text(value: Any) -> str:
+    """A listed value as a reader sees it (JSON spelling: true, false, null, 3, "x")."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _noun(title: str) -> str:
+    """"Version string" -> "version string"; leaves acronyms ("URL list") alone."""
+    if len(title) > 1 and title[0].isupper() and not title[1].isupper():
+        return title[0].lower() + title[1:]
+    return title
+
+
+def _field_view(f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
+    return FieldView(
+        anchor=anchors.make("field", f.payload, f.wire_key),
+        name=f.name,
+        qualified_name=f.qualified_name,
+        wire_key=f.wire_key,
+        payload=f.payload,
+        kind_id=f.kind.id,
+        kind_label=f.kind.label,
+        kind_title=f.kind.title,
+        kind_noun=_noun(f.kind.title),
+        description=f.description,
+        values=tuple(_value_text(v) for v in f.values),
+        notes=tuple(f.notes),
+        personal_data_note=f.personal_data_note,
+        uses_input_data=f.uses_input_data,
+        marks=_marks(f.edition, f.versions, payload.edition, payload.versions),
+        edition=f.edition.title if f.edition else "",
+        versions=f.versions.text(),
+    )
+
+
+def _field_groups(
+    section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
+) -> tuple[FieldGroupView, ...]:
+    """Fields by the section's field groups, then by payload group in spec order.
+
+    A field whose kind no group names is not dropped: it lands in a last group titled
+    like the section, so the page never silently omits data.
+    """
+    claimed: set[tuple[str, int]] = set()
+    groups: list[FieldGroupView] = []
+
+    def blocks_for(match) -> tuple[tuple[GroupBlock, ...], tuple[FieldView, ...]]:
+        blocks, described = [], []
+        for p in records:
+            chosen = [
+                (p.wire_name, i)
+                for i, f in enumerate(p.fields)
+                if (p.wire_name, i) not in claimed and match(f)
+            ]
+            if not chosen:
+                continue
+            claimed.update(chosen)
+            views = tuple(fviews[k] for k in chosen)
+            blocks.append(
+                GroupBlock(
+                    group=p.group or p.title,
+                    marks=_marks(p.edition, p.versions, section.edition, _NO_VERSIONS),
+                    fields=views,
+                )
+            )
+            described.extend(v for v in views if v.description)
+        return tuple(blocks), tuple(described)
+
+    for g in section.field_groups:
+        kinds = set(g.kinds)
+        blocks, described = blocks_for(lambda f, kinds=kinds: f.kind.id in kinds)
+        if blocks:
+            groups.append(FieldGroupView(g.title, g.note, blocks, described))
+    blocks, described = blocks_for(lambda f: True)
+    if blocks:
+        groups.append(FieldGroupView(section.title, "", blocks, described))
+    return tuple(groups)
+
+
+def _payload_blocks(
+    section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
+) -> tuple[PayloadBlock, ...]:
+    out = []
+    for p in records:
+        marks = _marks(p.edition, p.versions, section.edition, _NO_VERSIONS)
+        out.append(
+            PayloadBlock(
+                title=p.title or p.group or p.wire_name,
+                wire_name=p.wire_name,
+                marks=marks,
+                description=p.description,
+                show_title=len(records) > 1 or bool(marks) or bool(p.description),
+                fields=tuple(fviews[p.wire_name, i] for i in range(len(p.fields))),
+            )
+        )
+    return tuple(out)
+
+
+def _field_signature(p: Payload) -> tuple:
+    return tuple(
+        (f.name, f.kind.id, f.description, f.values, f.notes, f.personal_data_note,
+         f.edition, f.versions)
+        for f in p.fields
+    )
+
+
+def _categories(
+    section: Section,
+    events: list[Payload],
+    fviews: dict[tuple[str, int], FieldView],
+    eviews: dict[str, EventView],
+) -> tuple[CategoryView, ...]:
+    """Events by category in the section's category order; events without a category
+    (or naming one the section does not declare) come last, under no title."""
+    by_cat: dict[str | None, list[Payload]] = {}
+    known = {c.id for c in section.categories}
+    for p in events:
+        key = p.category_id if p.category_id in known else None
+        by_cat.setdefault(key, []).append(p)
+
+    out = []
+    cats = [(c.id, c) for c in section.categories] + [(None, None)]
+    for cid, cat in cats:
+        members = by_cat.get(cid, [])
+        if not members and cat is None:
+            continue
+        groups: list[EventGroup] = []
+        prev_sig = None
+        for p in members:
+            sig = _field_signature(p)
+            ev = eviews[p.wire_name]
+            if groups and sig == prev_sig and sig:
+                last = groups[-1]
+                groups[-1] = EventGroup(last.events + (ev,), last.fields)
+            else:
+                groups.append(EventGroup((ev,), ev.fields))
+            prev_sig = sig
+        out.append(
+            CategoryView(
+                id=cid or "",
+                title=cat.title if cat else "",
+                marks=_marks(cat.edition, cat.versions, section.edition, _NO_VERSIONS) if cat else (),
+                description=cat.description if cat else "",
+                event_groups=tuple(groups),
+            )
+        )
+    return tuple(out)
+
+
+def _policy_url(url: str) -> str:
+    """The privacy-policy URL if it is a web address, else "" (never a script URL)."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in ("http", "https") else ""
+
+
+def _policy_mention(text: str, title: str) -> int:
+    """Where a guarantee names the privacy policy as a whole word or phrase, or -1."""
+    if not title:
+        return -1
+    m = re.search(r"(?<![\w])" + re.escape(title) + r"(?![\w])", text)
+    return m.start() if m else -1
+
+
+def _guarantee_parts(text: str, title: str, link: bool) -> tuple[Part, ...]:
+    """A guarantee split around its first mention of the policy, which becomes the link
+    (so "... available in the Privacy Policy." links as the seed's sentence does)."""
+    at = _policy_mention(text, title) if link else -1
+    if at < 0:
+        return (Part(text),)
+    before, after = text[:at], text[at + len(title):]
+    return tuple(p for p in (Part(before), Part(title, True), Part(after)) if p.text)
+
+
+def _opt_out(feature: Feature) -> OptOutView | None:
+    o = feature.opt_out
+    if o is None:
+        return None
+    return OptOutView(
+        setting_id=o.setting.id,
+        path=tuple(o.setting.console_path),
+        path_text=o.console_path_text,
+        disable=o.off_value is False,
+        off_value=_value_text(o.off_value),
+        cost=o.cost,
+    )
+
+
+def build_view(spec: Spec) -> DocView:
+    """The whole docs view of a spec; pure, deterministic, spec order throughout."""
+    anchors = _Anchors()
+    p = spec.product
+    url = _policy_url(p.privacy_policy_url)
+    title = p.privacy_policy_title or p.privacy_policy_url
+    inline = bool(url) and any(_policy_mention(g, title) >= 0 for g in p.guarantees)
+    product = ProductView(
+        name=p.name,
+        summary=p.summary,
+        guarantees=tuple(_guarantee_parts(g, title, inline) for g in p.guarantees),
+        policy_title=title,
+        policy_url=url,
+        policy_inline=inline,
+        purposes_intro=p.purposes_intro,
+        purposes=tuple(p.purposes),
+    )
+
+    features = []
+    total_fields = total_events = 0
+    for feat in spec.features:
+        f_anchor = anchors.make("feature", feat.id)
+        schedules: dict[str, list[SectionView]] = {}
+        schedule_of: dict[str, Any] = {}
+        n_fields = n_events = 0
+        for sec in spec.sections_of(feat.id):
+            payloads = spec.payloads_of(sec.id)
+            records = [x for x in payloads if x.type != "event"]
+            events = [x for x in payloads if x.type == "event"]
+            fviews = {
+                (x.wire_name, i): _field_view(f, x, anchors)
+                for x in payloads
+                for i, f in enumerate(x.fields)
+            }
+            eviews = {
+                x.wire_name: EventView(
+                    anchor=anchors.make("event", x.wire_name),
+                    wire_name=x.wire_name,
+                    title=x.title or x.wire_name,
+                    description=x.description,
+                    marks=_marks(x.edition, x.versions, _category_edition(sec, x), _category_versions(sec, x)),
+                    edition=x.edition.title if x.edition else "",
+                    versions=x.versions.text(),
+                    fields=tuple(fviews[x.wire_name, i] for i in range(len(x.fields))),
+                )
+                for x in events
+            }
+            view = SectionView(
+                id=sec.id,
+                anchor=anchors.make("section", sec.id),
+                title=sec.title,
+                marks=_marks(sec.edition, _NO_VERSIONS, None, _NO_VERSIONS),
+                edition=sec.edition.title if sec.edition else "",
+                description=sec.description,
+                field_groups=_field_groups(sec, records, fviews) if sec.field_groups else (),
+                payload_blocks=() if sec.field_groups else _payload_blocks(sec, records, fviews),
+                categories=_categories(sec, events, fviews, eviews),
+            )
+            schedules.setdefault(sec.schedule.id, []).append(view)
+            schedule_of[sec.schedule.id] = sec.schedule
+            n_fields += len(fviews)
+            n_events += len(eviews)
+        features.append(
+            FeatureView(
+                id=feat.id,
+                anchor=f_anchor,
+                title=feat.title,
+                description=feat.description,
+                purposes=tuple(feat.purposes),
+                sender=feat.sender,
+                destination=feat.destination,
+                opt_out=_opt_out(feat),
+                schedules=tuple(
+                    ScheduleView(sid, schedule_of[sid].text, schedule_of[sid].trigger, tuple(secs))
+                    for sid, secs in schedules.items()
+                ),
+                field_count=n_fields,
+                event_count=n_events,
+            )
+        )
+        total_fields += n_fields
+        total_events += n_events
+    return DocView(product, tuple(features), total_fields, total_events)
+
+
+def _category_of(section: Section, payload: Payload):
+    for c in section.categories:
+        if c.id == payload.category_id:
+            return c
+    return None
+
+
+def _category_edition(section: Section, payload: Payload) -> Edition | None:
+    cat = _category_of(section, payload)
+    return (cat.edition if cat and cat.edition else None) or section.edition
+
+
+def _category_versions(section: Section, payload: Payload) -> Versions:
+    cat = _category_of(section, payload)
+    return cat.versions if cat else _NO_VERSIONS
+
+
+# --- the catalogue's flat rows ------------------------------------------------------
+
+
+def catalog_data(view: DocView) -> dict[str, Any]:
+    """The HTML catalogue's data: lookup tables and one row per event and per field.
+
+    Rows refer to features, sections, kinds, schedules, editions and opt-out settings
+    by index into small tables, so a spec with thousands of fields stays a compact page.
+    Each row carries what the page filters on and what it shows; ``t`` is "e" for an
+    event and "f" for a field.  Keys: ``n`` name, ``w`` wire key (or event name), ``p``
+    payload, ``k`` kind, ``d`` description, ``f`` feature, ``s`` section, ``h``
+    schedule, ``o`` opt-out setting, ``e`` edition, ``v`` version limit (-1 or "" when
+    none); optional ``c`` category, ``ev`` event of a property, ``np`` number of
+    properties, ``vals`` values, ``notes``, ``pd`` personal-data note, ``ni`` no input
+    data used.  A section is ``[title, feature, anchor, description, schedule, marks]``.
+    """
+    tables: dict[str, list[str]] = {k: [] for k in ("kind", "schedule", "edition", "optout")}
+    index: dict[str, dict[str, int]] = {k: {} for k in tables}
+
+    def ix(table: str, value: str) -> int:
+        pos = index[table].get(value)
+        if pos is None:
+            pos = index[table][value] = len(tables[table])
+            tables[table].append(value)
+        return pos
+
+    features, sections, rows = [], [], []
+    for fi, feat in enumerate(view.features):
+        features.append([feat.title, feat.anchor])
+        opt = ix("optout", feat.opt_out.path_text) if feat.opt_out else -1
+        for sched in feat.schedules:
+            si_sched = ix("schedule", sched.text)
+            for sec in sched.sections:
+                si = len(sections)
+                sections.append(
+                    [sec.title, fi, sec.anchor, sec.description, si_sched, list(sec.marks)]
+                )
+                base = {"f": fi, "s": si, "h": si_sched, "o": opt}
+
+                def field_row(fv: FieldView, group: str = "", event: str = "") -> None:
+                    row = {
+                        "t": "f",
+                        "id": fv.anchor,
+                        "n": fv.qualified_name,
+                        "w": fv.wire_key,
+                        "p": fv.payload,
+                        "k": ix("kind", fv.kind_title),
+                        "d": fv.description,
+                        **base,
+                        "e": ix("edition", fv.edition) if fv.edition else -1,
+                        "v": fv.versions,
+                    }
+                    extra = {
+                        "g": group,
+                        "ev": event,
+                        "vals": list(fv.values),
+                        "notes": list(fv.notes),
+                        "pd": fv.personal_data_note,
+                        "ni": 0 if fv.uses_input_data else 1,
+                    }
+                    row.update({k: v for k, v in extra.items() if v})
+                    rows.append(row)
+
+                if sec.field_groups:
+                    for fg in sec.field_groups:
+                        for blk in fg.blocks:
+                            for fv in blk.fields:
+                                field_row(fv, group=fg.title)
+                for blk in sec.payload_blocks:
+                    for fv in blk.fields:
+                        field_row(fv)
+                for cat in sec.categories:
+                    for grp in cat.event_groups:
+                        for ev in grp.events:
+                            row = {
+                                "t": "e",
+                                "id": ev.anchor,
+                                "n": ev.title,
+                                "w": ev.wire_name,
+                                "p": ev.wire_name,
+                                "k": ix("kind", "Event"),
+                                "d": ev.description or cat.description,
+                                **base,
+                                "e": ix("edition", ev.edition) if ev.edition else -1,
+                                "v": ev.versions,
+                            }
+                            if cat.title:
+                                row["c"] = cat.title
+                            if ev.fields:
+                                row["np"] = len(ev.fields)
+                            rows.append(row)
+                            for fv in ev.fields:
+                                field_row(fv, event=ev.title)
+    return {
+        "product": view.product.name,
+        "features": features,
+        "sections": sections,
+        **{k + "s": v for k, v in tables.items()},
+        "rows": rows,
+    }
+

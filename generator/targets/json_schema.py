@@ -1,0 +1,188 @@
+"""Target: one JSON Schema (draft 2020-12) per payload, under ``schemas/``.
+
+The schema is the wire contract downstream services validate against, so it says
+exactly what may be sent and nothing more: every field is a property of its kind's JSON
+type (``generator.kinds``), enumerated fields list their values, required fields are
+``required`` and ``additionalProperties: false`` rejects anything undeclared (that is the
+privacy guarantee).  What a reader or a tool needs to know about *why* the payload exists
+travels along as annotations (``x-telemetry``): feature, section, schedule, opt-out,
+edition and version limits, per payload and per field.
+
+Keys are written in a fixed, readable order (not sorted), so the bytes depend only on the
+spec.  Other targets reuse ``payload_schema`` (the models target feeds these schemas to
+datamodel-code-generator) and ``schema_path``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from generator.kinds import Kind
+from generator.model import Edition, Field, Payload, Spec, Versions
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+#: Annotation key used on schemas and properties for the spec's metadata.
+ANNOTATION = "x-telemetry"
+
+
+def schema_path(payload: Payload) -> str:
+    """Where a payload's schema lives in the output: ``schemas/<wire name>.schema.json``."""
+    return f"schemas/{payload.wire_name}.schema.json"
+
+
+def schema_id(spec: Spec, payload: Payload) -> str:
+    """The stable ``$id``: the product's schema base URI plus the wire name.
+
+    An http(s) base names a file a server can publish, so it gets the file name's
+    ``.schema.json`` suffix; a URN base (the default) names the payload only.
+    """
+    base = spec.product.schema_base_uri
+    if base.startswith(("http://", "https://")):
+        return f"{base}{payload.wire_name}.schema.json"
+    return base + payload.wire_name
+
+
+def portable_pattern(pattern: str) -> str:
+    """Make a trailing ``$`` mean "end of string" for every regex engine.
+
+    JSON Schema patterns are ECMA-262 regexes, where ``$`` matches only at the very end.
+    Python's ``re`` (used by the ``jsonschema`` package and by pydantic's ``python-re``
+    engine) also lets ``$`` match before a final newline, so ``"abc\\n"`` would pass
+    ``^[a-z]+$`` there and fail everywhere else.  ``$(?!\\n)`` means the same in ECMA-262
+    and forbids that newline in Python, so every validator agrees.  Idempotent.
+    """
+    if pattern.endswith("$") and not _escaped(pattern, len(pattern) - 1):
+        return pattern + "(?!\\n)"
+    return pattern
+
+
+def _escaped(text: str, index: int) -> bool:
+    slashes = 0
+    while index - slashes - 1 >= 0 and text[index - slashes - 1] == "\\":
+        slashes += 1
+    return slashes % 2 == 1
+
+
+def kind_fragment(kind: Kind) -> dict[str, Any]:
+    """A kind's JSON Schema fragment as the schemas print it: plain dicts and lists,
+    patterns made portable."""
+    return _portable(kind.json_schema)
+
+
+def _portable(fragment: Any) -> Any:
+    if isinstance(fragment, Mapping):
+        out = {}
+        for key, value in fragment.items():
+            if key == "pattern" and isinstance(value, str):
+                out[key] = portable_pattern(value)
+            else:
+                out[key] = _portable(value)
+        return out
+    if isinstance(fragment, (list, tuple)):
+        return [_portable(v) for v in fragment]
+    return fragment
+
+
+def _edition(edition: Edition | None) -> dict[str, str] | None:
+    return {"id": edition.id, "title": edition.title} if edition else None
+
+
+def _versions(versions: Versions) -> dict[str, str]:
+    return versions.as_dict()
+
+
+def field_description(field: Field) -> str:
+    """The property's description: the spec's words, else the kind and documented name,
+    so every property is described (schema tooling shows it as help text)."""
+    return field.description or f"{field.qualified_name} ({field.kind.title.lower()})."
+
+
+def property_schema(field: Field) -> dict[str, Any]:
+    """One property: the kind's fragment, the field's ``enum``, description, metadata."""
+    prop = kind_fragment(field.kind)
+    if field.values:
+        prop["enum"] = list(field.values)
+    prop["description"] = field_description(field)
+    prop[ANNOTATION] = {
+        "kind": field.kind.id,
+        "name": field.qualified_name,
+        "edition": _edition(field.edition),
+        "versions": _versions(field.versions),
+        "uses_input_data": field.uses_input_data,
+    }
+    if field.personal_data_note:
+        prop[ANNOTATION]["personal_data_note"] = field.personal_data_note
+    return prop
+
+
+def payload_description(spec: Spec, payload: Payload) -> str:
+    """The spec's description of the payload, else one sentence naming its section."""
+    if payload.description:
+        return payload.description
+    section = spec.section(payload.section_id)
+    what = "Event" if payload.type == "event" else "Record"
+    return f"{what} {payload.wire_name!s} of \u201c{section.title}\u201d, sent {section.schedule.text}."
+
+
+def payload_annotation(spec: Spec, payload: Payload) -> dict[str, Any]:
+    """The payload's ``x-telemetry`` block: why, when and under which switch it is sent."""
+    feature = spec.feature(payload.feature_id)
+    section = spec.section(payload.section_id)
+    category = None
+    if payload.category_id is not None:
+        category = next(c for c in section.categories if c.id == payload.category_id)
+    opt_out = None
+    if feature.opt_out is not None:
+        opt_out = {
+            "setting": feature.opt_out.setting.id,
+            "console_path": list(feature.opt_out.setting.console_path),
+            "off_value": feature.opt_out.off_value,
+        }
+    schedule = payload.schedule
+    return {
+        "payload_type": payload.type,
+        "group": payload.group or None,
+        "feature": {"id": feature.id, "title": feature.title},
+        "section": {"id": section.id, "title": section.title},
+        "category": {"id": category.id, "title": category.title} if category else None,
+        "schedule": {
+            "trigger": schedule.trigger,
+            "interval": schedule.interval,
+            "seconds": schedule.seconds,
+            "text": schedule.text,
+        },
+        "sender": feature.sender,
+        "destination": feature.destination,
+        "opt_out": opt_out,
+        "edition": _edition(payload.edition),
+        "versions": _versions(payload.versions),
+    }
+
+
+def payload_schema(spec: Spec, payload: Payload) -> dict[str, Any]:
+    """The JSON Schema of one payload, as a dict in output key order."""
+    return {
+        "$schema": DRAFT,
+        "$id": schema_id(spec, payload),
+        "title": payload.title,
+        "description": payload_description(spec, payload),
+        "type": "object",
+        "properties": {f.wire_key: property_schema(f) for f in payload.fields},
+        "required": [f.wire_key for f in payload.fields if f.required],
+        "additionalProperties": False,
+        ANNOTATION: payload_annotation(spec, payload),
+    }
+
+
+def dumps(doc: Any) -> bytes:
+    """The project's JSON style: 2-space indent, UTF-8 kept, insertion order, final
+    newline.  Everything JSON this package writes goes through here."""
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render(spec: Spec) -> dict[str, bytes]:
+    """Every payload's schema, keyed by ``schema_path``."""
+    return {schema_path(p): dumps(payload_schema(spec, p)) for p in spec.payloads}

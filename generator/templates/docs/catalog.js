@@ -1,0 +1,229 @@
+(function () {
+  "use strict";
+  // Rows come from the JSON block and reach the DOM through textContent only, so no
+  // spec text is ever parsed as HTML.  They are built once; filtering flips `hidden`
+  // on the rows whose visibility changes, in one pass over plain arrays.
+  var data = JSON.parse(document.getElementById("catalog-data").textContent);
+  var rows = data.rows;
+  var n = rows.length;
+  var body = document.getElementById("rows-body");
+  var form = document.getElementById("filters");
+  var q = document.getElementById("q");
+  var count = document.getElementById("count");
+  var empty = document.getElementById("empty");
+  var table = document.getElementById("rows");
+  var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-key]"));
+  var sectionSelect = document.getElementById("f-section");
+  var featureSelect = document.getElementById("f-feature");
+
+  var trs = new Array(n);
+  var hay = new Array(n);
+  var shown = new Uint8Array(n);
+  var secOf = new Int32Array(n);
+  var secRows = [];
+  var secVisible = new Int32Array(data.sections.length);
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null && text !== "") e.textContent = text;
+    return e;
+  }
+  function badge(cls, text) {
+    return el("span", "badge " + cls, text);
+  }
+  function more(parent, label, text) {
+    var line = el("span", "more");
+    if (label) line.appendChild(el("b", null, label + " "));
+    line.appendChild(document.createTextNode(text));
+    parent.appendChild(line);
+  }
+
+  function sectionRow(si) {
+    var s = data.sections[si];
+    var tr = el("tr", "sec");
+    tr.id = s[2];
+    var td = el("td");
+    td.colSpan = 4;
+    td.appendChild(el("span", "sec-title", s[0]));
+    s[5].forEach(function (m) { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("ed", m)); });
+    var meta = data.features[s[1]][0] + " \u00b7 sent " + data.schedules[s[4]];
+    td.appendChild(el("span", "sec-meta", meta));
+    if (s[3]) td.appendChild(el("div", "sec-desc", s[3]));
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function rowEl(r) {
+    var isEvent = r.t === "e";
+    var tr = el("tr", isEvent ? "event" : (r.ev ? "prop" : "field"));
+    tr.id = r.id;
+
+    var name = el("td", "name");
+    var dot = isEvent ? -1 : r.n.lastIndexOf(".");
+    if (dot > 0) {
+      // "ServiceSettings.EnableCommands": the group muted, a break allowed after it
+      name.appendChild(el("span", "grp", r.n.slice(0, dot + 1)));
+      name.appendChild(document.createElement("wbr"));
+    }
+    name.appendChild(document.createTextNode(dot > 0 ? r.n.slice(dot + 1) : r.n));
+    var self = el("a", "self", "#");
+    self.href = "#" + r.id;
+    self.title = "Link to this " + (isEvent ? "event" : "field");
+    name.appendChild(self);
+    var key = el("span", "key");
+    if (!isEvent) {
+      key.appendChild(document.createTextNode(r.p + "."));
+      key.appendChild(document.createElement("wbr"));
+    }
+    key.appendChild(document.createTextNode(r.w));
+    name.appendChild(key);
+    tr.appendChild(name);
+
+    var kind = el("td", "kind");
+    kind.appendChild(badge(isEvent ? "event" : "kind", data.kinds[r.k]));
+    tr.appendChild(kind);
+
+    var desc = el("td", "desc");
+    if (isEvent && r.c) desc.appendChild(el("span", "ctx", r.c));
+    if (r.ev) desc.appendChild(el("span", "ctx", "Sent with the event \u201c" + r.ev + "\u201d"));
+    if (r.g) desc.appendChild(el("span", "ctx", r.g));
+    if (r.d) desc.appendChild(document.createTextNode(r.d));
+    if (r.vals) more(desc, "Values:", r.vals.join(", "));
+    if (r.np) more(desc, null, r.np === 1 ? "Carries 1 property (below)." : "Carries " + r.np + " properties (below).");
+    if (r.notes) r.notes.forEach(function (t) { more(desc, "Note:", t); });
+    if (r.pd) more(desc, "Why no personal data:", r.pd);
+    tr.appendChild(desc);
+
+    var lim = el("td", "lim");
+    if (r.e >= 0) lim.appendChild(badge("ed", data.editions[r.e] + " Only"));
+    if (r.v) lim.appendChild(badge("ver", r.v));
+    if (r.ni) lim.appendChild(badge("noinput", "No input data used"));
+    tr.appendChild(lim);
+    return tr;
+  }
+
+  // Build every row once.
+  var frag = document.createDocumentFragment();
+  var lastSec = -1;
+  for (var i = 0; i < n; i++) {
+    var r = rows[i];
+    if (r.s !== lastSec) {
+      lastSec = r.s;
+      secRows[r.s] = sectionRow(r.s);
+      frag.appendChild(secRows[r.s]);
+    }
+    secOf[i] = r.s;
+    trs[i] = rowEl(r);
+    shown[i] = 1;
+    frag.appendChild(trs[i]);
+    var s = data.sections[r.s];
+    hay[i] = [
+      r.n, r.w, r.p, r.d, r.c, r.ev, r.g, r.pd,
+      r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.join(" ") : "",
+      data.kinds[r.k], data.features[r.f][0], s[0], r.v,
+      r.e >= 0 ? data.editions[r.e] : ""
+    ].join("\n").toLowerCase();
+  }
+  body.appendChild(frag);
+
+  function apply() {
+    var terms = q.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var keys = [], vals = [];
+    selects.forEach(function (sel) {
+      var on = sel.value !== "";
+      sel.classList.toggle("active", on);
+      if (on) { keys.push(sel.getAttribute("data-key")); vals.push(parseInt(sel.value, 10)); }
+    });
+    var nk = keys.length, nt = terms.length;
+    var fields = 0, events = 0;
+    secVisible.fill(0);
+    for (var i = 0; i < n; i++) {
+      var r = rows[i];
+      var ok = true;
+      for (var k = 0; k < nk && ok; k++) ok = r[keys[k]] === vals[k];
+      if (ok && nt) {
+        var h = hay[i];
+        for (var t = 0; t < nt && ok; t++) ok = h.indexOf(terms[t]) !== -1;
+      }
+      if (ok) {
+        if (r.t === "e") events++; else fields++;
+        secVisible[secOf[i]]++;
+      }
+      var want = ok ? 1 : 0;
+      if (shown[i] !== want) { shown[i] = want; trs[i].hidden = !ok; }
+    }
+    for (var si = 0; si < secRows.length; si++) {
+      if (secRows[si]) secRows[si].hidden = secVisible[si] === 0;
+    }
+    var total = fields + events;
+    count.textContent = "";
+    var strong = el("strong", null, String(total));
+    count.appendChild(document.createTextNode("Showing "));
+    count.appendChild(strong);
+    count.appendChild(document.createTextNode(
+      " of " + n + " \u00b7 " + fields + (fields === 1 ? " field" : " fields") +
+      ", " + events + (events === 1 ? " event" : " events")));
+    empty.hidden = total > 0;
+    table.hidden = total === 0;
+  }
+
+  function limitSections() {
+    var f = featureSelect.value;
+    Array.prototype.forEach.call(sectionSelect.querySelectorAll("optgroup"), function (g) {
+      g.hidden = f !== "" && g.getAttribute("data-feature") !== f;
+    });
+    var opt = sectionSelect.selectedOptions[0];
+    if (f !== "" && opt && opt.value !== "" && opt.getAttribute("data-feature") !== f) sectionSelect.value = "";
+  }
+
+  function clearAll() {
+    q.value = "";
+    selects.forEach(function (sel) { sel.value = ""; });
+    limitSections();
+    apply();
+  }
+
+  function reveal() {
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    if (!id) return;
+    var target = document.getElementById(id);
+    if (!target) return;
+    if (target.hidden || (target.closest && target.closest("table") === table && table.hidden)) clearAll();
+    target.scrollIntoView({ block: "center" });
+    if (target.tagName === "TR") {
+      Array.prototype.forEach.call(body.querySelectorAll("tr.flash"), function (t) { t.classList.remove("flash"); });
+      target.classList.add("flash");
+    }
+  }
+
+  q.addEventListener("input", apply);
+  selects.forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      if (sel === featureSelect) limitSections();
+      apply();
+    });
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  form.addEventListener("reset", function () { setTimeout(function () { limitSections(); apply(); }, 0); });
+  document.getElementById("reset2").addEventListener("click", clearAll);
+  Array.prototype.forEach.call(document.querySelectorAll("button.show-feature"), function (b) {
+    b.addEventListener("click", function () {
+      clearAll();
+      featureSelect.value = b.getAttribute("data-feature");
+      limitSections();
+      apply();
+      document.getElementById("catalogue-h").scrollIntoView({ block: "start" });
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "/" && document.activeElement !== q && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName)) {
+      e.preventDefault();
+      q.focus();
+    }
+  });
+  window.addEventListener("hashchange", reveal);
+  apply();
+  reveal();
+})();

@@ -1,0 +1,248 @@
+"""The conformance target: its vectors, its determinism, and the generated suite run for
+real, as a downstream project runs it.
+
+The generated suite runs in a subprocess on a build in a temporary folder, with
+``generator`` (and the optional speed-ups orjson and jsonschema_rs) made unimportable by
+a small pytest plugin, so it is proven to need only pytest, jsonschema and pydantic.  It
+must pass on the spec's own vectors and on a producer that keeps its opt-outs, and fail,
+naming the key or the feature, on a captured payload with one undeclared key and on
+producers that leak.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from generator import payload_check, writer
+from generator.pipeline import check_spec
+from generator.targets import conformance, json_schema, render_all
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "tests" / "conformance_examples"
+FIXTURE_SPEC = EXAMPLES / "spec"
+BUNDLED_SPEC = ROOT / "spec"
+
+BLOCKER = '''"""Test plugin: the generator and the optional speed-ups cannot be imported."""
+import sys
+
+BLOCKED = ("generator", "orjson", "jsonschema_rs")
+
+
+class _Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked)", name=name)
+        return None
+
+
+for _m in [m for m in sys.modules if m.split(".")[0] in BLOCKED]:
+    del sys.modules[_m]
+sys.meta_path.insert(0, _Block())
+
+
+def pytest_report_header(config):
+    return "import blocker active: " + ", ".join(BLOCKED)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    leaked = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+    if leaked:
+        raise SystemExit("imported despite the blocker: " + ", ".join(leaked))
+'''
+
+
+def _spec(spec_dir: Path):
+    spec, findings = check_spec(spec_dir)
+    assert spec is not None, [str(f.location) + " " + f.message for f in findings]
+    return spec
+
+
+@pytest.fixture(scope="module")
+def fixture_spec():
+    return _spec(FIXTURE_SPEC)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, fixture_spec) -> Path:
+    """The fixture spec built into a temporary generated/ folder, plus the blocker."""
+    base = tmp_path_factory.mktemp("conformance")
+    out = base / "generated"
+    writer.write(out, render_all(fixture_spec))
+    plugins = base / "plugins"
+    plugins.mkdir()
+    (plugins / "blocker.py").write_text(BLOCKER, "utf-8")
+    return out
+
+
+def run_suite(generated: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``pytest conformance`` in ``generated``, in a clean environment: PYTHONPATH holds
+    only the blocker plugin (never the project), no TELEMETRY_* variables leak in."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_", "PYTEST_", "PYTHON"))}
+    clean["PYTHONPATH"] = str(generated.parent / "plugins")
+    clean["PYTHONDONTWRITEBYTECODE"] = "1"
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "conformance", "-p", "blocker", "-rs", *args],
+        cwd=generated,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _out(proc: subprocess.CompletedProcess) -> str:
+    return proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def test_vectors_agree_with_the_schemas_and_name_their_problem(fixture_spec):
+    for payload in fixture_spec.payloads:
+        schema = json_schema.payload_schema(fixture_spec, payload)
+        validator = jsonschema.Draft202012Validator(schema)
+        checker = payload_check.Checker({payload.wire_name: schema})
+        vec = conformance.vectors(payload)
+        assert vec["valid"] and vec["invalid"]
+        for case in vec["valid"]:
+            assert validator.is_valid(case["properties"]), case["id"]
+            assert checker.problems(payload.wire_name, case["properties"]) == [], case["id"]
+        for case in vec["invalid"]:
+            assert not validator.is_valid(case["properties"]), case["id"]
+            found = {(p.kind, p.key) for p in checker.problems(payload.wire_name, case["properties"])}
+            assert (case["expect"]["problem"], case["expect"]["key"]) in found, (case["id"], found)
+
+
+def test_vectors_cover_every_kind_edge_value_and_every_failure_class(fixture_spec):
+    vec = conformance.vectors(fixture_spec.payload("config_service"))
+    ids = [c["id"] for c in vec["invalid"]]
+    # One of each class the issue names, for the fields that have it.
+    assert "undeclared_key" in ids
+    assert "wrong_type:plugins" in ids and "null:last_restart" in ids
+    assert "not_in_enum:connection_security" in ids and "not_in_enum:driver" in ids
+    assert "not_in_enum:enable_commands" not in ids  # both booleans are listed
+    assert "missing:plugins" in ids and "missing:last_restart" not in ids  # optional
+    assert "below_minimum:plugins" in ids and "pattern:installation_id" in ids
+    seen: dict[str, set] = {}
+    for case in vec["valid"]:
+        for key, value in case["properties"].items():
+            seen.setdefault(key, set()).add(json.dumps(value))
+    for f in fixture_spec.payload("config_service").fields:
+        want = f.values or f.kind.valid_examples
+        assert {json.dumps(v) for v in want} <= seen[f.wire_key], f.wire_key
+    absent = next(c for c in vec["valid"] if c["id"] == "optional_absent")
+    assert "last_restart" not in absent["properties"] and "plugins" in absent["properties"]
+    for case in vec["invalid"]:
+        assert case["reason"], case["id"]
+
+
+def test_index_maps_payloads_to_features_and_opt_outs(fixture_spec):
+    idx = conformance.index(fixture_spec)
+    assert idx["payloads"]["config_service"]["feature"] == "usage"
+    assert idx["payloads"]["crash_report"]["schema"] == "schemas/crash_report.schema.json"
+    assert idx["payloads"]["crash_report"]["model"] == "CrashReport"
+    crash = idx["features"]["crash"]["opt_out"]
+    assert (crash["setting"], crash["off_value"], crash["on_value"]) == ("Crash.Mode", "off", "full")
+    usage = idx["features"]["usage"]["opt_out"]
+    assert (usage["off_value"], usage["on_value"]) == (False, True)
+
+
+def test_render_is_deterministic_and_ships_the_engine_verbatim(fixture_spec):
+    first = conformance.render(fixture_spec)
+    again = conformance.render(_spec(FIXTURE_SPEC))
+    assert first == again
+    assert first["conformance/_payload_check.py"] == (ROOT / "generator" / "payload_check.py").read_bytes()
+    for path, data in first.items():
+        assert b"\r\n" not in data and str(ROOT).encode() not in data, path
+    assert sorted(first) == list(first)
+
+
+def test_engine_copy_imports_nothing_from_the_generator():
+    source = (ROOT / "generator" / "payload_check.py").read_text("utf-8")
+    assert "import generator" not in source and "from generator" not in source
+
+
+# --------------------------------------------------------------------------- the suite, run
+
+
+def test_generated_suite_passes_on_vectors_and_a_good_producer(built, tmp_path):
+    capture = tmp_path / "capture.ndjson"
+    good = {"payload": "crash_report", "properties": {"error_code": "E1", "modules": [], "version": "5.6"}}
+    capture.write_text(json.dumps(good) + "\n", "utf-8")
+    proc = run_suite(
+        built,
+        env={
+            "TELEMETRY_PRODUCER": f"{EXAMPLES / 'good_producer.py'}:payloads",
+            "TELEMETRY_CAPTURE": str(capture),
+        },
+    )
+    out = _out(proc)
+    assert "import blocker active: generator, orjson, jsonschema_rs" in out
+    assert proc.returncode == 0, out
+    # Every test ran: vectors (schema, model, checker) x 2 payloads, capture, 3 opt-out.
+    assert "10 passed" in out and "skipped" not in out, out
+
+
+def test_generated_suite_fails_naming_an_undeclared_captured_key(built, tmp_path):
+    ok = {"error_code": "E1", "modules": ["a"], "version": "5.6.0"}
+    capture = tmp_path / "capture.ndjson"
+    capture.write_text(
+        json.dumps({"payload": "crash_report", "properties": ok}) + "\n"
+        + json.dumps({"type": "track", "event": "crash_report", "properties": {**ok, "user_email": "a@b.c"}}) + "\n",
+        "utf-8",
+    )
+    proc = run_suite(built, "--telemetry-capture", str(capture), "-k", "captured")
+    out = _out(proc)
+    assert proc.returncode == 1, out
+    assert "test_captured_traffic_conforms" in out and "1 failed" in out
+    assert f"{capture.as_posix()}:2: crash_report: undeclared key 'user_email'" in out
+    assert "undeclared key 'user_email': 1 document(s)" in out
+
+
+def test_generated_suite_fails_a_producer_that_ignores_an_opt_out(built):
+    proc = run_suite(built, "-k", "opt_out", env={
+        "TELEMETRY_PRODUCER": f"{EXAMPLES / 'leaky_producer.py'}:ignores_opt_out"})
+    out = _out(proc)
+    assert proc.returncode == 1, out
+    assert "test_opt_out_silences_feature[crash] - " in out or "test_opt_out_silences_feature[crash]" in out
+    assert "with Crash.Mode = 'off' ('Crash Reports' switched off) the producer still sends: crash_report" in out
+    assert "1 failed, 2 passed" in out
+
+
+def test_generated_suite_fails_a_producer_that_adds_an_undeclared_key(built):
+    proc = run_suite(built, "-k", "opt_out", "--telemetry-producer",
+                     f"{EXAMPLES / 'leaky_producer.py'}:adds_undeclared_key")
+    out = _out(proc)
+    assert proc.returncode == 1, out
+    assert "payload #1 (config_service): undeclared key 'site_hostname'" in out
+    assert "1 failed, 2 passed" in out
+
+
+def test_generated_suite_reports_a_producer_it_cannot_load(built):
+    proc = run_suite(built, "-k", "opt_out", env={"TELEMETRY_PRODUCER": "no_such_module_xyz:payloads"})
+    out = _out(proc)
+    assert proc.returncode == 1
+    assert "cannot import no_such_module_xyz" in out and "Traceback" not in out
+
+
+def test_generated_suite_passes_on_the_bundled_spec(tmp_path):
+    if not (BUNDLED_SPEC / "00_product.yaml").exists() and not any(BUNDLED_SPEC.glob("*.yaml")):
+        pytest.skip("no bundled spec")
+    spec, findings = check_spec(BUNDLED_SPEC)
+    if spec is None:
+        pytest.skip("the bundled spec does not load yet")
+    out = tmp_path / "generated"
+    writer.write(out, render_all(spec))
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "blocker.py").write_text(BLOCKER, "utf-8")
+    proc = run_suite(out, "-k", "vectors")
+    assert proc.returncode == 0, _out(proc)[-5000:]
+    assert f"{3 * len(spec.payloads)} passed" in _out(proc)

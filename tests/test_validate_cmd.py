@@ -1,0 +1,344 @@
+"""``gen validate``: exit codes, the report, every bad-input case with its exact
+file:line, the accepted document shapes, ``--jobs``, and flat memory on a long stream.
+
+Most tests run the command in-process (click's runner) against the fixture spec in
+``tests/conformance_examples/spec``; the memory test runs it as a child process fed
+through a pipe and compares the child's peak RSS for 10,000 and 200,000 lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator import payload_check, writer
+from generator.cli import main
+from generator.pipeline import check_spec
+from generator.targets import render_all
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "tests" / "conformance_examples" / "spec"
+
+GOOD = {
+    "enable_commands": True,
+    "connection_security": 1,
+    "isdefault_site_url": False,
+    "enable_developer": False,
+    "plugins": 3,
+    "max_users": 250,
+    "ratio": 0.75,
+    "driver": "postgres",
+    "server_version": "5.6.0",
+    "installation_id": "abc",
+}
+CRASH = {"error_code": "E1", "modules": ["a", "b"], "version": "5.6.0"}
+
+
+def env(props: dict, name: str = "config_service") -> str:
+    return json.dumps({"payload": name, "properties": props})
+
+
+def run(*args: str, input: bytes | None = None):
+    result = CliRunner().invoke(main, ["validate", "--spec", str(SPEC), *args], input=input)
+    return result.exit_code, result.output
+
+
+def run_json(*args: str, input: bytes | None = None):
+    code, out = run("--format", "json", *args, input=input)
+    return code, json.loads(out)
+
+
+def write_lines(path: Path, lines: list[str | bytes]) -> Path:
+    with open(path, "wb") as fh:
+        for line in lines:
+            fh.write(line if isinstance(line, bytes) else line.encode("utf-8"))
+            fh.write(b"\n")
+    return path
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def test_conforming_input_exits_0(tmp_path):
+    f = write_lines(tmp_path / "cap.ndjson", [env(GOOD), env(CRASH, "crash_report"), env({k: v for k, v in GOOD.items()})])
+    code, out = run(str(f))
+    assert code == 0, out
+    assert out.strip() == "gen validate: 3 document(s) checked, 3 conform."
+
+
+def test_every_problem_class_is_reported_per_payload(tmp_path):
+    f = write_lines(
+        tmp_path / "cap.ndjson",
+        [
+            env({**GOOD, "site_hostname": "chat.example.com"}),  # 1 undeclared
+            env({**GOOD, "plugins": "3"}),  # 2 type mismatch
+            env({k: v for k, v in GOOD.items() if k != "driver"}),  # 3 missing
+            env({**GOOD, "driver": "oracle"}),  # 4 outside the enumeration
+            env({**GOOD, "plugins": -1}),  # 5 below the kind's minimum
+            env({}, "config_bogus"),  # 6 unknown payload name
+            env(GOOD),  # 7 fine
+        ],
+    )
+    code, rep = run_json(str(f))
+    assert code == 1
+    assert (rep["documents"], rep["conforming"], rep["failing"]) == (7, 1, 6)
+    rows = {(r["problem"], r["key"]): r for r in rep["payloads"]["config_service"]["problems"]}
+    loc = f.as_posix()
+    assert rows[("undeclared-key", "site_hostname")]["first"] == f"{loc}:1"
+    assert rows[("type-mismatch", "plugins")]["detail"] == "expected integer, got string"
+    assert rows[("type-mismatch", "plugins")]["first"] == f"{loc}:2"
+    assert rows[("missing-key", "driver")]["first"] == f"{loc}:3"
+    assert rows[("value-not-allowed", "driver")]["first"] == f"{loc}:4"
+    assert rows[("invalid-value", "plugins")]["first"] == f"{loc}:5"
+    assert rep["unknown_payloads"] == [{"name": "config_bogus", "count": 1, "first": f"{loc}:6"}]
+    assert "config_bogus" not in rep["payloads"]
+    code, text = run(str(f))
+    assert f"{loc}:1: config_service: undeclared key 'site_hostname'" in text
+    assert f"{loc}:6: unknown payload name 'config_bogus'" in text
+    assert "6 do not" in text.splitlines()[-1]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_is_reported_with_file_and_line_and_the_rest_is_checked(tmp_path):
+    enormous = b'{"payload": "config_service", "properties": {"x": "' + b"y" * (2 << 20) + b'"}}'
+    f = write_lines(
+        tmp_path / "cap.ndjson",
+        [
+            env(GOOD),  # 1
+            "",  # 2 blank: skipped
+            '{"payload": "config_service", "properties": {',  # 3 malformed
+            "[1, 2, 3]",  # 4 not an object
+            enormous,  # 5
+            "[" * 200 + "]" * 200,  # 6 deeply nested (beyond the 64 cap, within the parser's)
+            "[" * 5000 + "]" * 5000,  # 7 deeper than any parser's recursion limit
+            b"\xff\xfe not utf-8",  # 8 undecodable
+            env({**GOOD, "leak": 1}),  # 9
+            env(GOOD),  # 10
+        ],
+    )
+    code, out = run(str(f))
+    assert code == 1
+    loc = f.as_posix()
+    lines = out.splitlines()
+    assert any(s.startswith(f"{loc}:3: malformed JSON: ") for s in lines), out
+    assert f"{loc}:4: not a JSON object: array" in lines
+    assert f"{loc}:5: document too large: {len(enormous) + 1} bytes; the limit is 1048576" in lines
+    assert f"{loc}:6: nested too deep: more than 64 levels" in lines
+    assert f"{loc}:7: nested too deep: more than 64 levels" in lines
+    assert any(s.startswith(f"{loc}:8: malformed JSON") for s in lines), out
+    assert f"{loc}:9: config_service: undeclared key 'leak'" in lines
+    assert lines[-1] == "gen validate: 9 document(s) checked, 2 conform, 7 do not"
+
+
+def test_nested_object_inside_a_payload_is_capped_too(tmp_path):
+    deep: dict = {}
+    node = deep
+    for _ in range(100):
+        node["a"] = {}
+        node = node["a"]
+    f = write_lines(tmp_path / "cap.ndjson", [env({**GOOD, "max_users": deep}), env(GOOD)])
+    code, out = run(str(f))
+    assert code == 1
+    assert f"{f.as_posix()}:1: nested too deep: more than 64 levels" in out.splitlines()
+
+
+def test_crlf_bom_and_trailing_line_without_newline(tmp_path):
+    f = tmp_path / "cap.ndjson"
+    f.write_bytes(b"\xef\xbb\xbf" + env(GOOD).encode() + b"\r\n\r\n" + env(GOOD).encode())
+    code, out = run(str(f))
+    assert code == 0, out
+    assert "2 document(s) checked, 2 conform" in out
+
+
+def test_empty_input_conforms_and_says_so(tmp_path):
+    f = write_lines(tmp_path / "cap.ndjson", [])
+    code, out = run(str(f))
+    assert code == 0 and "0 document(s) checked, 0 conform (no documents found)." in out
+
+
+def test_a_json_file_holds_one_document_or_an_array(tmp_path):
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"payload": "config_service", "properties": {**GOOD, "k": 1}}, indent=2))
+    many = tmp_path / "many.json"
+    many.write_text(json.dumps([env(GOOD) and {"payload": "config_service", "properties": GOOD}, [1], {"event": "crash_report", "properties": CRASH}]))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "payload": "config_service",\n  "properties": {,\n}\n')
+    code, out = run(str(one), str(many), str(broken))
+    assert code == 1
+    lines = out.splitlines()
+    assert f"{one.as_posix()}:1: config_service: undeclared key 'k'" in lines
+    assert f"{many.as_posix()}[1]: not a JSON object: array" in lines
+    assert any(s.startswith(f"{broken.as_posix()}:3: malformed JSON") for s in lines), out
+    assert lines[-1] == "gen validate: 5 document(s) checked, 2 conform, 3 do not"
+
+
+# --------------------------------------------------------------------------- shapes and sources
+
+
+def test_segment_messages_and_folder_or_file_named_payloads(tmp_path):
+    cap = tmp_path / "cap"
+    (cap / "config_service").mkdir(parents=True)
+    write_lines(cap / "config_service" / "day1.ndjson", [json.dumps(GOOD), json.dumps({**GOOD, "x": 1})])
+    write_lines(cap / "crash_report.jsonl", [json.dumps(CRASH)])
+    write_lines(
+        cap / "segment.ndjson",
+        [
+            json.dumps({"type": "track", "event": "crash_report", "userId": "u", "properties": CRASH}),
+            json.dumps({"type": "identify", "userId": "u", "traits": {}}),
+            json.dumps(CRASH),  # bare, and neither file nor folder names a payload
+        ],
+    )
+    (cap / "notes.txt").write_text("ignored: not a JSON file name")
+    code, rep = run_json(str(cap))
+    assert code == 1
+    assert (rep["documents"], rep["conforming"]) == (6, 3)
+    where = {f["location"]: [p["problem"] for p in f["problems"]] for f in rep["failures"]}
+    base = cap.as_posix()
+    assert where == {
+        f"{base}/config_service/day1.ndjson:2": ["undeclared-key"],
+        f"{base}/segment.ndjson:2": ["unsupported-message"],
+        f"{base}/segment.ndjson:3": ["no-payload-name"],
+    }
+
+
+def test_standard_input_with_payload_option():
+    data = (json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "ratio": "high"}) + "\n").encode()
+    code, out = run("--payload", "config_service", "-", input=data)
+    assert code == 1
+    assert "<stdin>:2: config_service: type mismatch 'ratio': expected number, got string" in out
+
+
+def test_vendored_schemas_folder_gives_the_same_report(tmp_path):
+    spec, _ = check_spec(SPEC)
+    writer.write(tmp_path / "generated", render_all(spec))
+    f = write_lines(tmp_path / "cap.ndjson", [env(GOOD), env({**GOOD, "x": 1}), env({}, "nope")])
+    a = run_json(str(f))
+    b = CliRunner().invoke(main, ["validate", "--schemas", str(tmp_path / "generated" / "schemas"), "--format", "json", str(f)])
+    assert a[0] == b.exit_code == 1
+    assert a[1] == json.loads(b.output)
+
+
+# --------------------------------------------------------------------------- usage
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "name at least one file"),
+        (("missing.ndjson",), "no such file or folder: missing.ndjson"),
+        (("--payload", "nope", "-"), "--payload 'nope' is not a payload"),
+        (("--schemas", "/no/such/dir", "-"), "does not exist"),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    code, out = run(*args)
+    assert code == 2
+    assert message in out
+
+
+def test_missing_spec_folder_exits_2(tmp_path):
+    result = CliRunner().invoke(main, ["validate", "--spec", str(tmp_path / "nospec"), "-"])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_broken_spec_exits_1_without_traceback(tmp_path):
+    (tmp_path / "spec.yaml").write_text("spec_format: 1\nproduct: {id: x}\nfeatures: [\n")
+    result = CliRunner().invoke(main, ["validate", "--spec", str(tmp_path), "-"], input=b"")
+    assert result.exit_code == 1
+    assert "the spec has errors" in result.output and "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def test_jobs_gives_the_same_report_in_input_order(tmp_path):
+    lines = []
+    for i in range(12000):
+        if i % 97 == 0:
+            lines.append(env({**GOOD, f"leak_{i}": 1}))
+        elif i % 1009 == 0:
+            lines.append("{oops")
+        else:
+            lines.append(env(GOOD))
+    f = write_lines(tmp_path / "cap.ndjson", lines)
+    serial = run_json(str(f), str(f))
+    parallel = run_json("--jobs", "3", str(f), str(f))
+    assert serial[0] == parallel[0] == 1
+    assert serial[1] == parallel[1]
+    assert serial[1]["documents"] == 24000
+    assert serial[1]["failures"][0]["location"] == f"{f.as_posix()}:1"
+
+
+# --------------------------------------------------------------------------- memory
+
+
+# The child reports its own peak RSS (VmHWM) on exit.  getrusage's ru_maxrss is no use
+# here: Linux carries the parent's (pytest's) high-water mark into a child across
+# fork+exec, so it would measure the test runner, not ``gen validate``.
+_CHILD = """
+import atexit, runpy, sys
+
+def _report():
+    with open("/proc/self/status") as fh:
+        hwm = next(line.split()[1] for line in fh if line.startswith("VmHWM:"))
+    sys.stderr.write(f"VmHWM {hwm}\\n")
+
+atexit.register(_report)
+sys.argv = ["gen"] + sys.argv[1:]
+runpy.run_module("generator.cli", run_name="__main__")
+"""
+
+
+def _peak_rss_kib(lines: int) -> tuple[int, dict]:
+    """Feed ``lines`` NDJSON lines (~1 KiB each, 1% failing with distinct undeclared
+    keys, a malformed line per 1000) to ``gen validate -`` through a pipe; the child's
+    peak RSS in KiB and its JSON report."""
+    ok = (env({**CRASH, "modules": [f"module_{i:04d}" for i in range(70)]}, "crash_report") + "\n").encode()
+    cmd = [sys.executable, "-c", _CHILD, "validate", "--spec", str(SPEC), "--format", "json", "-"]
+    child_env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=child_env) as proc:
+        out: dict[str, bytes] = {}
+        readers = [
+            threading.Thread(target=lambda: out.__setitem__("stdout", proc.stdout.read())),
+            threading.Thread(target=lambda: out.__setitem__("stderr", proc.stderr.read())),
+        ]
+        for t in readers:
+            t.start()
+        for block in range(lines // 1000):
+            chunk = [ok] * 1000
+            for j in range(0, 1000, 100):
+                chunk[j] = (env({**CRASH, f"leak_{block}_{j}": 1}, "crash_report") + "\n").encode()
+            chunk[550] = b"{malformed\n"
+            proc.stdin.write(b"".join(chunk))
+        proc.stdin.close()
+        for t in readers:
+            t.join()
+    assert proc.returncode == 1, out["stderr"][-2000:]
+    hwm = [line for line in out["stderr"].decode().splitlines() if line.startswith("VmHWM ")]
+    assert hwm, out["stderr"][-2000:]
+    return int(hwm[-1].split()[1]), json.loads(out["stdout"])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for peak RSS")
+def test_memory_stays_flat_for_a_long_stream():
+    small, rep_small = _peak_rss_kib(10_000)
+    big, rep_big = _peak_rss_kib(200_000)  # ~210 MB of NDJSON
+    assert rep_big["documents"] == 200_000 and rep_small["documents"] == 10_000
+    assert rep_big["failing"] == 200 * 11
+    assert len(rep_big["failures"]) == payload_check.MAX_FAILURES
+    assert rep_big["failures_not_listed"] == 200 * 11 - payload_check.MAX_FAILURES
+    # 20x the input may not cost more than a few MiB (allocator noise), nor approach
+    # the size of the input itself.
+    print(f"peak RSS: {small} KiB for 10k lines, {big} KiB for 200k lines")
+    assert big < small * 1.25, (small, big)
+    assert big < 150 * 1024, big
