@@ -15,7 +15,7 @@ import click
 
 from generator import writer
 from generator.model import Spec
-from generator.targets import Previous, TargetCollision, render_all
+from generator.targets import Previous, TargetCollision, TargetFailed, render_all
 
 
 def previous(out_dir: Path) -> Previous:
@@ -24,45 +24,41 @@ def previous(out_dir: Path) -> Previous:
 
 
 def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
-    """Every generated file, in memory (no manifest; the writer adds it)."""
+    """Every generated file, in memory (no manifest; the writer adds it).
+
+    When the models must be regenerated, datamodel-code-generator starts first, in a
+    child process, and runs while the other targets render (see ``models.prefetch``).
+    """
+    from generator.targets import TARGETS
+
+    for target in TARGETS:
+        if target.module == "generator.targets.models":
+            from generator.targets import models
+
+            key = previous.build_key(spec, target.module) if previous is not None else None
+            models.prefetch(spec, previous, key)
     return render_all(spec, previous)
 
 
 def _render_or_report(spec: Spec, prev: Previous | None, what: str) -> dict[str, bytes] | None:
     """Render; on a target failure print what failed (never a traceback) and return None."""
-    from generator.targets import TARGETS
-
     try:
         return render(spec, prev)
     except TargetCollision as exc:
         click.echo(f"{what}: {exc}; nothing was written", err=True)
         return None
-    except Exception as exc:  # noqa: BLE001 - reported with the failing target's name
+    except TargetFailed as exc:
         import os
 
         if os.environ.get("GEN_DEBUG"):
             raise
-        name = _failing_target(exc, TARGETS)
         click.echo(
-            f"{what}: target {name} failed: {exc}\n"
+            f"{what}: {exc}\n"
             "  nothing was written; if the message does not point at the spec, this is a "
             "bug in the generator (re-run with GEN_DEBUG=1 for a traceback)",
             err=True,
         )
         return None
-
-
-def _failing_target(exc: BaseException, targets) -> str:
-    """The registry name of the target whose module raised ``exc`` (best effort)."""
-    tb = exc.__traceback__
-    name = "?"
-    modules = {t.module: t.name for t in targets}
-    while tb is not None:
-        mod = tb.tb_frame.f_globals.get("__name__", "")
-        if mod in modules:
-            name = modules[mod]
-        tb = tb.tb_next
-    return name
 
 
 def build_output(spec: Spec, spec_dir: Path, out_dir: Path) -> int:

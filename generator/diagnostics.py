@@ -17,6 +17,49 @@ WARNING = "warning"
 NOTE = "note"
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, NOTE: 2}
 
+# Every error code the spec stages emit (lint rule ids are listed in generator.lint).
+# docs/spec-reference.md has one table row per entry; tests keep the three in sync.
+CODES: dict[str, str] = {
+    # Stage 1, loading (generator.load)
+    "no-spec": "The spec folder does not exist or holds no .yaml/.yml files.",
+    "too-many-files": "More spec files than the loader accepts (2,000).",
+    "unreadable": "A spec file cannot be read (permissions).",
+    "file-too-large": "A file is larger than 8 MiB; it is refused from its size, unread.",
+    "spec-too-large": "All files together pass 64 MiB.",
+    "not-utf8": "A file is not UTF-8 text or contains NUL bytes (binary data).",
+    "empty-file": "A file is empty or holds only comments.",
+    "yaml-syntax": "The YAML cannot be parsed (also: several documents in one file, undefined or repeated anchors, control characters).",
+    "yaml-depth": "Nesting deeper than 64 levels.",
+    "yaml-too-many-nodes": "A file (aliases expanded) has more than 250,000 nodes, or all files more than 500,000: an alias bomb or not a spec.",
+    "yaml-recursive-alias": "An alias refers to a node that contains it.",
+    "yaml-tag": "A tag other than plain strings, numbers, booleans, null, lists and mappings (`!!python/object`, `!!binary`, `!include`, ...).",
+    "yaml-merge-key": "A merge key (`<<`); write the keys out.",
+    "yaml-key": "A mapping key that is a list, a mapping or an alias.",
+    "yaml-value": "A non-finite number (`.nan`, `.inf`).",
+    "duplicate-key": "The same key twice in one mapping (YAML would silently keep the last).",
+    "top-level-type": "A file whose top level is not a mapping (a list, a string, a number, null).",
+    # Stage 2, the spec format's JSON Schema (generator.validate)
+    "spec-format": "`spec_format` is missing or not 1.",
+    "unknown-key": "A key the format does not have (with a did-you-mean suggestion).",
+    "unknown-kind": "A field kind (or `field_groups` kind) that is not in the kinds table.",
+    "invalid-name": "An id, name, wire name or wire key that could not be a safe file name or identifier (also derived ones).",
+    "missing-key": "A required key is missing (also: an event without `category` in a section with categories; a payload without `group`, `wire_name` or `event`).",
+    "wrong-type": "A value of the wrong type (e.g. an unquoted version number read as a number).",
+    "invalid-value": "A value the format does not allow (pattern, length, repeated list entry, value not fitting its kind, event/record payload in the wrong kind of section, ...).",
+    # Stage 3, resolving across files (generator.resolve)
+    "missing-product": "No file declares `product`.",
+    "duplicate-id": "An id (or `product`) declared in more than one place.",
+    "unknown-reference": "A reference to an opt-out setting, feature, section, event category or edition that no file declares.",
+    "duplicate-field": "The same field name twice in one payload (a value and an is-default field may share a name).",
+    "duplicate-wire-key": "Two fields of one payload with the same wire key (derived or overridden).",
+    "duplicate-wire-name": "Two payloads with the same wire name.",
+    "duplicate-model-name": "Two payload wire names that give the same model class name (`a_b` and `a__b`).",
+    "invalid-versions": "`versions.min` after `versions.max`, or a range outside the enclosing payload's or category's.",
+    # Stage 4, lint (generator.lint); the rules themselves are in docs/lint-rules.md
+    "unknown-rule": "`lint_ignore` names a rule that does not exist.",
+    "unused-suppression": "A `lint_ignore` entry that suppresses nothing (warning).",
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -29,10 +72,12 @@ class Finding:
     help: str = ""
 
     def sort_key(self) -> tuple:
+        """Order of reports: by file, line, column, then code and message."""
         loc = self.location
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
     def as_dict(self) -> dict:
+        """The JSON record of ``--format json``."""
         loc = self.location
         return {
             "file": loc.file,
@@ -46,10 +91,12 @@ class Finding:
 
 
 def error(code: str, message: str, location: Location, help: str = "") -> Finding:
+    """An error finding (the stages' shorthand)."""
     return Finding(code, ERROR, message, location, help)
 
 
 def has_errors(findings: list[Finding]) -> bool:
+    """Whether any finding is an error (warnings and notes do not fail a run)."""
     return any(f.severity == ERROR for f in findings)
 
 
@@ -59,6 +106,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def format_text(findings: list[Finding]) -> str:
+    """``file:line:column: severity[code]: message`` plus a ``help:`` line each, then a count."""
     lines = []
     for f in findings:
         lines.append(f"{f.location}: {f.severity}[{f.code}]: {f.message}")
@@ -72,6 +120,7 @@ def format_text(findings: list[Finding]) -> str:
 
 
 def format_json(findings: list[Finding]) -> str:
+    """A JSON list of records (``Finding.as_dict``), for tools."""
     return json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 

@@ -26,6 +26,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +193,30 @@ def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
     return rep
 
 
+_TEMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
+
+
+def _remove_stale_temps(out_dir: Path, owned: set[str]) -> None:
+    """Delete temporary files a killed build left next to files the generator owns
+    (``.<name>.XXXXXXXX.tmp``, the names ``_atomic_write`` uses); nothing else."""
+    folders: dict[Path, set[str]] = {}
+    for rel in owned:
+        path = out_dir / rel
+        folders.setdefault(path.parent, set()).add(path.name)
+    for folder, names in folders.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            m = _TEMP.match(entry.name)
+            if m and m.group("name") in names and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    pass
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -254,6 +279,7 @@ def write(out_dir: Path, files: dict[str, bytes], records: dict[str, dict] | Non
     (rep.written if manifest_written else rep.unchanged).append(MANIFEST)
     if records is not None:
         _write_records(out_dir, records)
+    _remove_stale_temps(out_dir, set(tree) | set(old) | {RECORDS})
     rep.stray = [p for p in _strays(out_dir, set(tree)) if p not in tree]
     return rep
 

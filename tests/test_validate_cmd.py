@@ -131,7 +131,7 @@ def test_bad_input_is_reported_with_file_and_line_and_the_rest_is_checked(tmp_pa
     lines = out.splitlines()
     assert any(s.startswith(f"{loc}:3: malformed JSON: ") for s in lines), out
     assert f"{loc}:4: not a JSON object: array" in lines
-    assert f"{loc}:5: document too large: {len(enormous) + 1} bytes; the limit is 1048576" in lines
+    assert f"{loc}:5: document too large: {len(enormous)} bytes; the limit is 1048576" in lines
     assert f"{loc}:6: nested too deep: more than 64 levels" in lines
     assert f"{loc}:7: nested too deep: more than 64 levels" in lines
     assert any(s.startswith(f"{loc}:8: malformed JSON") for s in lines), out
@@ -260,22 +260,31 @@ def test_broken_spec_exits_1_without_traceback(tmp_path):
 # --------------------------------------------------------------------------- jobs
 
 
-def test_jobs_gives_the_same_report_in_input_order(tmp_path):
-    lines = []
+def test_jobs_gives_the_same_report_in_input_order(tmp_path, monkeypatch):
+    lines: list = []
     for i in range(12000):
         if i % 97 == 0:
             lines.append(env({**GOOD, f"leak_{i}": 1}))
         elif i % 1009 == 0:
             lines.append("{oops")
+        elif i % 3001 == 0:
+            lines.append("")
         else:
             lines.append(env(GOOD))
+    lines[5000] = b'{"x": "' + b"y" * (payload_check.MAX_DOCUMENT_BYTES + 10) + b'"}'
     f = write_lines(tmp_path / "cap.ndjson", lines)
+    with open(f, "ab") as fh:
+        fh.write(env({**GOOD, "last": 1}).encode())  # a final line without a newline
     serial = run_json(str(f), str(f))
-    parallel = run_json("--jobs", "3", str(f), str(f))
-    assert serial[0] == parallel[0] == 1
-    assert serial[1] == parallel[1]
-    assert serial[1]["documents"] == 24000
-    assert serial[1]["failures"][0]["location"] == f"{f.as_posix()}:1"
+    batched = run_json("--jobs", "3", str(f), str(f))
+    monkeypatch.setattr(payload_check, "RANGE_BYTES", 100_000)  # workers read byte ranges
+    ranged = run_json("--jobs", "3", str(f), str(f))
+    assert serial[0] == batched[0] == ranged[0] == 1
+    assert serial[1] == batched[1] == ranged[1]
+    assert serial[1]["documents"] == 2 * (12001 - 3)
+    where = [x["location"] for x in serial[1]["failures"] if x["file"] == f.as_posix()]
+    assert where[:3] == [f"{f.as_posix()}:1", f"{f.as_posix()}:98", f"{f.as_posix()}:195"]
+    assert f"{f.as_posix()}:5001" in where and f"{f.as_posix()}:12001" in where
 
 
 # --------------------------------------------------------------------------- memory
@@ -342,3 +351,75 @@ def test_memory_stays_flat_for_a_long_stream():
     print(f"peak RSS: {small} KiB for 10k lines, {big} KiB for 200k lines")
     assert big < small * 1.25, (small, big)
     assert big < 150 * 1024, big
+
+
+# --------------------------------------------------------------------------- fast paths
+
+
+def _specs():
+    out = [check_spec(SPEC)[0]]
+    bundled = check_spec(ROOT / "spec")[0] if (ROOT / "spec").is_dir() else None
+    if bundled is not None:
+        out.append(bundled)
+    return out
+
+
+def test_whole_line_decoders_never_accept_what_the_schema_rejects():
+    """The msgspec decoders accept a line only when the reference validator accepts its
+    properties, and accept every valid vector (so the fast path is really used)."""
+    if payload_check._msgspec is None:
+        pytest.skip("msgspec not installed")
+    import jsonschema
+
+    from generator.targets import conformance
+    from generator.targets.json_schema import payload_schema
+
+    for spec in _specs():
+        schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
+        lines = payload_check._LineDecoders(schemas)
+        for p in spec.payloads:
+            ref = jsonschema.Draft202012Validator(schemas[p.wire_name])
+            vec = conformance.vectors(p)
+            extra = [
+                {"id": "int as float", "properties": {f.wire_key: 1.0 for f in p.fields}},
+                {"id": "bools as ints", "properties": {f.wire_key: 1 for f in p.fields}},
+                {"id": "unicode digits", "properties": {f.wire_key: "\u0663" for f in p.fields}},
+                {"id": "trailing newline", "properties": {f.wire_key: "5\n" for f in p.fields}},
+            ]
+            for case in vec["valid"] + vec["invalid"] + extra:
+                props = case["properties"]
+                valid = ref.is_valid(props)
+                shapes = [
+                    (lines.envelope, json.dumps({"payload": p.wire_name, "properties": props})),
+                    (lines.track, json.dumps({"type": "track", "event": p.wire_name, "properties": props,
+                                              "context": {"ip": "0.0.0.0"}})),
+                ]
+                if lines.bare(p.wire_name) is not None:
+                    shapes.append((lines.bare(p.wire_name), json.dumps(props)))
+                for decode, line in shapes:
+                    try:
+                        decode(line.encode())
+                        accepted = True
+                    except Exception:  # noqa: BLE001
+                        accepted = False
+                    assert not accepted or valid, (p.wire_name, case["id"], line[:200])
+                    if case in vec["valid"] and p.wire_name in lines.props:
+                        assert accepted, (p.wire_name, case["id"])
+
+
+def test_every_engine_path_gives_the_same_report(tmp_path, monkeypatch):
+    """msgspec, orjson + jsonschema_rs, and plain jsonschema: one report."""
+    lines = [env(GOOD), env({**GOOD, "x": 1}), json.dumps({"type": "track", "event": "crash_report", "properties": CRASH}),
+             json.dumps({"event": "crash_report", "payload": "config_service", "properties": CRASH}),
+             env({**GOOD, "plugins": 1.0}), env({**GOOD, "plugins": True}), "{bad", env(CRASH, "nope"),
+             env({**GOOD, "installation_id": "abc\n"}), env({**GOOD, "max_users": 2**70})]
+    f = write_lines(tmp_path / "config_service.ndjson", lines + [json.dumps(GOOD), json.dumps({**GOOD, "y": 2})])
+    reports = []
+    for off in ((), ("_msgspec",), ("_msgspec", "_orjson"), ("_msgspec", "_orjson", "_jsonschema_rs")):
+        with monkeypatch.context() as m:
+            for attr in off:
+                m.setattr(payload_check, attr, None)
+            reports.append(run_json(str(f))[1])
+    assert reports[0]["conforming"] == 5, reports[0]
+    for rep in reports[1:]:
+        assert rep == reports[0]

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from generator.model import Spec
@@ -25,10 +28,23 @@ class Target:
     module: str  # imported lazily: some targets pull in heavy libraries
 
     def render(self, spec: Spec, previous: "Previous | None" = None) -> Files:
+        """The target's files.  With ``previous``, a target whose inputs (the resolved
+        spec, the generator's code, the installed libraries) are exactly those of the last
+        build gets its last output back from disk instead of rendering again."""
+        if previous is not None:
+            name = f"target:{self.name}"
+            key = previous.build_key(spec, self.module)
+            reused = previous.reuse(name, key)
+            if reused is not None:
+                return reused
         mod = importlib.import_module(self.module)
         if getattr(mod, "ACCEPTS_PREVIOUS", False):
-            return mod.render(spec, previous)
-        return mod.render(spec)
+            files = mod.render(spec, previous)
+        else:
+            files = mod.render(spec)
+        if previous is not None:
+            previous.remember(name, key, files)
+        return files
 
 
 class Previous:
@@ -48,6 +64,18 @@ class Previous:
         self.get = getter
         self.records: dict[str, dict] = dict(records or {})
         self.updates: dict[str, dict] = {}
+        self._spec_keys: dict[int, str] = {}
+
+    def build_key(self, spec: Spec, module: str) -> str:
+        """A key for everything a target's output can depend on: the resolved spec (its
+        repr covers every field of the frozen model, locations included), the source of
+        the whole generator package with its templates, the installed distributions and
+        the Python version, and the target's module name."""
+        spec_key = self._spec_keys.get(id(spec))
+        if spec_key is None:
+            spec_key = hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()
+            self._spec_keys = {id(spec): spec_key}
+        return hashlib.sha256(f"{spec_key}\0{_code_identity()}\0{module}".encode()).hexdigest()
 
     def reuse(self, name: str, key: str) -> Files | None:
         """The files remembered under ``name`` for ``key``, if all are intact on disk."""
@@ -63,12 +91,43 @@ class Previous:
         self.updates[name] = rec
         return files
 
+    def would_reuse(self, name: str, key: str) -> bool:
+        """Whether ``reuse(name, key)`` would succeed (without recording anything)."""
+        updates = dict(self.updates)
+        try:
+            return self.reuse(name, key) is not None
+        finally:
+            self.updates = updates
+
     def remember(self, name: str, key: str, files: Files) -> None:
         """Record that ``files`` are what ``name`` produces for inputs ``key``."""
         self.updates[name] = {
             "key": key,
             "files": {p: hashlib.sha256(b).hexdigest() for p, b in sorted(files.items())},
         }
+
+
+_CODE_IDENTITY: list[str] = []
+
+
+def _code_identity() -> str:
+    """A hash of the generator's own files and of which library versions are installed
+    (the names of the ``*.dist-info`` folders on ``sys.path``), computed once."""
+    if not _CODE_IDENTITY:
+        h = hashlib.sha256(sys.version.encode())
+        root = Path(__file__).resolve().parent.parent
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                h.update(path.relative_to(root).as_posix().encode() + b"\0")
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+        for entry in dict.fromkeys(e for e in sys.path if os.path.isabs(e)):
+            try:
+                names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info")))
+            except OSError:
+                continue
+            h.update("\0".join(names).encode())
+        _CODE_IDENTITY.append(h.hexdigest())
+    return _CODE_IDENTITY[0]
 
 
 TARGETS: tuple[Target, ...] = (
@@ -87,12 +146,24 @@ class TargetCollision(Exception):
     pass
 
 
+class TargetFailed(Exception):
+    """A target raised; ``target`` is its registry name, ``__cause__`` the error."""
+
+    def __init__(self, target: str, exc: BaseException):
+        super().__init__(f"target {target} failed: {exc}")
+        self.target = target
+
+
 def render_all(spec: Spec, previous: Previous | None = None) -> Files:
     """Render every target into one in-memory tree; two targets may not share a path."""
     out: Files = {}
     owner: dict[str, str] = {}
     for target in TARGETS:
-        for path, data in target.render(spec, previous).items():
+        try:
+            files = target.render(spec, previous)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the target's name
+            raise TargetFailed(target.name, exc) from exc
+        for path, data in files.items():
             if path in out:
                 raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")
             out[path] = data

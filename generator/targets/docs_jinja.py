@@ -14,7 +14,8 @@ endings, no trailing spaces, at most one blank line in a row, one final newline.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -75,7 +76,9 @@ def spaces(n: int) -> Markup:
     return Markup(" " * n)
 
 
-def render(env: jinja2.Environment, template: str, blank_lines: bool = True, **context: Any) -> bytes:
+def render(
+    env: jinja2.Environment, template: str, blank_lines: bool = True, **context: Any
+) -> bytes:
     """Render a template to normalised UTF-8 bytes (see the module docstring).
 
     ``blank_lines=False`` keeps runs of blank lines (HTML, where they are harmless but

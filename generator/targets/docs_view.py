@@ -189,6 +189,16 @@ class FeatureView:
     field_count: int
     event_count: int
 
+    @property
+    def count_text(self) -> str:
+        """The counts as words: "339 fields and 98 events", "1 field", "40 events"."""
+        parts = [
+            f"{n} {word}{'' if n == 1 else 's'}"
+            for n, word in ((self.field_count, "field"), (self.event_count, "event"))
+            if n
+        ]
+        return " and ".join(parts) or "no data"
+
 
 @dataclass(frozen=True)
 class ProductView:
@@ -265,7 +275,8 @@ def _value_text(value: Any) -> str:
 
 
 def _noun(title: str) -> str:
-    """"Version string" -> "version string"; leaves acronyms ("URL list") alone."""
+    """A kind's title as it reads mid-sentence: "Version string" -> "version string";
+    acronyms ("URL list") are left alone."""
     if len(title) > 1 and title[0].isupper() and not title[1].isupper():
         return title[0].lower() + title[1:]
     return title
@@ -358,8 +369,16 @@ def _payload_blocks(
 
 def _field_signature(p: Payload) -> tuple:
     return tuple(
-        (f.name, f.kind.id, f.description, f.values, f.notes, f.personal_data_note,
-         f.edition, f.versions)
+        (
+            f.name,
+            f.kind.id,
+            f.description,
+            f.values,
+            f.notes,
+            f.personal_data_note,
+            f.edition,
+            f.versions,
+        )
         for f in p.fields
     )
 
@@ -399,7 +418,9 @@ def _categories(
             CategoryView(
                 id=cid or "",
                 title=cat.title if cat else "",
-                marks=_marks(cat.edition, cat.versions, section.edition, _NO_VERSIONS) if cat else (),
+                marks=_marks(cat.edition, cat.versions, section.edition, _NO_VERSIONS)
+                if cat
+                else (),
                 description=cat.description if cat else "",
                 event_groups=tuple(groups),
             )
@@ -430,7 +451,7 @@ def _guarantee_parts(text: str, title: str, link: bool) -> tuple[Part, ...]:
     at = _policy_mention(text, title) if link else -1
     if at < 0:
         return (Part(text),)
-    before, after = text[:at], text[at + len(title):]
+    before, after = text[:at], text[at + len(title) :]
     return tuple(p for p in (Part(before), Part(title, True), Part(after)) if p.text)
 
 
@@ -488,7 +509,9 @@ def build_view(spec: Spec) -> DocView:
                     wire_name=x.wire_name,
                     title=x.title or x.wire_name,
                     description=x.description,
-                    marks=_marks(x.edition, x.versions, _category_edition(sec, x), _category_versions(sec, x)),
+                    marks=_marks(
+                        x.edition, x.versions, _category_edition(sec, x), _category_versions(sec, x)
+                    ),
                     edition=x.edition.title if x.edition else "",
                     versions=x.versions.text(),
                     fields=tuple(fviews[x.wire_name, i] for i in range(len(x.fields))),
@@ -589,38 +612,14 @@ def catalog_data(view: DocView) -> dict[str, Any]:
                 )
                 base = {"f": fi, "s": si, "h": si_sched, "o": opt}
 
-                def field_row(fv: FieldView, group: str = "", event: str = "") -> None:
-                    row = {
-                        "t": "f",
-                        "id": fv.anchor,
-                        "n": fv.qualified_name,
-                        "w": fv.wire_key,
-                        "p": fv.payload,
-                        "k": ix("kind", fv.kind_title),
-                        "d": fv.description,
-                        **base,
-                        "e": ix("edition", fv.edition) if fv.edition else -1,
-                        "v": fv.versions,
-                    }
-                    extra = {
-                        "g": group,
-                        "ev": event,
-                        "vals": list(fv.values),
-                        "notes": list(fv.notes),
-                        "pd": fv.personal_data_note,
-                        "ni": 0 if fv.uses_input_data else 1,
-                    }
-                    row.update({k: v for k, v in extra.items() if v})
-                    rows.append(row)
-
                 if sec.field_groups:
                     for fg in sec.field_groups:
                         for blk in fg.blocks:
                             for fv in blk.fields:
-                                field_row(fv, group=fg.title)
+                                rows.append(_field_row(fv, base, ix, group=fg.title))
                 for blk in sec.payload_blocks:
                     for fv in blk.fields:
-                        field_row(fv)
+                        rows.append(_field_row(fv, base, ix))
                 for cat in sec.categories:
                     for grp in cat.event_groups:
                         for ev in grp.events:
@@ -642,7 +641,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
                                 row["np"] = len(ev.fields)
                             rows.append(row)
                             for fv in ev.fields:
-                                field_row(fv, event=ev.title)
+                                rows.append(_field_row(fv, base, ix, event=ev.title))
     return {
         "product": view.product.name,
         "features": features,
@@ -651,3 +650,29 @@ def catalog_data(view: DocView) -> dict[str, Any]:
         "rows": rows,
     }
 
+
+def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: str = "") -> dict:
+    """One field's catalogue row (see ``catalog_data``); empty optional keys are left
+    out to keep the page small."""
+    row: dict[str, Any] = {
+        "t": "f",
+        "id": fv.anchor,
+        "n": fv.qualified_name,
+        "w": fv.wire_key,
+        "p": fv.payload,
+        "k": ix("kind", fv.kind_title),
+        "d": fv.description,
+        **base,
+        "e": ix("edition", fv.edition) if fv.edition else -1,
+        "v": fv.versions,
+    }
+    extra = {
+        "g": group,
+        "ev": event,
+        "vals": list(fv.values),
+        "notes": list(fv.notes),
+        "pd": fv.personal_data_note,
+        "ni": 0 if fv.uses_input_data else 1,
+    }
+    row.update({k: v for k, v in extra.items() if v})
+    return row

@@ -66,9 +66,7 @@ def rst_text(text: Any, part: bool = False) -> str:
     for i, ch in enumerate(s):
         if ch in _RST_ALWAYS:
             out.append("\\" + ch)
-        elif ch == ":" and (
-            i == 0 or s[i - 1] in " :" or (i + 1 < n and s[i + 1] != " ")
-        ):
+        elif ch == ":" and (i == 0 or s[i - 1] in " :" or (i + 1 < n and s[i + 1] != " ")):
             out.append("\\:")
         else:
             out.append(ch)
@@ -139,7 +137,7 @@ def safe_url(url: str) -> str:
     """A URL with the characters that could end a link target in either markup
     (``<``, ``>``, backquote, backslash, whitespace) percent-encoded, so a crafted URL
     cannot break out of the link it is placed in."""
-    return "".join("%{:02X}".format(ord(c)) if c in "<>`\\" or c.isspace() else c for c in str(url))
+    return "".join(f"%{ord(c):02X}" if c in "<>`\\" or c.isspace() else c for c in str(url))
 
 
 def md_url(url: str) -> str:

@@ -2,7 +2,9 @@
   "use strict";
   // Rows come from the JSON block and reach the DOM through textContent only, so no
   // spec text is ever parsed as HTML.  They are built once; filtering flips `hidden`
-  // on the rows whose visibility changes, in one pass over plain arrays.
+  // on the rows whose visibility changes, in one pass over plain arrays.  Rows are
+  // grid boxes with `content-visibility: auto` (not table rows, which cannot skip
+  // layout), so showing thousands of rows again lays out only those on screen.
   var data = JSON.parse(document.getElementById("catalog-data").textContent);
   var rows = data.rows;
   var n = rows.length;
@@ -29,6 +31,11 @@
     if (text !== undefined && text !== null && text !== "") e.textContent = text;
     return e;
   }
+  function cell(cls) {
+    var c = el("div", "cell " + cls);
+    c.setAttribute("role", "cell");
+    return c;
+  }
   function badge(cls, text) {
     return el("span", "badge " + cls, text);
   }
@@ -41,10 +48,11 @@
 
   function sectionRow(si) {
     var s = data.sections[si];
-    var tr = el("tr", "sec");
+    var tr = el("div", "row sec");
+    tr.setAttribute("role", "row");
     tr.id = s[2];
-    var td = el("td");
-    td.colSpan = 4;
+    var td = el("div", "cell");
+    td.setAttribute("role", "cell");
     td.appendChild(el("span", "sec-title", s[0]));
     s[5].forEach(function (m) { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("ed", m)); });
     var meta = data.features[s[1]][0] + " \u00b7 sent " + data.schedules[s[4]];
@@ -56,10 +64,11 @@
 
   function rowEl(r) {
     var isEvent = r.t === "e";
-    var tr = el("tr", isEvent ? "event" : (r.ev ? "prop" : "field"));
+    var tr = el("div", "row " + (isEvent ? "event" : (r.ev ? "prop" : "field")));
+    tr.setAttribute("role", "row");
     tr.id = r.id;
 
-    var name = el("td", "name");
+    var name = cell("name");
     var dot = isEvent ? -1 : r.n.lastIndexOf(".");
     if (dot > 0) {
       // "ServiceSettings.EnableCommands": the group muted, a break allowed after it
@@ -80,11 +89,11 @@
     name.appendChild(key);
     tr.appendChild(name);
 
-    var kind = el("td", "kind");
+    var kind = cell("kind");
     kind.appendChild(badge(isEvent ? "event" : "kind", data.kinds[r.k]));
     tr.appendChild(kind);
 
-    var desc = el("td", "desc");
+    var desc = cell("desc");
     if (isEvent && r.c) desc.appendChild(el("span", "ctx", r.c));
     if (r.ev) desc.appendChild(el("span", "ctx", "Sent with the event \u201c" + r.ev + "\u201d"));
     if (r.g) desc.appendChild(el("span", "ctx", r.g));
@@ -95,7 +104,7 @@
     if (r.pd) more(desc, "Why no personal data:", r.pd);
     tr.appendChild(desc);
 
-    var lim = el("td", "lim");
+    var lim = cell("lim");
     if (r.e >= 0) lim.appendChild(badge("ed", data.editions[r.e] + " Only"));
     if (r.v) lim.appendChild(badge("ver", r.v));
     if (r.ni) lim.appendChild(badge("noinput", "No input data used"));
@@ -190,10 +199,10 @@
     if (!id) return;
     var target = document.getElementById(id);
     if (!target) return;
-    if (target.hidden || (target.closest && target.closest("table") === table && table.hidden)) clearAll();
+    if (target.hidden || (table.contains(target) && table.hidden)) clearAll();
     target.scrollIntoView({ block: "center" });
-    if (target.tagName === "TR") {
-      Array.prototype.forEach.call(body.querySelectorAll("tr.flash"), function (t) { t.classList.remove("flash"); });
+    if (target.classList.contains("row")) {
+      Array.prototype.forEach.call(body.querySelectorAll(".row.flash"), function (t) { t.classList.remove("flash"); });
       target.classList.add("flash");
     }
   }

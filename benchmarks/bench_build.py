@@ -1,0 +1,277 @@
+"""Benchmark: `gen build` end to end, in cold processes, as a maintainer runs it.
+
+Measures, each in a fresh Python process (startup and imports included):
+
+* a full build of the bundled spec (``spec/``, or the minimal example if it does not
+  load) into an empty folder, and a rebuild when nothing changed (targets: < 1.0 s and
+  < 0.3 s);
+* the same for a synthetic spec of 5,000 fields written by this script, with peak memory
+  (``ru_maxrss`` of the child, via ``resource.getrusage(RUSAGE_CHILDREN)`` in a wrapper);
+* for reference, glean_parser producing only Markdown for 5,000 metrics in the same run
+  (``pip install glean-parser``; a benchmark-only dependency), as a ratio to our full
+  build of the equal-size spec.
+
+Run:  python benchmarks/bench_build.py [--runs N] [--fields N] [--importtime]
+
+Speed is measured here, never asserted in tests.  Timings are medians (and minimums) of
+``--runs`` runs; the machine's other load shows up as spread between the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+GEN = [sys.executable, "-m", "generator.cli"]
+
+# Runs a command and reports its wall time and the child's peak RSS (KiB), measured in
+# a wrapper process so that each measurement's RUSAGE_CHILDREN holds one child only.
+_WRAPPER = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+dt = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if r.returncode:
+    sys.stderr.write(r.stderr[-3000:])
+print(dt, rss, r.returncode)
+"""
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """(seconds, peak KiB) of one cold run of ``cmd``; exits if it fails."""
+    r = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *cmd], cwd=cwd or ROOT, env=ENV, capture_output=True, text=True
+    )
+    try:
+        seconds, rss, rc = r.stdout.split()
+    except ValueError:
+        sys.exit(f"benchmark wrapper failed: {r.stderr}")
+    if int(rc) != 0:
+        sys.exit(f"command failed ({' '.join(cmd)}):\n{r.stderr}")
+    return float(seconds), int(rss)
+
+
+def bundled_spec_dir() -> Path:
+    sys.path.insert(0, str(ROOT))
+    from generator.pipeline import check_spec
+
+    spec_dir = ROOT / "spec"
+    if spec_dir.is_dir() and check_spec(spec_dir)[0] is not None:
+        return spec_dir
+    return ROOT / "tests" / "cases" / "ok_minimal" / "spec"
+
+
+# --- the synthetic spec ------------------------------------------------------------------
+
+_KIND_CYCLE = [
+    ("enumerated_integer", "values: [0, 1, 2]"),
+    ("enumerated_boolean", ""),
+    ("boolean", ""),
+    ("count", ""),
+    ("is_default", ""),
+    ("integer", ""),
+    ("string", "personal_data_note: A server-side identifier, never user input."),
+    ("version", ""),
+    ("pseudonymous_id", ""),
+    ("timestamp", ""),
+    ("enumerated_string", "values: [alpha, beta, gamma]"),
+    ("string_list", "personal_data_note: Names of built-in features only."),
+]
+
+
+def write_synthetic_spec(folder: Path, fields: int) -> tuple[int, int]:
+    """A spec of ``fields`` fields: record payloads of 50 fields in 10 files, plus one
+    file of 5-field events.  Returns (payloads, fields) written."""
+    folder.mkdir(parents=True)
+    (folder / "00_product.yaml").write_text(
+        "spec_format: 1\n"
+        "product:\n"
+        "  id: bench\n"
+        "  name: Bench Server\n"
+        "  summary: Bench Server shares usage data to improve the product.\n"
+        "  privacy_policy: {title: Privacy Policy, url: https://bench.example/privacy}\n"
+        "  purposes_intro: 'We use the data for:'\n"
+        "  purposes: [finding bugs, planning features]\n"
+        "  guarantees: [encrypted in transit]\n"
+        "  conventions: {payload_prefix: config_, payload_strip_suffix: Settings}\n"
+        "editions:\n  pro: {title: Pro Edition}\n"
+        "settings:\n  Telemetry.Enable: {console_path: [Console, Telemetry, Enable], default: true}\n"
+        "features:\n"
+        "  usage:\n    title: Usage Reporting\n    description: Which options are used.\n"
+        "    sender: server\n    destination: Bench Inc.\n"
+        "    opt_out: {setting: Telemetry.Enable, cost: No tailored tips.}\n"
+        "sections:\n"
+        "  config:\n    feature: usage\n    title: Configuration\n    schedule: every 24h\n"
+        "    description: Which options are on.\n"
+        "  events:\n    feature: usage\n    title: Events\n    schedule: on event\n"
+        "    description: Actions, when they happen.\n"
+        "    categories:\n      main: {title: Main events, description: Boolean when these occur}\n",
+        "utf-8",
+    )
+    event_fields = fields // 10
+    record_fields = fields - event_fields
+    n = payloads = 0
+    per_file = max(1, record_fields // 50 // 10 + 1)
+    files: dict[int, list[str]] = {}
+    for p in range((record_fields + 49) // 50):
+        lines = [f"  - group: Group{p}Settings", "    section: config", "    fields:"]
+        for f in range(min(50, record_fields - p * 50)):
+            kind, extra = _KIND_CYCLE[(p + f) % len(_KIND_CYCLE)]
+            lines.append(f"      - name: Setting{f}Value")
+            lines.append(f"        kind: {kind}")
+            lines.append(f"        description: Setting {f} of group {p}, as configured.")
+            if extra:
+                lines.append(f"        {extra}")
+            n += 1
+        files.setdefault(p // per_file, []).extend(lines)
+        payloads += 1
+    for i, lines in files.items():
+        (folder / f"{10 + i:02d}_config.yaml").write_text("spec_format: 1\npayloads:\n" + "\n".join(lines) + "\n", "utf-8")
+    ev = ["spec_format: 1", "payloads:"]
+    for e in range((event_fields + 4) // 5):
+        ev += [f"  - event: action_{e}_done", f"    title: Action {e} done", "    section: events", "    category: main", "    fields:"]
+        for f in range(min(5, event_fields - e * 5)):
+            kind, extra = _KIND_CYCLE[(e + f) % len(_KIND_CYCLE)]
+            ev += [f"      - name: Prop{f}", f"        kind: {kind}", f"        description: Property {f} of action {e}."]
+            if extra:
+                ev.append(f"        {extra}")
+            n += 1
+        payloads += 1
+    (folder / "90_events.yaml").write_text("\n".join(ev) + "\n", "utf-8")
+    return payloads, n
+
+
+def write_glean_metrics(path: Path, metrics: int) -> None:
+    """glean_parser's metrics.yaml with ``metrics`` metrics in categories of 50."""
+    types = ["boolean", "counter", "string", "uuid", "datetime", "quantity"]
+    lines = ["---", "$schema: moz://mozilla.org/schemas/glean/metrics/2-0-0", ""]
+    for m in range(metrics):
+        if m % 50 == 0:
+            lines.append(f"category_{m // 50}:")
+        t = types[m % len(types)]
+        lines += [
+            f"  metric_{m}:",
+            f"    type: {t}",
+            f"    description: Setting {m % 50} of group {m // 50}, as configured.",
+            "    bugs: [https://bugzilla.mozilla.org/show_bug.cgi?id=1]",
+            "    data_reviews: [https://example.com/review/1]",
+            "    notification_emails: [telemetry@example.com]",
+            "    expires: never",
+            "    data_sensitivity: [technical]",
+        ]
+        if t == "quantity":
+            lines.append("    unit: items")
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+def build_times(spec_dir: Path, runs: int, work: Path) -> dict[str, list[tuple[float, int]]]:
+    out = {"full": [], "nochange": []}
+    for i in range(runs):
+        dest = work / f"out{i}"
+        shutil.rmtree(dest, ignore_errors=True)
+        out["full"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(dest)]))
+        out["nochange"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(dest)]))
+    return out
+
+
+def summary(samples: list[tuple[float, int]]) -> tuple[float, float, int]:
+    times = [s for s, _ in samples]
+    return statistics.median(times), min(times), max(r for _, r in samples)
+
+
+def importtime_report(spec_dir: Path, out: Path, top: int = 12) -> str:
+    """Where a no-change rebuild's imports go: top-level packages by cumulative time."""
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", *GEN[1:], "build", "--spec", str(spec_dir), "--out", str(out)],
+        cwd=ROOT, env=ENV, capture_output=True, text=True,
+    )
+    totals: dict[str, int] = {}
+    for line in r.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (x.strip() for x in line[len("import time:"):].split("|"))
+        if not cumulative.isdigit():
+            continue
+        if not name.startswith(" ") and "." not in name.strip():
+            totals[name.strip()] = totals.get(name.strip(), 0) + int(cumulative)
+        elif name.startswith("generator."):
+            totals[name] = int(cumulative)
+    rows = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    return "\n".join(f"    {ms / 1000:8.1f} ms  {name}" for name, ms in rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
+    ap.add_argument("--fields", type=int, default=5000, help="fields in the synthetic spec (default 5000)")
+    ap.add_argument("--importtime", action="store_true", help="also show where a no-change rebuild's imports go")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        work = Path(tmp)
+        spec_dir = bundled_spec_dir()
+        sys.path.insert(0, str(ROOT))
+        from generator.pipeline import check_spec
+
+        spec, _ = check_spec(spec_dir)
+        bundled = build_times(spec_dir, args.runs, work / "bundled")
+        synth_dir = work / "synthetic-spec"
+        n_payloads, n_fields = write_synthetic_spec(synth_dir, args.fields)
+        synth_runs = max(1, min(args.runs, 3))
+        synth = build_times(synth_dir, synth_runs, work / "synthetic")
+
+        glean = None
+        if shutil.which("glean_parser") or _has_module("glean_parser"):
+            metrics = work / "metrics.yaml"
+            write_glean_metrics(metrics, n_fields)
+            glean = []
+            for i in range(synth_runs):
+                dest = work / f"glean{i}"
+                glean.append(measure([sys.executable, "-m", "glean_parser", "translate", "-f", "markdown", "-o", str(dest), str(metrics)]))
+
+        rows = [
+            (f"bundled spec ({len(spec.payloads)} payloads, {len(spec.fields)} fields): full build", bundled["full"], 1.0),
+            ("bundled spec: no-change rebuild", bundled["nochange"], 0.3),
+            (f"synthetic spec ({n_payloads} payloads, {n_fields} fields): full build", synth["full"], None),
+            ("synthetic spec: no-change rebuild", synth["nochange"], None),
+        ]
+        if glean:
+            rows.append((f"glean_parser, Markdown only, {n_fields} metrics", glean, None))
+        print(f"gen build, cold processes; median (min) of {args.runs} runs for the bundled spec, {synth_runs} for the others\n")
+        print(f"{'measurement':<66} {'median s':>9} {'min s':>7} {'peak MiB':>9} {'target':>8}")
+        print("-" * 103)
+        for label, samples, target in rows:
+            med, lo, rss = summary(samples)
+            mark = "" if target is None else (f"<{target:.1f} ok" if med < target else f"<{target:.1f} MISS")
+            print(f"{label:<66} {med:9.3f} {lo:7.3f} {rss / 1024:9.1f} {mark:>8}")
+        if glean:
+            ratio = summary(glean)[0] / summary(synth["full"])[0]
+            print(f"\nglean_parser (Markdown only) / our full build of an equal-size spec: {ratio:.1f}x "
+                  f"(ours renders JSON Schemas, models, docs, conformance suite and catalogue)")
+        else:
+            print("\nglean_parser is not installed (pip install glean-parser) -- no reference ratio")
+        if args.importtime:
+            print("\nimport time of a no-change rebuild of the bundled spec (cumulative, top-level):")
+            print(importtime_report(spec_dir, work / "bundled" / "out0"))
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""The ``gen`` command line: exit codes (0 clean, 1 spec errors, 2 usage errors, 3
+internal error), the three finding formats, help texts, and never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import generator.pipeline
+from generator.cli import main
+from generator.pipeline import check_spec
+
+CASES = Path(__file__).parent / "cases"
+REPO = Path(__file__).resolve().parents[1]
+OK = CASES / "ok_base" / "spec"
+BAD = CASES / "err_many_files" / "spec"
+WARN_ONLY = CASES / "lint_empty_section" / "spec"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+# ------------------------------------------------------------ exit codes
+def test_clean_spec_exits_0_and_prints_nothing() -> None:
+    r = run("check", "--no-output", "--spec", str(OK))
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "" and r.stderr == ""
+
+
+def test_spec_errors_exit_1_with_every_finding_on_stderr() -> None:
+    r = run("check", "--no-output", "--spec", str(BAD))
+    assert r.exit_code == 1
+    _, findings = check_spec(BAD)
+    for f in findings:
+        assert f"{f.location}: {f.severity}[{f.code}]: {f.message}\n  help: {f.help}\n" in r.stderr
+    assert r.stderr.endswith(f"{len(findings)} error(s), 0 warning(s)\n")
+    assert r.stdout == ""
+
+
+def test_warnings_alone_do_not_fail() -> None:
+    r = run("check", "--no-output", "--spec", str(WARN_ONLY))
+    assert r.exit_code == 0
+    assert "warning[empty-section]" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--no-output", "--spec", "/nonexistent/spec"],
+        ["check", "--no-output", "--spec", str(OK / "product.yaml")],  # a file, not a folder
+        ["check", "--no-output", "--spec", str(OK), "--format", "xml"],
+        ["check", "--no-such-option"],
+        ["no-such-command"],
+        ["build", "--spec", "/nonexistent/spec", "--out", "/nonexistent/out"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert "Usage:" in r.stderr or "Error:" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_missing_spec_folder_says_how_to_fix() -> None:
+    r = run("check", "--spec", "/nonexistent/spec")
+    assert "spec folder '/nonexistent/spec' does not exist" in r.stderr
+    assert "--spec DIR" in r.stderr
+
+
+def test_no_output_only_checks_the_spec(tmp_path: Path) -> None:
+    """With --no-output, OUT is not looked at: a missing output folder is fine."""
+    r = run("check", "--no-output", "--spec", str(OK), "--out", str(tmp_path / "missing"))
+    assert r.exit_code == 0
+    assert not (tmp_path / "missing").exists()
+
+
+def test_internal_error_is_a_short_message_and_exit_3(monkeypatch) -> None:
+    def boom(spec_dir):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(generator.pipeline, "check_spec", boom)
+    monkeypatch.delenv("GEN_DEBUG", raising=False)
+    r = run("check", "--no-output", "--spec", str(OK))
+    assert r.exit_code == 3
+    assert "gen: internal error: RuntimeError: simulated failure" in r.stderr
+    assert "This is a bug in the generator, not in your spec" in r.stderr
+    assert "Traceback" not in r.output
+    assert not isinstance(r.exception, RuntimeError)  # handled, not escaped
+
+
+# ------------------------------------------------------------ formats
+def test_json_gives_the_same_findings_as_records() -> None:
+    r = run("check", "--no-output", "--spec", str(BAD), "--format", "json")
+    assert r.exit_code == 1
+    records = json.loads(r.stdout)
+    _, findings = check_spec(BAD)
+    assert records == [f.as_dict() for f in findings]
+    assert set(records[0]) == {"file", "line", "column", "severity", "code", "message", "help"}
+    assert r.stderr == ""
+
+
+def test_json_of_a_clean_spec_is_an_empty_list() -> None:
+    r = run("check", "--no-output", "--spec", str(OK), "--format", "json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == []
+
+
+def test_github_annotations() -> None:
+    r = run("check", "--no-output", "--spec", str(BAD), "--format", "github")
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    _, findings = check_spec(BAD)
+    assert len(lines) == len(findings)
+    root = BAD.as_posix()
+    first = findings[0]
+    assert lines[0].startswith(
+        f"::error file={root}/{first.location.file},line={first.location.line},col={first.location.column},title={first.code}::"
+    )
+    assert all(line.startswith("::error file=") for line in lines)
+    w = run("check", "--no-output", "--spec", str(WARN_ONLY), "--format", "github")
+    assert w.exit_code == 0
+    assert w.stdout.startswith(f"::warning file={WARN_ONLY.as_posix()}/more.yaml,line=3,col=3,title=empty-section::")
+
+
+def test_github_annotation_escapes_newlines_and_separators(tmp_path: Path) -> None:
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "a,b:c.yaml").write_text("spec_format: 1\nfeatures:\n  'x\n\n y': {}\n")
+    r = run("check", "--no-output", "--spec", str(spec), "--format", "github")
+    line = r.stdout.splitlines()[0]
+    assert "a%2Cb%3Ac.yaml" in line
+    assert "\n" not in line.split("::", 2)[2]
+
+
+# ------------------------------------------------------------ help
+def test_main_help() -> None:
+    r = run("--help")
+    assert r.exit_code == 0
+    for word in ("check", "build", "rules", "targets", "Exit codes"):
+        assert word in r.output
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_subcommand_explains_itself(command: str) -> None:
+    r = run(command, "--help")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith(f"Usage: main {command}") or r.output.startswith("Usage: ")
+    doc = main.commands[command].help or ""
+    assert doc.strip(), f"{command} has no help text"
+    params = {p.name for p in main.commands[command].params}
+    if "spec_dir" in params:
+        assert "--spec" in r.output
+    if "out_dir" in params:
+        assert "--out" in r.output
+
+
+def test_check_and_build_take_spec_and_out() -> None:
+    for command in ("check", "build"):
+        r = run(command, "--help")
+        assert "--spec DIRECTORY" in r.output and "--out DIRECTORY" in r.output
+        assert "[default: spec]" in r.output and "[default: generated]" in r.output
+
+
+def test_targets_lists_the_registry() -> None:
+    from generator.targets import TARGETS
+
+    r = run("targets")
+    assert r.exit_code == 0
+    for t in TARGETS:
+        assert t.name in r.output
+
+
+# ------------------------------------------------------------ a real process
+def test_real_process_exit_codes_and_no_traceback(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def gen(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "generator.cli", *args], capture_output=True, text=True, env=env, timeout=120)
+
+    assert gen("check", "--no-output", "--spec", str(OK)).returncode == 0
+    bad = gen("check", "--no-output", "--spec", str(BAD))
+    assert bad.returncode == 1 and "error[" in bad.stderr
+    usage = gen("check", "--spec", str(tmp_path / "nope"))
+    assert usage.returncode == 2
+    for p in (bad, usage):
+        assert "Traceback" not in p.stderr + p.stdout

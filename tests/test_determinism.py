@@ -1,0 +1,79 @@
+"""Same spec, same bytes: builds in different folders and under different hash seeds
+produce identical trees, and nothing in them depends on when, where or with which tool
+versions they were built."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from _build_helpers import ROOT, bundled_spec_dir
+
+
+def _build(spec_src: Path, root: Path, seed: str) -> Path:
+    """Copy the spec under ``root`` and build it there, in a fresh process."""
+    spec_dir = root / "the spec"  # a space in the path, for good measure
+    shutil.copytree(spec_src, spec_dir)
+    out = root / "generated"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}
+    r = subprocess.run(
+        [sys.executable, "-m", "generator.cli", "build", "--spec", str(spec_dir), "--out", str(out)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".gen-cache" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+def test_two_folders_two_hash_seeds_identical_bytes(tmp_path):
+    spec_src = bundled_spec_dir()
+    a = _tree(_build(spec_src, tmp_path / "first" / "deep", "0"))
+    b = _tree(_build(spec_src, tmp_path / "second", "4242"))
+    assert sorted(a) == sorted(b)
+    different = [p for p in a if a[p] != b[p]]
+    assert different == []
+    assert len(a) > 3
+
+    # Nothing depends on where, when or with what the build ran.
+    today = datetime.date.today()
+    forbidden = {
+        str(tmp_path),
+        "/tmp/",
+        str(Path.home()),
+        str(ROOT),
+        today.isoformat(),
+        today.strftime("%d %b %Y"),
+        today.strftime("%B %d, %Y"),
+        f"Python {platform.python_version()}",
+        platform.node(),
+    }
+    for dist in ("datamodel-code-generator", "pydantic", "jinja2", "jsonschema", "PyYAML", "click"):
+        try:
+            forbidden.add(f"{dist} {importlib.metadata.version(dist)}")
+            forbidden.add(f"version: {importlib.metadata.version(dist)}")
+            forbidden.add(f"{dist}=={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    forbidden.add("datamodel-codegen version")
+    for path, data in a.items():
+        text = data.decode("utf-8", errors="replace")
+        for needle in forbidden:
+            assert needle not in text, f"{path} contains {needle!r}"
+        assert "\r\n" not in text, f"{path} has CRLF line endings"

@@ -1,0 +1,257 @@
+"""The HTML catalogue in a real browser: Debian's Chromium, driven by Playwright.
+
+The page is opened from disk with every non-file request aborted and recorded (there
+must be none); the tests type in the search box, pick filters, follow field anchors and
+check exactly which rows are shown.  A screenshot of each page goes to /tmp for a human
+to look at.  Skipped only where no Chromium is installed and CI is not "true".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from docs_fixtures import (
+    IN_CI,
+    bundled_spec,
+    load,
+    synthetic_expectations,
+    write_evil_spec,
+    write_synthetic_spec,
+)
+
+from generator.targets import docs_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp")
+
+if not CHROMIUM.exists():
+    if IN_CI:
+        pytest.fail(
+            f"{CHROMIUM} is absent (CI=true: .ci/run must install Debian's chromium)", pytrace=False
+        )
+    pytest.skip(
+        f"{CHROMIUM} is absent; install Debian's chromium to run the browser tests",
+        allow_module_level=True,
+    )
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - only without the test extra
+    if IN_CI:
+        raise
+    pytest.skip("playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+# Visible data rows (not section headers); a row's name is its name cell's text without
+# the wire key and the "#" link that follow it.
+VISIBLE = "() => Array.from(document.querySelectorAll('#rows-body .row:not(.sec)')).filter(r => !r.hidden)"
+VISIBLE_NAMES = (
+    f"() => ({VISIBLE})().map(r => {{ const c = r.querySelector('.cell.name');"
+    " const key = c.querySelector('.key').textContent, self = c.querySelector('a.self').textContent;"
+    " return c.textContent.slice(0, c.textContent.length - key.length - self.length); })"
+)
+VISIBLE_IDS = f"() => ({VISIBLE})().map(r => r.id)"
+VISIBLE_TEXT = f"() => ({VISIBLE})().map(r => r.textContent)"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Opened:
+    """A page opened from a file, with network requests blocked and recorded, and
+    page errors and dialogs (an injected alert()) recorded."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1360, "height": 900})
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.page.route("**/*", route)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("#rows-body .row")
+
+    def count(self) -> int:
+        return self.page.evaluate(f"() => ({VISIBLE})().length")
+
+    def names(self) -> list[str]:
+        return self.page.evaluate(VISIBLE_NAMES)
+
+    def ids(self) -> list[str]:
+        return self.page.evaluate(VISIBLE_IDS)
+
+    def counter(self) -> str:
+        return self.page.inner_text("#count")
+
+    def clean(self):
+        assert self.blocked == [], f"the page tried to load {self.blocked}"
+        assert self.errors == [], self.errors
+        assert self.dialogs == [], self.dialogs
+
+
+def write_page(spec, folder: Path) -> Path:
+    path = folder / "catalog.html"
+    path.write_bytes(docs_html.render(spec)[docs_html.PATH])
+    return path
+
+
+def test_synthetic_catalogue_search_filter_anchor(browser, tmp_path):
+    """3,000 fields: typing, filtering and following an anchor show exactly the rows
+    they should."""
+    spec = load(write_synthetic_spec(tmp_path, 3000))
+    exp = synthetic_expectations(3000)
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    total = exp["fields"] + exp["events"]
+    assert o.count() == total
+    assert (
+        o.counter()
+        == f"Showing {total} of {total} · {exp['fields']} fields, {exp['events']} events"
+    )
+
+    # search: every word must match (case-insensitive)
+    page.fill("#q", "NEEDLE")
+    assert o.count() == exp["needle"]
+    names = o.names()
+    assert names == [f"Group{i // 100:03d}Settings.Field{i:05d}" for i in range(3000) if i % 7 == 0]
+
+    # plus a kind filter
+    page.select_option("#f-kind", label="Integer count")
+    assert o.count() == exp["needle_count"]
+    assert all(int(re.search(r"Field(\d+)", n).group(1)) % 28 == 0 for n in o.names())
+    assert o.counter().startswith(f"Showing {exp['needle_count']} of {total}")
+    page.screenshot(path=str(SHOTS / "docs_catalog_synthetic.png"))
+
+    # two words narrow further; a word that matches nothing shows the empty state
+    page.fill("#q", "needle alpha")
+    assert o.count() == sum(1 for i in range(3000) if i % 7 == 0 and i % 4 == 0 and i % 5 == 0)
+    page.fill("#q", "no-such-word")
+    assert o.count() == 0
+    assert page.is_visible("#empty") and not page.is_visible("#rows")
+
+    # reset, then the edition filter
+    page.click("#reset2")
+    assert o.count() == total and page.input_value("#q") == ""
+    page.select_option("#f-edition", label="Pro Edition Only")
+    assert o.count() == exp["pro_fields"]
+    page.select_option("#f-edition", value="-1")
+    assert o.count() == total - exp["pro_fields"]
+
+    # feature and section filters; choosing a feature hides the other feature's sections
+    page.click("#reset")
+    page.select_option("#f-feature", label="Usage Reporting")
+    assert o.count() == exp["events"]
+    assert set(o.ids()) == {f"event-action_{j:03d}" for j in range(40)}
+    shown_sections = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#rows-body .row.sec')).filter(r => !r.hidden)"
+        ".map(r => r.id)"
+    )
+    assert shown_sections == ["section-actions"]
+    assert page.is_visible("#section-actions") and not page.is_visible("#section-settings_a")
+    page.select_option("#f-section", label="Actions")
+    page.select_option("#f-schedule", label="when the specified event occurs")
+    assert o.count() == exp["events"]
+    page.select_option("#f-optout", label="Admin > Usage > Enable")
+    assert o.count() == exp["events"]
+    page.select_option("#f-optout", label="Admin > Telemetry > Enable")
+    assert o.count() == 0
+
+    # following an anchor to a row the filters hide clears the filters and shows it
+    target = "field-cfg_group017-field01712"
+    assert target not in o.ids()
+    page.evaluate(f"location.hash = '#{target}'")
+    page.wait_for_function(f"() => !document.getElementById('{target}').hidden")
+    assert o.count() == total
+    in_view = page.evaluate(
+        f"() => {{ const r = document.getElementById('{target}').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    )
+    assert in_view
+    assert page.evaluate("() => document.querySelector('.row.flash').id") == target
+
+    # and a row's own "#" link points at it
+    href = page.get_attribute(f"#{target} a.self", "href")
+    assert href == f"#{target}"
+    o.clean()
+
+
+def test_bundled_catalogue(browser, tmp_path):
+    """The real spec: every field and event is a row; search and a filter work; the
+    page is screenshotted for review."""
+    spec = bundled_spec()
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    n_events = sum(p.type == "event" for p in spec.payloads)
+    total = len(spec.fields) + n_events
+    assert o.count() == total
+    page.screenshot(path=str(SHOTS / "docs_catalog_top.png"))
+
+    # search for one field's qualified name: it is shown, and every row shown matches
+    field = next(f for f in spec.fields if "." in f.qualified_name)
+    page.fill("#q", field.qualified_name)
+    assert field.qualified_name in o.names()
+    assert 0 < o.count() < total
+    shown = page.evaluate(VISIBLE_TEXT)
+    assert all(field.qualified_name.lower() in t.lower() for t in shown), shown
+    page.fill("#q", "")
+    assert o.count() == total
+
+    if spec.editions:
+        ed = next((e for e in spec.editions if any(f.edition == e for f in spec.fields)), None)
+        if ed is not None:
+            page.select_option("#f-edition", label=f"{ed.title} Only")
+            want = {f"field-{f.payload}-{f.wire_key}" for f in spec.fields if f.edition == ed}
+            want |= {
+                f"event-{p.wire_name}"
+                for p in spec.payloads
+                if p.type == "event" and p.edition == ed
+            }
+            assert set(o.ids()) == want
+            page.evaluate("document.getElementById('catalogue-h').scrollIntoView()")
+            page.screenshot(path=str(SHOTS / "docs_catalog_filtered.png"))
+    o.clean()
+
+
+def test_evil_text_stays_text_in_the_browser(browser, tmp_path):
+    spec = load(write_evil_spec(tmp_path))
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    # no injected element exists, no dialog opened, nothing was fetched
+    assert (
+        page.evaluate("() => document.querySelectorAll('img, iframe, object, embed').length") == 0
+    )
+    assert page.evaluate("() => document.scripts.length") == 2
+    body = page.inner_text("body")
+    assert "<script>alert(1)</script>" in body
+    assert "<img src=x onerror=alert(3)>" in body
+    # search matches spec text literally, markup characters included
+    page.fill("#q", "<script>alert(1)</script>")
+    assert o.count() >= 2
+    page.fill("#q", "[x](http://evil)")
+    assert o.count() >= 2
+    page.screenshot(path=str(SHOTS / "docs_catalog_evil.png"), full_page=True)
+    o.clean()
