@@ -49,7 +49,7 @@ print(dt, rss, r.returncode)
 def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """(seconds, peak KiB) of one cold run of ``cmd``; exits if it fails."""
     r = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *cmd], cwd=cwd or ROOT, env=ENV, capture_output=True, text=True
+        [sys.executable, "-c", _WRAPPER, *cmd], cwd=cwd or ROOT, env=ENV, capture_output=True, text=True, check=False
     )
     try:
         seconds, rss, rc = r.stdout.split()
@@ -195,7 +195,7 @@ def importtime_report(spec_dir: Path, out: Path, top: int = 12) -> str:
     """Where a no-change rebuild's imports go: top-level packages by cumulative time."""
     r = subprocess.run(
         [sys.executable, "-X", "importtime", *GEN[1:], "build", "--spec", str(spec_dir), "--out", str(out)],
-        cwd=ROOT, env=ENV, capture_output=True, text=True,
+        cwd=ROOT, env=ENV, capture_output=True, text=True, check=False,
     )
     totals: dict[str, int] = {}
     for line in r.stderr.splitlines():

@@ -13,6 +13,8 @@ it reports, in the same run:
 
 * the engine on one core (the process pinned to one CPU): read, parse, validate and
   tally, exactly what ``gen validate`` does after loading the spec;
+* the same without the optional msgspec, orjson and jsonschema_rs (standard library
+  parser and the engine's specialised Python checks);
 * the engine with ``--jobs`` = every core (when there is more than one);
 * ``gen validate`` end to end as a child process on one core (start-up and spec
   loading included);
@@ -163,6 +165,15 @@ def bench(title: str, spec_dir: Path, wire: str, lines: int, tmp: Path) -> None:
     engine = lines / t
     print(f"  engine, 1 core            {engine:>10,.0f} payloads/s  ({t:.2f} s)")
 
+    saved = (payload_check._msgspec, payload_check._orjson, payload_check._jsonschema_rs)
+    payload_check._msgspec = payload_check._orjson = payload_check._jsonschema_rs = None
+    try:
+        plain = payload_check.Checker(checker.schemas)
+        t_plain = best_of(1, lambda: payload_check.check_sources(plain, src))
+    finally:
+        payload_check._msgspec, payload_check._orjson, payload_check._jsonschema_rs = saved
+    print(f"  engine, no optional libs  {lines / t_plain:>10,.0f} payloads/s  (json + specialised Python checks)")
+
     n_ref = min(lines, 5000)
     with open(stream, "rb") as fh:
         ref_lines = [fh.readline() for _ in range(n_ref)]
@@ -189,7 +200,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--spec", type=Path, default=ROOT / "spec")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}; orjson: {payload_check._orjson is not None}; "
+    print(f"python {sys.version.split()[0]}; msgspec: {payload_check._msgspec is not None}; "
+          f"orjson: {payload_check._orjson is not None}; "
           f"jsonschema_rs: {payload_check._jsonschema_rs is not None}; cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

@@ -68,7 +68,8 @@ def build_output(spec: Spec, spec_dir: Path, out_dir: Path) -> int:
     if files is None:
         return 1
     try:
-        rep = writer.write(out_dir, files, records=prev.updates)
+        # Records a target-level reuse skipped (the models' own) stay valid: carry them.
+        rep = writer.write(out_dir, files, records={**prev.records, **prev.updates})
     except writer.ForeignFileError as exc:
         click.echo(
             "gen build: refusing to overwrite files that no earlier build wrote:\n"
@@ -100,7 +101,7 @@ def compare_output(spec: Spec, spec_dir: Path, out_dir: Path, quiet: bool = Fals
         if not quiet:
             click.echo(f"gen: {out_dir} is up to date ({len(rep.unchanged)} files)", err=True)
         return True
-    echo = lambda s: click.echo(s, err=True)  # noqa: E731
+    echo = lambda s: click.echo(s, err=True)
     echo(f"gen: {out_dir} is not what the spec produces; run `gen build` and commit the result")
     for p in rep.changed:
         echo(f"  changed:  {p}")

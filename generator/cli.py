@@ -183,7 +183,10 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     if schemas_dir is not None:
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
-        schemas = payload_check.load_schema_dir(str(schemas_dir))
+        try:
+            schemas = payload_check.load_schema_dir(str(schemas_dir))
+        except payload_check.UsageError as exc:
+            raise click.UsageError(str(exc)) from None
         if not schemas:
             raise click.UsageError(f"no *.schema.json files in '{schemas_dir}'")
     else:
@@ -204,7 +207,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         raise click.UsageError(str(exc)) from None
     tally = payload_check.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
-        click.echo(json.dumps(tally.as_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(tally.as_dict(), indent=2))
     else:
         click.echo(payload_check.format_text(tally), nl=False)
     sys.exit(0 if tally.ok else 1)

@@ -23,7 +23,7 @@ import yaml
 from generator.diagnostics import Finding, error
 from generator.model import Location
 
-try:  # the C composer is several times faster on large specs
+try:  # the C parser (libyaml) is several times faster on large specs
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - pure-Python fallback
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]

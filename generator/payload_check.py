@@ -4,11 +4,17 @@ This is the engine behind ``gen validate`` and the captured-traffic and opt-out 
 the generated conformance suite.  The suite must run where the ``generator`` package is
 not installed, so the conformance target copies this file verbatim into
 ``generated/conformance/_payload_check.py``: this module imports nothing from
-``generator`` and needs only the standard library and ``jsonschema``.  When ``orjson``
-and ``jsonschema_rs`` are importable it uses them for the hot path (parse, then one
-compiled ``is_valid`` call per document, about 100,000 documents per second for
-120-property payloads); only documents that fail get the slower, detailed diagnosis, so
-the report is the same either way.
+``generator`` and needs only the standard library and ``jsonschema``.  Three optional
+libraries make it fast, each only ever a shortcut to "this document conforms":
+
+* ``msgspec``: each payload schema of the usual shape is compiled to a Struct, and a
+  whole NDJSON line is parsed and checked in one C call (``_LineDecoders``);
+* ``orjson`` + ``jsonschema_rs``: parse, then one compiled ``is_valid`` call;
+* otherwise the standard library parser and ``jsonschema``.
+
+A line any shortcut rejects goes on to the next, and only documents that really fail
+get the detailed diagnosis (the reference ``jsonschema`` validator, property by
+property), so the report is the same whichever libraries are installed.
 
 Accepted document shapes (one document per NDJSON line, or a ``.json`` file holding one
 document or an array of documents):
@@ -25,8 +31,11 @@ a possible privacy leak), type mismatches, missing required keys, values outside
 enumeration, other invalid values; and unknown payload names.  Bad input never stops a
 run: a malformed line, a non-object, a document over ``MAX_DOCUMENT_BYTES`` (skipped
 without being parsed or even held in memory) or nested deeper than ``MAX_DEPTH`` is
-reported with its file and line, and the rest is still checked.  Memory stays flat for
-input of any length: NDJSON is read line by line, and every table in a report is capped.
+reported with its file and line, and the rest is still checked.  (A document that
+conforms cannot be deep: its schema bounds the nesting of what is checked.)  Memory
+stays flat for input of any length: NDJSON is read a block at a time, and every table
+in a report is capped.  With ``jobs > 1`` large files are cut into byte ranges that
+worker processes read themselves; tallies merge in input order.
 """
 
 from __future__ import annotations
@@ -142,6 +151,9 @@ def _short(value: Any, limit: int = 60) -> str:
     """A value for a message, cut short: captured data may be large or personal."""
     try:
         s = json.dumps(value, ensure_ascii=False)
+        s.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape
+        s = json.dumps(value)
     except (TypeError, ValueError, RecursionError):
         s = repr(value)
     return s if len(s) <= limit else s[: limit - 3] + "..."
@@ -220,16 +232,163 @@ def parse(data: bytes | str) -> tuple[Any, Problem | None]:
 # --------------------------------------------------------------------------- checking
 
 
+# Keywords the specialised checkers (Python and msgspec) handle exactly; a schema using
+# any other keyword is left to jsonschema_rs / jsonschema.
+_PROP_KEYS = frozenset({
+    "type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "maxLength", "minLength", "pattern", "items", "maxItems", "minItems",
+    "title", "description", "default", "examples", "deprecated", "$comment",
+})
+_ROOT_KEYS = frozenset({
+    "$schema", "$id", "$comment", "title", "description", "type", "properties",
+    "required", "additionalProperties", "examples", "default", "deprecated",
+})
+
+
 def _fast_validator(schema: Mapping) -> Callable[[Any], bool]:
-    """A compiled ``is_valid`` for a schema: jsonschema_rs when present, else jsonschema."""
+    """A compiled ``is_valid`` for a schema: jsonschema_rs when present, else a Python
+    function specialised for the schema (``_python_check``), else jsonschema's."""
     if _jsonschema_rs is not None:
         try:
             return _jsonschema_rs.Draft202012Validator(schema).is_valid
-        except Exception:  # noqa: BLE001, S110 - a schema it cannot compile: use the reference one
+        except Exception:  # noqa: BLE001, S110 - a schema it cannot compile: use another
             pass
+    check = _python_check(schema)
+    if check is not None:
+        return check
     import jsonschema
 
     return jsonschema.Draft202012Validator(schema).is_valid
+
+
+def _numeric(v: Any) -> bool:
+    """A JSON number (booleans are not numbers, unlike in Python)."""
+    return type(v) is int or type(v) is float
+
+
+def _is_integer(v: Any) -> bool:
+    t = type(v)
+    return t is int or (t is float and v.is_integer())
+
+
+def _value_check(prop: Any) -> Callable[[Any], bool] | None:
+    """A Python predicate equal to the reference validator on one property schema, for
+    the keywords payload schemas use (``_PROP_KEYS``); None for anything else."""
+    import re
+
+    if not isinstance(prop, dict) or any(k not in _PROP_KEYS and not k.startswith("x-") for k in prop):
+        return None
+    jtype = prop.get("type")
+    tests: list[Callable[[Any], bool]] = []
+    if jtype == "boolean":
+        tests.append(lambda v: v is True or v is False)
+    elif jtype == "integer":
+        tests.append(_is_integer)
+    elif jtype == "number":
+        tests.append(lambda v: type(v) is int or type(v) is float)
+    elif jtype == "string":
+        tests.append(lambda v: type(v) is str)
+    elif jtype == "array":
+        tests.append(lambda v: type(v) is list)
+    elif jtype is not None:
+        return None
+    if "enum" in prop:
+        enum = prop["enum"]
+        if not isinstance(enum, list) or not enum:
+            return None
+        if all(type(x) is str for x in enum):
+            strings = frozenset(enum)
+            tests.append(lambda v: type(v) is str and v in strings)
+        elif all(type(x) is int for x in enum):
+            ints = frozenset(enum)
+            tests.append(lambda v: _is_integer(v) and v in ints)
+        elif all(type(x) is bool for x in enum):
+            bools = frozenset(enum)
+            tests.append(lambda v: (v is True or v is False) and v in bools)
+        else:
+            return None
+    for key, op in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):
+        if key in prop:
+            bound = prop[key]
+            if type(bound) not in (int, float):
+                return None
+            if op == "ge":
+                tests.append(lambda v, b=bound: not _numeric(v) or v >= b)
+            elif op == "le":
+                tests.append(lambda v, b=bound: not _numeric(v) or v <= b)
+            elif op == "gt":
+                tests.append(lambda v, b=bound: not _numeric(v) or v > b)
+            else:
+                tests.append(lambda v, b=bound: not _numeric(v) or v < b)
+    for key, longer in (("maxLength", False), ("minLength", True), ("maxItems", False), ("minItems", True)):
+        if key in prop:
+            n = prop[key]
+            if type(n) is not int:
+                return None
+            kind = str if key.endswith("Length") else list
+            if longer:
+                tests.append(lambda v, n=n, k=kind: type(v) is not k or len(v) >= n)
+            else:
+                tests.append(lambda v, n=n, k=kind: type(v) is not k or len(v) <= n)
+    if "pattern" in prop:
+        try:
+            search = re.compile(prop["pattern"]).search
+        except (TypeError, re.error):
+            return None
+        tests.append(lambda v: type(v) is not str or search(v) is not None)
+    if "items" in prop:
+        item = _value_check(prop["items"])
+        if item is None:
+            return None
+        tests.append(lambda v: type(v) is not list or all(map(item, v)))
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda v: first(v) and second(v)
+    if len(tests) == 3:
+        first, second, third = tests
+        return lambda v: first(v) and second(v) and third(v)
+    return lambda v: all(t(v) for t in tests)
+
+
+def _python_check(schema: Mapping) -> Callable[[Any], bool] | None:
+    """A Python ``is_valid`` specialised for a payload schema of the usual shape (an
+    object of declared properties, ``additionalProperties: false``), or for a property
+    schema; None when the schema uses a keyword this does not handle exactly."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return _value_check(schema)
+    if (
+        schema.get("type") != "object"
+        or schema.get("additionalProperties") is not False
+        or any(k not in _ROOT_KEYS and not k.startswith("x-") for k in schema)
+    ):
+        return None
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(k, str) for k in required):
+        return None
+    checks = {}
+    for key, prop in props.items():
+        check = _value_check(prop)
+        if check is None:
+            return None
+        checks[key] = check
+    declared = frozenset(checks)
+    needed = frozenset(required)
+
+    def check(doc: Any) -> bool:
+        if type(doc) is not dict:
+            return False
+        keys = doc.keys()
+        if not (keys <= declared and needed <= keys):
+            return False
+        for key, value in doc.items():
+            if not checks[key](value):
+                return False
+        return True
+
+    return check
 
 
 def _reference_validator(schema: Mapping):
@@ -283,14 +442,16 @@ class _Diagnosis:
         check = self._prop_fast.get(key)
         if check is None:
             check = self._prop_fast[key] = _fast_validator(self._sub(key))
-        return check(value)
+        try:
+            return check(value)
+        except Exception:  # noqa: BLE001 - e.g. a lone surrogate jsonschema_rs cannot take
+            return False
 
     def _classify(self, key: str, value: Any) -> list[Problem]:
         ref = self._prop_ref.get(key)
         if ref is None:
             ref = self._prop_ref[key] = _reference_validator(self._sub(key))
-        out = [_problem_from_error(key, value, err) for err in ref.iter_errors(value)]
-        return out or [Problem(INVALID, key, "rejected by the schema")]
+        return [_problem_from_error(key, value, err) for err in ref.iter_errors(value)]
 
     def problems(self, props: Any) -> list[Problem]:
         if not isinstance(props, dict):
@@ -309,7 +470,7 @@ class _Diagnosis:
             self._whole = _reference_validator(self.schema)
         for err in self._whole.iter_errors(props):
             out.extend(_problems_from_root_error(props, self.props, err))
-        return out or [Problem(INVALID, None, "rejected by the schema")]
+        return out  # empty: a fast validator disagreed; the reference has the last word
 
 
 def _problem_from_error(key: str, value: Any, err) -> Problem:
@@ -365,15 +526,6 @@ def _problems_from_root_error(props: dict, declared: Mapping, err) -> list[Probl
 # which has the last word).  Only keywords with an exact msgspec equivalent are
 # compiled; a schema with any other keyword simply has no line decoder.
 
-_PROP_KEYS = frozenset({
-    "type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "maxLength", "minLength", "pattern", "items", "maxItems", "minItems",
-    "title", "description", "default", "examples", "deprecated", "$comment",
-})
-_ROOT_KEYS = frozenset({
-    "$schema", "$id", "$comment", "title", "description", "type", "properties",
-    "required", "additionalProperties", "examples", "default", "deprecated",
-})
 _NUMBER_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt"}
 
 
@@ -558,8 +710,11 @@ class Checker:
         check = self.validator(name)
         if check is None:
             return [Problem(UNKNOWN, name)]
-        if check(properties):
-            return []
+        try:
+            if check(properties):
+                return []
+        except Exception:  # noqa: BLE001, S110 - e.g. a lone surrogate: diagnosed below
+            pass
         if isinstance(properties, (dict, list)) and too_deep(properties):
             return [Problem(TOO_DEEP, None, f"more than {MAX_DEPTH} levels")]
         diag = self._diag.get(name)
@@ -1040,9 +1195,12 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                 check = fast.get(name) if name.__class__ is str else None
                 if check is None and name.__class__ is str and name in schemas:
                     check = checker.validator(name)
-                if check is not None and check(props):
-                    conforming[name] = conforming.get(name, 0) + 1
-                    continue
+                try:
+                    if check is not None and check(props):
+                        conforming[name] = conforming.get(name, 0) + 1
+                        continue
+                except Exception:  # noqa: BLE001, S110 - e.g. a lone surrogate: diagnosed below
+                    pass
             name, problems = checker.check_document(doc, default)
             if problems:
                 tally.add_failure(Where(label, lineno), name, problems)
@@ -1228,9 +1386,19 @@ def check_sources(checker: Checker, srcs: Iterable[Source], jobs: int = 1) -> Ta
 def load_schema_dir(folder: str) -> dict[str, dict]:
     """Schemas of a vendored ``generated/schemas`` folder, by wire name
     (``<wire_name>.schema.json``)."""
+    import jsonschema
+
     out = {}
     for fname in sorted(os.listdir(folder)):
         if fname.endswith(".schema.json"):
-            with open(os.path.join(folder, fname), "rb") as fh:
-                out[fname[: -len(".schema.json")]] = json.loads(fh.read())
+            path = os.path.join(folder, fname)
+            try:
+                with open(path, "rb") as fh:
+                    schema = json.loads(fh.read())
+                jsonschema.Draft202012Validator.check_schema(schema)
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"{path}: not a readable JSON document: {exc}") from None
+            except jsonschema.SchemaError as exc:
+                raise UsageError(f"{path}: not a valid JSON Schema: {exc.message}") from None
+            out[fname[: -len(".schema.json")]] = schema
     return out

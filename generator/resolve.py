@@ -178,17 +178,15 @@ class _Resolver:
             return v
         return both
 
-    def safe_wire(self, name: str, what: str, loc: Location, fix: str) -> bool:
-        """A derived wire name or key must be as safe as a hand-written one."""
-        if _SAFE_WIRE.fullmatch(name):
-            return True
+    def unsafe_wire(self, name: str, what: str, loc: Location, fix: str) -> None:
+        """Report a derived wire name or key that is not as safe as a hand-written one
+        must be (callers check ``_SAFE_WIRE`` first: this runs per field)."""
         self.err(
             "invalid-name",
             f"derived {what} {name!r} is not a safe name (lowercase letters, digits and underscores, starting with a letter, at most 63)",
             loc,
             fix,
         )
-        return False
 
     def collect(self, key: str) -> dict[str, tuple[RawFile, Any]]:
         """Merge a top-level mapping across files; a repeated id is an error."""
@@ -415,7 +413,8 @@ class _Resolver:
                         wire = p["wire_name"]
                     elif "group" in p:
                         wire = payload_wire_name(p["group"], prefix, strip)
-                        self.safe_wire(wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
+                        if not _SAFE_WIRE.fullmatch(wire):
+                            self.unsafe_wire(wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
                     else:
                         self.err("missing-key", "a payload needs `group`, `wire_name` or `event`", loc, "name the payload")
                         continue
@@ -488,7 +487,8 @@ class _Resolver:
             key = f.get("wire_key")
             if key is None:
                 key = field_wire_key(f["name"], is_default, isdef_prefix)
-                self.safe_wire(key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
+                if not _SAFE_WIRE.fullmatch(key):
+                    self.unsafe_wire(key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
             if key in keys:
                 self.err(
                     "duplicate-wire-key",
@@ -523,7 +523,7 @@ class _Resolver:
                                 f"list {jtype} values only",
                             )
             self.suppress(raw, path, f, ("field", wire, key))
-            fversions = self.versions(raw, path, f, versions)
+            fversions = self.versions(raw, path, f, versions) if "versions" in f else versions
             out.append(
                 Field(
                     name=f["name"],

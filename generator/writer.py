@@ -22,12 +22,10 @@ itself in git and is never reported as stray.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +37,7 @@ _IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", CACHE_DIR})
 
 
 def sha256(data: bytes) -> str:
+    """Hex sha256, as the manifest records it."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -146,6 +145,8 @@ def _strays(out_dir: Path, known: set[str]) -> list[str]:
 
 
 def _diff(path: str, old: bytes, new: bytes, limit: int = 200) -> str:
+    import difflib
+
     try:
         a = old.decode("utf-8").splitlines(keepends=True)
         b = new.decode("utf-8").splitlines(keepends=True)
@@ -218,6 +219,8 @@ def _remove_stale_temps(out_dir: Path, owned: set[str]) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    import tempfile  # only a build that changes something pays for importing it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -251,7 +254,7 @@ def write(out_dir: Path, files: dict[str, bytes], records: dict[str, dict] | Non
     if foreign:
         raise ForeignFileError(sorted(foreign))
     current = {p: _read(out_dir / p) for p in files}
-    todo = [p for p in files if current[p] != files[p]]
+    todo = {p for p in files if current[p] != files[p]}
     gone = [p for p in sorted(old) if p not in files and (out_dir / p).is_file()]
     manifest_written = False
     if todo or gone:
@@ -262,9 +265,9 @@ def write(out_dir: Path, files: dict[str, bytes], records: dict[str, dict] | Non
         if _read(out_dir / MANIFEST) != pending_bytes:
             _atomic_write(out_dir / MANIFEST, pending_bytes)
             manifest_written = True
-    for path in files:
+    for path, data in files.items():
         if path in todo:
-            _atomic_write(out_dir / path, files[path])
+            _atomic_write(out_dir / path, data)
             rep.written.append(path)
         else:
             rep.unchanged.append(path)

@@ -21,10 +21,10 @@ import re
 import jsonschema
 import pydantic
 import pytest
+from _build_helpers import bundled_spec, import_models, spec_docs, write_spec
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from _build_helpers import bundled_spec, import_models, spec_docs, write_spec
 from generator.pipeline import check_spec
 from generator.targets import json_schema, models
 
@@ -46,7 +46,7 @@ JSON_VALUES = st.recursive(
 def _base_pattern(pattern: str) -> str:
     """The pattern without the trailing ``(?!\\n)`` guard (hypothesis's regex strategy
     generates for ``$`` as an end anchor anyway)."""
-    return pattern[: -len("(?!\\n)")] if pattern.endswith("(?!\\n)") else pattern
+    return pattern.removesuffix("(?!\\n)")
 
 
 def valid_value(prop: dict) -> st.SearchStrategy:

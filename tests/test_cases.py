@@ -95,3 +95,24 @@ def test_findings_are_sorted_and_unique() -> None:
 def test_check_spec_is_deterministic() -> None:
     for case in _cases():
         assert check_spec(case / "spec")[1] == check_spec(case / "spec")[1], case.name
+
+
+def test_fast_validator_disagreement_is_reported_not_ignored(monkeypatch) -> None:
+    """Should the optional fast engine call a file invalid while jsonschema finds nothing,
+    the file is still reported (never silently accepted)."""
+    from types import SimpleNamespace
+
+    from generator import validate
+
+    class Fake:
+        def is_valid(self, data):
+            return False
+
+        def iter_errors(self, data):
+            yield SimpleNamespace(instance_path=["product", "id"], message="fast engine says no")
+
+    monkeypatch.setattr(validate, "_fast_validator", lambda: Fake())
+    files, _ = load_dir(CASES / "ok_base" / "spec")
+    product = next(f for f in files if f.path == "product.yaml")
+    findings = validate_file(product)
+    assert [(f.code, f.message, f.location.line) for f in findings] == [("invalid-value", "product/id: fast engine says no", 3)]

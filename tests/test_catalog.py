@@ -6,9 +6,9 @@ import json
 
 import jsonschema
 import pytest
+from _build_helpers import MINIMAL, bundled_spec, spec_docs, write_spec
 from hypothesis import HealthCheck, given, settings
 
-from _build_helpers import MINIMAL, bundled_spec, spec_docs, write_spec
 from generator.pipeline import check_spec
 from generator.targets import catalog
 

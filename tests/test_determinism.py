@@ -29,6 +29,7 @@ def _build(spec_src: Path, root: Path, seed: str) -> Path:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert r.returncode == 0, r.stderr
     return out

@@ -6,8 +6,8 @@ import json
 
 import jsonschema
 import pytest
-
 from _build_helpers import MINIMAL, bundled_spec, write_spec
+
 from generator.kinds import KINDS
 from generator.pipeline import check_spec
 from generator.targets import json_schema

@@ -148,4 +148,4 @@ def test_gen_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(main, ["rules"])
     assert result.exit_code == 0
     for r in RULES:
-        assert re.search(rf"^{re.escape(r.id)}\s+{r.severity}\s+", result.output, re.M), r.id
+        assert re.search(rf"^{re.escape(r.id)}\s+{r.severity}\s+", result.output, re.MULTILINE), r.id

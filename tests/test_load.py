@@ -36,6 +36,7 @@ def gen_check(spec_dir: Path) -> tuple[int, list[dict], str]:
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
         [sys.executable, "-m", "generator.cli", "check", "--no-output", "--format", "json", "--spec", str(spec_dir)],
+        check=False,
         preexec_fn=_limit_memory,
         capture_output=True,
         text=True,

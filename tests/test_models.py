@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 import typing
 
 import pydantic
 import pytest
-
 from _build_helpers import MINIMAL, bundled_spec, import_models, write_spec
+
 from generator import writer
 from generator.build import previous
 from generator.pipeline import check_spec
@@ -65,6 +66,7 @@ def _ruff(folder) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", str(folder)],
         capture_output=True,
         text=True,
+        check=False,
     )
 
 
@@ -85,6 +87,11 @@ AWKWARD = {
             {"name": "ModelConfig", "kind": "count", "wire_key": "model_config", "description": "m"},
             {"name": "Json", "kind": "boolean", "wire_key": "json", "description": "j", "required": False},
             {"name": "ModelDumpX", "kind": "integer", "wire_key": "model_dump_x", "description": "x", "values": [1, 2]},
+            # Keys that shadow the builtins the annotations use (the generator aliases them).
+            {"name": "Bool", "kind": "boolean", "wire_key": "bool", "description": "b", "required": False},
+            {"name": "Int", "kind": "integer", "wire_key": "int", "description": "i", "required": False},
+            {"name": "Str", "kind": "version", "wire_key": "str", "description": "s", "required": False},
+            {"name": "Float", "kind": "number", "wire_key": "float", "description": "f", "required": False},
         ]}
         for name in ("field", "config_dict", "none", "a9", "a10", "base_model", "literal", "payload_base", "models")
     ],
@@ -104,6 +111,11 @@ def test_awkward_names_collide_with_nothing(tmp_path):
         assert ok.model_dump(by_alias=True, exclude_unset=True) == {"class": "x", "model_config": 3, "model_dump_x": 2}
         with pytest.raises(pydantic.ValidationError):
             cls.model_validate({"class": "x", "model_config": 3, "model_dump_x": 2, "class_": "y"})
+        full = {"class": "x", "model_config": 3, "model_dump_x": 1, "bool": False, "int": 2**63, "str": "1.2", "float": 0.5}
+        assert cls.model_validate(full).model_dump(by_alias=True, exclude_unset=True) == full
+        for bad in ({"bool": 1}, {"int": True}, {"int": "1"}, {"str": "x"}, {"float": None}):
+            with pytest.raises(pydantic.ValidationError):
+                cls.model_validate({**full, **bad})
     assert models.export_name(spec.payload("none")) == "None_"
 
 
@@ -159,7 +171,7 @@ def test_damaged_output_is_regenerated_not_reused(tmp_path, damage):
     calls = []
     real = models._generate
     prev = previous(out)
-    models_generate = lambda source: calls.append(1) or real(source)  # noqa: E731
+    models_generate = lambda source: calls.append(1) or real(source)
     orig, models._generate = models._generate, models_generate
     try:
         assert models.render(spec, prev) == files
@@ -176,6 +188,9 @@ def test_changed_input_or_tools_change_the_key(tmp_path, monkeypatch):
     assert models.reuse_key(source + b" ") != key
     monkeypatch.setattr(models, "_tool_identity", lambda: b"datamodel-code-generator 99")
     assert models.reuse_key(source) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(models, "base_module", lambda: b"# another base class\n")
+    assert models.reuse_key(source) != key
 
 
 def test_generator_input_has_no_annotations(bundled):
@@ -187,3 +202,38 @@ def test_generator_input_has_no_annotations(bundled):
 def test_previous_without_records_reuses_nothing():
     prev = Previous(lambda path: None)
     assert prev.reuse("models", "k") is None
+
+
+# --- the generator running beside the other targets -------------------------------------------
+
+
+def test_prefetched_models_are_the_same_bytes(tmp_path):
+    spec, _ = check_spec(MINIMAL)
+    expected = models.render(spec)
+    models.prefetch(spec, None)
+    assert models._PENDING, "prefetch should have started a child on Linux"
+    assert models.render(spec, Previous(lambda path: None)) == expected
+    assert not models._PENDING
+
+
+def test_a_failing_child_falls_back_to_generating_here(monkeypatch):
+    spec, _ = check_spec(MINIMAL)
+    expected = models.render(spec)
+    parent = os.getpid()
+    real = models._generate
+
+    def child_fails(source):
+        if os.getpid() != parent:
+            raise RuntimeError("child trouble")
+        return real(source)
+
+    monkeypatch.setattr(models, "_generate", child_fails)
+    models.prefetch(spec, None)
+    assert models.render(spec, Previous(lambda path: None)) == expected
+
+
+def test_no_prefetch_when_the_models_will_be_reused(tmp_path):
+    spec, _ = check_spec(MINIMAL)
+    out, _ = _built(tmp_path, spec)
+    models.prefetch(spec, previous(out))
+    assert not models._PENDING

@@ -45,7 +45,7 @@ def _heading_name(name: str) -> str:
 
 
 def _section(doc: str, heading: str) -> str:
-    m = re.search(rf"^#+ {re.escape(heading)}\n(.*?)(?=^#|\Z)", doc, re.M | re.S)
+    m = re.search(rf"^#+ {re.escape(heading)}\n(.*?)(?=^#|\Z)", doc, re.MULTILINE | re.DOTALL)
     assert m, f"docs/spec-reference.md has no heading {heading!r}"
     return m.group(1)
 

@@ -139,6 +139,22 @@ def test_bad_input_is_reported_with_file_and_line_and_the_rest_is_checked(tmp_pa
     assert lines[-1] == "gen validate: 9 document(s) checked, 2 conform, 7 do not"
 
 
+def test_lone_surrogates_and_non_ascii_keys_are_reported_not_crashed_on(tmp_path):
+    f = write_lines(tmp_path / "cap.ndjson", ['{"payload": "config_service", "properties": {"\\ud800": "\\udfff", "schlüssel": 1}}',
+                                               env({**GOOD, "driver": "\ud800"})])
+    code, out = run(str(f))
+    assert code == 1 and "Traceback" not in out
+    assert "undeclared key '\\ud800'" in out and "undeclared key 'schlüssel'" in out
+    code, rep = run_json(str(f))
+    assert code == 1 and rep["failing"] == 2
+
+
+def test_a_broken_vendored_schema_is_a_usage_error(tmp_path):
+    (tmp_path / "x.schema.json").write_text('{"type": 5}')
+    result = CliRunner().invoke(main, ["validate", "--schemas", str(tmp_path), "-"], input=b"")
+    assert result.exit_code == 2 and "x.schema.json: not a valid JSON Schema" in result.output
+
+
 def test_nested_object_inside_a_payload_is_capped_too(tmp_path):
     deep: dict = {}
     node = deep
@@ -407,18 +423,44 @@ def test_whole_line_decoders_never_accept_what_the_schema_rejects():
                         assert accepted, (p.wire_name, case["id"])
 
 
+def test_specialised_python_checks_equal_the_reference_validator():
+    """Without jsonschema_rs, payloads are checked by Python functions compiled from
+    their schemas; on every vector and a few JSON edge cases they agree exactly with
+    the reference validator."""
+    import jsonschema
+
+    from generator.targets import conformance
+    from generator.targets.json_schema import payload_schema
+
+    for spec in _specs():
+        for p in spec.payloads:
+            schema = payload_schema(spec, p)
+            check = payload_check._python_check(schema)
+            assert check is not None, p.wire_name  # every kind is handled
+            ref = jsonschema.Draft202012Validator(schema)
+            vec = conformance.vectors(p)
+            cases = [c["properties"] for c in vec["valid"] + vec["invalid"]]
+            for odd in (1.0, 1.5, 1, True, None, "5\n", "\u0663", [], {}, -1, 2**70, float(2**70)):
+                cases.append({f.wire_key: odd for f in p.fields})
+                cases.extend({**cases[0], f.wire_key: odd} for f in p.fields)
+            for props in cases:
+                assert check(props) == ref.is_valid(props), (p.wire_name, props)
+
+
 def test_every_engine_path_gives_the_same_report(tmp_path, monkeypatch):
-    """msgspec, orjson + jsonschema_rs, and plain jsonschema: one report."""
+    """msgspec, orjson + jsonschema_rs, specialised Python checks and plain jsonschema:
+    one report."""
     lines = [env(GOOD), env({**GOOD, "x": 1}), json.dumps({"type": "track", "event": "crash_report", "properties": CRASH}),
              json.dumps({"event": "crash_report", "payload": "config_service", "properties": CRASH}),
              env({**GOOD, "plugins": 1.0}), env({**GOOD, "plugins": True}), "{bad", env(CRASH, "nope"),
              env({**GOOD, "installation_id": "abc\n"}), env({**GOOD, "max_users": 2**70})]
     f = write_lines(tmp_path / "config_service.ndjson", lines + [json.dumps(GOOD), json.dumps({**GOOD, "y": 2})])
     reports = []
-    for off in ((), ("_msgspec",), ("_msgspec", "_orjson"), ("_msgspec", "_orjson", "_jsonschema_rs")):
+    for off in ((), ("_msgspec",), ("_msgspec", "_orjson"), ("_msgspec", "_orjson", "_jsonschema_rs"),
+                ("_msgspec", "_orjson", "_jsonschema_rs", "_python_check")):
         with monkeypatch.context() as m:
             for attr in off:
-                m.setattr(payload_check, attr, None)
+                m.setattr(payload_check, attr, None if attr != "_python_check" else (lambda schema: None))
             reports.append(run_json(str(f))[1])
     assert reports[0]["conforming"] == 5, reports[0]
     for rep in reports[1:]:

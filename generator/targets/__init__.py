@@ -161,7 +161,7 @@ def render_all(spec: Spec, previous: Previous | None = None) -> Files:
     for target in TARGETS:
         try:
             files = target.render(spec, previous)
-        except Exception as exc:  # noqa: BLE001 - re-raised with the target's name
+        except Exception as exc:  # re-raised with the target's name
             raise TargetFailed(target.name, exc) from exc
         for path, data in files.items():
             if path in out:

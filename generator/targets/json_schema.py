@@ -97,7 +97,8 @@ def _versions(versions: Versions) -> dict[str, str]:
 def field_description(field: Field) -> str:
     """The property's description: the spec's words, else the kind and documented name,
     so every property is described (schema tooling shows it as help text)."""
-    return field.description or f"{field.qualified_name} ({field.kind.title.lower()})."
+    title = field.kind.title
+    return field.description or f"{field.qualified_name} ({title[:1].lower()}{title[1:]})."
 
 
 def property_schema(field: Field) -> dict[str, Any]:
