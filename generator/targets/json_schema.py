@@ -184,6 +184,18 @@ def dumps(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+_LAST: list = [None, {}]  # [spec, {wire name: schema}]: one build's schemas, built once
+
+
+def schemas_of(spec: Spec) -> dict[str, dict[str, Any]]:
+    """Every payload's schema by wire name, computed once per spec object (the models
+    target feeds the same schemas to its generator).  Treat the dicts as read-only."""
+    if _LAST[0] is not spec:
+        _LAST[:] = [spec, {p.wire_name: payload_schema(spec, p) for p in spec.payloads}]
+    return _LAST[1]
+
+
 def render(spec: Spec) -> dict[str, bytes]:
     """Every payload's schema, keyed by ``schema_path``."""
-    return {schema_path(p): dumps(payload_schema(spec, p)) for p in spec.payloads}
+    schemas = schemas_of(spec)
+    return {schema_path(p): dumps(schemas[p.wire_name]) for p in spec.payloads}

@@ -34,7 +34,7 @@ from typing import Any
 
 from generator.model import Payload, Spec
 from generator.targets import Previous
-from generator.targets.json_schema import ANNOTATION, DRAFT, payload_schema
+from generator.targets.json_schema import ANNOTATION, DRAFT, schemas_of
 
 ACCEPTS_PREVIOUS = True
 
@@ -93,9 +93,10 @@ def generator_input(spec: Spec) -> bytes:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
+    schemas = schemas_of(spec)
     doc = {
         "$schema": DRAFT,
-        "$defs": {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads},
+        "$defs": {p.model_name: _strip(schemas[p.wire_name]) for p in spec.payloads},
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
