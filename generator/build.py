@@ -31,13 +31,18 @@ def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
     """
     from generator.targets import TARGETS
 
+    started = None
     for target in TARGETS:
         if target.module == "generator.targets.models":
-            from generator.targets import models
+            from generator.targets import models as started
 
             key = previous.build_key(spec, target.module) if previous is not None else None
-            models.prefetch(spec, previous, key)
-    return render_all(spec, previous)
+            started.prefetch(spec, previous, key)
+    try:
+        return render_all(spec, previous)
+    finally:
+        if started is not None:
+            started.cancel()  # a target failed before the models collected their child
 
 
 def _render_or_report(spec: Spec, prev: Previous | None, what: str) -> dict[str, bytes] | None:

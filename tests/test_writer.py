@@ -23,7 +23,7 @@ from _build_helpers import MINIMAL, ROOT
 
 from generator import build, writer
 from generator.pipeline import check_spec
-from generator.targets import TARGETS, Target
+from generator.targets import TARGETS, Target, models
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -131,13 +131,24 @@ def test_a_failing_target_changes_nothing(tmp_path, monkeypatch, capsys):
     module.render = render
     monkeypatch.setitem(sys.modules, "tests_failing_target", module)
     # A changed spec would rewrite files -- unless a target fails.
-    monkeypatch.setattr("generator.targets.TARGETS", TARGETS + (failing,))
-    changed = dataclasses.replace(spec, product=dataclasses.replace(spec.product, schema_base_uri="urn:changed:"))
+    # First, so that the models' generator is still running in its child when it fails.
+    monkeypatch.setattr("generator.targets.TARGETS", (failing, *TARGETS))
+    changed = dataclasses.replace(
+        spec,
+        product=dataclasses.replace(spec.product, schema_base_uri="urn:changed:"),
+        payloads=(dataclasses.replace(spec.payloads[0], description="Changed."), *spec.payloads[1:]),
+        _index={},
+    )
+    started = []
+    real_prefetch = models.prefetch
+    monkeypatch.setattr(models, "prefetch", lambda *a: (real_prefetch(*a), started.append(bool(models._PENDING))))
     assert build.build_output(changed, MINIMAL, out) == 1
+    assert started == [True], "the models' generator should have been running in a child"
     err = capsys.readouterr().err
     assert "target boom failed: this target is broken" in err and "nothing was written" in err
     assert "Traceback" not in err
     assert snapshot(out) == before
+    assert not models._PENDING  # the child was stopped and reaped
 
 
 def test_stale_temporary_files_of_a_killed_build_are_cleaned_up(tmp_path):
@@ -353,3 +364,16 @@ def test_gen_build_killed_at_random_moments_recovers(tmp_path):
     assert r.returncode == 0, r.stderr
     r = gen("check", "--spec", str(spec_dirs[0]), "--out", str(out))
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize(
+    "files",
+    [{}, {"a.txt": b"a"}, {"z/\u00e9 \"q\".txt": b"", "a.txt": b"a", "b/c.json": b"{}\n"}],
+)
+def test_manifest_bytes_are_plain_sorted_json(files):
+    """The hand-written manifest serialisation is exactly json.dumps(indent=2, sort_keys)."""
+    doc = {
+        "manifest_format": writer.MANIFEST_FORMAT,
+        "files": {p: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for p, b in files.items()},
+    }
+    assert writer.manifest_bytes(files) == (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()

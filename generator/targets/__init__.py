@@ -13,7 +13,6 @@ import importlib
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from generator.model import Spec
@@ -68,9 +67,10 @@ class Previous:
 
     def build_key(self, spec: Spec, module: str) -> str:
         """A key for everything a target's output can depend on: the resolved spec (its
-        repr covers every field of the frozen model, locations included), the source of
-        the whole generator package with its templates, the installed distributions and
-        the Python version, and the target's module name."""
+        repr covers every field of the frozen model, locations included; the spec object
+        itself, not the folder it came from, so a caller cannot pair a model with the
+        wrong files), the generator package with its templates, the installed
+        distributions and the Python version, and the target's module name."""
         spec_key = self._spec_keys.get(id(spec))
         if spec_key is None:
             spec_key = hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()
@@ -111,15 +111,18 @@ _CODE_IDENTITY: list[str] = []
 
 
 def _code_identity() -> str:
-    """A hash of the generator's own files and of which library versions are installed
-    (the names of the ``*.dist-info`` folders on ``sys.path``), computed once."""
+    """A hash of the generator's own files (path, size and modification time of each
+    module, template and schema) and of which library versions are installed (the names
+    of the ``*.dist-info`` folders on ``sys.path``), computed once per process."""
     if not _CODE_IDENTITY:
         h = hashlib.sha256(sys.version.encode())
-        root = Path(__file__).resolve().parent.parent
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                h.update(path.relative_to(root).as_posix().encode() + b"\0")
-                h.update(hashlib.sha256(path.read_bytes()).digest())
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if not name.endswith(".pyc"):
+                    st = os.stat(os.path.join(folder, name))
+                    h.update(f"{folder[len(root):]}/{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
         for entry in dict.fromkeys(e for e in sys.path if os.path.isabs(e)):
             try:
                 names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info")))
@@ -136,9 +139,10 @@ TARGETS: tuple[Target, ...] = (
     Target("docs-md", "privacy docs as GitHub-flavoured Markdown (docs/telemetry.md)", "generator.targets.docs_md"),
     Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)", "generator.targets.docs_html"),
     Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema"),
-    Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models"),
     Target("catalog", "the resolved spec as one JSON document", "generator.targets.catalog"),
     Target("conformance", "a pytest conformance suite downstream projects run", "generator.targets.conformance"),
+    # Last: its generator runs in a child process while the targets above render.
+    Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models"),
 )
 
 

@@ -322,16 +322,17 @@ def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = Non
         return
     if threading.active_count() != 1:  # forking a threaded process is not safe
         return
+    if not spec.payloads:
+        return
+    if previous is not None and target_key is not None and previous.would_reuse("target:models", target_key):
+        return
     try:
         source = generator_input(spec)
     except ModelsError:
         return  # render reports it
-    if source in _PENDING or not spec.payloads:
+    if source in _PENDING:
         return
-    if previous is not None and (
-        (target_key is not None and previous.would_reuse("target:models", target_key))
-        or previous.would_reuse("models", reuse_key(source))
-    ):
+    if previous is not None and previous.would_reuse("models", reuse_key(source)):
         return
     read, write = os.pipe()
     pid = os.fork()
@@ -363,6 +364,21 @@ def _collect(source: bytes) -> str | None:
     if status != 0 or not data.startswith(b"ok\0"):
         return None
     return data[3:].decode("utf-8")
+
+
+def cancel() -> None:
+    """Stop waiting for any child still generating (the build failed elsewhere)."""
+    import os
+    import signal
+
+    while _PENDING:
+        _, (pid, read) = _PENDING.popitem()
+        os.close(read)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
 
 
 def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
