@@ -110,6 +110,10 @@ def main() -> None:
 def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool) -> None:
     """Validate and lint the spec, then verify that OUT holds exactly what the spec
     produces (no drift, no hand edits, no stray files).  This is what CI runs."""
+    if not no_output and spec_dir.is_dir():
+        from generator.build import warm_up
+
+        warm_up(spec_dir, out_dir)
     spec, findings = _spec_or_exit(spec_dir, fmt)
     _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):
@@ -134,6 +138,10 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     nothing in OUT changes.  Files are replaced atomically; files an earlier build wrote
     and this one does not are removed; files the generator never wrote are left alone.
     """
+    if spec_dir.is_dir():
+        from generator.build import warm_up
+
+        warm_up(spec_dir, out_dir)
     spec, findings = _spec_or_exit(spec_dir, fmt)
     _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):

@@ -21,8 +21,6 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import jsonschema
-
 from generator.diagnostics import Finding, error
 from generator.kinds import kind_ids
 from generator.load import RawFile
@@ -65,16 +63,20 @@ def _ecma_regex(pattern: str) -> re.Pattern:
 
 
 def _pattern(validator, patrn, instance, schema):
+    import jsonschema
+
     if validator.is_type(instance, "string") and not _ecma_regex(patrn).search(instance):
         yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
 
 
-_SpecValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
-
-
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    return _SpecValidator(spec_schema())
+    """The detailed (pure-Python) validator.  Imported lazily: jsonschema costs ~90 ms
+    to import, and a valid spec never needs it when jsonschema_rs is installed."""
+    import jsonschema
+
+    cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+    return cls(spec_schema())
 
 
 @lru_cache(maxsize=1)

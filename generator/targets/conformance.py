@@ -326,9 +326,12 @@ def index(spec: Spec) -> dict:
 
 
 def _template_env() -> jinja2.Environment:
+    from generator.targets.docs_jinja import bytecode_cache
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates/conformance"),
         autoescape=False,
+        bytecode_cache=bytecode_cache("conformance"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -23,6 +23,20 @@ from markupsafe import Markup
 _BLANKS = re.compile(r"\n{3,}")
 
 
+def bytecode_cache(tag: str) -> jinja2.BytecodeCache | None:
+    """A per-user on-disk cache of compiled templates (jinja's own, in the temp folder).
+
+    Compiling the templates is a large share of a cold build; the cache keys on each
+    template's source checksum, so output never depends on it.  ``tag`` keeps
+    environments with different settings (autoescape, finalize) apart, since compiled
+    code depends on them.  Returns None where the cache folder cannot be used.
+    """
+    try:
+        return jinja2.FileSystemBytecodeCache(pattern=f"__telemetry_gen_{tag}_%s.cache")
+    except (OSError, RuntimeError):
+        return None
+
+
 def environment(
     escape: Callable[[Any], str] | None,
     filters: dict[str, Callable[..., Any]] | None = None,
@@ -37,6 +51,7 @@ def environment(
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("generator", "templates/docs"),
             autoescape=True,
+            bytecode_cache=bytecode_cache("docs-html"),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -52,6 +67,7 @@ def environment(
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("generator", "templates/docs"),
             autoescape=False,
+            bytecode_cache=bytecode_cache("docs-text"),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -311,16 +311,74 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None) -> d
 # this platform, the child failing) ``render`` simply generates in-process.
 
 _PENDING: dict[bytes, tuple[int, int]] = {}  # source -> (child pid, read end of its pipe)
+_WARM: list[tuple[int, int, int]] = []  # (pid, write end to child, read end from child)
+
+
+def _child_forbidden() -> bool:
+    import os
+    import threading
+
+    return (
+        not hasattr(os, "fork")
+        or not sys.platform.startswith("linux")
+        or bool(os.environ.get("GEN_NO_FORK"))
+        or threading.active_count() != 1  # forking a threaded process is not safe
+    )
+
+
+def warm() -> None:
+    """Fork a child that imports datamodel-code-generator now, while the parent is still
+    loading the spec, and then waits for the generator input on a pipe.
+
+    Only a head start: ``prefetch`` hands the input to this child instead of forking a
+    new one.  If the models turn out to be reusable (or the spec has errors) the child
+    reads end-of-file and exits without generating anything; the output bytes never
+    depend on whether it ran.
+    """
+    import os
+
+    if _WARM or _child_forbidden():
+        return
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            import threading
+
+            os.close(to_child_w)
+            os.close(from_child_r)
+            got: list[bytes] = []
+
+            def drain() -> None:  # read while importing, so the parent never blocks
+                with os.fdopen(to_child_r, "rb") as fh:
+                    got.append(fh.read())
+
+            reader = threading.Thread(target=drain)
+            reader.start()
+            import datamodel_code_generator  # noqa: F401 - the head start
+            import datamodel_code_generator.parser.jsonschema  # noqa: F401
+
+            reader.join()
+            source = got[0] if got else b""
+            if source:
+                data = b"ok\0" + _generate(source).encode("utf-8")
+                with os.fdopen(from_child_w, "wb") as fh:
+                    fh.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(to_child_r)
+    os.close(from_child_w)
+    _WARM.append((pid, to_child_w, from_child_r))
 
 
 def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = None) -> None:
     """Start generating the models in a child process unless they will be reused."""
     import os
-    import threading
 
-    if not hasattr(os, "fork") or not sys.platform.startswith("linux") or os.environ.get("GEN_NO_FORK"):
-        return
-    if threading.active_count() != 1:  # forking a threaded process is not safe
+    if _child_forbidden() and not _WARM:
         return
     if not spec.payloads:
         return
@@ -333,6 +391,20 @@ def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = Non
     if source in _PENDING:
         return
     if previous is not None and previous.would_reuse("models", reuse_key(source)):
+        return
+    if _WARM:
+        pid, to_child, from_child = _WARM.pop()
+        try:
+            _write_all(to_child, source)
+        except OSError:
+            os.close(from_child)
+            os.waitpid(pid, 0)
+        else:
+            _PENDING[source] = (pid, from_child)
+            return
+        finally:
+            os.close(to_child)
+    if _child_forbidden():
         return
     read, write = os.pipe()
     pid = os.fork()
@@ -348,6 +420,14 @@ def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = Non
             os._exit(status)
     os.close(write)
     _PENDING[source] = (pid, read)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    import os
+
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _collect(source: bytes) -> str | None:
@@ -371,6 +451,11 @@ def cancel() -> None:
     import os
     import signal
 
+    while _WARM:  # never used: end-of-file tells it to leave
+        pid, to_child, from_child = _WARM.pop()
+        os.close(to_child)
+        os.close(from_child)
+        os.waitpid(pid, 0)
     while _PENDING:
         _, (pid, read) = _PENDING.popitem()
         os.close(read)
