@@ -171,13 +171,22 @@ def test_files_are_found_recursively_in_a_stable_order(tmp_path: Path) -> None:
     assert [r.path for r in files] == ["A.yaml", "a/b/c.yaml", "a/z.yml", "b.yaml"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
-def test_unreadable_file(tmp_path: Path) -> None:
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "secret.yaml"
     p.write_text("spec_format: 1\n")
-    p.chmod(0)
-    _, findings = load_dir(tmp_path)
-    assert [f.code for f in findings] == ["unreadable"]
+    (tmp_path / "ok.yaml").write_text("spec_format: 1\n")
+    real_open = Path.open
+
+    def deny(self: Path, *args, **kwargs):  # root can read a chmod-0 file: simulate it
+        if self.name == "secret.yaml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", deny)
+    files, findings = load_dir(tmp_path)
+    assert [(f.code, f.location.file) for f in findings] == [("unreadable", "secret.yaml")]
+    assert "Permission denied" in findings[0].message
+    assert [r.path for r in files] == ["ok.yaml"]
 
 
 # ------------------------------------------------------------ what a good file becomes
