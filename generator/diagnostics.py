@@ -8,6 +8,7 @@ line), JSON records, or GitHub Actions annotations.
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass
 
 from generator.model import Location
@@ -136,7 +137,7 @@ def format_github(findings: list[Finding], root: str = "") -> str:
     out = []
     for f in findings:
         level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
-        path = f"{root.rstrip('/')}/{f.location.file}" if root else f.location.file
+        path = posixpath.normpath(f"{root}/{f.location.file}") if root else f.location.file
         props = [f"file={_gh_escape(path, True)}"]
         if f.location.line:
             props.append(f"line={f.location.line}")

@@ -192,3 +192,14 @@ def test_real_process_exit_codes_and_no_traceback(tmp_path: Path) -> None:
     assert usage.returncode == 2
     for p in (bad, usage):
         assert "Traceback" not in p.stderr + p.stdout
+
+
+def test_github_annotation_paths_are_normalised() -> None:
+    """Annotations name files relative to where CI runs, without `./` or `a/../`."""
+    from generator.diagnostics import Finding, format_github
+    from generator.model import Location
+
+    f = Finding("unknown-key", "error", "m", Location("a.yaml", 1, 2))
+    assert format_github([f], root=".").startswith("::error file=a.yaml,")
+    assert format_github([f], root="spec/").startswith("::error file=spec/a.yaml,")
+    assert format_github([f], root="x/../spec").startswith("::error file=spec/a.yaml,")
