@@ -4,11 +4,14 @@ Kept apart from the CLI so tests and benchmarks call the same code path.  Both
 ``build_output`` and ``compare_output`` hand the targets a ``Previous`` view of the
 output folder, so a slow target whose inputs did not change (the models) reuses what
 the last build produced; the reuse is checked against file hashes, so ``gen check``
-still sees every hand edit.
+still sees every hand edit.  ``build_output`` stages each target's files on disk while
+later targets (the models, generated in a child process) are still running, and commits
+them only when every target has succeeded (``writer.Staging``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,24 +22,11 @@ from generator.targets import Previous, TargetCollision, TargetFailed, render_al
 
 
 def warm_up(spec_dir: Path, out_dir: Path) -> None:
-    """Give the slowest target a head start when it will probably have to run.
-
-    A cheap guess, made before the spec is even loaded: the models are likely stale when
-    the output folder has no reuse records, or a spec file is newer than its manifest.
-    A wrong guess costs nothing but a child process that exits unused (or a build as
-    fast as without the head start); the output bytes never depend on it.
-    """
-    try:
-        records = out_dir / writer.RECORDS
-        stamp = min(records.stat().st_mtime, (out_dir / writer.MANIFEST).stat().st_mtime)
-        newest = max((p.stat().st_mtime for p in spec_dir.rglob("*.y*ml")), default=0.0)
-        if newest < stamp:
-            return
-    except OSError:
-        pass
+    """Give the slowest target a head start when it will probably have to run (see
+    ``models.warm_up``; ``gen`` calls that before even importing click)."""
     from generator.targets import models
 
-    models.warm()
+    models.warm_up(spec_dir, out_dir)
 
 
 def previous(out_dir: Path) -> Previous:
@@ -44,11 +34,15 @@ def previous(out_dir: Path) -> Previous:
     return Previous(writer.previous_getter(out_dir), writer.read_records(out_dir))
 
 
-def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
+def render(
+    spec: Spec, previous: Previous | None = None, ready: Callable[[dict[str, bytes]], None] | None = None
+) -> dict[str, bytes]:
     """Every generated file, in memory (no manifest; the writer adds it).
 
     When the models must be regenerated, datamodel-code-generator starts first, in a
-    child process, and runs while the other targets render (see ``models.prefetch``).
+    child process, and runs while the other targets render (see ``models.prefetch``);
+    ``ready`` gets each target's files as they come (``render_all``), so that a build can
+    stage them on disk while the child is still generating.
     """
     from generator.targets import TARGETS
 
@@ -60,16 +54,16 @@ def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
             key = previous.build_key(spec, target.module) if previous is not None else None
             started.prefetch(spec, previous, key)
     try:
-        return render_all(spec, previous)
+        return render_all(spec, previous, ready)
     finally:
         if started is not None:
             started.cancel()  # a target failed before the models collected their child
 
 
-def _render_or_report(spec: Spec, prev: Previous | None, what: str) -> dict[str, bytes] | None:
+def _render_or_report(spec: Spec, prev: Previous | None, what: str, ready=None) -> dict[str, bytes] | None:
     """Render; on a target failure print what failed (never a traceback) and return None."""
     try:
-        return render(spec, prev)
+        return render(spec, prev, ready)
     except TargetCollision as exc:
         click.echo(f"{what}: {exc}; nothing was written", err=True)
         return None
@@ -88,14 +82,27 @@ def _render_or_report(spec: Spec, prev: Previous | None, what: str) -> dict[str,
 
 
 def build_output(spec: Spec, spec_dir: Path, out_dir: Path) -> int:
-    """Render and write; returns the exit code."""
+    """Render and write; returns the exit code.
+
+    Each target's files are staged on disk as soon as it has rendered (the writing
+    overlaps the models' generator, the slowest part), and committed once every target
+    has succeeded; on any failure the staged files are discarded and nothing changes.
+    """
     prev = previous(out_dir)
-    files = _render_or_report(spec, prev, "gen build")
+    staging = writer.Staging(out_dir)
+    try:
+        return _build(spec, out_dir, prev, staging)
+    finally:
+        staging.discard()
+
+
+def _build(spec: Spec, out_dir: Path, prev: Previous, staging: writer.Staging) -> int:
+    files = _render_or_report(spec, prev, "gen build", staging.add)
     if files is None:
         return 1
     try:
         # Records a target-level reuse skipped (the models' own) stay valid: carry them.
-        rep = writer.write(out_dir, files, records={**prev.records, **prev.updates})
+        rep = staging.commit(files, records={**prev.records, **prev.updates})
     except writer.ForeignFileError as exc:
         click.echo(
             "gen build: refusing to overwrite files that no earlier build wrote:\n"

@@ -7,10 +7,46 @@ reaches the user: unexpected exceptions are reported as an internal error with e
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-import click
+
+def _warm_up_first() -> None:
+    """When this process is ``gen build`` or ``gen check``, start the models' generator
+    child (``models.warm_up``) before importing click and the rest: the child's import of
+    datamodel-code-generator is the longest part of a full build.  The command line is
+    only sniffed here (``--spec``/``--out`` as click reads them); click still parses it,
+    and the commands call ``warm_up`` again, which does nothing once a child is running.
+    Help, other commands, and imports of this module (tests) never fork here."""
+    if __name__ != "__main__" and os.path.basename(sys.argv[0]) != "gen":
+        return
+    args = sys.argv[1:]
+    if not args or args[0] not in ("build", "check"):
+        return
+    if any(a in ("-h", "--help", "--no-output", "--") for a in args):
+        return
+    dirs = {"--spec": "spec", "--out": "generated"}
+    rest = iter(args[1:])
+    for arg in rest:
+        name, eq, value = arg.partition("=")
+        if name in dirs:
+            dirs[name] = value if eq else next(rest, "")
+    import atexit
+    import gc
+
+    # The last collection at exit only re-scans what is about to be freed (a measured
+    # ~25 ms after a full build): freeze it all once the command is done.
+    atexit.register(gc.freeze)
+    if dirs["--spec"] and dirs["--out"] and os.path.isdir(dirs["--spec"]):
+        from generator.targets import models
+
+        models.warm_up(Path(dirs["--spec"]), Path(dirs["--out"]))
+
+
+_warm_up_first()
+
+import click  # after the head start above
 
 from generator import diagnostics
 from generator.diagnostics import has_errors
@@ -73,7 +109,7 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except Exception as exc:
             click.echo(
                 f"gen: internal error: {type(exc).__name__}: {exc}\n"
                 "This is a bug in the generator, not in your spec; please report it "

@@ -12,9 +12,10 @@ enumerated boolean, plain boolean, integer count and "is default" boolean.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily at run time (see _validator)
+    import jsonschema
 
 from generator.diagnostics import Finding, error
 from generator.kinds import kind_ids

@@ -15,6 +15,14 @@ target has already stopped the build before anything here runs.  Then:
   error (``ForeignFileError``) rather than a silent loss;
 * ``compare`` does the same work in memory and reports what differs (``--check``).
 
+``Staging`` lets a build write ahead: while the slowest target (the models) is still
+being generated, the files already rendered are written, flushed and fsynced as
+temporary files under ``.gen-cache/stage-<pid>-<random>/``, where nothing looks at them;
+``commit`` then renames them into place following the rules above (``write`` is a
+commit with nothing staged).  A failed build discards them, and the folders staging
+created, so the output folder is left exactly as it was; a killed build's staging
+folder is deleted by the next build.
+
 Targets that skip unchanged work (``generator.targets.Previous``) leave small records
 of what they produced under ``.gen-cache/`` in the output folder; that folder ignores
 itself in git and is never reported as stray.
@@ -46,10 +54,19 @@ def _manifest_doc(entries: dict[str, dict]) -> bytes:
     (a test holds them equal) in a fraction of the time for hundreds of files."""
     rows = []
     for path, entry in sorted(entries.items()):
-        fields = ",\n".join(f"      {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(entry.items()))
+        sha = entry.get("sha256")
+        if entry.keys() == _ENTRY_KEYS and type(entry["bytes"]) is int and type(sha) is str and _HEX.match(sha):
+            # The usual entry, formatted without json.dumps (same bytes).
+            fields = f'      "bytes": {entry["bytes"]},\n      "sha256": "{sha}"'
+        else:
+            fields = ",\n".join(f"      {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(entry.items()))
         rows.append(f"    {json.dumps(path)}: {{\n{fields}\n    }}" if entry else f"    {json.dumps(path)}: {{}}")
     files = "{\n" + ",\n".join(rows) + "\n  }" if rows else "{}"
     return f'{{\n  "files": {files},\n  "manifest_format": {MANIFEST_FORMAT}\n}}\n'.encode()
+
+
+_ENTRY_KEYS = {"bytes", "sha256"}
+_HEX = re.compile(r"[0-9a-f]*\Z")
 
 
 def _entry(data: bytes) -> dict:
@@ -210,19 +227,24 @@ def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
     return rep
 
 
+# A new file, never an existing one or a symlink's target; binary on Windows too.
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+)
 _TEMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
 
 
 def _remove_stale_temps(out_dir: Path, owned: set[str]) -> None:
     """Delete temporary files a killed build left next to files the generator owns
     (``.<name>.XXXXXXXX.tmp``, the names ``_atomic_write`` uses); nothing else."""
-    folders: dict[Path, set[str]] = {}
-    for rel in owned:
-        path = out_dir / rel
-        folders.setdefault(path.parent, set()).add(path.name)
+    folders: dict[str, set[str]] = {}
+    for rel in owned:  # (plain strings: pathlib is slow for hundreds of paths)
+        folder, _, name = rel.rpartition("/")
+        folders.setdefault(folder, set()).add(name)
+    root = os.fspath(out_dir)
     for folder, names in folders.items():
         try:
-            entries = list(os.scandir(folder))
+            entries = list(os.scandir(os.path.join(root, folder) if folder else root))
         except OSError:
             continue
         for entry in entries:
@@ -238,14 +260,18 @@ def _atomic_write(path: Path | str, data: bytes, made: set[str] | None = None) -
     """Write ``data`` to a temporary file beside ``path``, flush, fsync, and rename it
     over ``path`` (atomic on POSIX and Windows).  ``made`` remembers folders already
     created in this build (plain strings, no pathlib: a build writes hundreds of files)."""
-    import tempfile  # only a build that changes something pays for importing it
-
     folder, name = os.path.split(os.fspath(path))
     if made is None or folder not in made:
         os.makedirs(folder, exist_ok=True)
         if made is not None:
             made.add(folder)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    while True:  # what tempfile.mkstemp does, without importing it (a few ms per build)
+        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
+        try:
+            fd = os.open(tmp, _NEW_FILE, 0o600)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -261,58 +287,226 @@ def _atomic_write(path: Path | str, data: bytes, made: set[str] | None = None) -
         raise
 
 
+STAGE_PREFIX = "stage-"
+
+
+def _remove_stale_stages(out_dir: Path, keep: str | None) -> None:
+    """Delete staging folders that killed builds left under ``.gen-cache/`` (those of a
+    build still running, found by its process id, are left to it)."""
+    cache = os.path.join(os.fspath(out_dir), CACHE_DIR)
+    try:
+        entries = [e for e in os.scandir(cache) if e.name.startswith(STAGE_PREFIX)]
+    except OSError:
+        return
+    for entry in entries:
+        if entry.path == keep or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(STAGE_PREFIX):].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid), entry.path):
+            continue
+        _remove_flat_folder(entry.path)
+
+
+def _alive(pid: int, folder: str) -> bool:
+    """Whether the build that made a staging folder may still be running."""
+    if os.name != "posix":  # no harmless signal 0 there: go by the folder's age
+        import time
+
+        try:
+            return time.time() - os.stat(folder).st_mtime < 3600
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _remove_flat_folder(folder: str) -> None:
+    """Remove a staging folder (it holds plain files only)."""
+    try:
+        for entry in os.scandir(folder):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+        os.rmdir(folder)
+    except OSError:
+        pass
+
+
+class Staging:
+    """Changed files written ahead of the commit, invisible until it (see module doc).
+
+    ``add(files)`` may be called any number of times while a build renders; it compares
+    each file with the disk and writes the changed ones to the staging folder.
+    ``commit(tree, records)`` makes the output folder hold exactly ``tree`` (which must
+    include everything added, with the same bytes) like ``write`` does, renaming staged
+    files into place.  ``discard()`` deletes whatever is still staged and any folder
+    staging created; it is safe to call at any time, also after a commit.  Staging is
+    only a head start: if it cannot write (a read-only or full disk), it stops quietly and
+    the commit writes everything itself, reporting any error there.
+    """
+
+    def __init__(self, out_dir: Path | str):
+        self.out_dir = Path(out_dir)
+        self._root = os.fspath(out_dir)
+        self._checked: dict[str, tuple[bytes, bytes | None]] = {}  # path -> (data, on disk)
+        self._staged: dict[str, tuple[str, bytes]] = {}  # path -> (temporary file, data)
+        self._dir: str | None = None
+        self._created: list[str] = []  # folders staging created, outermost first
+        self._off = False
+        self._count = 0
+
+    def add(self, files: dict[str, bytes]) -> None:
+        """Compare ``files`` with the disk and stage the ones that differ."""
+        _check_paths(files)
+        for path, data in files.items():
+            current = _read(os.path.join(self._root, path))
+            self._checked[path] = (data, current)
+            if current != data and not self._off:
+                try:
+                    self._stage(path, data)
+                except OSError:
+                    self.discard()
+                    self._off = True
+
+    def _stage(self, path: str, data: bytes) -> None:
+        if self._dir is None:
+            folder = os.path.join(self._root, CACHE_DIR, f"{STAGE_PREFIX}{os.getpid()}-{os.urandom(4).hex()}")
+            missing, parent = [], folder
+            while not os.path.isdir(parent) and os.path.dirname(parent) != parent:
+                missing.append(parent)
+                parent = os.path.dirname(parent)
+            self._created = missing[::-1]
+            self._dir = folder
+            os.makedirs(folder)
+        self._count += 1
+        tmp = os.path.join(self._dir, f"{self._count}.tmp")
+        fd = os.open(tmp, _NEW_FILE, 0o644)
+        self._staged[path] = (tmp, data)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fd)
+        os.chmod(tmp, 0o644)  # as ``_atomic_write`` leaves files, whatever the umask
+
+    def _current(self, path: str, data: bytes) -> bytes | None:
+        checked = self._checked.get(path)
+        if checked is not None and (checked[0] is data or checked[0] == data):
+            return checked[1]
+        return _read(os.path.join(self._root, path))
+
+    def _put(self, path: str, data: bytes, made: set[str]) -> None:
+        """Move the staged copy of ``path`` into place, or write it atomically."""
+        target = os.path.join(self._root, path)
+        staged = self._staged.pop(path, None)
+        if staged is not None and staged[1] == data:
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            try:
+                os.replace(staged[0], target)
+                return
+            except OSError as exc:
+                import errno
+
+                if exc.errno != errno.EXDEV:  # a subfolder on another file system
+                    raise
+        _atomic_write(target, data, made)
+
+    def commit(self, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
+        """Make the output folder hold exactly ``files`` plus their manifest (and leave
+        alone any file the generator never wrote).  ``records`` (from
+        ``Previous.updates``) are stored for the next build's reuse checks; None leaves
+        the stored ones as they are.  Whatever happens, nothing stays staged."""
+        try:
+            return self._commit(files, records)
+        finally:
+            self.discard()
+
+    def _commit(self, files: dict[str, bytes], records: dict[str, dict] | None) -> Report:
+        out_dir = self.out_dir
+        root = self._root
+        _check_paths(files)
+        tree = with_manifest(files)
+        old = read_manifest(out_dir)
+        rep = Report()
+        current = {p: self._current(p, data) for p, data in files.items()}
+        foreign = [
+            p for p, data in files.items()
+            if p not in old and current[p] != data and os.path.lexists(os.path.join(root, p))
+        ]
+        if foreign:
+            raise ForeignFileError(sorted(foreign))
+        _remove_stale_stages(out_dir, self._dir)
+        todo = {p for p, data in files.items() if current[p] != data}
+        gone = [p for p in sorted(old) if p not in files and (out_dir / p).is_file()]
+        made: set[str] = set()
+        manifest_written = False
+        if todo or gone:
+            # Own every path this build may create before creating any (see module doc).
+            if gone:
+                pending = {p: old[p] for p in old if p not in files}
+                pending.update({p: _entry(b) for p, b in files.items()})
+                pending_bytes = _manifest_doc(pending)
+            else:
+                pending_bytes = tree[MANIFEST]
+            if _read(out_dir / MANIFEST) != pending_bytes:
+                _atomic_write(out_dir / MANIFEST, pending_bytes, made)
+                manifest_written = True
+        for path, data in files.items():
+            if path in todo:
+                self._put(path, data, made)
+                rep.written.append(path)
+            else:
+                rep.unchanged.append(path)
+        for path in gone:
+            target = out_dir / path
+            target.unlink()
+            rep.removed.append(path)
+            _prune_empty(target.parent, out_dir)
+        if _read(out_dir / MANIFEST) != tree[MANIFEST]:
+            _atomic_write(out_dir / MANIFEST, tree[MANIFEST])
+            manifest_written = True
+        (rep.written if manifest_written else rep.unchanged).append(MANIFEST)
+        if records is not None:
+            _write_records(out_dir, records)
+        _remove_stale_temps(out_dir, set(tree) | set(old) | {RECORDS})
+        rep.stray = [p for p in _strays(out_dir, set(tree)) if p not in tree]
+        return rep
+
+    def discard(self) -> None:
+        """Delete every staged file and the folders staging created (those now holding
+        other files, e.g. after a commit, stay)."""
+        for tmp, _ in self._staged.values():
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self._staged.clear()
+        if self._dir is not None:
+            _remove_flat_folder(self._dir)
+            for folder in reversed(self._created):
+                if folder == self._dir:
+                    continue
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break  # not empty: neither are its parents
+            self._dir = None
+            self._created = []
+
+
 def write(out_dir: Path, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
     """Make ``out_dir`` hold exactly ``files`` plus their manifest (and leave alone any
     file the generator never wrote).  ``records`` (from ``Previous.updates``) are stored
     for the next build's reuse checks; None leaves the stored ones as they are."""
-    out_dir = Path(out_dir)
-    root = os.fspath(out_dir)
-    _check_paths(files)
-    tree = with_manifest(files)
-    old = read_manifest(out_dir)
-    rep = Report()
-    current = {p: _read(os.path.join(root, p)) for p in files}
-    foreign = [
-        p for p, data in files.items()
-        if p not in old and current[p] != data and os.path.lexists(os.path.join(root, p))
-    ]
-    if foreign:
-        raise ForeignFileError(sorted(foreign))
-    todo = {p for p, data in files.items() if current[p] != data}
-    gone = [p for p in sorted(old) if p not in files and (out_dir / p).is_file()]
-    made: set[str] = set()
-    manifest_written = False
-    if todo or gone:
-        # Own every path this build may create before creating any (see module doc).
-        if gone:
-            pending = {p: old[p] for p in old if p not in files}
-            pending.update({p: _entry(b) for p, b in files.items()})
-            pending_bytes = _manifest_doc(pending)
-        else:
-            pending_bytes = tree[MANIFEST]
-        if _read(out_dir / MANIFEST) != pending_bytes:
-            _atomic_write(out_dir / MANIFEST, pending_bytes, made)
-            manifest_written = True
-    for path, data in files.items():
-        if path in todo:
-            _atomic_write(os.path.join(root, path), data, made)
-            rep.written.append(path)
-        else:
-            rep.unchanged.append(path)
-    for path in gone:
-        target = out_dir / path
-        target.unlink()
-        rep.removed.append(path)
-        _prune_empty(target.parent, out_dir)
-    if _read(out_dir / MANIFEST) != tree[MANIFEST]:
-        _atomic_write(out_dir / MANIFEST, tree[MANIFEST])
-        manifest_written = True
-    (rep.written if manifest_written else rep.unchanged).append(MANIFEST)
-    if records is not None:
-        _write_records(out_dir, records)
-    _remove_stale_temps(out_dir, set(tree) | set(old) | {RECORDS})
-    rep.stray = [p for p in _strays(out_dir, set(tree)) if p not in tree]
-    return rep
+    return Staging(out_dir).commit(files, records)
 
 
 def _write_records(out_dir: Path, records: dict[str, dict]) -> None:

@@ -237,3 +237,51 @@ def test_no_prefetch_when_the_models_will_be_reused(tmp_path):
     out, _ = _built(tmp_path, spec)
     models.prefetch(spec, previous(out))
     assert not models._PENDING
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["gen", "build"], ("spec", "generated")),
+        (["gen", "check", "--out", "o", "--spec=s", "--format", "json"], ("s", "o")),
+        (["gen", "build", "--check", "--spec", "s"], ("s", "generated")),
+        (["gen", "--help"], None),
+        (["gen", "build", "--help"], None),
+        (["gen", "check", "--no-output"], None),
+        (["gen", "validate", "x.json"], None),
+        (["gen", "targets"], None),
+        (["gen", "build", "--spec", "missing"], None),
+        (["pytest", "build"], None),  # not the gen program: an import of the module
+    ],
+)
+def test_gen_starts_the_models_child_only_for_build_and_check(tmp_path, monkeypatch, argv, expected):
+    """``gen build``/``gen check`` warm the models' child up before importing click;
+    help, other commands and imports of the module never do."""
+    from generator import cli
+
+    for name in ("spec", "s"):
+        (tmp_path / name).mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr("atexit.register", lambda fn: None)  # (gen's exit-time gc.freeze)
+    calls = []
+    monkeypatch.setattr(models, "warm_up", lambda spec_dir, out_dir: calls.append((str(spec_dir), str(out_dir))))
+    cli._warm_up_first()
+    assert calls == ([expected] if expected else [])
+
+
+def test_warm_up_skips_the_child_when_the_output_is_newer_than_the_spec(tmp_path, monkeypatch):
+    spec, _ = check_spec(MINIMAL)
+    out, _ = _built(tmp_path, spec)
+    calls = []
+    monkeypatch.setattr(models, "warm", lambda: calls.append(True))
+    spec_dir = tmp_path / "spec"
+    spec_dir.mkdir()
+    (spec_dir / "spec.yaml").write_bytes((MINIMAL / "spec.yaml").read_bytes())
+    old = (out / writer.MANIFEST).stat().st_mtime - 100
+    os.utime(spec_dir / "spec.yaml", (old, old))
+    models.warm_up(spec_dir, out)
+    assert calls == []
+    os.utime(spec_dir / "spec.yaml")
+    models.warm_up(spec_dir, out)
+    assert calls == [True]

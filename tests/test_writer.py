@@ -151,6 +151,105 @@ def test_a_failing_target_changes_nothing(tmp_path, monkeypatch, capsys):
     assert not models._PENDING  # the child was stopped and reaped
 
 
+def _all_paths(folder: Path) -> set[str]:
+    """Every file and folder under ``folder`` (hidden ones included)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
+def _changed_minimal():
+    spec, _ = check_spec(MINIMAL)
+    changed = dataclasses.replace(
+        spec,
+        product=dataclasses.replace(spec.product, schema_base_uri="urn:changed:"),
+        payloads=(dataclasses.replace(spec.payloads[0], description="Changed."), *spec.payloads[1:]),
+        _index={},
+    )
+    return spec, changed
+
+
+def test_a_models_failure_after_staging_changes_nothing(tmp_path, monkeypatch, capsys):
+    """The other targets' files are staged on disk while the models are generated; when
+    the models then fail, the folder is byte-identical to before and holds no temp file."""
+    spec, changed = _changed_minimal()
+    out = tmp_path / "out"
+    assert build.build_output(spec, MINIMAL, out) == 0
+    (out / "notes.md").write_text("mine")
+    before, paths_before = snapshot(out), _all_paths(out)
+    parent = os.getpid()
+    staged_when_models_ran: list[list[str]] = []
+
+    def broken_generator(source):
+        if os.getpid() == parent:  # (the prefetching child fails too, and is ignored)
+            cache = out / writer.CACHE_DIR
+            staged_when_models_ran.append(sorted(p.name for p in cache.glob(f"{writer.STAGE_PREFIX}*/*")))
+        raise RuntimeError("the models' generator is broken")
+
+    monkeypatch.setattr(models, "_generate", broken_generator)
+    assert build.build_output(changed, MINIMAL, out) == 1
+    err = capsys.readouterr().err
+    assert "target models failed: the models' generator is broken" in err and "nothing was written" in err
+    assert len(staged_when_models_ran) == 1 and len(staged_when_models_ran[0]) >= 3, staged_when_models_ran
+    assert snapshot(out) == before
+    assert _all_paths(out) == paths_before
+    assert not [p for p in out.rglob("*.tmp")] and not list(out.rglob(f"{writer.STAGE_PREFIX}*"))
+    assert not models._PENDING
+
+
+def test_a_failed_first_build_creates_no_folder(tmp_path, monkeypatch):
+    spec, _ = check_spec(MINIMAL)
+    out = tmp_path / "new" / "out"
+    monkeypatch.setattr(models, "_generate", lambda source: 1 / 0)
+    assert build.build_output(spec, MINIMAL, out) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_foreign_file_found_after_staging_changes_nothing(tmp_path, capsys):
+    spec, changed = _changed_minimal()
+    out = tmp_path / "out"
+    assert build.build_output(spec, MINIMAL, out) == 0
+    # A generated path that the manifest does not own holds someone else's file.
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    victim = max(manifest["files"])
+    del manifest["files"][victim]
+    (out / "MANIFEST.json").write_text(json.dumps(manifest))
+    (out / victim).write_text("hand written")
+    before, paths_before = snapshot(out), _all_paths(out)
+    assert build.build_output(changed, MINIMAL, out) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert snapshot(out) == before and _all_paths(out) == paths_before
+
+
+def test_staging_commits_like_write_and_discard_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    writer.write(out, {"a.txt": b"a", "old.txt": b"o"}, records={})
+    before, paths_before = snapshot(out), _all_paths(out)
+    staging = writer.Staging(out)
+    staging.add({"a.txt": b"A", "sub/b.txt": b"b"})
+    assert len(list(out.glob(f"{writer.CACHE_DIR}/{writer.STAGE_PREFIX}*/*"))) == 2
+    staging.discard()
+    assert snapshot(out) == before and _all_paths(out) == paths_before
+    staging = writer.Staging(out)
+    staging.add({"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"staged, then changed"})
+    rep = staging.commit({"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"c", "d.txt": b"d"})
+    assert sorted(rep.written) == ["MANIFEST.json", "a.txt", "c.txt", "d.txt", "sub/b.txt"]
+    assert rep.removed == ["old.txt"]
+    assert writer.compare(out, {"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"c", "d.txt": b"d"}).clean
+    assert not list(out.rglob(f"{writer.STAGE_PREFIX}*")) and not list(out.rglob("*.tmp"))
+    assert oct((out / "sub" / "b.txt").stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
+    writer.write(tmp_path, {"a.txt": b"a"}, records={})
+    dead = tmp_path / writer.CACHE_DIR / f"{writer.STAGE_PREFIX}999999999-0badf00d"
+    dead.mkdir()
+    (dead / "0.tmp").write_bytes(b"partial")
+    live = tmp_path / writer.CACHE_DIR / f"{writer.STAGE_PREFIX}{os.getppid()}-00c0ffee"
+    live.mkdir()  # a build still running (this test's parent process stands in for it)
+    writer.write(tmp_path, {"a.txt": b"b"})
+    assert not dead.exists() and live.is_dir()
+    assert writer.compare(tmp_path, {"a.txt": b"b"}).clean
+
+
 def test_stale_temporary_files_of_a_killed_build_are_cleaned_up(tmp_path):
     writer.write(tmp_path, {"a.txt": b"a"})
     (tmp_path / ".a.txt.abcd1234.tmp").write_bytes(b"partial")
@@ -364,6 +463,8 @@ def test_gen_build_killed_at_random_moments_recovers(tmp_path):
     assert r.returncode == 0, r.stderr
     r = gen("check", "--spec", str(spec_dirs[0]), "--out", str(out))
     assert r.returncode == 0, r.stderr
+    # Files staged by killed builds are gone too.
+    assert not list(out.rglob(f"{writer.STAGE_PREFIX}*")) and not list(out.rglob("*.tmp"))
 
 
 @pytest.mark.parametrize(
@@ -377,3 +478,16 @@ def test_manifest_bytes_are_plain_sorted_json(files):
         "files": {p: {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for p, b in files.items()},
     }
     assert writer.manifest_bytes(files) == (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
+def test_manifest_entries_of_any_shape_serialise_as_json_does():
+    """Entries carried over from a hand-edited old manifest take the slow, general path."""
+    entries = {
+        "a": {"sha256": "ab" * 32, "bytes": 3},
+        "b": {"sha256": 7, "bytes": 3},
+        "c": {"sha256": "NOT HEX", "bytes": True},
+        "d": {"sha256": "ab", "bytes": "3", "extra": None},
+        "e": {},
+    }
+    doc = {"manifest_format": writer.MANIFEST_FORMAT, "files": entries}
+    assert writer._manifest_doc(entries) == (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()

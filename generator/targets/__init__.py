@@ -12,10 +12,12 @@ import hashlib
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING
 
-from generator.model import Spec
+if TYPE_CHECKING:  # only for annotations: gen imports this package before it forks
+    from generator.model import Spec  # the models' child (see models.warm_up)
 
 Files = dict[str, bytes]
 
@@ -26,7 +28,7 @@ class Target:
     description: str
     module: str  # imported lazily: some targets pull in heavy libraries
 
-    def render(self, spec: Spec, previous: "Previous | None" = None) -> Files:
+    def render(self, spec: Spec, previous: Previous | None = None) -> Files:
         """The target's files.  With ``previous``, a target whose inputs (the resolved
         spec, the generator's code, the installed libraries) are exactly those of the last
         build gets its last output back from disk instead of rendering again."""
@@ -158,8 +160,14 @@ class TargetFailed(Exception):
         self.target = target
 
 
-def render_all(spec: Spec, previous: Previous | None = None) -> Files:
-    """Render every target into one in-memory tree; two targets may not share a path."""
+def render_all(
+    spec: Spec, previous: Previous | None = None, ready: Callable[[Files], None] | None = None
+) -> Files:
+    """Render every target into one in-memory tree; two targets may not share a path.
+
+    ``ready``, if given, is called with each target's files as soon as that target has
+    rendered (the build stages them on disk while later targets still run); an error it
+    raises is not a target failure and propagates unchanged."""
     out: Files = {}
     owner: dict[str, str] = {}
     for target in TARGETS:
@@ -172,4 +180,6 @@ def render_all(spec: Spec, previous: Previous | None = None) -> Files:
                 raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")
             out[path] = data
             owner[path] = target.name
+        if ready is not None:
+            ready(files)
     return dict(sorted(out.items()))

@@ -30,11 +30,13 @@ import keyword
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.model import Payload, Spec
-from generator.targets import Previous
-from generator.targets.json_schema import ANNOTATION, DRAFT, schemas_of
+if TYPE_CHECKING:  # imported lazily: ``warm`` forks before the spec model is imported
+    import ast
+
+    from generator.model import Payload, Spec
+    from generator.targets import Previous
 
 ACCEPTS_PREVIOUS = True
 
@@ -72,12 +74,16 @@ class ModelsError(Exception):
     names collide); the message names the payloads and the fix."""
 
 
-def _strip(node: Any) -> Any:
+def _strip(node: Any, drop: tuple[str, ...] = ()) -> Any:
     """A schema without our annotations and identifiers: only what shapes a model."""
+    if not drop:
+        from generator.targets.json_schema import ANNOTATION
+
+        drop = (ANNOTATION, "$schema", "$id")
     if isinstance(node, dict):
-        return {k: _strip(v) for k, v in node.items() if k not in (ANNOTATION, "$schema", "$id")}
+        return {k: _strip(v, drop) for k, v in node.items() if k not in drop}
     if isinstance(node, list):
-        return [_strip(v) for v in node]
+        return [_strip(v, drop) for v in node]
     return node
 
 
@@ -93,6 +99,8 @@ def generator_input(spec: Spec) -> bytes:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
+    from generator.targets.json_schema import DRAFT, schemas_of
+
     schemas = schemas_of(spec)
     doc = {
         "$schema": DRAFT,
@@ -139,7 +147,7 @@ def _generate(source: bytes) -> str:
     return code
 
 
-def _import_block(code: str) -> str:
+def _import_block(code: str, tree: ast.Module | None = None) -> str:
     """Rewrite the module's imports in isort's layout (``__future__``, standard library,
     third party, then the package's own ``._base``), each group sorted.
 
@@ -150,7 +158,7 @@ def _import_block(code: str) -> str:
     """
     import ast
 
-    tree = ast.parse(code)
+    tree = ast.parse(code) if tree is None else tree  # (parsing is the slow part)
     first_class = next((n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom, ast.Expr))), None)
     imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     if first_class is None or not imports or any(n.lineno > first_class.lineno for n in imports):
@@ -203,7 +211,7 @@ def _natural(name: str) -> tuple:
     return (group, tuple((int(p), p) if p.isdigit() else (-1, p) for p in parts if p))
 
 
-def class_names(code: str, payloads: tuple[Payload, ...]) -> list[str]:
+def class_names(code: str, payloads: tuple[Payload, ...], tree: ast.Module | None = None) -> list[str]:
     """The generated class of each payload, in spec order.
 
     datamodel-code-generator keeps the ``$defs`` order and names each class by its key,
@@ -213,7 +221,7 @@ def class_names(code: str, payloads: tuple[Payload, ...]) -> list[str]:
     """
     import ast
 
-    tree = ast.parse(code)
+    tree = ast.parse(code) if tree is None else tree
     classes = [
         node.name
         for node in tree.body
@@ -289,8 +297,12 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None) -> d
     """Run the generator (unless ``generated`` is its output already) and assemble the
     package (the slow path)."""
     if spec.payloads:
-        code = _import_block(generated if generated is not None else _generate(source))
-        classes = class_names(code, spec.payloads)
+        import ast
+
+        raw = generated if generated is not None else _generate(source)
+        tree = ast.parse(raw)  # once: the import layout changes no class
+        code = _import_block(raw, tree)
+        classes = class_names(raw, spec.payloads, tree)
     else:
         code = _HEADER + '\n\n"""No payloads are declared."""\n'
         classes = []
@@ -308,10 +320,16 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None) -> d
 # as the build knows the models cannot be reused; the parent renders the other targets
 # meanwhile and ``render`` collects the child's output.  The child runs the very same
 # ``_generate``, so the bytes do not depend on whether it ran; on any trouble (no fork on
-# this platform, the child failing) ``render`` simply generates in-process.
+# this platform, the child failing) ``render`` simply generates in-process.  Earlier
+# still, ``gen build``/``gen check`` call ``warm_up`` before importing anything else (see
+# ``generator.cli``): the child is forked ~30 ms after the interpreter starts and imports
+# the generator while the parent loads the spec; this module therefore imports nothing
+# heavy at module level.  While the child generates, the build stages the other
+# targets' files on disk (``writer.Staging``).
 
 _PENDING: dict[bytes, tuple[int, int]] = {}  # source -> (child pid, read end of its pipe)
 _WARM: list[tuple[int, int, int]] = []  # (pid, write end to child, read end from child)
+_AT_EXIT: list[bool] = []
 
 
 def _child_forbidden() -> bool:
@@ -324,6 +342,48 @@ def _child_forbidden() -> bool:
         or bool(os.environ.get("GEN_NO_FORK"))
         or threading.active_count() != 1  # forking a threaded process is not safe
     )
+
+
+def _child_setup() -> None:
+    """What a child does first.
+
+    It never prints (its only output is the pipe), so its standard streams go to
+    /dev/null: a caller reading ``gen``'s output to the end must not wait for a child
+    that is still importing.  And it imports hundreds of modules and builds thousands of
+    objects, then exits: the cyclic garbage collector would only re-scan them (a measured
+    5-10% of its run time), so it is off.
+    """
+    import gc
+    import os
+
+    gc.disable()
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def warm_up(spec_dir: Path, out_dir: Path) -> None:
+    """Give the models a head start (``warm``) when they will probably be regenerated.
+
+    A cheap guess, made before the spec is even loaded: the models are likely stale when
+    the output folder has no reuse records, or a spec file is newer than its manifest.
+    A wrong guess costs nothing but a child process that is stopped unused (or a build
+    as fast as without the head start); the output bytes never depend on it.
+    """
+    from generator.writer import MANIFEST, RECORDS
+
+    try:
+        stamp = min((out_dir / RECORDS).stat().st_mtime, (out_dir / MANIFEST).stat().st_mtime)
+        newest = max((p.stat().st_mtime for p in spec_dir.rglob("*.y*ml")), default=0.0)
+        if newest < stamp:
+            return
+    except OSError:
+        pass
+    warm()
 
 
 def warm() -> None:
@@ -345,6 +405,7 @@ def warm() -> None:
     if pid == 0:  # the child
         status = 1
         try:
+            _child_setup()
             import threading
 
             os.close(to_child_w)
@@ -357,7 +418,7 @@ def warm() -> None:
 
             reader = threading.Thread(target=drain)
             reader.start()
-            import datamodel_code_generator  # noqa: F401 - the head start
+            import datamodel_code_generator
             import datamodel_code_generator.parser.jsonschema  # noqa: F401
 
             reader.join()
@@ -372,6 +433,11 @@ def warm() -> None:
     os.close(to_child_r)
     os.close(from_child_w)
     _WARM.append((pid, to_child_w, from_child_r))
+    if not _AT_EXIT:  # e.g. the spec has errors: stop the child rather than leave it
+        import atexit
+
+        atexit.register(cancel)
+        _AT_EXIT.append(True)
 
 
 def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = None) -> None:
@@ -411,6 +477,7 @@ def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = Non
     if pid == 0:  # the child: generate, send, leave without running any cleanup
         status = 1
         try:
+            _child_setup()
             os.close(read)
             data = b"ok\0" + _generate(source).encode("utf-8")
             with os.fdopen(write, "wb") as fh:
@@ -451,10 +518,14 @@ def cancel() -> None:
     import os
     import signal
 
-    while _WARM:  # never used: end-of-file tells it to leave
+    while _WARM:  # never used (e.g. the models were reused): it holds nothing, stop it
         pid, to_child, from_child = _WARM.pop()
         os.close(to_child)
         os.close(from_child)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         os.waitpid(pid, 0)
     while _PENDING:
         _, (pid, read) = _PENDING.popitem()
