@@ -30,6 +30,7 @@ import jinja2
 
 from generator.kinds import Kind
 from generator.model import Feature, Field, Payload, Spec
+from generator.payload_check import json_type
 from generator.targets.json_schema import dumps, portable_pattern, schema_path
 
 OUT = "conformance"
@@ -96,22 +97,6 @@ def bound_violations(kind: Kind) -> list[tuple[str, Any, str]]:
         if bad is not None:
             out.append(("pattern", bad, f"{bad!r} does not match {frag['pattern']}"))
     return out
-
-
-def _json_type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return "object"
 
 
 def _a(word: str) -> str:
@@ -209,7 +194,7 @@ def invalid_vectors(payload: Payload) -> list[dict]:
             _vector(
                 f"wrong_type:{k}",
                 "reason",
-                f"{k!r} is {_a(_json_type_name(wrong))} ({wrong!r}); the kind {f.kind.id} needs {_a(jtype)}",
+                f"{k!r} is {_a(json_type(wrong))} ({wrong!r}); the kind {f.kind.id} needs {_a(jtype)}",
                 {**base, k: _plain(wrong)},
                 {"problem": "type-mismatch", "key": k},
             )

@@ -107,3 +107,21 @@ def render(
     if blank_lines:
         text = _BLANKS.sub("\n\n", text)
     return (text.strip("\n") + "\n").encode("utf-8")
+
+
+def sentence(
+    parts: tuple[Any, ...], url: str, text: Callable[..., str], link: Callable[[str, str], str]
+) -> Markup:
+    """A guarantee whose mention of the privacy policy is the policy's link, in one
+    markup format: ``text(value, part=...)`` escapes, ``link(title, url)`` links.
+    ``parts`` are ``docs_view.Part`` values (``text``, ``is_link``)."""
+    out = []
+    for i, p in enumerate(parts):
+        if p.is_link:
+            out.append(link(p.text, url))
+        elif i == 0:
+            body = text(p.text)
+            out.append(body + (" " if p.text[-1:].isspace() and body else ""))
+        else:
+            out.append(text(p.text, part=True))
+    return Markup("".join(out))

@@ -47,16 +47,7 @@ def _link(title: str, url: str) -> Markup:
 
 def _sentence(parts: tuple[Part, ...], url: str) -> Markup:
     """A guarantee whose mention of the privacy policy is the policy's link."""
-    out = []
-    for i, p in enumerate(parts):
-        if p.is_link:
-            out.append(_link(p.text, url))
-        elif i == 0:
-            body = md_text(p.text)
-            out.append(body + (" " if p.text[-1:].isspace() and body else ""))
-        else:
-            out.append(md_text(p.text, part=True))
-    return Markup("".join(out))
+    return docs_jinja.sentence(parts, url, md_text, _link)
 
 
 def _field_tail(f: FieldView) -> Markup:

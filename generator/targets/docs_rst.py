@@ -49,16 +49,7 @@ def _link(title: str, url: str) -> Markup:
 
 def _sentence(parts: tuple[Part, ...], url: str) -> Markup:
     """A guarantee whose mention of the privacy policy is the policy's link."""
-    out = []
-    for i, p in enumerate(parts):
-        if p.is_link:
-            out.append(_link(p.text, url))
-        elif i == 0:
-            body = rst_text(p.text)
-            out.append(body + (" " if p.text[-1:].isspace() and body else ""))
-        else:
-            out.append(rst_text(p.text, part=True))
-    return Markup("".join(out))
+    return docs_jinja.sentence(parts, url, rst_text, _link)
 
 
 def _literal(text: str) -> Markup:
