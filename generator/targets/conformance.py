@@ -311,17 +311,9 @@ def index(spec: Spec) -> dict:
 
 
 def _template_env() -> jinja2.Environment:
-    from generator.targets.docs_jinja import bytecode_cache
+    from generator.targets.docs_jinja import make_environment
 
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates/conformance"),
-        autoescape=False,
-        bytecode_cache=bytecode_cache("conformance"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return make_environment("conformance", "conformance")
 
 
 def _cell(text: str) -> str:

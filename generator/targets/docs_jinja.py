@@ -37,6 +37,22 @@ def bytecode_cache(tag: str) -> jinja2.BytecodeCache | None:
         return None
 
 
+def make_environment(folder: str, cache_tag: str, autoescape: bool = False, **extra: Any) -> jinja2.Environment:
+    """The project's one jinja setup over ``generator/templates/<folder>``: strict
+    undefined names, block whitespace trimmed, trailing newline kept, compiled templates
+    cached (``cache_tag`` names the settings, see ``bytecode_cache``)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", f"templates/{folder}"),
+        autoescape=autoescape,
+        bytecode_cache=bytecode_cache(cache_tag),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **extra,
+    )
+
+
 def environment(
     escape: Callable[[Any], str] | None,
     filters: dict[str, Callable[..., Any]] | None = None,
@@ -48,15 +64,7 @@ def environment(
     which uses jinja's autoescape.
     """
     if escape is None:
-        env = jinja2.Environment(
-            loader=jinja2.PackageLoader("generator", "templates/docs"),
-            autoescape=True,
-            bytecode_cache=bytecode_cache("docs-html"),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        env = make_environment("docs", "docs-html", autoescape=True)
     else:
 
         def finalize(value: Any) -> Any:
@@ -64,16 +72,7 @@ def environment(
                 return value
             return escape(value)
 
-        env = jinja2.Environment(
-            loader=jinja2.PackageLoader("generator", "templates/docs"),
-            autoescape=False,
-            bytecode_cache=bytecode_cache("docs-text"),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            finalize=finalize,
-        )
+        env = make_environment("docs", "docs-text", finalize=finalize)
     env.filters.update(filters or {})
     env.globals.update(globals or {})
     env.globals["spaces"] = spaces
