@@ -22,7 +22,7 @@ from generator.lint import lint
 from generator.load import load_dir
 from generator.pipeline import check_spec
 from generator.resolve import resolve
-from generator.validate import validate_file
+from generator.spec_format import validate_file
 
 PRODUCT = """spec_format: 1
 product:
@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--no-accelerator", action="store_true", help="validate without jsonschema_rs even if installed")
     args = ap.parse_args()
     if args.no_accelerator:
-        from generator import validate
+        from generator import spec_format as validate
 
         validate._fast_validator.cache_clear()
         validate.jsonschema_rs = None

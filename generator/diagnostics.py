@@ -39,7 +39,7 @@ CODES: dict[str, str] = {
     "yaml-value": "A non-finite number (`.nan`, `.inf`).",
     "duplicate-key": "The same key twice in one mapping (YAML would silently keep the last).",
     "top-level-type": "A file whose top level is not a mapping (a list, a string, a number, null).",
-    # Stage 2, the spec format's JSON Schema (generator.validate)
+    # Stage 2, the spec format's JSON Schema (generator.spec_format)
     "spec-format": "`spec_format` is missing or not 1.",
     "unknown-key": "A key the format does not have (with a did-you-mean suggestion).",
     "unknown-kind": "A field kind (or `field_groups` kind) that is not in the kinds table.",

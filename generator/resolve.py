@@ -44,7 +44,7 @@ from generator.model import (
     Versions,
 )
 from generator.naming import field_wire_key, pascal_case, payload_wire_name
-from generator.validate import validate_file
+from generator.spec_format import validate_file
 
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 _SAFE_WIRE = re.compile(r"[a-z][a-z0-9_]{0,62}")  # the spec schema's WIRE pattern

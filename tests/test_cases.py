@@ -21,7 +21,7 @@ import pytest
 
 from generator.load import load_dir
 from generator.pipeline import check_spec
-from generator.validate import validate_file
+from generator.spec_format import validate_file
 
 CASES = Path(__file__).parent / "cases"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -102,7 +102,7 @@ def test_fast_validator_disagreement_is_reported_not_ignored(monkeypatch) -> Non
     the file is still reported (never silently accepted)."""
     from types import SimpleNamespace
 
-    from generator import validate
+    from generator import spec_format as validate
 
     class Fake:
         def is_valid(self, data):

@@ -17,7 +17,7 @@ from generator.diagnostics import CODES
 from generator.kinds import KINDS
 from generator.lint import UNUSED
 from generator.schemas import build_spec_schema
-from generator.validate import spec_schema
+from generator.spec_format import spec_schema
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "spec-reference.md"
