@@ -460,6 +460,7 @@ class _Resolver:
                         versions=versions,
                         fields=tuple(fields),
                         location=loc,
+                        review=p.get("review", ""),
                     )
                 )
         return out
@@ -544,6 +545,7 @@ class _Resolver:
                     edition=self.edition(raw, path, f) or edition,
                     versions=fversions,
                     location=loc,
+                    review=f.get("review", ""),
                 )
             )
         return out
