@@ -275,5 +275,9 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
+from generator.infer.command import infer  # noqa: E402 - click command in its own module
+
+main.add_command(infer)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

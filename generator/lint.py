@@ -166,11 +166,11 @@ def check_needs_review(spec: Spec) -> Iterator[Hit]:
     for f in spec.fields:
         if not f.review:
             continue
-        loud = f"FREE TEXT: {f.kind.id} field {f.qualified_name!r} may carry personal data; " if f.kind.free_text else ""
+        loud = f"FREE TEXT: {f.kind.id} field {f.qualified_name!r} may carry personal data and" if f.kind.free_text else f"field {f.qualified_name!r}"
         yield (
             _field_scope(f),
             f.location,
-            f"{loud}field {f.qualified_name!r} awaits privacy review: {f.review}",
+            f"{loud} awaits privacy review: {f.review}",
             "write its `description` and `personal_data_note` (why it holds no personal data), then remove `review:`",
         )
 
