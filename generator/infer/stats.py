@@ -44,7 +44,7 @@ class KeyStats:
         self.first = first  # (file label, line, item) of the first document carrying it
         self.present = 0
         self.types: dict[type, int] = {}
-        self.values: dict[tuple, int] | None = {}  # (class, value) -> documents; None: too many
+        self.values: set[tuple] | None = set()  # distinct (class, value); None: too many
         self.lo = self.hi = None  # numeric bounds, kept once values are summarised
         self.len_lo = self.len_hi = None  # string lengths, likewise
         self.version_shape = True  # every string so far matches VERSION_SHAPE (summary mode)
@@ -54,61 +54,70 @@ class KeyStats:
     # ---- collecting
 
     def add_column(self, col: tuple) -> None:
-        """Count one column of values (one per document of a group)."""
+        """Count one column of values (one per document of a group).
+
+        The common column, one type and values already seen, costs a few C-level
+        passes: ``set(map(type, col))``, ``set(col)`` and one set difference."""
         self.present += len(col)
-        tc = Counter(map(type, col))
+        ts = set(map(type, col))
         types = self.types
-        for t, n in tc.items():
-            types[t] = types.get(t, 0) + n
-        if list in tc or dict in tc:
-            hashable = []
-            for v in col:
-                if v.__class__ is list:
-                    self.items_max = max(self.items_max, len(v))
-                    for t, n in Counter(map(type, v)).items():
-                        self.item_types[t] = self.item_types.get(t, 0) + n
-                    if str in self.item_types:
-                        self._summarise_strings([x for x in v if x.__class__ is str])
-                elif v.__class__ is not dict:
-                    hashable.append(v)
-            col = tuple(hashable)
-            tc = Counter(map(type, col))
+        if len(ts) == 1:
+            for t in ts:
+                types[t] = types.get(t, 0) + len(col)
+        else:
+            for t, n in Counter(map(type, col)).items():
+                types[t] = types.get(t, 0) + n
+        if list in ts or dict in ts:
+            col = self._containers(col)
+            ts = set(map(type, col))
             if not col:
                 return
         values = self.values
-        if values is not None:
-            mixed = bool in tc and (int in tc or float in tc) or (int in tc and float in tc)
-            if mixed:  # True == 1 == 1.0 in Python: count by (class, value)
-                counts = Counter(zip(map(type, col), col))
-                for cv, n in counts.items():
-                    values[cv] = values.get(cv, 0) + n
-            else:
-                for v, n in Counter(col).items():
-                    cv = (v.__class__, v)
-                    if cv not in values and v.__class__ is str and len(v) > LONG_STRING:
-                        values = None
-                        break
-                    values[cv] = values.get(cv, 0) + n
-            if values is None or len(values) > VALUES_BOUND:
-                self._to_summary()
-                self._summarise(col, tc)
+        if values is None:
+            self._summarise(col, ts)
+            return
+        if len(ts) > 1 and (bool in ts or (int in ts and float in ts)):
+            fresh = set(zip(map(type, col), col))  # True == 1 == 1.0: keep them apart
         else:
-            self._summarise(col, tc)
+            fresh = {(v.__class__, v) for v in set(col)}
+        fresh -= values
+        if not fresh:
+            return
+        if any(c is str and len(v) > LONG_STRING for c, v in fresh) or len(values) + len(fresh) > VALUES_BOUND:
+            self._to_summary()
+            self._summarise(col, ts)
+        else:
+            values |= fresh
+
+    def _containers(self, col: tuple) -> tuple:
+        """Describe the arrays of a column (item types, lengths); the scalars remain."""
+        scalars = []
+        for v in col:
+            if v.__class__ is list:
+                self.items_max = max(self.items_max, len(v))
+                for t, n in Counter(map(type, v)).items():
+                    self.item_types[t] = self.item_types.get(t, 0) + n
+                if str in self.item_types:
+                    self._summarise_strings([x for x in v if x.__class__ is str])
+            elif v.__class__ is not dict:
+                scalars.append(v)
+        return tuple(scalars)
 
     def _to_summary(self) -> None:
         """Stop keeping distinct values; keep their bounds and shapes instead."""
-        kept = [v for (_cls, v) in (self.values or {})]
+        kept = tuple(v for (_cls, v) in (self.values or ()))
         self.values = None
-        self._summarise(tuple(kept), Counter(map(type, kept)))
+        if kept:
+            self._summarise(kept, set(map(type, kept)))
 
-    def _summarise(self, col: tuple, tc: Counter) -> None:
-        if int in tc or float in tc:
-            nums = col if len(tc) == 1 else [v for v in col if v.__class__ in _NUMERIC]
+    def _summarise(self, col: tuple, ts: set) -> None:
+        if int in ts or float in ts:
+            nums = col if len(ts) == 1 else [v for v in col if v.__class__ in _NUMERIC]
             lo, hi = min(nums), max(nums)
             self.lo = lo if self.lo is None else min(self.lo, lo)
             self.hi = hi if self.hi is None else max(self.hi, hi)
-        if str in tc:
-            self._summarise_strings(col if len(tc) == 1 else [v for v in col if v.__class__ is str])
+        if str in ts:
+            self._summarise_strings(col if len(ts) == 1 else [v for v in col if v.__class__ is str])
 
     def _summarise_strings(self, strs) -> None:
         if not strs:
