@@ -36,13 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def _sample(field, rng: random.Random):
-    if field.values:
-        return rng.choice(field.values)
-    if field.kind.id in ("count", "integer", "timestamp"):
-        return rng.randrange(0, 10_000)
-    return rng.choice(field.kind.valid_examples)
+from bench_validate import sample_value
 
 
 def write_stream(spec_dir: Path, path: Path, lines: int) -> tuple[int, int]:
@@ -55,17 +49,16 @@ def write_stream(spec_dir: Path, path: Path, lines: int) -> tuple[int, int]:
     variants = []
     for i in range(1000):
         p = payloads[i % len(payloads)]
-        props = {f.wire_key: _sample(f, rng) for f in p.fields}
+        props = {f.wire_key: sample_value(f, rng) for f in p.fields}
         if i % 50 == 0:
             props[f"undeclared_{i % 7}"] = rng.randrange(100)
         variants.append((json.dumps({"payload": p.wire_name, "properties": props}) + "\n").encode())
-    size = 0
+    cycle = b"".join(variants)
     with open(path, "wb") as fh:
-        for i in range(lines):
-            line = variants[i % 1000]
-            fh.write(line)
-            size += len(line)
-    return size, len(payloads)
+        for _ in range(lines // len(variants)):
+            fh.write(cycle)
+        fh.write(b"".join(variants[: lines % len(variants)]))
+        return fh.tell(), len(payloads)
 
 
 def child(what: str, spec_dir: str, stream: str) -> None:
