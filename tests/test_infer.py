@@ -352,3 +352,19 @@ def test_scalars_round_trip(value: str) -> None:
     raw, findings = load_text(f"k: {edit.scalar(value)}\nl: {edit.flow([value, 1, True])}\n", "x.yaml")
     assert not findings
     assert raw.data == {"k": value, "l": [value, 1, True]}
+
+
+def test_fields_shared_through_an_anchor_are_left_for_the_maintainer(product: Path) -> None:
+    (product / "spec" / "10_config.yaml").write_text(
+        "spec_format: 1\npayloads:\n  - wire_name: cfg_a\n    section: config\n    fields: &shared\n"
+        "      - {name: Mode, kind: boolean, description: The mode.}\n"
+        "  - wire_name: cfg_b\n    section: config\n    fields: *shared\n")
+    before = _files(product / "spec")
+    lines = [{"payload": "cfg_a", "properties": {"mode": 1}}, {"payload": "cfg_b", "properties": {"mode": 2, "extra": True}}]
+    (product / "t.ndjson").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    res = gen("infer", "t.ndjson", "--write")
+    assert res.exit_code == 1
+    assert res.output.count("NOT APPLIED") == 3
+    assert "the field is shared through a YAML anchor or alias; edit it by hand" in res.output
+    assert "the payload's fields are shared through a YAML anchor or alias; add the field by hand" in res.output
+    assert _files(product / "spec") == before

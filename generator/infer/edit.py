@@ -102,6 +102,15 @@ class SpecText:
             value = value[part]
         return value
 
+    def shared(self, path: tuple) -> bool:
+        """Whether the node at ``path`` or one holding it is anchored (``&name``) or an
+        alias (``*name``): editing it would change every place that shares it."""
+        for n in range(1, len(path) + 1):
+            pos = self.raw.positions.get(tuple(path[:n]))
+            if pos is None or self.text[self.offset(*pos)] in "&*":
+                return True
+        return False
+
     def last_line(self, path: tuple) -> int:
         """1-based number of the last line holding content of the node at ``path``: up
         to the next node outside it, without trailing blank and comment lines."""
@@ -275,7 +284,9 @@ def element_paths(files: dict[str, SpecText]) -> dict[tuple, tuple[str, tuple]]:
         for i, p in enumerate(st.raw.data.get("payloads") or []):
             index[(rel, *st.pos(("payloads", i)))] = (rel, ("payloads", i))
             for j, _f in enumerate((p.get("fields") or []) if isinstance(p, dict) else []):
-                index[(rel, *st.pos(("payloads", i, "fields", j)))] = (rel, ("payloads", i, "fields", j))
+                path = ("payloads", i, "fields", j)
+                if path in st.raw.positions:  # not when the list is an alias (*name)
+                    index[(rel, *st.pos(path))] = (rel, path)
     return index
 
 
@@ -295,7 +306,11 @@ def plan(proposals: list, files: dict[str, SpecText], payload_locations: dict, s
     for p in proposals:
         if p.action in ("rename", "kind", "values", "required"):
             loc = p.location
-            by_field.setdefault(index[(loc.file, loc.line, loc.column)], []).append(p)
+            hit = index.get((loc.file, loc.line, loc.column))
+            if hit is None or files[hit[0]].shared(hit[1]):
+                failed.append((p, f"{loc}: the field is shared through a YAML anchor or alias; edit it by hand"))
+            else:
+                by_field.setdefault(hit, []).append(p)
         elif p.action == "new-field":
             new_fields.setdefault(p.payload, []).append(p)
         elif p.action == "new-payload":
@@ -312,6 +327,10 @@ def plan(proposals: list, files: dict[str, SpecText], payload_locations: dict, s
         loc = payload_locations[name]
         rel, path = index[(loc.file, loc.line, loc.column)]
         st = files[rel]
+        if st.shared(path + ("fields",)):
+            failed.extend((p, f"{loc}: the payload's fields are shared through a YAML anchor or alias; add the field by hand")
+                          for p in props)
+            continue
         mappings = [dict(p.changes) for p in props]
         _try(st, lambda st=st, path=path, m=mappings: st.append_items(path + ("fields",), path, "fields", m), props, failed)
     if new_payloads:
