@@ -281,6 +281,11 @@ def test_stats_tables_are_capped(monkeypatch) -> None:
     c.add("f", [("p", {f"k{i}": i for i in range(5)}, 1, None), ("q", {"a": 1}, 2, None)])
     assert sorted(c.payloads["p"].keys) == ["k0", "k1", "k2"] and c.payloads["p"].keys_dropped == 2
     assert list(c.payloads) == ["p"] and c.payloads_dropped == 1
+    monkeypatch.setattr(stats, "MAX_PAYLOADS", 10)
+    monkeypatch.setattr(stats, "MAX_TOTAL_KEYS", 4)
+    c.add("f", [("r", {"a": 1, "b": 2, "x" * 257: 3}, 3, None), ("y" * 257, {"a": 1}, 4, None)])
+    assert sorted(c.payloads) == ["p", "r"] and c.payloads_dropped == 2
+    assert sorted(c.payloads["r"].keys) == ["a"] and c.payloads["r"].keys_dropped == 2
 
 
 def test_stats_of_lists() -> None:

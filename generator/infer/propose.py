@@ -325,8 +325,8 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
             continue
         out.append(_new_field(ctx, payload.wire_name, key, seen[key], docs, names))
     if ps.keys_dropped:
-        out.append(Proposal("manual", payload.wire_name, f"{ps.keys_dropped} values of keys beyond the first "
-                            "1000 distinct keys were counted but not described"))
+        out.append(Proposal("manual", payload.wire_name, f"{ps.keys_dropped} values of keys past gen infer's caps "
+                            "(1000 keys a payload, 20,000 in all, 256 characters a key) were counted but not described"))
     return out
 
 

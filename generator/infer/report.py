@@ -70,7 +70,7 @@ def format_text(result: Result) -> str:
             if id(p) in failed:
                 out.append(f"    NOT APPLIED: {failed[id(p)]}")
     if c.payloads_dropped:
-        out.append(f"{c.payloads_dropped} document(s) of payloads beyond the first 1000 names were counted, not described")
+        out.append(f"{c.payloads_dropped} document(s) of payloads past the caps (1000 names, 256 characters a name) were counted, not described")
     rows = result.problems.table(None, INPUT_PROBLEMS)
     if rows:
         out.append("lines not read:")

@@ -5,7 +5,8 @@ it was present, the JSON types of its values (with counts), its distinct values 
 ``VALUES_BOUND``; past that, or once a long string shows it is free text, only a
 summary is kept), numeric minimum and maximum, string lengths, whether every string
 looks like a version, and for arrays the types of their items.  Every table is capped
-(``MAX_PAYLOADS``, ``MAX_KEYS``), so memory does not grow with the number of lines.
+(``MAX_PAYLOADS``, ``MAX_KEYS``, ``MAX_TOTAL_KEYS``, ``MAX_NAME``), so memory does not
+grow with the number of lines.
 
 The hot loop works a batch at a time and column-wise: documents of one payload with the
 same keys in the same order are grouped, their values transposed (``zip``), and each
@@ -25,6 +26,8 @@ VALUES_BOUND = 64  # distinct values kept per key
 LONG_STRING = 256  # a string longer than this stops value tracking: it is free text
 MAX_PAYLOADS = 1000  # distinct payload names tracked (the rest are counted)
 MAX_KEYS = 1000  # distinct keys tracked per payload (the rest are counted)
+MAX_TOTAL_KEYS = 20_000  # distinct keys tracked in all (a KeyStats is a few KiB at most)
+MAX_NAME = 256  # longer payload names and keys are counted, not kept (no wire name is so long)
 
 # The version kind's shape (generator.kinds, `version`), and what makes it a version
 # rather than a number written as text: at least one dot.
@@ -204,7 +207,14 @@ class Collector:
     def __init__(self) -> None:
         self.payloads: dict[str, PayloadStats] = {}
         self.documents = 0
-        self.payloads_dropped = 0  # documents of payloads beyond MAX_PAYLOADS
+        self.payloads_dropped = 0  # documents of payloads beyond the caps (counted only)
+        self.keys_total = 0
+
+    def _payload(self, name: str, first: tuple) -> PayloadStats | None:
+        ps = self.payloads.get(name)
+        if ps is None and len(self.payloads) < MAX_PAYLOADS and len(name) <= MAX_NAME:
+            ps = self.payloads[name] = PayloadStats(first)
+        return ps
 
     def add(self, label: str, docs: list[tuple]) -> None:
         """Add the documents ``(name, properties, line, item)`` of one batch."""
@@ -217,10 +227,9 @@ class Collector:
             else:
                 group.append(props)
         self.documents += len(docs)
-        payloads = self.payloads
         for (name, keys), group in groups.items():
             first, rows = group[0], group[1:]
-            ps = _entry(payloads, name, MAX_PAYLOADS, PayloadStats, first)
+            ps = self._payload(name, first)
             if ps is None:
                 self.payloads_dropped += len(rows)
                 continue
@@ -230,20 +239,14 @@ class Collector:
             columns = zip(*map(tuple, map(dict.values, rows))) if len(rows) > 1 else ((v,) for v in rows[0].values())
             table = ps.keys
             for key, col in zip(keys, columns):
-                ks = table.get(key) or _entry(table, key, MAX_KEYS, KeyStats, first)
+                ks = table.get(key)
                 if ks is None:
-                    ps.keys_dropped += len(col)
-                else:
-                    ks.add_column(col)
-
-
-def _entry(table: dict, key: Any, cap: int, make, first: tuple) -> Any:
-    """``table[key]``, created by ``make(first)`` while the table holds fewer than ``cap``
-    entries; None once it is full (the caller counts what it drops)."""
-    entry = table.get(key)
-    if entry is None and len(table) < cap:
-        entry = table[key] = make(first)
-    return entry
+                    if len(table) >= MAX_KEYS or self.keys_total >= MAX_TOTAL_KEYS or len(key) > MAX_NAME:
+                        ps.keys_dropped += len(col)
+                        continue
+                    ks = table[key] = KeyStats(first)
+                    self.keys_total += 1
+                ks.add_column(col)
 
 
 def _where_text(where: tuple) -> str:
