@@ -373,3 +373,58 @@ def test_fields_shared_through_an_anchor_are_left_for_the_maintainer(product: Pa
     assert "the field is shared through a YAML anchor or alias; edit it by hand" in res.output
     assert "the payload's fields are shared through a YAML anchor or alias; add the field by hand" in res.output
     assert _files(product / "spec") == before
+
+
+SCENARIOS = {
+    # declared field (flow style), values sent -> what the field must become
+    "values-extended": ("{name: Mode, kind: enumerated_integer, values: [0, 1], description: M.}", [0, 1, 2, 1],
+                        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: M., review: "),
+    "to-boolean": ("{name: Mode, kind: integer, description: M.}", [True, False, True],
+                   "{name: Mode, kind: boolean, description: M., review: "),
+    "to-timestamp": ("{name: Mode, kind: boolean, description: M.}", [1700000000000, 1700000000001],
+                     "{name: Mode, kind: timestamp, description: M., review: "),
+    "to-free-text": ("{name: Mode, kind: integer, description: M.}", ["a b", "c d", "e f"],
+                     "{name: Mode, kind: string, description: M., review: \"gen infer: FREE TEXT (may carry personal data): kind integer -> string"),
+    "to-string-list": ("{name: Mode, kind: boolean, description: M.}", [["a"], ["b", "c"]],
+                       "{name: Mode, kind: string_list, description: M., review: \"gen infer: FREE TEXT"),
+    "enum-to-boolean": ("{name: Mode, kind: enumerated_integer, values: [0, 1], description: M.}", [True, False],
+                        "{name: Mode, kind: boolean, description: M., review: "),
+    "is-default-to-integer": ("{name: Mode, kind: is_default, description: M.}", [3, 4],
+                              "{name: Mode, kind: integer, description: M., wire_key: isdefault_mode, review: "),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCENARIOS))
+def test_corrections_make_the_traffic_conform(product: Path, case: str) -> None:
+    declared, values, expected = SCENARIOS[case]
+    key = "isdefault_mode" if "is_default" in declared else "mode"
+    (product / "spec" / "10_config.yaml").write_text(
+        f"spec_format: 1\npayloads:\n  - wire_name: cfg_x\n    section: config\n    fields:\n      - {declared}  # note\n")
+    (product / "t.ndjson").write_text("".join(json.dumps({"payload": "cfg_x", "properties": {key: v}}) + "\n" for v in values))
+    assert gen("validate", "t.ndjson").exit_code == 1
+    res = gen("infer", "t.ndjson", "--write")
+    assert res.exit_code == 0, res.output
+    line = (product / "spec" / "10_config.yaml").read_text().splitlines()[-1]
+    assert line.startswith("      - " + expected), line
+    assert line.endswith("}  # note")
+    assert gen("validate", "t.ndjson").exit_code == 0
+    assert gen("infer", "t.ndjson", "--write").output.endswith("nothing to change\n")
+
+
+def test_a_block_values_list_is_left_for_the_maintainer(product: Path) -> None:
+    spec = product / "spec" / "10_config.yaml"
+    spec.write_text("spec_format: 1\npayloads:\n  - wire_name: cfg_x\n    section: config\n    fields:\n"
+                    "      - name: Mode\n        kind: enumerated_integer\n        values:\n          - 0\n          - 1\n"
+                    "        description: M.\n")
+    before = spec.read_bytes()
+    (product / "t.ndjson").write_text("".join(json.dumps({"payload": "cfg_x", "properties": {"mode": v}}) + "\n" for v in (0, 2)))
+    res = gen("infer", "t.ndjson", "--write")
+    assert res.exit_code == 1
+    assert "NOT APPLIED: 10_config.yaml:8: `values` is a block list; change it by hand to [0, 1, 2]" in res.output
+    assert spec.read_bytes() == before
+
+
+def test_bare_objects_of_a_new_payload_named_by_payload_and_section(product: Path) -> None:
+    res = gen("infer", "-", "--payload", "cfg_new", "--section", "config", "--write", input='{"a": 1}\n{"a": 2}\n')
+    assert res.exit_code == 0, res.output
+    assert "  - wire_name: cfg_new\n    section: config\n" in (product / "spec" / "10_config.yaml").read_text()

@@ -138,8 +138,8 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
         click.echo("gen infer: the spec has errors; fix them first (see `gen check`)", err=True)
         sys.exit(1)
     names = frozenset(p.wire_name for p in spec.payloads)
-    if payload is not None and payload not in names:
-        raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
+    if payload is not None and payload not in names and section is None:
+        raise click.UsageError(f"--payload {payload!r} is not a payload of the spec (name a --section to add it)")
     if section is not None:
         known = {s.id: s for s in spec.sections}
         if section not in known:

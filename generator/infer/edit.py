@@ -200,7 +200,8 @@ class SpecText:
         start = self.offset(line, col)
         if isinstance(value, (list, tuple)):
             if self.text[start] != "[":
-                raise EditError(f"{self.raw.path}:{line}: `{path[-1]}` is a block list; change it by hand to {flow(value)}")
+                kline = self.raw.positions.get(("#key",) + path, (line, col))[0]
+                raise EditError(f"{self.raw.path}:{kline}: `{path[-1]}` is a block list; change it by hand to {flow(value)}")
             end = self._close(start, "[") + 1
         else:
             m = _TOKEN.match(self.text, start)

@@ -266,6 +266,7 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                             changes=(("wire_key", key),), review=f"gen infer: wire key {key!r} seen in traffic instead of {f.wire_key!r}"))
 
     # 2. and 3. Kinds, value lists and presence of declared (and renamed) fields.
+    names = {(f.name, f.kind.id == "is_default") for f in payload.fields}
     checked = [(f.wire_key, f) for f in payload.fields if f.wire_key in seen] + [(k, f) for k, f in renamed.items()]
     for key, f in sorted(checked, key=lambda kf: kf[1].location):
         ks = seen[key]
@@ -275,10 +276,17 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
             if kind is None:
                 out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits, and {why}; "
                                     f"{_evidence(ks, docs)}", key=key, field=f.qualified_name, location=f.location))
+            elif (f.kind.id == "is_default") != (kind == "is_default") and (f.name, kind == "is_default") in names:
+                out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits; "
+                                    f"the values support {kind}, but the payload already has a {kind} field named "
+                                    f"{f.name!r}; decide by hand ({_evidence(ks, docs)})", key=key, field=f.qualified_name,
+                                    location=f.location))
             else:
                 changes = (("kind", kind),) + ((("values", values),) if values else ())
                 if f.values and not values:
                     changes += (("values", None),)
+                if (f.kind.id == "is_default") != (kind == "is_default") and key == f.wire_key:
+                    changes = (("wire_key", key),) + changes  # the derived key depends on is_default
                 free = KINDS[kind].free_text
                 out.append(Proposal("kind", payload.wire_name, f"field {f.qualified_name!r}: kind {f.kind.id} -> {kind} "
                                     f"(no value fits {f.kind.id}; {_evidence(ks, docs)})" + (_LOUD if free else ""),
@@ -319,7 +327,6 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                                 review=f"gen infer: key {f.wire_key!r} never seen in {docs} documents"))
 
     # 4. New fields for the rest.
-    names = {(f.name, f.kind.id == "is_default") for f in payload.fields}
     for key in undeclared:
         if key in renamed:
             continue
