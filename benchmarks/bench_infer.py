@@ -69,7 +69,7 @@ def child(what: str, spec_dir: str, stream: str) -> None:
 
     spec, _ = check_spec(Path(spec_dir))
     if what == "validate":
-        from generator import payload_check
+        from generator.infer.inputs import engine as payload_check  # whichever form the engine has
         from generator.targets.json_schema import payload_schema
 
         checker = payload_check.Checker({p.wire_name: payload_schema(spec, p) for p in spec.payloads})
