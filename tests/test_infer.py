@@ -347,6 +347,9 @@ def test_edit_refuses_what_it_cannot_change_in_place() -> None:
     st = _text("payloads:\n  - fields:\n      - name: A\n        kind: integer\n        values:\n          - 1\n")
     with pytest.raises(edit.EditError, match="block list"):
         st.set_keys(("payloads", 0, "fields", 0), [("values", (1, 2))])
+    st = _text("payloads:\n  - fields:\n      - name: A\n        kind: integer\n        review: >-\n          folded\n")
+    with pytest.raises(edit.EditError, match="cannot change the value of `review` in place"):
+        st.set_keys(("payloads", 0, "fields", 0), [("review", "new")])
     st = _text("payloads:\n  - fields: [{name: A, kind: integer}]\n")
     with pytest.raises(edit.EditError, match="flow list"):
         st.append_items(("payloads", 0, "fields"), ("payloads", 0), "fields", [{"name": "B", "kind": "integer"}])

@@ -204,11 +204,16 @@ class SpecText:
                 raise EditError(f"{self.raw.path}:{kline}: `{path[-1]}` is a block list; change it by hand to {flow(value)}")
             end = self._close(start, "[") + 1
         else:
-            m = _TOKEN.match(self.text, start)
-            if m is None:
-                raise EditError(f"{self.raw.path}:{line}: cannot read the value of `{path[-1]}`")
-            end = m.end()
+            end = self._scalar_end(path, start, line)
         self.ops.append((start, end, flow(value)))
+
+    def _scalar_end(self, path: tuple, start: int, line: int) -> int:
+        """End offset of the one-line scalar at ``start`` (a block scalar, ``|`` or
+        ``>``, or anything else unreadable is left to the maintainer)."""
+        m = None if self.text[start] in "|>&*" else _TOKEN.match(self.text, start)
+        if m is None:
+            raise EditError(f"{self.raw.path}:{line}: cannot change the value of `{path[-1]}` in place; edit it by hand")
+        return m.end()
 
     def _remove(self, path: tuple, key: str, is_flow: bool) -> None:
         kline, kcol = self.pos(("#key",) + path + (key,))
@@ -216,7 +221,7 @@ class SpecText:
         vstart = self.offset(vline, vcol)
         if not is_flow or (isinstance(self.node(path)[key], list) and self.text[vstart] != "["):
             raise EditError(f"{self.raw.path}:{kline}: remove `{key}` by hand")
-        end = self._close(vstart, "[") + 1 if self.text[vstart] == "[" else _TOKEN.match(self.text, vstart).end()
+        end = self._close(vstart, "[") + 1 if self.text[vstart] == "[" else self._scalar_end(path + (key,), vstart, vline)
         start = self.offset(kline, kcol)
         j = start
         while self.text[j - 1] in " \t":
