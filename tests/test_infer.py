@@ -431,3 +431,17 @@ def test_bare_objects_of_a_new_payload_named_by_payload_and_section(product: Pat
     res = gen("infer", "-", "--payload", "cfg_new", "--section", "config", "--write", input='{"a": 1}\n{"a": 2}\n')
     assert res.exit_code == 0, res.output
     assert "  - wire_name: cfg_new\n    section: config\n" in (product / "spec" / "10_config.yaml").read_text()
+
+
+def test_unknown_payloads_become_events_in_an_event_section(product: Path) -> None:
+    with (product / "spec" / "00_product.yaml").open("a") as fh:
+        fh.write("  events:\n    feature: usage\n    title: Events\n    schedule: on event\n    description: What happened.\n")
+    res = gen("infer", "traffic", "--section", "events", "--write")
+    assert res.exit_code == 0, res.output
+    text = (product / "spec" / "10_config.yaml").read_text()
+    assert "  - event: plugin_enabled\n    section: events\n" in text
+    spec, findings = check_spec(product / "spec")
+    assert spec is not None and {f.code for f in findings} == {"needs-review"}
+    assert spec.payload("plugin_enabled").type == "event"
+    report = json.loads(gen("validate", "traffic", "--format", "json").stdout)
+    assert report["conforming"] == 38 and report["failing"] == 4
