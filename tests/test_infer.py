@@ -438,7 +438,9 @@ def test_unknown_payloads_become_events_in_an_event_section(product: Path) -> No
         fh.write("  events:\n    feature: usage\n    title: Events\n    schedule: on event\n    description: What happened.\n")
     res = gen("infer", "traffic", "--section", "events", "--write")
     assert res.exit_code == 0, res.output
-    text = (product / "spec" / "10_config.yaml").read_text()
+    # The section has no payloads yet: they go to the file declaring it, under a new `payloads:`.
+    text = (product / "spec" / "00_product.yaml").read_text()
+    assert "    description: What happened.\n\npayloads:\n  - event: cfg_cache\n    section: events\n" in text
     assert "  - event: plugin_enabled\n    section: events\n" in text
     spec, findings = check_spec(product / "spec")
     assert spec is not None and {f.code for f in findings} == {"needs-review"}
