@@ -104,7 +104,7 @@ def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
 @click.option("--payload", default=None, metavar="NAME", help="Payload of bare property objects (e.g. on standard input).")
 @click.option("--section", default=None, metavar="ID", help="Add payloads the spec does not know to this section (else only list them).")
 @click.option("--write", is_flag=True, help="Apply the edit to the spec files in place.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print the edit as a unified diff (nothing is written).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the edit as a unified diff on standard output (nothing is written; the report goes to standard error).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="A human report, or one JSON report for tools.")
 def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: str | None, write: bool,
