@@ -69,13 +69,13 @@ def child(what: str, spec_dir: str, stream: str) -> None:
 
     spec, _ = check_spec(Path(spec_dir))
     if what == "validate":
-        from generator.infer.inputs import engine as payload_check  # whichever form the engine has
+        from generator import validate as engine
         from generator.targets.json_schema import payload_schema
 
-        checker = payload_check.Checker({p.wire_name: payload_schema(spec, p) for p in spec.payloads})
-        srcs = payload_check.sources([stream], checker.names)
+        checker = engine.Checker({p.wire_name: payload_schema(spec, p) for p in spec.payloads})
+        srcs = engine.sources([stream], checker.names)
         t0 = time.perf_counter()
-        tally = payload_check.check_sources(checker, srcs)
+        tally = engine.check_sources(checker, srcs)
         seconds = time.perf_counter() - t0
         documents = tally.documents
     else:

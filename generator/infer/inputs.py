@@ -14,14 +14,8 @@ import gc
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-# The payload engine: the one place it is imported.  Until its split into the
-# generator/validate/ package reaches every branch, the single-module form is the fallback.
-try:
-    from generator import validate as engine
-    from generator.validate.problems import NOT_OBJECT, TOO_LARGE
-except ImportError:  # pragma: no cover - before the split
-    from generator import payload_check as engine
-    from generator.payload_check import NOT_OBJECT, TOO_LARGE
+from generator import validate as engine  # the payload engine: the one place it is imported
+from generator.validate.problems import NOT_OBJECT, TOO_LARGE
 
 Tally = engine.Tally
 Where = engine.Where
