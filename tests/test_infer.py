@@ -210,6 +210,8 @@ def test_stdin_and_payload_option(product: Path) -> None:
         (["traffic", "--write", "--diff"], "exclude each other"),
         (["nope.ndjson"], "no such file or folder: nope.ndjson"),
         (["traffic", "--section", "nope"], "--section 'nope' is not a section"),
+        (["traffic", "--category", "signin"], "--category needs --section"),
+        (["traffic", "--section", "config", "--category", "signin"], "--section 'config' has no event categories"),
         (["traffic", "--payload", "nope"], "--payload 'nope' is not a payload"),
         ([], "name at least one file"),
     ],
@@ -447,3 +449,17 @@ def test_unknown_payloads_become_events_in_an_event_section(product: Path) -> No
     assert spec.payload("plugin_enabled").type == "event"
     report = json.loads(gen("validate", "traffic", "--format", "json").stdout)
     assert report["conforming"] == 38 and report["failing"] == 4
+
+
+def test_unknown_payloads_become_events_of_a_category(product: Path) -> None:
+    with (product / "spec" / "00_product.yaml").open("a") as fh:
+        fh.write("  events:\n    feature: usage\n    title: Events\n    schedule: on event\n"
+                 "    categories:\n      plugins: {title: Plugins}\n      admin: {title: Admin}\n")
+    res = gen("infer", "traffic", "--section", "events")
+    assert res.exit_code == 2 and "has event categories; name one with --category (plugins, admin)" in res.output
+    res = gen("infer", "traffic", "--section", "events", "--category", "plugins", "--write")
+    assert res.exit_code == 0, res.output
+    assert "  - event: plugin_enabled\n    section: events\n    category: plugins\n" in (product / "spec" / "00_product.yaml").read_text()
+    spec, findings = check_spec(product / "spec")
+    assert spec is not None and spec.payload("plugin_enabled").category_id == "plugins"
+    assert {f.code for f in findings} == {"needs-review", "empty-category"}  # admin has no events yet

@@ -103,19 +103,20 @@ def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
               show_default=True, help="Folder of spec YAML files.")
 @click.option("--payload", default=None, metavar="NAME", help="Payload of bare property objects (e.g. on standard input).")
 @click.option("--section", default=None, metavar="ID", help="Add payloads the spec does not know to this section (else only list them).")
+@click.option("--category", default=None, metavar="ID", help="The event category of --section that new payloads go to (when it has categories).")
 @click.option("--write", is_flag=True, help="Apply the edit to the spec files in place.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the edit as a unified diff on standard output (nothing is written; the report goes to standard error).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="A human report, or one JSON report for tools.")
-def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: str | None, write: bool,
-          show_diff: bool, fmt: str) -> None:
+def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: str | None, category: str | None,
+          write: bool, show_diff: bool, fmt: str) -> None:
     """Reconcile the spec with captured traffic, as a reviewable spec edit.
 
     Reads PATH... as `gen validate` does (.json, .ndjson/.jsonl, folders, - for
     standard input; envelopes, Segment track messages or bare objects), collects per
     payload and key what was seen, and proposes: wire-key renames (before additions),
     kind corrections, `required: false` for keys not always sent, new fields, and new
-    payloads in --section.  Keys declared but never seen are reported, never removed.
+    payloads in --section (and --category).  Keys declared but never seen are reported, never removed.
     Everything inferred gets a `review:` marker that `gen check` warns about until a
     maintainer describes it.  Exit 0 when nothing is left to do, 1 when edits are only
     proposed or something needs a maintainer.
@@ -144,14 +145,19 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
         known = {s.id: s for s in spec.sections}
         if section not in known:
             raise click.UsageError(f"--section {section!r} is not a section of the spec (known: {', '.join(sorted(known))})")
-        if known[section].categories:
-            raise click.UsageError(f"--section {section!r} has event categories; name a section without categories")
+        cats = [c.id for c in known[section].categories]
+        if cats and category not in cats:
+            raise click.UsageError(f"--section {section!r} has event categories; name one with --category ({', '.join(cats)})")
+        if category is not None and not cats:
+            raise click.UsageError(f"--section {section!r} has no event categories; drop --category")
+    elif category is not None:
+        raise click.UsageError("--category needs --section")
     try:
         collector, problems = collect(paths, names, payload)
     except inputs.UsageError as exc:
         raise click.UsageError(str(exc)) from None
     raw_files, _ = load_dir(spec_dir)
-    ctx = Context(spec, _is_default_prefix(raw_files), section)
+    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
     proposals = compare(ctx, collector.payloads)
     result = Result(collector, problems, proposals)
     if result.edits:

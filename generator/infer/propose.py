@@ -92,6 +92,7 @@ class Context:
     spec: Spec
     is_default_prefix: str = "isdefault_"
     section: str | None = None  # where unknown payloads go (None: only list them)
+    category: str | None = None  # and their event category, in a section that has them
     proposals: list[Proposal] = field(default_factory=list)
 
 
@@ -386,7 +387,7 @@ def _unknown_payload(ctx: Context, name: str, ps: PayloadStats) -> list[Proposal
         p = _new_field(ctx, name, key, ps.keys[key], ps.documents, names)
         (fields if p.action == "new-field" else findings).append(p)
     review = f"gen infer: payload not in the spec, seen in {ps.documents} document(s), first at {where}"
-    changes = (ident, ("section", ctx.section), ("review", review))
+    changes = (ident, ("section", ctx.section)) + ((("category", ctx.category),) if ctx.category else ()) + (("review", review),)
     msg = f"payload {name!r} -> new {'event' if ident[0] == 'event' else 'record'} payload in section {ctx.section!r} with {len(fields)} field(s)"
     return [Proposal("new-payload", name, msg, changes=changes, review=review, fields=tuple(fields),
                      free_text=any(f.free_text for f in fields))] + findings
