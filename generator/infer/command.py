@@ -58,7 +58,8 @@ def _is_default_prefix(raw_files) -> str:
 
 
 def _section_file(spec, section_id: str) -> str:
-    """Where new payloads of a section go: after its last payload, else where it is declared."""
+    """The file new payloads of a section go to (at the end of its `payloads:`): the file
+    holding the section's last payload, else the file declaring the section."""
     payloads = spec.payloads_of(section_id)
     if payloads:
         return payloads[-1].location.file

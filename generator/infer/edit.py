@@ -300,8 +300,9 @@ def plan(proposals: list, files: dict[str, SpecText], payload_locations: dict, s
     """Apply the edit proposals to the files' texts.
 
     ``payload_locations`` maps a known payload's wire name to its ``Location``;
-    ``section_file`` is where new payloads go.  Returns the new bytes of every file
-    that changed and the proposals that could not be applied, each with the reason.
+    ``section_file`` is where new payloads go (appended to its ``payloads:``).  Returns
+    the new bytes of every file that changed and the proposals that could not be
+    applied, each with the reason.
     All changes to one field are made together (its review markers joined).
     """
     index = element_paths(files)
