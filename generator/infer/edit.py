@@ -12,8 +12,9 @@ each change goes, and only those spots are touched:
   replaced in place;
 * a key to add goes before the closing ``}`` of a flow mapping, or on a new line after
   the last line of a block mapping, indented like its other keys;
-* new fields and payloads are appended as block mappings after the last item of their
-  list, with that item's indentation (a missing ``fields:`` or ``payloads:`` is added).
+* new fields and payloads are appended after the last item of their list, in its style
+  (one flow mapping a line, or block mappings) and indentation (a missing ``fields:`` or
+  ``payloads:`` is added, in block style).
 
 What cannot be edited in place (a ``values`` list in block style that must change, a
 list in flow style that must grow) raises ``EditError``; the proposal is then reported
@@ -260,9 +261,17 @@ class SpecText:
         dash_at = row.rfind("-", 0, icol - 1)
         if dash_at < 0 or row[:dash_at].strip():
             raise EditError(f"{self.raw.path}:{iline}: unusual list layout; add the items by hand")
-        indent = " " * (icol - 1) if isinstance(items[-1], dict) and self.text[self.offset(iline, icol)] != "{" else " " * (dash_at + 2)
         at = self.starts[self.last_line(last)]
+        if self.text[self.offset(iline, icol)] == "{":  # one flow mapping a line: write them so
+            nl = self.newline
+            self.ops.append((at, at, "".join(self.flow_item(" " * dash_at, m) + nl for m in mappings)))
+            return
+        indent = " " * (icol - 1) if isinstance(items[-1], dict) else " " * (dash_at + 2)
         self.ops.append((at, at, "".join(self.block_item(" " * dash_at, indent, m) for m in mappings)))
+
+    def flow_item(self, dash: str, mapping: dict) -> str:
+        """One sequence item holding a flow mapping on one line (no trailing newline)."""
+        return dash + "- {" + ", ".join(f"{k}: {flow(v)}" for k, v in mapping.items()) + "}"
 
     # ---- result
 
