@@ -275,5 +275,9 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
+from generator.diff.command import diff_command  # noqa: E402
+
+main.add_command(diff_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
