@@ -460,6 +460,7 @@ class _Resolver:
                         versions=versions,
                         fields=tuple(fields),
                         location=loc,
+                        version=p.get("version", "1.0.0"),
                     )
                 )
         return out

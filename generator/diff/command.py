@@ -82,3 +82,17 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     click.echo(formats.FORMATTERS[fmt](changes, before.catalog, after.catalog), nl=False)
     hit = any(c.privacy in classes or c.compatibility in classes for c in changes)
     sys.exit(1 if hit else 0)
+
+
+def baseline_findings(spec, spec_dir: Path, baseline: str) -> list:
+    """``gen check --baseline REV``: the version-bump and added-field findings of the
+    working spec against ``baseline`` (a revision, spec folder or catalog.json); an
+    unreadable baseline is a usage error (exit 2)."""
+    from generator.diff.sources import SourceError, load_side
+    from generator.diff.versions import baseline_findings as findings_of
+
+    try:
+        base = load_side(baseline, spec_dir)
+    except SourceError as exc:
+        raise click.UsageError(f"--baseline: {exc}") from None
+    return findings_of(spec, base.catalog)

@@ -39,7 +39,8 @@ class Side:
     catalog: dict[str, Any]
 
 
-def _normalised(doc: dict) -> dict:
+def normalised(doc: dict) -> dict:
+    """``doc`` after a JSON round trip in the project's JSON style (tuples become lists)."""
     from generator.targets.json_schema import dumps
 
     return json.loads(dumps(doc))
@@ -57,7 +58,7 @@ def catalog_of_spec(spec_dir: Path, label: str) -> dict[str, Any]:
         shown = "\n".join(f"  {f.location}: {f.message}" for f in errors[:5])
         more = f"\n  ... and {len(errors) - 5} more" if len(errors) > 5 else ""
         raise SourceError(f"the spec of {label} has errors; fix them first (see `gen check`):\n{shown}{more}")
-    return _normalised(catalog(spec))
+    return normalised(catalog(spec))
 
 
 def catalog_of_file(path: Path) -> dict[str, Any]:

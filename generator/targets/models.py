@@ -279,8 +279,17 @@ def init_module(spec: Spec, classes: list[str]) -> str:
         lines.append(f"    {json.dumps(p.wire_name)}: {export_name(p)},")
     lines.append("}")
     lines.append("")
+    # The schema version (the end of each schema's $id), as data and on each model.
+    lines.append("#: Each payload schema's version by wire name; each model also has it as ``SCHEMA_VERSION``.")
+    lines.append("SCHEMA_VERSIONS: dict[str, str] = {")
+    for p in spec.payloads:
+        lines.append(f"    {json.dumps(p.wire_name)}: {json.dumps(p.version)},")
+    lines.append("}")
+    lines.append("for _wire, _model in MODELS.items():")
+    lines.append("    _model.SCHEMA_VERSION = SCHEMA_VERSIONS[_wire]")
+    lines.append("")
     lines.append("__all__ = [")
-    for name in sorted(["MODELS", *(export_name(p) for p in spec.payloads)], key=_natural):
+    for name in sorted(["MODELS", "SCHEMA_VERSIONS", *(export_name(p) for p in spec.payloads)], key=_natural):
         lines.append(f"    {json.dumps(name)},")
     lines.append("]")
     return "\n".join(lines) + "\n"
