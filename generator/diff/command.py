@@ -66,7 +66,11 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     from generator.diff.sources import SourceError, load_side
 
     if list_rules:
+        from generator.diff.versions import BASELINE_RULES
+
         click.echo(rules.rules_table(), nl=False)
+        for r in BASELINE_RULES:  # run by `gen check --baseline REV`
+            click.echo(f"{r.id:<24} {'baseline':<8} {r.severity:<8} {r.purpose}")
         return
     classes = _fail_on(fail_on)
     if base is None:

@@ -77,7 +77,7 @@ def _field_of(payload: dict | None, key: str | None) -> dict | None:
 def _md(text: str) -> str:
     """Text safe inside a Markdown list item: no markup, no line breaks."""
     out = " ".join(str(text).split())
-    for ch in "\\`*_[]<>|#":
+    for ch in "\\`*_[]<|":
         out = out.replace(ch, "\\" + ch)
     return out
 
