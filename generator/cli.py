@@ -281,7 +281,7 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
-from generator.diff.command import diff_command  # noqa: E402
+from generator.diff.command import diff_command
 
 main.add_command(diff_command)
 

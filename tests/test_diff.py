@@ -27,8 +27,8 @@ RULES_DIR = Path(__file__).parent / "diff_rules"
 EDITS = [
     # 1. a field added (with the version it is sent from)
     ("30_server_configuration.yaml", "      - {name: EnableCommands, kind: enumerated_boolean}\n",
-     "      - {name: EnableCommands, kind: enumerated_boolean}\n"
-     "      - {name: EnableLinkPreviews, kind: enumerated_boolean, versions: {min: \"5.7\"}}\n"),
+     ("      - {name: EnableCommands, kind: enumerated_boolean}\n"
+      "      - {name: EnableLinkPreviews, kind: enumerated_boolean, versions: {min: \"5.7\"}}\n")),
     # 2. a field removed
     ("30_server_configuration.yaml", "      - {name: EnableTesting, kind: enumerated_boolean}\n", ""),
     # 3. a kind widened to free text
@@ -59,8 +59,8 @@ EDITS = [
     # 12. an event added
     ("50_events.yaml",
      "  - {event: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n",
-     "  - {event: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n"
-     "  - {event: post_bookmark, title: Bookmarked a message, section: diagnostic_information, category: advanced_feature_discovery, versions: {min: \"5.7\"}, fields: []}\n"),
+     ("  - {event: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n"
+      "  - {event: post_bookmark, title: Bookmarked a message, section: diagnostic_information, category: advanced_feature_discovery, versions: {min: \"5.7\"}, fields: []}\n")),
     # 13. wording only
     ("40_license_plugins_usage.yaml", "        description: license issue date\n", "        description: the date the license was issued\n"),
     # 14. comments and layout only: no record
@@ -253,15 +253,18 @@ def test_text_github_and_markdown_formats(tmp_path):
     security = md[sec:diag]
     assert "To switch it off: System Console > Environment > Security > Enable Security Alerts" in security
     assert "This version also sends:" not in security
-    assert "- Build\\_type" not in security and "Also changed:" in security
+    assert "Also changed:" in security
+    assert "- `security_update_check.build_type` (BuildType) can now also be `\"Cloud\"`." in security
+    assert "- `security_update_check` (Security update check) is now sent every 12h (before: every 24h)." in security
     errors = md[diag:]
     also = errors.index("This version also sends:")
     gone = errors.index("No longer sent:")
     assert also < gone
     assert "- `config_service.enable_link_previews`: ServiceSettings.EnableLinkPreviews (enumerated boolean)" in errors[also:gone]
-    assert "- the event `post_bookmark`: Bookmarked a message (0 fields)" in errors[also:gone]
+    assert "- the event `post_bookmark`: Bookmarked a message (no fields)" in errors[also:gone]
     assert "- `config_service.enable_testing`: ServiceSettings.EnableTesting (enumerated boolean)" in errors[gone:]
-    assert "- the event `rhs_expand`: Expanded the right-hand sidebar (0 fields)" in errors[gone:]
+    assert "- the event `rhs_expand`: Expanded the right-hand sidebar (no fields)" in errors[gone:]
+    assert "- `config_service.webserver_mode` (ServiceSettings.WebserverMode) is now sent as: free-text string (before: enumerated integer)." in errors
     # consumer-only changes (a wire key) and wording are not end-user news
     assert "enable\\_o\\_auth" not in md and "issued" not in md
     same = _run("diff", str(SPEC), str(SPEC), "--format", "markdown").output
@@ -309,9 +312,9 @@ def test_check_baseline_wants_the_bump_the_change_needs(tmp_path, rule, wire_lin
         r = CliRunner().invoke(main, ["check", "--spec", str(head), "--no-output", "--baseline", str(before)])
         assert r.exit_code == code, (version, r.output)
         if code:
-            assert f"error[version-bump]: payload" in r.output
+            assert "error[version-bump]: payload" in r.output
             assert f"needs a {needed} version bump" in r.output
-            assert f"set `version: " in r.output
+            assert "set `version: " in r.output
             assert rule in r.output  # says why
 
 

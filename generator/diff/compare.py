@@ -207,6 +207,8 @@ class _Differ:
         return p.get("schedule", "")
 
     def payload(self, b: dict, a: dict) -> None:
+        if a == b:  # the common case: nothing in it changed (every rule compares its keys)
+            return
         wire, fid = a["wire_name"], a.get("feature")
         if b.get("feature") != a.get("feature"):
             self.emit("payload-moved", fid, wire, None, b.get("feature"), a.get("feature"),
@@ -265,6 +267,8 @@ class _Differ:
                       f"new field {wire}.{a['wire_key']} ({a['qualified_name']}, {self.kind_text(a['kind'])})")
 
     def field(self, bp: dict, ap: dict, b: dict, a: dict) -> None:
+        if a == b:
+            return
         wire, fid, key = ap["wire_name"], ap.get("feature"), a["wire_key"]
         where = f"field {wire}.{key}"
         bk, ak = b["kind"], a["kind"]

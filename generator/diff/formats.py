@@ -93,11 +93,84 @@ def _item(c: Change, side: dict) -> str:
         return text
     if p is not None:
         what = "the event" if p.get("type") == "event" else "the record"
-        text = f"{what} `{c.payload}`: {_md(p.get('title') or c.payload)} ({len(p.get('fields', []))} fields)"
+        n = len(p.get("fields", []))
+        count = "no fields" if n == 0 else "1 field" if n == 1 else f"{n} fields"
+        text = f"{what} `{c.payload}`: {_md(p.get('title') or c.payload)} ({count})"
         if p.get("description"):
             text += f" \u2014 {_md(p['description'])}"
         return text
     return f"`{_md(_where(c))}`"
+
+
+def _label(c: Change, head: dict, base: dict) -> str:
+    """How an end user reads what a change is about: a field's documented name, a
+    payload's title, with the wire name in code."""
+    for side in (head, base):
+        _, payloads, _ = _index(side)
+        p = payloads.get(c.payload or "")
+        f = _field_of(p, c.field)
+        if f is not None:
+            return f"`{c.payload}.{c.field}` ({_md(f['qualified_name'])})"
+        if p is not None:
+            return f"`{c.payload}` ({_md(p.get('title') or c.payload)})"
+    return f"`{_md(_where(c))}`"
+
+
+def _values(v) -> str:
+    return ", ".join(f"`{json.dumps(x)}`" for x in v)
+
+
+def _range(v: dict) -> str:
+    lo, hi = v.get("min"), v.get("max")
+    if lo and hi:
+        return f"v{lo} to v{hi}"
+    return f"v{hi} and earlier" if hi else f"v{lo} and later" if lo else "every version"
+
+
+def _sentence(c: Change, base: dict, head: dict) -> str:
+    """One sentence for end users about a privacy change other than an addition or a
+    removal."""
+    what = _label(c, head, base)
+    b, a = c.before, c.after
+    _, _, kinds = _index(head)
+    kind = lambda k: _md(kinds.get(k, k)).lower()
+    ed = lambda e: "every edition" if e is None else f"the {_md(e)} edition"
+    r = c.rule
+    if r == "opt-out-removed":
+        return "It can no longer be switched off."
+    if r == "opt-out-added":
+        return f"It can now be switched off (`{_md(a)}`)."
+    if r == "opt-out-moved":
+        return f"The setting that switches it off is now {_md(' > '.join(a['console_path']) or a['setting'])} (before: {_md(' > '.join(b['console_path']) or b['setting'])}); if you had switched it off, check the new setting."
+    if r == "opt-out-value-changed":
+        return f"It is now switched off by the value `{_md(json.dumps(a))}` (before: `{_md(json.dumps(b))}`)."
+    if r == "destination-changed":
+        return f"The data is now sent to {_md(a)} (before: {_md(b)})."
+    if r == "sender-changed":
+        return f"The data is now sent by the {_md(a)} (before: the {_md(b)})."
+    if r == "payload-moved":
+        return f"{what} now belongs to this feature and is switched off with it."
+    if r.startswith("schedule-"):
+        return f"{what} is now sent {_md(a)} (before: {_md(b)})."
+    if r in ("edition-widened", "field-edition-widened"):
+        return f"{what} is now sent by {ed(a)} (before: only {ed(b)})."
+    if r in ("edition-narrowed", "field-edition-narrowed"):
+        return f"{what} is now sent only by {ed(a)}."
+    if "versions-" in r:
+        return f"{what} is now sent by {_range(a)} (before: {_range(b)})."
+    if r in ("kind-widened", "kind-narrowed"):
+        return f"{what} is now sent as: {kind(a)} (before: {kind(b)})."
+    if r == "values-added":
+        gained = [v for v in a if v not in b]
+        return f"{what} can now hold any value (before: {_values(b)})." if not a else f"{what} can now also be {_values(gained)}."
+    if r == "values-removed":
+        lost = [v for v in b if v not in a]
+        return f"{what} can now only be {_values(a)}." if not b else f"{what} can no longer be {_values(lost)}."
+    if r == "input-data-used":
+        return f"{what} is now read from what users entered."
+    if r == "input-data-unused":
+        return f"{what} no longer reads what users entered."
+    return _md(c.message[:1].upper() + c.message[1:]) + "."
 
 
 def format_markdown(changes: list[Change], base: dict, head: dict) -> str:
@@ -137,7 +210,7 @@ def format_markdown(changes: list[Change], base: dict, head: dict) -> str:
             lines.append(heading)
             lines.append("")
             for c in items:
-                lines.append(f"- {_item(c, side) if listed else _md(c.message[:1].upper() + c.message[1:]) + '.'}")
+                lines.append(f"- {_item(c, side) if listed else _sentence(c, base, head)}")
             lines.append("")
     return "\n".join(lines)
 

@@ -1,0 +1,112 @@
+"""Benchmark: `gen diff` of two 5,000-field specs, in cold processes (target: < 1 s).
+
+Writes a synthetic spec with ``bench_build.write_synthetic_spec`` and a second version of
+it with a release's worth of edits (fields added and removed, kinds and values changed,
+a schedule changed), then times, each in a fresh Python process (startup included):
+
+* folder to folder (both specs loaded, resolved and linted, then compared);
+* catalog.json to catalog.json (the vendored-downstream case: no spec pipeline);
+* git revision to working folder (the CI case: the base read with `git archive`);
+* folder to folder with the two sides loaded one after the other, for the ratio that
+  the forked load of ``generator.diff.sources.load_sides`` earns.
+
+Run:  python benchmarks/bench_diff.py [--runs N] [--fields N]
+
+Speed is measured here, never asserted in tests.  Timings are medians (and minimums).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_build import GEN, ROOT, measure, write_synthetic_spec
+
+
+def edit_release(spec: Path) -> int:
+    """Apply a release's edits to the synthetic spec in place; returns how many."""
+    edits = 0
+    for path in sorted(spec.glob("1*_config.yaml"))[:4]:
+        text = path.read_text("utf-8")
+        # every 25th field of the file becomes free text (kind widened)
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.strip().startswith("kind: boolean") and i % 25 == 0:
+                lines[i] = line.replace("boolean", "string") + "\n        personal_data_note: The server's own flag name."
+                edits += 1
+        text = "\n".join(lines)
+        # one field removed and one added per file
+        text = text.replace("      - name: Setting7Value\n", "      - name: Setting7ValueRenamed\n", 1)
+        edits += 1
+        text = text.replace("values: [alpha, beta, gamma]", "values: [alpha, beta, gamma, delta]", 3)
+        edits += 3
+        path.write_text(text, "utf-8")
+    events = spec / "90_events.yaml"
+    events.write_text(events.read_text("utf-8").replace("  - event: action_3_done\n", "  - event: action_3_finished\n"), "utf-8")
+    product = spec / "00_product.yaml"
+    product.write_text(product.read_text("utf-8").replace("schedule: every 24h", "schedule: every 12h"), "utf-8")
+    return edits + 2
+
+
+_SERIAL = (
+    "import sys; from pathlib import Path; from generator.diff.sources import load_side; "
+    "from generator.diff.compare import diff_catalogs; from generator.diff.formats import format_json; "
+    "a = load_side(sys.argv[1], Path('spec')); b = load_side(sys.argv[2], Path('spec')); "
+    "sys.stdout.write(format_json(diff_catalogs(a.catalog, b.catalog), a.catalog, b.catalog))"
+)
+
+
+def write_catalog(spec: Path, dest: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from generator.pipeline import check_spec; "
+        "from generator.targets.catalog import render; "
+        "s, f = check_spec(Path(sys.argv[1])); assert s, f; Path(sys.argv[2]).write_bytes(render(s)['catalog.json'])"
+    )
+    subprocess.run([sys.executable, "-c", code, str(spec), str(dest)], check=True, cwd=ROOT)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--fields", type=int, default=5000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-diff-") as tmp:
+        work = Path(tmp)
+        repo = work / "repo"
+        base = repo / "spec"
+        payloads, fields = write_synthetic_spec(base, args.fields)
+        git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        subprocess.run([*git, "add", "."], check=True)
+        subprocess.run([*git, "commit", "-qm", "base"], check=True)
+        base_copy = work / "base"
+        subprocess.run(["cp", "-r", str(base), str(base_copy)], check=True)
+        edits = edit_release(base)
+        write_catalog(base_copy, work / "base.json")
+        write_catalog(base, work / "head.json")
+        cases = {
+            "folder -> folder": [*GEN, "diff", str(base_copy), str(base), "--format", "json"],
+            "catalog -> catalog": [*GEN, "diff", str(work / "base.json"), str(work / "head.json"), "--format", "json"],
+            "revision -> folder": [*GEN, "diff", "HEAD", "--spec", str(base), "--format", "json"],
+            # The same as folder -> folder with the two sides loaded one after the other
+            # (no forked child): what sources.load_sides' fork saves.
+            "folder -> folder, serial": [sys.executable, "-c", _SERIAL, str(base_copy), str(base)],
+        }
+        out = subprocess.run(cases["folder -> folder"], capture_output=True, text=True, cwd=ROOT, check=True,
+                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        records = json.loads(out.stdout)
+        print(f"specs: {payloads} payloads, {fields} fields each; {edits} edits -> {len(records)} change records")
+        for name, cmd in cases.items():
+            measure(cmd)  # warm-up: bytecode caches written
+            times = [measure(cmd)[0] for _ in range(args.runs)]
+            print(f"{name:<20} median {statistics.median(times):.3f} s  min {min(times):.3f} s  ({args.runs} cold runs)")
+
+
+if __name__ == "__main__":
+    main()
