@@ -372,3 +372,6 @@ def test_docs_changes_section_is_computed_from_version_limits(tmp_path):
     assert "## Changes\n\n- Not sent after v5.5: WebrtcSettings (Server Configuration Settings), " in md
     rst = (REPO / "generated" / "docs" / "telemetry.rst").read_text("utf-8")
     assert "Changes\n-------\n\n- Not sent after v5.5: WebrtcSettings (Server Configuration Settings), " in rst
+    html = (REPO / "generated" / "docs" / "catalog.html").read_text("utf-8")
+    assert '<h2 id="changes-h">Changes</h2>' in html
+    assert "<li><strong>Not sent after v5.5</strong>: WebrtcSettings (Server Configuration Settings), " in html
