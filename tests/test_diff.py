@@ -128,6 +128,21 @@ def test_catalog_side_equals_folder_side(tmp_path, bundled):
     assert len(folder_to_folder) == len(EXPECTED)
 
 
+def test_catalog_file_and_spec_folder_give_the_same_document(tmp_path):
+    """Values the model keeps as tuples (a list-valued off value) compare equal to the
+    lists a catalog.json holds."""
+    from generator.targets.catalog import render
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(RULES_DIR / "field-added" / "before", spec_dir)
+    text = (spec_dir / "spec.yaml").read_text("utf-8")
+    (spec_dir / "spec.yaml").write_text(text.replace("{setting: Telemetry.Errors}", "{setting: Telemetry.Errors, off_value: [off, none]}"))
+    spec, findings = check_spec(spec_dir)
+    assert spec is not None, findings
+    (tmp_path / "catalog.json").write_bytes(render(spec)["catalog.json"])
+    assert load_side(str(tmp_path / "catalog.json"), SPEC).catalog == load_side(str(spec_dir), SPEC).catalog
+
+
 def test_a_dozen_realistic_edits_give_exactly_these_records(tmp_path, bundled):
     edited = _edited_spec(tmp_path)
     changes = diff_catalogs(bundled, catalog_of_spec(edited, "edited"))
