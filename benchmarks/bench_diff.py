@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,33 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_build import GEN, ROOT, measure, write_synthetic_spec
+from bench_build import ENV, GEN, ROOT, write_synthetic_spec
+
+# Wall time and CPU time (user + system, the process and every child it waited for:
+# the forked base loader included) of one cold run.  On a shared machine wall time
+# also counts waiting for a core; CPU time shows the work itself.
+_WRAPPER = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], capture_output=True)
+dt = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+if r.returncode:
+    sys.stderr.write(r.stderr.decode()[-3000:])
+print(dt, u.ru_utime + u.ru_stime, r.returncode)
+"""
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one cold run of ``cmd``; exits if it fails."""
+    r = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], cwd=ROOT, env=ENV, capture_output=True, text=True, check=False)
+    try:
+        wall, cpu, rc = r.stdout.split()
+    except ValueError:
+        sys.exit(f"benchmark wrapper failed: {r.stderr}")
+    if int(rc) != 0:
+        sys.exit(f"command failed ({' '.join(cmd)}):\n{r.stderr}")
+    return float(wall), float(cpu)
 
 
 def edit_release(spec: Path) -> int:
@@ -98,14 +125,17 @@ def main() -> None:
             # (no forked child): what sources.load_sides' fork saves.
             "folder -> folder, serial": [sys.executable, "-c", _SERIAL, str(base_copy), str(base)],
         }
-        out = subprocess.run(cases["folder -> folder"], capture_output=True, text=True, cwd=ROOT, check=True,
-                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        out = subprocess.run(cases["folder -> folder"], capture_output=True, text=True, cwd=ROOT, check=True, env=ENV)
         records = json.loads(out.stdout)
         print(f"specs: {payloads} payloads, {fields} fields each; {edits} edits -> {len(records)} change records")
         for name, cmd in cases.items():
             measure(cmd)  # warm-up: bytecode caches written
-            times = [measure(cmd)[0] for _ in range(args.runs)]
-            print(f"{name:<20} median {statistics.median(times):.3f} s  min {min(times):.3f} s  ({args.runs} cold runs)")
+            runs = [measure(cmd) for _ in range(args.runs)]
+            wall = [w for w, _ in runs]
+            cpu = [c for _, c in runs]
+            print(f"{name:<26} wall median {statistics.median(wall):.3f} s  min {min(wall):.3f} s   "
+                  f"CPU median {statistics.median(cpu):.3f} s  ({args.runs} cold runs)")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
