@@ -258,9 +258,14 @@ def test_text_github_and_markdown_formats(tmp_path):
     assert text.rstrip().endswith("14 change(s): 5 breaking, 7 privacy-expanding, 4 privacy-reducing")
     gh = _run("diff", str(SPEC), str(edited), "--format", "github").output.splitlines()
     assert len(gh) == len(EXPECTED)
-    assert gh[0].startswith("::warning title=gen diff%3A opt-out-moved (expanded%2C none)::feature security_update_check: ")
-    assert any(line.startswith("::error title=gen diff%3A field-removed (reduced%2C breaking)::config_service.enable_testing: ") for line in gh)
-    assert any(line.startswith("::notice title=gen diff%3A field-wording-changed") for line in gh)
+    root = edited.as_posix()
+    assert gh[0].startswith(f"::warning file={root}/00_product.yaml,title=gen diff%3A opt-out-moved (expanded%2C none)::feature security_update_check: ")
+    assert any(line.startswith(f"::warning file={root}/30_server_configuration.yaml,title=gen diff%3A field-added") for line in gh)
+    # a removed field: its payload's file; a removed event is in no head file, so the
+    # annotation goes to the run
+    assert any(line.startswith(f"::error file={root}/30_server_configuration.yaml,title=gen diff%3A field-removed (reduced%2C breaking)::config_service.enable_testing: ") for line in gh)
+    assert any(line.startswith("::error title=gen diff%3A event-removed (reduced%2C breaking)::rhs_expand: ") for line in gh)
+    assert any(line.startswith(f"::notice file={root}/40_license_plugins_usage.yaml,title=gen diff%3A field-wording-changed") for line in gh)
     md = _run("diff", str(SPEC), str(edited), "--format", "markdown").output
     diag = md.index("### Error and Diagnostics Reporting")
     sec = md.index("### Security Update Check")

@@ -14,6 +14,10 @@ import click
 FAIL_CLASSES = ("breaking", "additive", "expanded", "reduced")
 
 
+def _is_spec(folder: Path) -> bool:
+    return any(folder.glob("*.yaml")) or any(folder.glob("*.yml"))
+
+
 def _fail_on(value: str | None) -> frozenset[str]:
     if not value:
         return frozenset()
@@ -82,7 +86,9 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     except SourceError as exc:
         raise click.UsageError(str(exc)) from None
     changes = diff_catalogs(before.catalog, after.catalog)
-    click.echo(formats.FORMATTERS[fmt](changes, before.catalog, after.catalog), nl=False)
+    head_arg = head if head is not None else str(spec_dir)
+    root = Path(head_arg).as_posix() if Path(head_arg).is_dir() and _is_spec(Path(head_arg)) else ""
+    click.echo(formats.FORMATTERS[fmt](changes, before.catalog, after.catalog, root=root), nl=False)
     hit = any(c.privacy in classes or c.compatibility in classes for c in changes)
     sys.exit(1 if hit else 0)
 

@@ -71,8 +71,9 @@ def _seconds(schedule: str) -> int | None:
     return int(m.group(1)) * _UNIT_SECONDS[m.group(2)] if m else None
 
 
-def _vkey(v: str) -> tuple:
-    return tuple(int(x) if x.isdigit() else x for x in re.split(r"[.\-+]", v))
+def version_key(v: str) -> tuple:
+    """Sort key of a product version ("5.10" after "5.9"); any text sorts without error."""
+    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in re.split(r"[.\-+]", v))
 
 
 def _range_text(v: dict) -> str:
@@ -91,13 +92,13 @@ def _widens(before: dict, after: dict) -> tuple[bool, bool]:
     wide = narrow = False
     b, a = before.get("min"), after.get("min")
     if b != a:
-        if a is None or (b is not None and _vkey(a) < _vkey(b)):
+        if a is None or (b is not None and version_key(a) < version_key(b)):
             wide = True
         else:
             narrow = True
     b, a = before.get("max"), after.get("max")
     if b != a:
-        if a is None or (b is not None and _vkey(a) > _vkey(b)):
+        if a is None or (b is not None and version_key(a) > version_key(b)):
             wide = True
         else:
             narrow = True

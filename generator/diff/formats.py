@@ -12,6 +12,7 @@ the changes is ``generator.diff.compare``'s job.
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 
 from generator.diagnostics import _gh_escape
@@ -30,7 +31,7 @@ def _where(c: Change) -> str:
     return f"feature {c.feature}" if c.feature else "spec"
 
 
-def format_text(changes: list[Change], base: dict, head: dict) -> str:
+def format_text(changes: list[Change], base: dict, head: dict, root: str = "") -> str:
     """One line per change (privacy, compatibility, rule, where: message), then a count."""
     if not changes:
         return "no changes\n"
@@ -42,19 +43,35 @@ def format_text(changes: list[Change], base: dict, head: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_json(changes: list[Change], base: dict, head: dict) -> str:
+def format_json(changes: list[Change], base: dict, head: dict, root: str = "") -> str:
     """A JSON list of records (``Change.as_dict``)."""
     return json.dumps([c.as_dict() for c in changes], indent=2, ensure_ascii=False) + "\n"
 
 
-def format_github(changes: list[Change], base: dict, head: dict) -> str:
+def _source(c: Change, head: dict) -> str | None:
+    """The head spec file that declares what ``c`` is about (a removed thing: none)."""
+    features, payloads, _ = _index(head)
+    p = payloads.get(c.payload or "")
+    f = _field_of(p, c.field)
+    for item in (f, p, None if c.payload else features.get(c.feature or "")):
+        if item is not None and item.get("source"):
+            return item["source"]
+    return None
+
+
+def format_github(changes: list[Change], base: dict, head: dict, root: str = "") -> str:
     """GitHub Actions workflow commands: breaking changes as errors, privacy expansions
-    as warnings, the rest as notices."""
+    as warnings, the rest as notices.  With ``root`` (the head spec folder) each is
+    attached to the spec file that declares what it is about."""
     out = []
     for c in changes:
         level = {"error": "error", "warning": "warning"}.get(c.severity, "notice")
-        title = _gh_escape(f"gen diff: {c.rule} ({c.privacy}, {c.compatibility})", True)
-        out.append(f"::{level} title={title}::{_gh_escape(_where(c) + ': ' + c.message)}")
+        props = []
+        source = _source(c, head) if root else None
+        if source:
+            props.append(f"file={_gh_escape(posixpath.normpath(f'{root}/{source}'), True)}")
+        props.append("title=" + _gh_escape(f"gen diff: {c.rule} ({c.privacy}, {c.compatibility})", True))
+        out.append(f"::{level} {','.join(props)}::{_gh_escape(_where(c) + ': ' + c.message)}")
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -173,7 +190,7 @@ def _sentence(c: Change, base: dict, head: dict) -> str:
     return _md(c.message[:1].upper() + c.message[1:]) + "."
 
 
-def format_markdown(changes: list[Change], base: dict, head: dict) -> str:
+def format_markdown(changes: list[Change], base: dict, head: dict, root: str = "") -> str:
     """A changelog fragment for end users, grouped by feature and its opt-out."""
     relevant = [c for c in changes if c.privacy in (EXPANDED, REDUCED)]
     lines = ["## Telemetry changes in this version", ""]
@@ -215,7 +232,7 @@ def format_markdown(changes: list[Change], base: dict, head: dict) -> str:
     return "\n".join(lines)
 
 
-FORMATTERS: dict[str, Callable[[list[Change], dict, dict], str]] = {
+FORMATTERS: dict[str, Callable[..., str]] = {
     "text": format_text,
     "json": format_json,
     "github": format_github,

@@ -10,9 +10,9 @@ repeated.  Pure: reads the model, returns data for the docs targets to print.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from generator.diff.compare import version_key
 from generator.model import Spec, Versions
 
 
@@ -24,10 +24,6 @@ class HistoryEntry:
     version: str
     heading: str
     items: tuple[str, ...]
-
-
-def _vkey(v: str) -> tuple:
-    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in re.split(r"[.\-+]", v))
 
 
 def version_history(spec: Spec) -> tuple[HistoryEntry, ...]:
@@ -56,7 +52,7 @@ def version_history(spec: Spec) -> tuple[HistoryEntry, ...]:
         for f in p.fields:
             note(f.versions, p.versions, f"{f.qualified_name} ({p.title or p.wire_name})")
     entries = []
-    for v in sorted(set(since) | set(until), key=_vkey, reverse=True):
+    for v in sorted(set(since) | set(until), key=version_key, reverse=True):
         if v in since:
             entries.append(HistoryEntry(v, f"Sent since v{v}", tuple(since[v])))
         if v in until:
