@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -355,6 +356,24 @@ def test_bundled_spec_checks_against_its_own_revision_and_catalog():
     for base in ("HEAD", str(REPO / "generated" / "catalog.json")):
         r = CliRunner().invoke(main, ["check", "--spec", str(SPEC), "--no-output", "--baseline", base])
         assert r.exit_code == 0, r.output
+
+
+def test_a_version_bump_reaches_schema_id_catalogue_and_models_on_rebuild(tmp_path):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(RULES_DIR / "field-added" / "before", spec_dir)
+    out = tmp_path / "out"
+    assert _run("build", "--spec", str(spec_dir), "--out", str(out)).exit_code == 0
+    _with_version(spec_dir, "  - group: MainSettings\n", "1.1.0")
+    assert _run("build", "--spec", str(spec_dir), "--out", str(out)).exit_code == 0  # reuses what it can
+    schema = json.loads((out / "schemas" / "cfg_main.schema.json").read_text())
+    assert schema["$id"] == "urn:telemetry:acme:schema:cfg_main:1.1.0"
+    catalog = json.loads((out / "catalog.json").read_text())
+    assert {p["wire_name"]: p["version"] for p in catalog["payloads"]} == {"cfg_main": "1.1.0", "cfg_error": "1.0.0", "login_failed": "1.0.0"}
+    init = (out / "models" / "__init__.py").read_text()
+    assert '    "cfg_main": "1.1.0",\n' in init and '    "cfg_error": "1.0.0",\n' in init
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import models; print(models.CfgMain.SCHEMA_VERSION, models.CfgError.SCHEMA_VERSION)"
+    r = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=True)
+    assert r.stdout.split() == ["1.1.0", "1.0.0"]
 
 
 def test_added_field_without_versions_min_warns(tmp_path):

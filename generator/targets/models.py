@@ -551,7 +551,9 @@ def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
     source = generator_input(spec)
     if previous is None:
         return generate_files(spec, source)
-    key = reuse_key(source)
+    # __init__.py also carries each payload's schema version, which the generator's
+    # input (schemas without $id) does not: a version bump must not reuse it.
+    key = reuse_key(source + json.dumps([p.version for p in spec.payloads]).encode("ascii"))
     reused = previous.reuse("models", key)
     if reused is not None:
         _collect(source)
