@@ -465,7 +465,7 @@ def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = Non
         return  # render reports it
     if source in _PENDING:
         return
-    if previous is not None and previous.would_reuse("models", reuse_key(source)):
+    if previous is not None and previous.would_reuse("models", _package_key(spec, source)):
         return
     if _WARM:
         pid, to_child, from_child = _WARM.pop()
@@ -546,14 +546,19 @@ def cancel() -> None:
         os.waitpid(pid, 0)
 
 
+def _package_key(spec: Spec, source: bytes) -> str:
+    """The reuse key of the whole package: the generator's input plus each payload's
+    schema version, which ``__init__.py`` carries and the input (schemas without
+    ``$id``) does not, so a version bump is never served a stale ``__init__.py``."""
+    return reuse_key(source + json.dumps([p.version for p in spec.payloads]).encode("ascii"))
+
+
 def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
     """The models package; reuses the last build's files when their input is unchanged."""
     source = generator_input(spec)
     if previous is None:
         return generate_files(spec, source)
-    # __init__.py also carries each payload's schema version, which the generator's
-    # input (schemas without $id) does not: a version bump must not reuse it.
-    key = reuse_key(source + json.dumps([p.version for p in spec.payloads]).encode("ascii"))
+    key = _package_key(spec, source)
     reused = previous.reuse("models", key)
     if reused is not None:
         _collect(source)
