@@ -6,9 +6,10 @@ a schedule changed), then times, each in a fresh Python process (startup include
 
 * folder to folder (both specs loaded, resolved and linted, then compared);
 * catalog.json to catalog.json (the vendored-downstream case: no spec pipeline);
-* git revision to working folder (the CI case: the base read with `git archive`);
-* folder to folder with the two sides loaded one after the other, for the ratio that
-  the forked load of ``generator.diff.sources.load_sides`` earns.
+* git revision to working folder (the CI case: the base read with `git archive`).
+
+Both wall time and CPU time are printed: on a shared machine wall time includes waiting
+for a core, CPU time is the work itself (the wall time of an idle machine).
 
 Run:  python benchmarks/bench_diff.py [--runs N] [--fields N]
 
@@ -29,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import ENV, GEN, ROOT, write_synthetic_spec
 
-# Wall time and CPU time (user + system, the process and every child it waited for:
-# the forked base loader included) of one cold run.  On a shared machine wall time
+# Wall time and CPU time (user + system, the process and every child it waited for)
+# of one cold run.  On a shared machine wall time
 # also counts waiting for a core; CPU time shows the work itself.
 _WRAPPER = """
 import resource, subprocess, sys, time
@@ -81,14 +82,6 @@ def edit_release(spec: Path) -> int:
     return edits + 2
 
 
-_SERIAL = (
-    "import sys; from pathlib import Path; from generator.diff.sources import load_side; "
-    "from generator.diff.compare import diff_catalogs; from generator.diff.formats import format_json; "
-    "a = load_side(sys.argv[1], Path('spec')); b = load_side(sys.argv[2], Path('spec')); "
-    "sys.stdout.write(format_json(diff_catalogs(a.catalog, b.catalog), a.catalog, b.catalog))"
-)
-
-
 def write_catalog(spec: Path, dest: Path) -> None:
     code = (
         "import sys; from pathlib import Path; from generator.pipeline import check_spec; "
@@ -121,9 +114,6 @@ def main() -> None:
             "folder -> folder": [*GEN, "diff", str(base_copy), str(base), "--format", "json"],
             "catalog -> catalog": [*GEN, "diff", str(work / "base.json"), str(work / "head.json"), "--format", "json"],
             "revision -> folder": [*GEN, "diff", "HEAD", "--spec", str(base), "--format", "json"],
-            # The same as folder -> folder with the two sides loaded one after the other
-            # (no forked child): what sources.load_sides' fork saves.
-            "folder -> folder, serial": [sys.executable, "-c", _SERIAL, str(base_copy), str(base)],
         }
         out = subprocess.run(cases["folder -> folder"], capture_output=True, text=True, cwd=ROOT, check=True, env=ENV)
         records = json.loads(out.stdout)

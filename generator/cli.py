@@ -134,6 +134,7 @@ def main() -> None:
       gen check              validate + lint the spec; verify generated/ is current
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
+      gen diff main          what changed since main, for privacy and for consumers
     Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 

@@ -67,7 +67,7 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     """
     from generator.diff import formats, rules
     from generator.diff.compare import diff_catalogs
-    from generator.diff.sources import SourceError, load_sides
+    from generator.diff.sources import SourceError, load_side
 
     if list_rules:
         from generator.diff.versions import BASELINE_RULES
@@ -82,7 +82,8 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     try:
         if head is None and not spec_dir.is_dir():
             raise SourceError(f"spec folder '{spec_dir}' does not exist; give HEAD or use --spec DIR")
-        before, after = load_sides(base, head if head is not None else str(spec_dir), spec_dir)
+        before = load_side(base, spec_dir)
+        after = load_side(head if head is not None else str(spec_dir), spec_dir)
     except SourceError as exc:
         raise click.UsageError(str(exc)) from None
     changes = diff_catalogs(before.catalog, after.catalog)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -141,50 +140,3 @@ def load_side(arg: str, spec_dir: Path) -> Side:
             raise SourceError(f"revision {arg!r} has no spec files in '{spec_dir}'")
         return Side(arg, catalog_of_spec(folder, f"revision {arg!r}"))
 
-
-def _needs_pipeline(arg: str) -> bool:
-    """Whether a side is loaded through the spec pipeline (a spec folder or a revision),
-    the slow part of ``gen diff``; a catalogue is read as it is."""
-    path = Path(arg)
-    return not path.is_file() and not (path.is_dir() and not any(path.glob("*.y*ml")))
-
-
-def load_sides(base: str, head: str, spec_dir: Path) -> tuple[Side, Side]:
-    """Both sides of a comparison.  When both go through the spec pipeline, the base is
-    loaded in a forked child while this process loads the head: on two cores that
-    nearly halves ``gen diff`` of two large specs (``benchmarks/bench_diff.py`` measures
-    it against loading one after the other).  The child sends back its catalogue (or
-    its ``SourceError`` message) as JSON through a pipe."""
-    if not (hasattr(os, "fork") and _needs_pipeline(base) and _needs_pipeline(head)):
-        return load_side(base, spec_dir), load_side(head, spec_dir)
-    from generator.targets.json_schema import dumps
-
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child; its result is what the tests check
-        code = 1  # unless everything below succeeds; the parent then loads the base itself
-        try:
-            os.close(rfd)
-            try:
-                doc = {"ok": load_side(base, spec_dir).catalog}
-            except SourceError as exc:
-                doc = {"error": str(exc)}
-            data = dumps(doc)
-            with os.fdopen(wfd, "wb") as out:
-                out.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(wfd)
-    try:
-        after = load_side(head, spec_dir)
-    finally:
-        with os.fdopen(rfd, "rb") as inp:
-            data = inp.read()
-        _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return load_side(base, spec_dir), after  # the child failed unexpectedly: load here
-    doc = json.loads(data)
-    if "error" in doc:
-        raise SourceError(doc["error"])
-    return Side(base, doc["ok"]), after
