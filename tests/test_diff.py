@@ -204,6 +204,18 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path):
         (["diff", str(broken), str(SPEC)], "has errors"),
         (["diff", str(SPEC), "--spec", str(tmp_path / "absent")], "does not exist"),
     ]
+    catalog = json.loads((REPO / "generated" / "catalog.json").read_text("utf-8"))
+    del catalog["payloads"][2]["fields"][1]["wire_key"]
+    (tmp_path / "damaged.json").write_text(json.dumps(catalog))
+    catalog["features"][0]["opt_out"] = {"setting": "X"}
+    (tmp_path / "opt.json").write_text(json.dumps(catalog))
+    catalog["catalog_format"] = 99
+    (tmp_path / "future.json").write_text(json.dumps(catalog))
+    cases += [
+        (["diff", str(tmp_path / "damaged.json"), str(SPEC)], "payloads[2].fields[1] lacks one of wire_key"),
+        (["diff", str(tmp_path / "future.json"), str(SPEC)], "has catalog_format 99; this gen reads format 1"),
+        (["diff", str(tmp_path / "opt.json"), str(SPEC)], "features[0].opt_out lacks one of setting, console_path, off_value"),
+    ]
     for args, text in cases:
         r = CliRunner().invoke(main, args)
         assert r.exit_code == 2, (args, r.output)

@@ -71,7 +71,53 @@ def catalog_of_file(path: Path) -> dict[str, Any]:
         raise SourceError(f"'{path}' is not JSON ({exc}); give a catalog.json from a generated/ folder") from None
     if not isinstance(doc, dict) or "catalog_format" not in doc or not isinstance(doc.get("payloads"), list):
         raise SourceError(f"'{path}' is not a telemetry catalogue (no `catalog_format`/`payloads`); give a catalog.json from a generated/ folder")
+    from generator.targets.catalog import CATALOG_FORMAT
+
+    if doc["catalog_format"] != CATALOG_FORMAT:
+        raise SourceError(
+            f"'{path}' has catalog_format {doc['catalog_format']!r}; this gen reads format {CATALOG_FORMAT} "
+            "(regenerate it with this version of gen, or compare the spec folders instead)"
+        )
+    problem = _shape_problem(doc)
+    if problem:
+        raise SourceError(f"'{path}' is not a well-formed catalogue: {problem}; regenerate it with `gen build`")
     return doc
+
+
+# What the comparison reads of a catalogue: (list key, required keys of each entry).
+_SHAPE = {
+    "kinds": ("id", "title"),
+    "features": ("id",),
+    "sections": ("id", "schedule"),
+    "payloads": ("wire_name", "fields"),
+}
+_OPT_OUT_KEYS = ("setting", "console_path", "off_value")
+_FIELD_KEYS = ("wire_key", "qualified_name", "kind")
+
+
+def _shape_problem(doc: dict) -> str:
+    """The first place where ``doc`` lacks something ``compare`` reads, or ""."""
+    for key, required in _SHAPE.items():
+        items = doc.get(key, [])
+        if not isinstance(items, list):
+            return f"`{key}` is not a list"
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or any(k not in item for k in required):
+                return f"{key}[{i}] lacks one of {', '.join(required)}"
+    for i, f in enumerate(doc.get("features", [])):
+        opt = f.get("opt_out")
+        if opt is not None and (not isinstance(opt, dict) or any(k not in opt for k in _OPT_OUT_KEYS)):
+            return f"features[{i}].opt_out lacks one of {', '.join(_OPT_OUT_KEYS)}"
+    for i, sec in enumerate(doc.get("sections", [])):
+        if not isinstance(sec["schedule"], dict) or "text" not in sec["schedule"]:
+            return f"sections[{i}].schedule lacks `text`"
+    for i, p in enumerate(doc["payloads"]):
+        if not isinstance(p["fields"], list):
+            return f"payloads[{i}].fields is not a list"
+        for j, f in enumerate(p["fields"]):
+            if not isinstance(f, dict) or any(k not in f for k in _FIELD_KEYS):
+                return f"payloads[{i}].fields[{j}] lacks one of {', '.join(_FIELD_KEYS)}"
+    return ""
 
 
 def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
