@@ -54,3 +54,10 @@ def test_reverse_pairs_swap_both_axes_where_the_rules_say_so():
              ("values-added", "values-removed"), ("opt-out-removed", "opt-out-added"), ("input-data-used", "input-data-unused")]
     for a, b in pairs:
         assert {BY_ID[a].privacy, BY_ID[b].privacy} == {"expanded", "reduced"}
+
+
+def test_docs_table_is_in_sync():
+    from generator.diff.rules import rules_markdown
+
+    doc = Path(__file__).parent.parent / "docs" / "diff-rules.md"
+    assert doc.read_text("utf-8") == rules_markdown(), "run `python -m generator.diff.rules > docs/diff-rules.md`"

@@ -10,11 +10,9 @@ additive / none), each by a rule with an id.  The package's modules, one job eac
 * ``formats``: text, JSON, GitHub annotations and a Markdown changelog fragment;
 * ``versions``: the schema-version bump each payload's changes need (``gen check
   --baseline``) and the lint warning for fields added without ``versions.min``;
+* ``history``: the privacy docs' "Changes" section from the spec's version limits;
 * ``command``: the click command, registered in ``generator.cli``.
 
-Nothing here writes files or reads the spec other than through the spec pipeline.
+Nothing here writes files or reads the spec other than through the spec pipeline.  The
+package imports nothing itself: each user imports the module it needs.
 """
-
-from generator.diff.compare import Change, diff_catalogs
-
-__all__ = ["Change", "diff_catalogs"]

@@ -13,8 +13,10 @@ two axes, fixed per rule (as buf fixes each breaking rule's category):
 ``severity`` says how loudly a finding is shown (``error`` for breaking changes,
 ``warning`` for privacy expansions, ``info`` otherwise).  This module holds only the
 table and the kind ordering the rules use; ``generator.diff.compare`` finds the changes.
-``gen diff --rules`` prints the table, and every rule has a fixture pair under
-``tests/diff_rules/<rule id>/`` whose exact findings a test asserts.
+``gen diff --rules`` prints the table, ``docs/diff-rules.md`` is generated from it
+(``python -m generator.diff.rules > docs/diff-rules.md``; a test keeps it in sync), and
+every rule has a fixture pair under ``tests/diff_rules/<rule id>/`` whose exact findings
+a test asserts.
 """
 
 from __future__ import annotations
@@ -129,3 +131,30 @@ def rules_table() -> str:
     for r in RULES:
         lines.append(f"{r.id:<24} {r.scope:<8} {r.privacy:<9} {r.compatibility:<9} {r.severity:<8} {r.purpose}")
     return "\n".join(lines) + "\n"
+
+
+def rules_markdown() -> str:
+    """``docs/diff-rules.md``: the rule table, generated from ``RULES``."""
+    lines = [
+        "# Change rules of `gen diff`",
+        "",
+        "<!-- Generated from generator/diff/rules.py RULES by",
+        "     `python -m generator.diff.rules > docs/diff-rules.md`; do not edit by hand",
+        "     (tests/test_diff_rules.py checks it is in sync). -->",
+        "",
+        "`gen diff BASE [HEAD]` reports every change between two specs by one of these rules.",
+        "`privacy` says whether users now share more (`expanded`) or less (`reduced`);",
+        "`compatibility` whether consumers of the schemas and models break (`breaking`) or",
+        "may ignore it (`additive`).  `--fail-on breaking,expanded` exits 1 on those classes.",
+        "Each rule has a fixture pair under `tests/diff_rules/<rule>/`.",
+        "",
+        "| Rule | About | Privacy | Compatibility | Severity | Purpose |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in RULES:
+        lines.append(f"| `{r.id}` | {r.scope} | {r.privacy} | {r.compatibility} | {r.severity} | {r.purpose} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(rules_markdown(), end="")
