@@ -236,6 +236,9 @@ class Payload:
     fields: tuple[Field, ...]
     location: Location
     review: str = ""  # as Field.review
+    #: The payload schema's own version (semantic versioning; ``$id`` and the model
+    #: show it): breaking changes need a major bump, additive a minor, wording a patch.
+    version: str = "1.0.0"
 
     @property
     def model_name(self) -> str:

@@ -198,6 +198,7 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
         fields=_fields(ctx, inherited, p.get("fields") or []),
         location=loc,
         review=p.get("review", ""),
+        version=p.get("version", "1.0.0"),
     )
 
 
