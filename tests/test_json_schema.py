@@ -53,6 +53,7 @@ def test_record_schema_in_full(minimal):
             "edition": None,
             "versions": {},
             "uses_input_data": True,
+            "governance": {"owners": [], "reviews": [], "tickets": [], "expires": None},
         },
     }
     isdefault = schema["properties"]["isdefault_site_url"]

@@ -29,7 +29,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.model import Edition, Feature, Field, Payload, Section, Spec, Versions
+from generator.model import (
+    NO_GOVERNANCE,
+    Edition,
+    Feature,
+    Field,
+    Governance,
+    Payload,
+    Section,
+    Spec,
+    Versions,
+)
 
 # --- the view -----------------------------------------------------------------------
 
@@ -63,6 +73,9 @@ class FieldView:
     marks: tuple[str, ...]  # limits this field adds to its payload's
     edition: str  # the field's full edition limit (title), "" if none
     versions: str  # the field's full version limit ("only in v5.5 and earlier"), "" if none
+    owners: str = ""  # the field's owners, comma-separated ("" if none)
+    expires: str = ""  # its expiry as text ("2027-06-30", "v8.0", "never (...)")
+    expires_date: str = ""  # the ISO date of a date expiry (the HTML filters on it)
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,7 @@ class FeatureView:
     schedules: tuple[ScheduleView, ...]
     field_count: int
     event_count: int
+    governance: str = ""  # "Owners: ...; approvals: ...; expires ..." ("" if none set)
 
     @property
     def count_text(self) -> str:
@@ -286,7 +300,30 @@ def _noun(title: str) -> str:
     return title
 
 
-def _field_view(f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
+def governance_text(g: Governance) -> str:
+    """One line saying who owns data, what approved it and when it expires."""
+    parts = []
+    if g.owners:
+        parts.append("Owners: " + ", ".join(g.owners))
+    links = [*g.reviews, *g.tickets]
+    if links:
+        parts.append("approved in: " + ", ".join(links))
+    if g.expires is not None:
+        parts.append("expires: " + g.expires.text())
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def _governance_mark(f: Field, feature: Governance) -> tuple[str, ...]:
+    """The governance a field sets apart from its feature's, as a mark ("" when none)."""
+    if f.governance == feature:
+        return ()
+    text = governance_text(f.governance)
+    return (text[:-1],) if text else ()
+
+
+def _field_view(f: Field, payload: Payload, anchors: _Anchors, feature: Governance = NO_GOVERNANCE) -> FieldView:
+    e = f.governance.expires
     return FieldView(
         anchor=anchors.make("field", f.payload, f.wire_key),
         name=f.name,
@@ -302,9 +339,12 @@ def _field_view(f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
         notes=tuple(f.notes),
         personal_data_note=f.personal_data_note,
         uses_input_data=f.uses_input_data,
-        marks=_marks(f.edition, f.versions, payload.edition, payload.versions),
+        marks=_marks(f.edition, f.versions, payload.edition, payload.versions) + _governance_mark(f, feature),
         edition=f.edition.title if f.edition else "",
         versions=f.versions.text(),
+        owners=", ".join(f.governance.owners),
+        expires=e.text() if e else "",
+        expires_date=e.value if e and e.kind == "date" else "",
     )
 
 
@@ -503,7 +543,7 @@ def build_view(spec: Spec) -> DocView:
             records = [x for x in payloads if x.type != "event"]
             events = [x for x in payloads if x.type == "event"]
             fviews = {
-                (x.wire_name, i): _field_view(f, x, anchors)
+                (x.wire_name, i): _field_view(f, x, anchors, feat.governance)
                 for x in payloads
                 for i, f in enumerate(x.fields)
             }
@@ -553,6 +593,7 @@ def build_view(spec: Spec) -> DocView:
                 ),
                 field_count=n_fields,
                 event_count=n_events,
+                governance=governance_text(feat.governance),
             )
         )
         total_fields += n_fields
@@ -593,7 +634,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
     schedule, ``o`` opt-out setting, ``e`` edition, ``v`` version limit (-1 or "" when
     none); optional ``c`` category, ``ev`` event of a property, ``np`` number of
     properties, ``vals`` values, ``notes``, ``pd`` personal-data note, ``ni`` no input
-    data used.  A section is ``[title, feature, anchor, description, schedule, marks]``.
+    data used, ``ow`` owners, ``x`` expiry, ``xd`` expiry date.  A section is ``[title, feature, anchor, description, schedule, marks]``.
     """
     tables: dict[str, list[str]] = {k: [] for k in ("kind", "schedule", "edition", "optout")}
     index: dict[str, dict[str, int]] = {k: {} for k in tables}
@@ -681,4 +722,7 @@ def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: 
         "ni": 0 if fv.uses_input_data else 1,
     }
     row.update({k: v for k, v in extra.items() if v})
+    # Governance: owners ``ow``, expiry text ``x``, and the ISO date ``xd`` of a date
+    # expiry (the "expires before" filter compares it).
+    row.update({k: v for k, v in (("ow", fv.owners), ("x", fv.expires), ("xd", fv.expires_date)) if v})
     return row

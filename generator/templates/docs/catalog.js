@@ -15,6 +15,7 @@
   var empty = document.getElementById("empty");
   var table = document.getElementById("rows");
   var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-key]"));
+  var expires = document.getElementById("f-expires");
   var sectionSelect = document.getElementById("f-section");
   var featureSelect = document.getElementById("f-feature");
 
@@ -102,12 +103,14 @@
     if (r.np) more(desc, null, r.np === 1 ? "Carries 1 property (below)." : "Carries " + r.np + " properties (below).");
     if (r.notes) r.notes.forEach(function (t) { more(desc, "Note:", t); });
     if (r.pd) more(desc, "Why no personal data:", r.pd);
+    if (r.ow) more(desc, "Owners:", r.ow);
     tr.appendChild(desc);
 
     var lim = cell("lim");
     if (r.e >= 0) lim.appendChild(badge("ed", data.editions[r.e] + " Only"));
     if (r.v) lim.appendChild(badge("ver", r.v));
     if (r.ni) lim.appendChild(badge("noinput", "No input data used"));
+    if (r.x) lim.appendChild(badge("exp", "Expires " + r.x));
     tr.appendChild(lim);
     return tr;
   }
@@ -131,7 +134,7 @@
       r.n, r.w, r.p, r.d, r.c, r.ev, r.g, r.pd,
       r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.join(" ") : "",
       data.kinds[r.k], data.features[r.f][0], s[0], r.v,
-      r.e >= 0 ? data.editions[r.e] : ""
+      r.e >= 0 ? data.editions[r.e] : "", r.ow, r.x
     ].join("\n").toLowerCase();
   }
   body.appendChild(frag);
@@ -144,6 +147,10 @@
       sel.classList.toggle("active", on);
       if (on) { keys.push(sel.getAttribute("data-key")); vals.push(parseInt(sel.value, 10)); }
     });
+    // "Expires before": only fields whose expiry is a date earlier than the one picked
+    // (ISO dates compare as text).
+    var before = expires.value;
+    expires.classList.toggle("active", before !== "");
     var nk = keys.length, nt = terms.length;
     var fields = 0, events = 0;
     secVisible.fill(0);
@@ -151,6 +158,7 @@
       var r = rows[i];
       var ok = true;
       for (var k = 0; k < nk && ok; k++) ok = r[keys[k]] === vals[k];
+      if (ok && before) ok = r.xd !== undefined && r.xd < before;
       if (ok && nt) {
         var h = hay[i];
         for (var t = 0; t < nt && ok; t++) ok = h.indexOf(terms[t]) !== -1;
@@ -188,6 +196,7 @@
 
   function clearAll() {
     q.value = "";
+    expires.value = "";
     selects.forEach(function (sel) { sel.value = ""; });
     limitSections();
     apply();
@@ -208,6 +217,8 @@
   }
 
   q.addEventListener("input", apply);
+  expires.addEventListener("input", apply);
+  expires.addEventListener("change", apply);
   selects.forEach(function (sel) {
     sel.addEventListener("change", function () {
       if (sel === featureSelect) limitSections();
