@@ -6,7 +6,8 @@ The command line is ``gen`` (``generator.cli``).  The public Python API is
 
 * ``check_spec(folder)`` -> ``(Spec | None, [Finding])``: load, validate, resolve, lint;
 * ``load_spec(folder)`` -> ``Spec``, raising ``SpecError`` (with the findings) on errors;
-* ``build(spec)`` -> ``{path: bytes}``: every output file, in memory;
+* ``build_files(spec)`` -> ``{path: bytes}``: every output file, in memory (not
+  ``build``: that name is the ``generator.build`` module);
 * ``build_into(spec, folder)`` / ``check_output(spec, folder)``: write like ``gen build``,
   compare like ``gen check``;
 * ``validate_payloads(spec, documents)`` -> ``[DocumentResult]``: ``gen validate``'s checks.
@@ -22,7 +23,7 @@ from typing import Any
 __all__ = [
     "DocumentResult",
     "SpecError",
-    "build",
+    "build_files",
     "build_into",
     "check_output",
     "check_spec",

@@ -6,9 +6,9 @@ Nothing here prints, exits or reads the command line; errors come back as values
 (``Finding`` lists, ``Problem`` lists) or as ``SpecError`` carrying the findings.  This
 module owns only the public surface; it must not grow logic of its own.
 
-    from generator import load_spec, build, build_into, validate_payloads
+    from generator import load_spec, build_files, build_into, validate_payloads
     spec = load_spec("spec")                      # raises SpecError on errors
-    files = build(spec)                           # {relative path: bytes}, in memory
+    files = build_files(spec)                     # {relative path: bytes}, in memory
     report = build_into(spec, "generated")        # writes like `gen build`
     problems = validate_payloads(spec, [{"payload": "install", "properties": {...}}])
 """
@@ -26,7 +26,7 @@ from generator.model import Spec
 __all__ = [
     "DocumentResult",
     "SpecError",
-    "build",
+    "build_files",
     "build_into",
     "check_output",
     "check_spec",
@@ -65,7 +65,7 @@ def load_spec(spec_dir: str | Path) -> Spec:
     return spec
 
 
-def build(spec: Spec) -> dict[str, bytes]:
+def build_files(spec: Spec) -> dict[str, bytes]:
     """Every file ``gen build`` writes for ``spec``, in memory, keyed by path relative
     to the output folder, ``MANIFEST.json`` included: exactly the bytes ``gen build``
     would write.  Touches no disk."""

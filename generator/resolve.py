@@ -589,6 +589,8 @@ def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
         (broken if errs else good).append(raw)
     if not has_errors(findings):
         resolved, more = resolve(good)
+        if resolved is not None:  # the template targets (generator.outputs)
+            resolved, more = _with_outputs(Path(spec_dir), good, resolved, more)
         return resolved, findings + more
     if good:
         _, more = resolve(good, _declared_ids(broken))
@@ -599,6 +601,17 @@ def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
             drop |= _NEEDS_CONVENTIONS | {"missing-product"}
         findings.extend(f for f in more if f.code not in drop)
     return None, findings
+
+
+def _with_outputs(spec_dir: Path, files: list[RawFile], resolved: Resolved, findings: list[Finding]):
+    from dataclasses import replace
+
+    from generator.outputs import resolve_outputs
+
+    outputs, more = resolve_outputs(spec_dir, files)
+    if has_errors(more):
+        return None, findings + more
+    return Resolved(replace(resolved.spec, outputs=outputs), resolved.suppressions), findings + more
 
 
 def load_spec(spec_dir: Path) -> tuple[Spec | None, list[Finding]]:
