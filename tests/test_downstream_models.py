@@ -146,6 +146,23 @@ def test_version_limited_fields_are_optional_in_the_models(build_root):
     assert schemas["install"]["properties"]["legacy_flag"]["x-telemetry"]["required"] is True
 
 
+def test_docs_show_field_and_payload_version_limits():
+    """The privacy docs print each limit next to what it limits, in every format."""
+    from generator.targets import docs_html, docs_md, docs_rst
+
+    spec, findings = check_spec(ROOT / "tests" / "downstream_spec")
+    assert spec is not None, findings
+    md = docs_md.render(spec)["docs/telemetry.md"].decode()
+    rst = docs_rst.render(spec)["docs/telemetry.rst"].decode()
+    html = docs_html.render(spec)["docs/catalog.html"].decode()
+    assert "(`LegacyFlag`, boolean) (only in v3.6 and earlier)" in md
+    assert "(`NewFlag`, boolean) (only in v4.0 and later)" in md
+    assert "Synced with the old server (only in v3.6 and earlier)" in md
+    assert "(``LegacyFlag``, boolean) (only in v3.6 and earlier)" in rst
+    assert "Synced with the old server (only in v3.6 and earlier)" in rst
+    assert html.count("only in v3.6 and earlier") >= 2 and "only in v4.0 and later" in html
+
+
 def _mypy() -> list[str] | None:
     if shutil.which("mypy") or _module_available("mypy"):
         return [sys.executable, "-m", "mypy"]
@@ -173,8 +190,9 @@ def make() -> str:
 
 
 def test_mypy_strict_on_generated_models(tmp_path):
-    """``mypy --strict`` on the models of the bundled spec and of the fixture spec with
-    optional, renamed and list fields, and on code that constructs them."""
+    """``mypy --strict`` on the models (and the package's ``__init__.py`` and
+    ``conftest.py``) of the bundled spec and of the fixture spec with optional, renamed
+    and list fields, and on code that constructs them."""
     mypy = _mypy()
     if mypy is None:
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
@@ -184,10 +202,13 @@ def test_mypy_strict_on_generated_models(tmp_path):
         spec, findings = check_spec(spec_dir)
         assert spec is not None, findings
         pkg = tmp_path / f"vendored{n}"
-        for rel, data in models.render(spec).items():
+        from generator.targets import package
+
+        for rel, data in {**models.render(spec), **package.render(spec)}.items():
+            if not rel.endswith(".py"):
+                continue
             (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
             (pkg / rel).write_bytes(data)
-        (pkg / "__init__.py").write_text("", "utf-8")
     (tmp_path / "usage.py").write_text(USAGE.format(pkg="vendored1"), "utf-8")
     result = subprocess.run(
         [*mypy, "--strict", "--no-incremental", "--cache-dir", os.devnull, "vendored0", "vendored1", "usage.py"],
