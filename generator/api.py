@@ -117,8 +117,8 @@ def validate_payloads(spec: Spec, documents: Iterable[Any], payload: str | None 
     engine.  A document is an envelope ``{"payload": NAME, "properties": {...}}``, a
     Segment ``track`` message, or bare properties of the payload named by ``payload``.
     Returns one ``DocumentResult`` per document, in order."""
-    from generator.payload_check import Checker
     from generator.targets.json_schema import schemas_of
+    from generator.validate import Checker
 
     checker = Checker(schemas_of(spec))
     out = []
