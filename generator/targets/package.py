@@ -39,6 +39,7 @@ def render(spec: Spec) -> dict[str, bytes]:
         # The name inside a Python string literal of __init__.py (json quotes; strip them).
         "product_literal": json.dumps(spec.product.name, ensure_ascii=True)[1:-1].replace("{", "{{").replace("}", "}}"),
         "package": package_name(spec),
+        "package_from_spec": spec.outputs.package is not None,
         "payload_count": len(spec.payloads),
         "payloads": [json.dumps(p.wire_name) for p in spec.payloads],
         "example": {"wire_name": example.wire_name if example else "<wire name>"},
