@@ -135,6 +135,7 @@ def main() -> None:
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
       gen diff main          what changed since main, for privacy and for consumers
+      gen infer FILE...      propose a reviewable spec edit from captured traffic
     Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 
@@ -285,6 +286,10 @@ def targets() -> None:
 from generator.diff.command import diff_command
 
 main.add_command(diff_command)
+
+from generator.infer.command import infer  # noqa: E402 - click command in its own module
+
+main.add_command(infer)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

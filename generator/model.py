@@ -209,6 +209,8 @@ class Field:
     edition: Edition | None
     versions: Versions
     location: Location
+    # Set by `gen infer` on what it inferred from traffic; lint warns until removed.
+    review: str = ""
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ class Payload:
     #: The payload schema's own version (semantic versioning; ``$id`` and the model
     #: show it): breaking changes need a major bump, additive a minor, wording a patch.
     version: str = "1.0.0"
+    review: str = ""  # as Field.review
 
     @property
     def model_name(self) -> str:
