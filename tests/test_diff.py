@@ -201,6 +201,7 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path):
         (["diff"], "name the BASE"),
         (["diff", "no-such-revision-xyz", "--spec", str(SPEC)], "neither a spec folder, a catalog.json, nor a revision"),
         (["diff", str(tmp_path / "notes"), str(SPEC)], "not a spec (no .yaml files)"),
+        (["diff", str(SPEC / "00_product.yaml"), str(SPEC)], "is one spec file; give the spec folder that holds it"),
         (["diff", str(tmp_path / "bad.json"), str(SPEC)], "is not a telemetry catalogue"),
         (["diff", str(broken), str(SPEC)], "has errors"),
         (["diff", str(SPEC), "--spec", str(tmp_path / "absent")], "does not exist"),
