@@ -9,8 +9,9 @@ and emits one ``Change`` per difference, classified by the rule table in
 
 Matching: features by id; payloads by wire name, then (for a wire-name change) by their
 section and documented group (records) or section, category and title (events); fields by
-wire key, then by documented name (a wire-key change).  Records come out in the base
-spec's order, with additions where the head spec declares them.
+wire key, then by documented name (a wire-key change).  Records come out features
+first, then sections' wording, then payloads in the base spec's order (each followed by
+its fields' records) and new payloads last, in the head spec's order.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def _widens(before: dict, after: dict) -> tuple[bool, bool]:
 
 
 class _Differ:
+    """One comparison: walks both catalogues and collects ``Change`` records in ``out``."""
+
     def __init__(self, base: dict, head: dict):
         self.base, self.head = base, head
         self.out: list[Change] = []
