@@ -134,8 +134,8 @@ def main() -> None:
       gen check              validate + lint the spec; verify generated/ is current
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
-      gen infer FILE...      propose a reviewable spec edit from captured traffic
       gen diff main          what changed since main, for privacy and for consumers
+      gen infer FILE...      propose a reviewable spec edit from captured traffic
     Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 
@@ -295,12 +295,14 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
-from generator.infer.command import infer  # noqa: E402 - click command in its own module
-
-main.add_command(infer)
 from generator.diff.command import diff_command
 
 main.add_command(diff_command)
+
+from generator.infer.command import infer  # noqa: E402 - click command in its own module
+
+main.add_command(infer)
+
 from generator.review import review_command
 
 main.add_command(review_command)

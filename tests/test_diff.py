@@ -152,7 +152,8 @@ def test_a_dozen_realistic_edits_give_exactly_these_records(tmp_path, bundled):
     added = records["field-added", "config_service", "enable_link_previews"]
     assert added == {
         "rule": "field-added", "privacy": "expanded", "compatibility": "additive", "severity": "warning",
-        "feature": "error_and_diagnostics_reporting", "payload": "config_service", "field": "enable_link_previews",
+        "feature": "error_and_diagnostics_reporting", "section": "server_configuration",
+        "payload": "config_service", "field": "enable_link_previews",
         "before": None, "after": "enumerated_boolean",
         "message": "new field config_service.enable_link_previews (ServiceSettings.EnableLinkPreviews, Enumerated boolean)",
     }
@@ -200,6 +201,7 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path):
         (["diff"], "name the BASE"),
         (["diff", "no-such-revision-xyz", "--spec", str(SPEC)], "neither a spec folder, a catalog.json, nor a revision"),
         (["diff", str(tmp_path / "notes"), str(SPEC)], "not a spec (no .yaml files)"),
+        (["diff", str(SPEC / "00_product.yaml"), str(SPEC)], "is one spec file; give the spec folder that holds it"),
         (["diff", str(tmp_path / "bad.json"), str(SPEC)], "is not a telemetry catalogue"),
         (["diff", str(broken), str(SPEC)], "has errors"),
         (["diff", str(SPEC), "--spec", str(tmp_path / "absent")], "does not exist"),
@@ -333,6 +335,9 @@ def _with_version(spec_dir: Path, wire_line: str, version: str) -> None:
         ("input-data-unused", "  - group: MainSettings\n", "1.1.0", "1.0.9", "minor"),
         ("field-wording-changed", "  - group: MainSettings\n", "1.0.1", "1.0.0", "patch"),
         ("schedule-more-frequent", "  - group: ErrorSettings\n", "1.1.0", "1.0.5", "minor"),
+        # a feature's or a section's change is in each of its payloads' schemas
+        ("destination-changed", "  - group: ErrorSettings\n", "1.1.0", "1.0.9", "minor"),
+        ("section-wording-changed", "  - group: ErrorSettings\n", "1.0.1", "1.0.0", "patch"),
     ],
 )
 def test_check_baseline_wants_the_bump_the_change_needs(tmp_path, rule, wire_line, ok, too_small, needed):
@@ -362,6 +367,18 @@ def test_check_baseline_passes_when_nothing_changed_and_rejects_going_backwards(
     assert r.exit_code == 1 and "lower than the baseline's 2.0.0" in r.output
     r = CliRunner().invoke(main, ["check", "--spec", str(same), "--no-output", "--baseline", "no-such-rev-xyz"])
     assert r.exit_code == 2 and "--baseline:" in r.output
+
+
+def test_a_section_reworded_asks_a_patch_of_its_payloads_only(tmp_path):
+    from generator.diff.versions import baseline_findings
+
+    edited = _edited_spec(tmp_path, [("30_server_configuration.yaml", "    title: Server Configuration Settings\n",
+                                      "    title: Server configuration settings\n")])
+    spec, _ = check_spec(edited)
+    found = baseline_findings(spec, catalog_of_spec(SPEC, "bundled"))
+    flagged = {f.message.split("'")[1] for f in found}
+    assert flagged == {p.wire_name for p in spec.payloads if p.section_id == "server_configuration"}
+    assert all("needs a patch version bump (1.0.0 -> 1.0.1)" in f.message and f.code == "version-bump" for f in found)
 
 
 def test_bundled_spec_checks_against_its_own_revision_and_catalog():
@@ -401,7 +418,14 @@ def test_added_field_without_versions_min_warns(tmp_path):
     r = CliRunner().invoke(main, ["check", "--spec", str(edited), "--no-output", "--baseline", str(SPEC), "--format", "json"])
     found = json.loads(r.stdout)
     assert not [f for f in found if f["code"] == "added-field-versions-min"]
-    assert {f["message"].split("'")[1] for f in found if f["code"] == "version-bump"} == {"security_update_check", "deployment_configuration", "license"}
+    flagged = {f["message"].split("'")[1] for f in found if f["code"] == "version-bump"}
+    # its own changes, or its feature's: a new destination (error_and_diagnostics_reporting)
+    # and a moved opt-out (security_update_check) are in every schema of the feature
+    doc = catalog_of_spec(edited, "edited")
+    features = {"error_and_diagnostics_reporting", "security_update_check"}
+    in_features = {p["wire_name"] for p in doc["payloads"] if p["feature"] in features}
+    assert {"deployment_configuration", "license", "security_update_check", "channel_switch"} <= flagged
+    assert flagged == (in_features | {"deployment_configuration", "license"}) - {"config_service", "post_bookmark"}
 
 
 def test_docs_changes_section_is_computed_from_version_limits(tmp_path):

@@ -9,8 +9,9 @@ and emits one ``Change`` per difference, classified by the rule table in
 
 Matching: features by id; payloads by wire name, then (for a wire-name change) by their
 section and documented group (records) or section, category and title (events); fields by
-wire key, then by documented name (a wire-key change).  Records come out in the base
-spec's order, with additions where the head spec declares them.
+wire key, then by documented name (a wire-key change).  Records come out features
+first, then sections' wording, then payloads in the base spec's order (each followed by
+its fields' records) and new payloads last, in the head spec's order.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class Change:
     before: Any
     after: Any
     message: str
+    #: The section of what it is about (of the payload, or the section itself); None
+    #: for a change to a feature as a whole.
+    section: str | None = None
 
     @property
     def privacy(self) -> str:
@@ -55,6 +59,7 @@ class Change:
             "compatibility": self.compatibility,
             "severity": self.severity,
             "feature": self.feature,
+            "section": self.section,
             "payload": self.payload,
             "field": self.field,
             "before": self.before,
@@ -106,14 +111,20 @@ def _widens(before: dict, after: dict) -> tuple[bool, bool]:
 
 
 class _Differ:
+    """One comparison: walks both catalogues and collects ``Change`` records in ``out``."""
+
     def __init__(self, base: dict, head: dict):
         self.base, self.head = base, head
         self.out: list[Change] = []
         self.kind_titles = {k["id"]: k["title"] for side in (base, head) for k in side.get("kinds", [])}
+        # payload wire name -> section id (the head's where the payload still exists)
+        self.sections = {p["wire_name"]: p.get("section") for side in (base, head) for p in side.get("payloads", [])}
 
-    def emit(self, rule: str, feature, payload, field, before, after, message: str) -> None:
+    def emit(self, rule: str, feature, payload, field, before, after, message: str, section: str | None = None) -> None:
         assert rule in BY_ID, rule
-        self.out.append(Change(rule, feature, payload, field, before, after, message))
+        if section is None and payload is not None:
+            section = self.sections.get(payload)
+        self.out.append(Change(rule, feature, payload, field, before, after, message, section))
 
     def kind_text(self, kind: str) -> str:
         return self.kind_titles.get(kind, kind)
@@ -153,6 +164,31 @@ class _Differ:
         if b.get("sender") != a.get("sender"):
             self.emit("sender-changed", fid, None, None, b.get("sender"), a.get("sender"),
                       f"feature {fid!r} is now sent by the {a.get('sender')} instead of the {b.get('sender')}")
+        wording = [(k, b.get(k), a.get(k)) for k in ("title", "description", "purposes")]
+        if bo and ao:
+            wording.append(("opt-out cost", bo.get("cost"), ao.get("cost")))
+        for key, bw, aw in wording:
+            if bw != aw:
+                self.emit("feature-wording-changed", fid, None, None, bw, aw, f"the {key} of feature {fid!r} changed")
+
+    def sections_wording(self) -> None:
+        heads = {s["id"]: s for s in self.head.get("sections", [])}
+        for b in self.base.get("sections", []):
+            a = heads.get(b["id"])
+            if a is None:
+                continue
+            sid, fid = a["id"], a.get("feature")
+            for key in ("title", "description"):
+                if b.get(key) != a.get(key):
+                    self.emit("section-wording-changed", fid, None, None, b.get(key), a.get(key),
+                              f"the {key} of section {sid!r} changed", section=sid)
+            head_cats = {c["id"]: c for c in a.get("categories") or []}
+            for bc in b.get("categories") or []:
+                ac = head_cats.get(bc["id"])
+                for key in ("title", "description"):
+                    if ac is not None and bc.get(key) != ac.get(key):
+                        self.emit("section-wording-changed", fid, None, None, bc.get(key), ac.get(key),
+                                  f"the {key} of event category {bc['id']!r} of section {sid!r} changed", section=sid)
 
     # -- payloads ---------------------------------------------------------------------
 
@@ -330,9 +366,10 @@ def _hashable(v: Any) -> Any:
 
 def diff_catalogs(base: dict, head: dict) -> list[Change]:
     """Every change from ``base`` to ``head`` (two catalogue documents), in order:
-    feature changes first, then payloads in the base spec's order with additions last,
+    feature changes first, then section wording, then payloads in the base spec's order with additions last,
     each payload's field changes after its own."""
     d = _Differ(base, head)
     d.features()
+    d.sections_wording()
     d.payloads()
     return d.out

@@ -33,8 +33,8 @@ COMPAT_CLASSES = (BREAKING, ADDITIVE, NONE)
 
 @dataclass(frozen=True)
 class Rule:
-    """One change rule: a stable id, the element it is about (``feature``, ``payload``
-    or ``field``), its fixed classification, how loudly it is shown, and why it exists."""
+    """One change rule: a stable id, the element it is about (``feature``, ``section``,
+    ``payload`` or ``field``), its fixed classification, how loudly it is shown, and why it exists."""
 
     id: str
     scope: str
@@ -59,6 +59,8 @@ RULES: tuple[Rule, ...] = (
     Rule("opt-out-value-changed", "feature", EXPANDED, NONE, "The value that switches a feature off changed; a setting that meant off may now mean on."),
     Rule("destination-changed", "feature", EXPANDED, NONE, "A feature's data goes to a new destination."),
     Rule("sender-changed", "feature", EXPANDED, NONE, "A feature's data is sent by a different sender (server or client)."),
+    Rule("feature-wording-changed", "feature", NONE, NONE, "A feature's title, description, purposes or opt-out cost changed; nothing on the wire did."),
+    Rule("section-wording-changed", "section", NONE, NONE, "A section's or event category's title or description changed; nothing on the wire did."),
     # Payloads: messages on the wire.
     Rule("payload-added", "payload", EXPANDED, ADDITIVE, "A new record payload is sent."),
     Rule("payload-removed", "payload", REDUCED, BREAKING, "A record payload is no longer sent; consumers reading it lose it."),

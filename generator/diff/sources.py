@@ -186,6 +186,8 @@ def load_side(arg: str, spec_dir: Path) -> Side:
     working spec folder, whose repository revisions are read from."""
     path = Path(arg)
     if path.is_file():
+        if path.suffix in (".yaml", ".yml"):
+            raise SourceError(f"'{arg}' is one spec file; give the spec folder that holds it ('{path.parent}')")
         return Side(arg, catalog_of_file(path))
     if path.is_dir():
         if any(path.glob("*.yaml")) or any(path.glob("*.yml")):

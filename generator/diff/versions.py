@@ -102,21 +102,31 @@ def _where(spec: Spec, wire: str, key: str | None = None) -> Location:
 
 def version_findings(spec: Spec, base: dict, head: dict, changes: list[Change]) -> list[Finding]:
     """``version-bump`` errors: payloads whose version does not make the bump their
-    changes need, or whose version went backwards."""
+    changes need, or whose version went backwards.  A payload's changes are its own,
+    its section's and its feature's (a new destination or opt-out is in every schema of
+    the feature, as ``x-telemetry``)."""
     base_versions = {p["wire_name"]: p.get("version", "1.0.0") for p in base.get("payloads", [])}
     renamed = {c.payload: c.before for c in changes if c.rule == "wire-name-changed"}
     by_payload: dict[str, list[Change]] = {}
+    by_section: dict[str, list[Change]] = {}
+    by_feature: dict[str, list[Change]] = {}
     for c in changes:
-        if c.payload is not None and c.rule not in ("payload-added", "event-added", "payload-removed", "event-removed"):
-            by_payload.setdefault(c.payload, []).append(c)
+        if c.payload is not None:
+            if c.rule not in ("payload-added", "event-added", "payload-removed", "event-removed"):
+                by_payload.setdefault(c.payload, []).append(c)
+        elif c.section is not None:  # a section's wording: in each of its schemas
+            by_section.setdefault(c.section, []).append(c)
+        elif c.feature is not None:  # a feature's destination, opt-out, ...: likewise
+            by_feature.setdefault(c.feature, []).append(c)
     out = []
     for p in head.get("payloads", []):
         wire = p["wire_name"]
+        mine = by_feature.get(p.get("feature"), []) + by_section.get(p.get("section"), []) + by_payload.get(wire, [])
         old = base_versions.get(renamed.get(wire, wire))
         if old is None:
             continue
         new = p.get("version", "1.0.0")
-        bump = needed_bump(by_payload.get(wire, []))
+        bump = needed_bump(mine)
         loc = _where(spec, wire)
         if parse_version(new) < parse_version(old):
             out.append(Finding("version-bump", ERROR, f"payload {wire!r} has version {new}, lower than the baseline's {old}", loc,
@@ -124,8 +134,8 @@ def version_findings(spec: Spec, base: dict, head: dict, changes: list[Change]) 
             continue
         if bump is None or satisfies(old, new, bump):
             continue
-        why = "; ".join(f"{c.rule}: {c.message}" for c in by_payload[wire][:3])
-        more = len(by_payload[wire]) - 3
+        why = "; ".join(f"{c.rule}: {c.message}" for c in mine[:3])
+        more = len(mine) - 3
         if more > 0:
             why += f"; and {more} more"
         out.append(

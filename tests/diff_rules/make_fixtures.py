@@ -30,6 +30,8 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "opt-out-moved": [("console_path: [Admin, Telemetry, Errors]", "console_path: [Admin, Privacy, Errors]")],
     "opt-out-value-changed": [(ERR_FEATURE, ERR_FEATURE.replace("Telemetry.Errors}", "Telemetry.Errors, off_value: 0}"))],
     "destination-changed": [(ERR_FEATURE, ERR_FEATURE.replace("Acme Inc.", "errors.example.net"))],
+    "feature-wording-changed": [("description: Helps us fix crashes.", "description: Helps us find and fix crashes.")],
+    "section-wording-changed": [("title: Error counts\n", "title: Error totals\n")],
     "sender-changed": [("Helps us fix crashes.\n    sender: server", "Helps us fix crashes.\n    sender: client")],
     "payload-added": [("  - event: login_failed\n", NEW_PAYLOAD)],
     "event-added": [(NEW_EVENT, NEW_EVENT + "  - {event: login_succeeded, title: Login succeeded, section: events, category: signin, fields: []}\n")],
