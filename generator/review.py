@@ -87,11 +87,11 @@ def _questions(item: dict) -> list[str]:
     if item["status"] == "widened":
         q.append("What does this widening reveal that was not revealed before: " + "; ".join(c["message"] for c in item["changes"]) + "?")
     pd = item["personal_data"]
-    if pd["uses_input_data"] or pd["free_text"]:
+    if pd["uses_input_data"] or pd["free_text"] or pd["status"] in ("possible", "pseudonymous"):
         q.append("The value comes from what users entered or is free text: can it identify a person or carry personal data, and is the stated mitigation enough?")
     else:
         q.append("Can this value, alone or combined with the rest of the payload, identify a person or an organisation?")
-    if item["opt_out"] is None:
+    if item["opt_out"] is None or item["opt_out"].get("setting") is None:
         q.append("This data cannot be switched off: is sending it without an opt-out acceptable?")
     else:
         q.append("Does the opt-out stop this field, and is its cost stated honestly to users?")
@@ -133,13 +133,14 @@ def review_request(base: dict, head: dict) -> list[dict[str, Any]]:
             "kind": {"id": f["kind"], "title": kind.get("title", f["kind"])},
             "values": f.get("values", []),
             "personal_data": {
+                "status": f.get("personal_data", ""),  # none / pseudonymous / possible, where the spec models it
                 "uses_input_data": f.get("uses_input_data", False),
                 "free_text": f["kind"] in ("string", "string_list"),
                 "note": f.get("personal_data_note", ""),
-                **({"status": f["personal_data"]} if "personal_data" in f else {}),
+                "collected_because": f.get("collected_because", ""),
+                "reduction": f.get("reduction", []),
             },
-            "opt_out": None if opt is None else {
-                "setting": opt["setting"], "console_path": opt.get("console_path", []), "off_value": opt.get("off_value"), "cost": opt.get("cost", "")},
+            "opt_out": dict(opt) if opt else None,  # the feature's, as the catalogue has it (with its cost)
             "schedule": (sec.get("schedule") or {}).get("text", p.get("schedule", "")),
             "sender": feat.get("sender", ""),
             "destination": feat.get("destination", ""),
@@ -172,17 +173,14 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
         why = _md(purposes["feature"]) + (": " + _md(purposes["description"]) if purposes["description"] else "")
         if purposes["purposes"]:
             why += " Purposes: " + "; ".join(_md(x) for x in purposes["purposes"]) + "."
-        pd_text = ("reads what users entered" if pd["uses_input_data"] else "does not read what users entered")
+        pd_text = f"{_md(pd['status'])}; " if pd["status"] else ""
+        pd_text += "reads what users entered" if pd["uses_input_data"] else "does not read what users entered"
         if pd["free_text"]:
             pd_text += "; free text"
-        if "status" in pd:
-            pd_text = _md(json.dumps(pd["status"]) if not isinstance(pd["status"], str) else pd["status"]) + "; " + pd_text
-        mitigation = _md(pd["note"]) if pd["note"] else "none stated"
-        if opt is None:
-            opt_text = "none: this data cannot be switched off"
-        else:
-            path = " > ".join(opt["console_path"]) or opt["setting"]
-            opt_text = f"{_md(path)} (`{_md(opt['setting'])}` = `{_md(json.dumps(opt['off_value']))}`); cost: {_md(opt['cost']) or 'not stated'}"
+        if pd["collected_because"]:
+            pd_text += f"; collected because: {_md(pd['collected_because'])}"
+        mitigation = "; ".join(_md(x) for x in [*pd["reduction"], pd["note"]] if x) or "none stated"
+        opt_text = _opt_out_text(opt)
         limits = ", ".join(x for x in (f"edition {it['edition']}" if it["edition"] else "", _versions_text(it["versions"])) if x) or "none"
         approvals = [f"review {_md(u)}" for u in gov["reviews"]] + [f"ticket {_md(u)}" for u in gov["tickets"]]
         lines += [
@@ -208,6 +206,20 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _opt_out_text(opt: dict | None) -> str:
+    """The opt-out in words, for either catalogue shape (a console setting with one
+    ``off_value``, or a setting of any kind with ``off_values`` / ``not_possible``)."""
+    if opt is None:
+        return "none: this data cannot be switched off"
+    if opt.get("setting") is None:
+        return "none: " + (_md(opt.get("not_possible") or "this data cannot be switched off"))
+    where = " > ".join(opt.get("console_path") or []) or opt["setting"]
+    off = opt.get("off_values", [opt.get("off_value")])
+    off_text = "any non-empty value" if off == "any_non_empty" else " or ".join(f"`{_md(json.dumps(v))}`" for v in off)
+    kind = f"{_md(opt['kind'])} " if opt.get("kind") else ""
+    return f"{kind}{_md(where)} (`{_md(opt['setting'])}` = {off_text}); cost: {_md(opt.get('cost', '')) or 'not stated'}"
 
 
 def _versions_text(v: dict) -> str:

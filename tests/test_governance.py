@@ -170,8 +170,9 @@ def test_review_lists_exactly_the_new_and_widened_fields_with_every_item() -> No
         assert f["description"] and f["schedule"] == "once every 24 hours"
         assert f["purposes"] == {"feature": "Usage Reporting", "description": "Helps us see which options are used.",
                                  "purposes": ["to decide which options to keep"]}
-        assert f["opt_out"] == {"setting": "Telemetry.Enable", "console_path": ["Admin", "Telemetry", "Enable"],
-                                "off_value": False, "cost": "You will not get tailored tips."}
+        opt = f["opt_out"]
+        assert (opt["setting"], opt["console_path"], opt["cost"]) == (
+            "Telemetry.Enable", ["Admin", "Telemetry", "Enable"], "You will not get tailored tips.")
         assert (f["sender"], f["destination"]) == ("server", "Acme Inc.")
         assert f["governance"]["owners"] and f["governance"]["expires"]
         assert len(f["questions"]) >= 4 and all(q.endswith(("?", ".")) for q in f["questions"])
@@ -233,3 +234,18 @@ def test_review_of_a_new_payload_or_a_wider_feature_lists_the_fields_it_reaches(
 def test_review_usage_errors() -> None:
     r = CliRunner().invoke(main, ["review", "/nonexistent/folder", str(REVIEW / "after")])
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_review_reads_either_catalogue_shape_of_an_opt_out() -> None:
+    """A console setting with one off_value, a setting of another kind with off_values,
+    and a feature that cannot be switched off (as the any-product catalogue has them)."""
+    from generator.review import _opt_out_text
+
+    assert _opt_out_text({"setting": "X.Enable", "console_path": ["Admin", "X"], "off_value": False, "cost": "c"}) == (
+        "Admin \\> X (`X.Enable` = `false`); cost: c")
+    assert _opt_out_text({"setting": "DO_NOT_TRACK", "kind": "environment_variable", "console_path": [],
+                          "off_values": "any_non_empty", "cost": ""}) == (
+        "environment\\_variable DO\\_NOT\\_TRACK (`DO\\_NOT\\_TRACK` = any non-empty value); cost: not stated")
+    assert _opt_out_text({"setting": None, "kind": "not_possible", "not_possible": "Crash reports are required."}) == (
+        "none: Crash reports are required.")
+    assert _opt_out_text(None) == "none: this data cannot be switched off"
