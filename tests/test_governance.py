@@ -249,3 +249,21 @@ def test_review_reads_either_catalogue_shape_of_an_opt_out() -> None:
     assert _opt_out_text({"setting": None, "kind": "not_possible", "not_possible": "Crash reports are required."}) == (
         "none: Crash reports are required.")
     assert _opt_out_text(None) == "none: this data cannot be switched off"
+
+
+def test_review_lists_a_field_collected_for_longer(tmp_path: Path) -> None:
+    """An expiry moved later or to never widens collection in time; moved earlier, it
+    does not."""
+    after = tmp_path / "after"
+    shutil.copytree(REVIEW / "before", after)
+    p = after / "payloads.yaml"
+    p.write_text(p.read_text()
+                 .replace("description: The mode.}", "description: The mode., expires: 2028-01-01}")
+                 .replace("description: Whether a custom theme is set.}", "description: Whether a custom theme is set., expires: never, expiry_reason: Core.}")
+                 .replace("description: Whether the thing is on.}", "description: Whether the thing is on., expires: 2027-01-01}"))
+    items = review_request(catalog.catalog(_spec(REVIEW / "before")), catalog.catalog(_spec(after)))
+    assert [(i["wire_key"], i["status"], [c["rule"] for c in i["changes"]]) for i in items] == [
+        ("mode", "widened", ["expiry-extended"]),
+        ("theme", "widened", ["expiry-extended"]),
+    ]
+    assert items[0]["changes"][0]["message"] == "field cfg_main.mode is now collected until 2028-01-01 instead of 2027-06-30"
