@@ -17,6 +17,7 @@ or tags, or read anything outside the spec folder's own ``.yaml``/``.yml`` files
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -360,7 +361,60 @@ def load_text(text: str, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFil
                 "start the file with `spec_format: 1` followed by keys such as `features:`",
             )
         ]
-    return RawFile(rel, data, positions, nodes), []
+    raw = RawFile(rel, data, positions, nodes)
+    if _MAYBE_CONTROL.search(text):
+        found = _control_characters(raw)
+        if found:
+            return None, found
+    return raw, []
+
+
+# Characters spec text must not hold: C0 controls except the whitespace ones (tab, line
+# feed, carriage return: the docs fold them into a space), DEL, C1 controls, and the bidirectional overrides and isolates that can make text read
+# differently from what it is.  YAML refuses most of them written raw, but its escapes
+# ("\e", "\b", "\x7f", "\u202e") produce them; printed into the docs, model docstrings
+# or a terminal they could hide or forge text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Cheap test on the file's text: such characters can only come from an escape (a
+# backslash in a quoted scalar), a raw NEL, or a raw bidirectional control.
+_MAYBE_CONTROL = re.compile(r"[\\\x85\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {0x1B: "ESC", 0x08: "BS", 0x7F: "DEL", 0x00: "NUL", 0x07: "BEL", 0x0B: "VT", 0x0C: "FF", 0x85: "NEL", 0x202E: "RIGHT-TO-LEFT OVERRIDE"}
+
+
+def _control_characters(raw: RawFile) -> list[Finding]:
+    """One finding per key or string value of ``raw`` that holds a control character."""
+    out: list[Finding] = []
+    stack: list[tuple[tuple, Any]] = [((), raw.data)]
+    seen: set[int] = set()
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:  # shared through an alias: already checked
+                continue
+            seen.add(id(node))
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str) and _CONTROL.search(k):
+                    out.append(_control_finding(k, raw.key_where(path + (k,)), "key"))
+                stack.append((path + (k,), v))
+        elif isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and _CONTROL.search(node):
+            out.append(_control_finding(node, raw.where(path), "text"))
+    return sorted(out, key=Finding.sort_key)
+
+
+def _control_finding(text: str, loc: Location, what: str) -> Finding:
+    m = _CONTROL.search(text)
+    assert m is not None
+    code = ord(m.group(0))
+    name = _CONTROL_NAMES.get(code, "control character")
+    return error(
+        "control-character",
+        f"{what} holds U+{code:04X} ({name}) at character {m.start() + 1}: {text[: m.start()]!r}...",
+        loc,
+        "remove it (check for escapes such as \\e, \\b, \\x7f or \\u202e in double quotes): spec text is printed into docs, model docstrings and terminals, where it could hide or forge text",
+    )
 
 
 def load_bytes(raw: bytes, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFile | None, list[Finding]]:

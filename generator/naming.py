@@ -49,3 +49,25 @@ def field_wire_key(name: str, is_default: bool, is_default_prefix: str) -> str:
 def pascal_case(wire_name: str) -> str:
     """``config_service`` -> ``ConfigService`` (pydantic class names)."""
     return "".join(p[:1].upper() + p[1:] for p in wire_name.split("_") if p)
+
+
+# Device names Windows reserves in every folder, with any extension and in any case
+# (`con.schema.json` cannot be checked out there).
+_WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{dev}{n}" for dev in ("com", "lpt") for n in range(10)]
+)
+
+# Names the generated models package defines next to the payload classes, which a
+# payload's class name must not take: ``MODELS`` is the registry in ``models/__init__``
+# (``m_o_d_e_l_s`` would become a class ``MODELS`` that the registry shadows).  Names of
+# imported helpers (``Field``, ``BaseModel``, ...) are not here: the models target
+# renames those classes safely.
+GENERATED_IDENTIFIERS = frozenset({"MODELS"})
+
+
+def windows_reserved(name: str) -> bool:
+    """Whether a file named ``name`` (or ``name.<anything>``) cannot exist on Windows:
+    ``con``, ``NUL.txt``, ``Com1.schema.json``; trailing dots and spaces are ignored
+    there too."""
+    stem = name.split(".", 1)[0].rstrip(" ").lower()
+    return stem in _WINDOWS_RESERVED

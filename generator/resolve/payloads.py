@@ -23,7 +23,13 @@ from generator.model import (
     Section,
     Versions,
 )
-from generator.naming import field_wire_key, pascal_case, payload_wire_name
+from generator.naming import (
+    GENERATED_IDENTIFIERS,
+    field_wire_key,
+    pascal_case,
+    payload_wire_name,
+    windows_reserved,
+)
 from generator.resolve.context import (
     SAFE_WIRE,
     Context,
@@ -142,6 +148,20 @@ class _Names:
             return False
         self.wires[wire] = loc
         model = pascal_case(wire)
+        if windows_reserved(wire):
+            report.error(
+                "invalid-name",
+                f"payload wire name {wire!r} is a device name Windows reserves (con, prn, aux, nul, com0-9, lpt0-9, in any case)",
+                loc,
+                f"rename the payload: files named after it (schemas/{wire}.schema.json) cannot be checked out on Windows",
+            )
+        if model in GENERATED_IDENTIFIERS:
+            report.error(
+                "invalid-name",
+                f"payload {wire!r} would be model class {model!r}, a name the generated models package already uses",
+                loc,
+                f"rename the payload; reserved class names: {', '.join(sorted(GENERATED_IDENTIFIERS))}",
+            )
         if model in self.models:
             other, where = self.models[model]
             report.error(
