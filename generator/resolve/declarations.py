@@ -24,6 +24,7 @@ from generator.model import (
     Section,
     Setting,
 )
+from generator.naming import default_acronyms
 from generator.resolve.context import (
     Context,
     Conventions,
@@ -69,6 +70,8 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
         conv.get("payload_prefix", ""),
         conv.get("payload_strip_suffix", ""),
         conv.get("is_default_prefix", "isdefault_"),
+        default_acronyms() + tuple(conv.get("acronyms", ())),
+        conv.get("numbers", "separate"),
     )
     policy = p.get("privacy_policy", {}) or {}
     product = Product(

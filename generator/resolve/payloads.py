@@ -115,7 +115,7 @@ def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
         wire = p["wire_name"]
     elif "group" in p:
         conv = ctx.conventions
-        wire = payload_wire_name(p["group"], conv.payload_prefix, conv.payload_strip_suffix)
+        wire = payload_wire_name(p["group"], conv.payload_prefix, conv.payload_strip_suffix, conv.acronyms, conv.numbers)
         if not SAFE_WIRE.fullmatch(wire):
             unsafe_wire(ctx.report, wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
     else:
@@ -265,7 +265,7 @@ def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]
         names[ident] = loc
         key = f.get("wire_key")
         if key is None:
-            key = field_wire_key(f["name"], is_default, ctx.conventions.is_default_prefix)
+            key = field_wire_key(f["name"], is_default, ctx.conventions.is_default_prefix, ctx.conventions.acronyms, ctx.conventions.numbers)
             if not SAFE_WIRE.fullmatch(key):
                 unsafe_wire(ctx.report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
         if key in keys:

@@ -196,6 +196,17 @@ PRODUCT = _obj(
                 "payload_prefix": {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$", "description": "Prefix of payload wire names derived from `group`, e.g. `config_`."},
                 "payload_strip_suffix": {"type": "string", "maxLength": 40, "description": "Suffix removed from `group` before deriving the wire name, e.g. `Settings`."},
                 "is_default_prefix": {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$", "description": "Prefix of is-default fields' wire keys (default `isdefault_`)."},
+                "acronyms": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{0,31}$"},
+                    "maxItems": 1000,
+                    "uniqueItems": True,
+                    "description": "Acronyms kept whole when deriving names (`IPv6` -> `ipv6_enabled`), added to the defaults the generator ships.",
+                },
+                "numbers": {
+                    "enum": ["separate", "attached"],
+                    "description": "`separate` (default): a number is a word of its own (`Forward80To443` -> `forward_80_to_443`); `attached`: it joins the word before it (`forward80_to443`).",
+                },
             },
             desc="How wire names are derived from documented names (see the spec reference).",
         ),
