@@ -173,7 +173,7 @@ def test_synthetic_catalogue_search_filter_anchor(browser, tmp_path):
     assert shown_sections == ["section-actions"]
     assert page.is_visible("#section-actions") and not page.is_visible("#section-settings_a")
     page.select_option("#f-section", label="Actions")
-    page.select_option("#f-schedule", label="when the specified event occurs")
+    page.select_option("#f-schedule", label="when an event occurs")
     assert o.count() == exp["events"]
     page.select_option("#f-optout", label="Admin > Usage > Enable")
     assert o.count() == exp["events"]

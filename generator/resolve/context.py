@@ -87,6 +87,7 @@ class Context:
     settings: Mapping[str, Setting]
     features: Mapping[str, Feature]
     sections: Mapping[str, Section]
+    phrases: Mapping[str, str]
 
     def declared_elsewhere(self, key: str, ref: str) -> bool:
         """Whether a file that failed validation declares ``ref`` under ``key``."""
