@@ -246,6 +246,8 @@ class Field:
     personal_data: str = "none"
     collected_because: str = ""
     reduction: tuple[str, ...] = ()
+    # Set by `gen infer` on what it inferred from traffic; lint warns until removed.
+    review: str = ""
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ class Payload:
     versions: Versions
     fields: tuple[Field, ...]
     location: Location
+    review: str = ""  # as Field.review
 
     @property
     def model_name(self) -> str:
@@ -294,6 +297,36 @@ class Product:
 
 
 @dataclass(frozen=True)
+class TemplateFile:
+    """One file of a template target's folder: its path inside the folder ('/'-separated)
+    and its text (read when the spec is loaded, so targets never touch the disk)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TemplateTarget:
+    """A maintainer's target: a folder of Jinja templates rendered into ``out``."""
+
+    name: str
+    folder: str
+    out: str
+    description: str
+    files: tuple[TemplateFile, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The spec's ``outputs`` block: the package name downstream projects vendor the
+    output folder as (None: not named), and the template targets."""
+
+    package: str | None = None
+    templates: tuple[TemplateTarget, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     """The whole resolved spec.  Tuples are in declaration order."""
 
@@ -306,6 +339,7 @@ class Spec:
     payloads: tuple[Payload, ...]
     # The fixed wording (defaults merged with the spec's ``phrases``), sorted by key.
     phrases: tuple[tuple[str, str], ...] = ()
+    outputs: Outputs = Outputs()
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def phrase(self, key: str) -> str:

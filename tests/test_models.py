@@ -41,7 +41,7 @@ def test_package_layout_and_registry(bundled):
         by_alias = {f.alias or n: f for n, f in cls.model_fields.items()}
         assert list(by_alias) == [f.wire_key for f in p.fields]
         for f in p.fields:
-            assert by_alias[f.wire_key].is_required() == f.required, (p.wire_name, f.wire_key)
+            assert by_alias[f.wire_key].is_required() == json_schema.always_present(p, f), (p.wire_name, f.wire_key)
             if f.values:
                 assert typing.get_origin(by_alias[f.wire_key].annotation) is typing.Literal
                 assert set(typing.get_args(by_alias[f.wire_key].annotation)) == set(f.values)

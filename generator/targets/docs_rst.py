@@ -16,6 +16,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from generator.model import Spec
+from generator.phrases import DEFAULTS
 from generator.targets import docs_jinja
 from generator.targets.docs_view import build_view
 from generator.targets.escape import rst_literal, rst_text, safe_url
@@ -45,6 +46,11 @@ def _literal(text: str) -> Markup:
 def filters(ph) -> dict:
     """The template filters for a spec's wording ``ph``."""
     return {**docs_jinja.text_filters(rst_text, _link, ph, tail_lead=". "), "heading": _heading, "literal": _literal, "code": _literal}
+
+
+# The filters with the generator's default wording (for template targets, which render
+# outside one spec's docs); the docs page itself uses ``filters(spec phrases)``.
+FILTERS = filters(DEFAULTS)
 
 
 def render(spec: Spec) -> dict[str, bytes]:

@@ -56,6 +56,13 @@ OPTIONS: dict[str, Any] = {
     "target_python_version": "3.10",
     "base_class": f"{_BASE_PLACEHOLDER}.{BASE_CLASS}",
     "enum_field_as_literal": "all",
+    # Constraints as ``Annotated[int, Field(ge=0)]``, not ``conint(ge=0)``: type checkers
+    # (``mypy --strict``) accept the former; a call in an annotation is an error to them.
+    "use_annotated": True,
+    "field_constraints": True,
+    # A constrained list item (``string_list``'s strings) as a type alias, not a
+    # RootModel class: ``Install(options=["a"])`` type-checks and validates strictly.
+    "use_type_alias": True,
     "collapse_root_models": True,
     "skip_root_model": True,
     "use_schema_description": True,
