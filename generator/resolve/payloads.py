@@ -199,7 +199,7 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
     group = p.get("group", "")
     edition = edition_of(ctx.report, ctx.editions, ctx.elsewhere, raw, path, p) or (category.edition if category else None) or section.edition
     versions = versions_of(ctx.report, raw, path, p, category.versions if category else None)
-    opt_setting = feature.opt_out.setting.id if feature.opt_out else None
+    opt_setting = feature.opt_out.setting.id if feature.opt_out and feature.opt_out.setting else None
     ctx.report.suppress(raw, path, p, ("payload", wire))
     inherited = _Inherited(raw, path, wire, group, section, feature, edition, versions, opt_setting)
     return Payload(

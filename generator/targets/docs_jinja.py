@@ -129,7 +129,7 @@ def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
             parts.append(plain(ph["pd_collected_because"], reason=f.collected_because))
         if f.reduction:
             parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
-    return parts
+    return [p if p.rstrip()[-1:] in ".!?" else p.rstrip() + "." for p in parts if p.strip()]
 
 
 def sayer(ph: Mapping[str, str], escape: Callable[..., Any]) -> Callable[..., Markup]:
