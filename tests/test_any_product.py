@@ -177,3 +177,30 @@ def test_every_opt_out_kind_is_worded_in_every_format(tmp_path: Path, fmt: str) 
     ):
         assert sentence in text, (fmt, sentence)
     assert "no opt-out setting" not in text
+
+
+def test_one_run_reports_every_error_of_a_file(tmp_path: Path) -> None:
+    """A repeated key no longer hides the file's other errors: the duplicate, a second
+    duplicate, an unknown key and a wrong type all come in one run."""
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "a.yaml").write_text(
+        "spec_format: 1\n"
+        "product: {id: x, name: X}\n"
+        "settings:\n"
+        "  A.B: {console_path: [A, B]}\n"
+        "  A.B: {console_path: [A, C]}\n"
+        "features:\n"
+        "  f: {title: F, sender: s, destination: d, colour: red}\n"
+        "  f: {title: G, sender: s, destination: d}\n"
+        "sections:\n"
+        "  s: {feature: f, title: 5, schedule: every 1d}\n",
+        encoding="utf-8",
+    )
+    spec, findings = check_spec(tmp_path / "spec")
+    assert spec is None
+    assert [(f.location.line, f.code) for f in findings] == [
+        (5, "duplicate-key"),
+        (7, "unknown-key"),
+        (8, "duplicate-key"),
+        (10, "wrong-type"),
+    ], findings
