@@ -272,6 +272,9 @@ class Payload:
     versions: Versions
     fields: tuple[Field, ...]
     location: Location
+    #: The payload schema's own version (semantic versioning; ``$id`` and the model
+    #: show it): breaking changes need a major bump, additive a minor, wording a patch.
+    version: str = "1.0.0"
     review: str = ""  # as Field.review
 
     @property

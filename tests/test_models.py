@@ -45,7 +45,9 @@ def test_package_layout_and_registry(bundled):
             if f.values:
                 assert typing.get_origin(by_alias[f.wire_key].annotation) is typing.Literal
                 assert set(typing.get_args(by_alias[f.wire_key].annotation)) == set(f.values)
-    assert set(package.__all__) == {"MODELS", *(p.model_name for p in spec.payloads)}
+    assert set(package.__all__) == {"MODELS", "SCHEMA_VERSIONS", *(p.model_name for p in spec.payloads)}
+    for p in spec.payloads:
+        assert package.MODELS[p.wire_name].SCHEMA_VERSION == package.SCHEMA_VERSIONS[p.wire_name] == p.version
 
 
 def test_no_timestamp_no_version_header(bundled):

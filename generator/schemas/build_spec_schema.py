@@ -108,6 +108,12 @@ PAYLOAD = _obj(
         "description": _text("What this payload is."),
         "edition": EDITION_REF,
         "versions": VERSIONS,
+        "version": {
+            "type": "string",
+            "pattern": "^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$",
+            "description": "The payload schema's version, MAJOR.MINOR.PATCH (default 1.0.0); "
+            "`gen check --baseline` says when a change needs a bump.",
+        },
         "fields": {"type": "array", "items": FIELD, "maxItems": 100000, "description": "The payload's fields, in documented order."},
         "lint_ignore": LINT_IGNORE,
         "review": REVIEW,

@@ -234,6 +234,7 @@ class DocView:
     event_count: int
     phrases: Any = None  # the spec's wording (``Spec.phrases`` as a mapping)
     has_editions: bool = False
+    changes: tuple = ()  # generator.diff.history.HistoryEntry, newest first
 
 
 # --- building it --------------------------------------------------------------------
@@ -597,7 +598,9 @@ def build_view(spec: Spec) -> DocView:
         )
         total_fields += n_fields
         total_events += n_events
-    return DocView(product, tuple(features), total_fields, total_events, ph, bool(spec.editions))
+    from generator.diff.history import version_history
+
+    return DocView(product, tuple(features), total_fields, total_events, ph, bool(spec.editions), version_history(spec))
 
 
 def _category_of(section: Section, payload: Payload):

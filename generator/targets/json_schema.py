@@ -36,15 +36,17 @@ def schema_path(payload: Payload) -> str:
 
 
 def schema_id(spec: Spec, payload: Payload) -> str:
-    """The stable ``$id``: the product's schema base URI plus the wire name.
+    """The stable ``$id``: the product's schema base URI, the wire name and the
+    payload's schema version.
 
-    An http(s) base names a file a server can publish, so it gets the file name's
-    ``.schema.json`` suffix; a URN base (the default) names the payload only.
+    An http(s) base names a file a server can publish
+    (``<base><wire name>/<version>.schema.json``); a URN base (the default) names the
+    payload and version (``<base><wire name>:<version>``).
     """
     base = spec.product.schema_base_uri
     if base.startswith(("http://", "https://")):
-        return f"{base}{payload.wire_name}.schema.json"
-    return base + payload.wire_name
+        return f"{base}{payload.wire_name}/{payload.version}.schema.json"
+    return f"{base}{payload.wire_name}:{payload.version}"
 
 
 def kind_fragment(kind: Kind) -> dict[str, Any]:
