@@ -25,24 +25,34 @@ _DEFAULT_ACRONYMS = default_acronyms()
 # A word that is not a listed acronym: a capitalised or lowercase word, a run of capitals
 # before a capitalised word ("TLS" in "TLSCert"), a run of capitals, or a number.
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?=[A-Z][a-z])|[A-Z]+|[0-9]+")
+_NEEDS_SCAN = re.compile(r"[A-Z]{2}|[0-9]")
 _CAPS_WORD = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[0-9]|$)")
 
 
-def _ends_word(part: str, j: int, acronyms: tuple[str, ...]) -> bool:
+@lru_cache(maxsize=64)
+def _by_first(acronyms: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The acronyms by first character, longest first (a lookup per position)."""
+    out: dict[str, list[str]] = {}
+    for a in sorted(set(acronyms), key=lambda a: (-len(a), a)):
+        out.setdefault(a[0], []).append(a)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _ends_word(part: str, j: int, table: dict[str, tuple[str, ...]]) -> bool:
     """Whether a word may end before ``part[j]``: at the end, before a digit, a
-    capitalised word, a lone final capital or a listed acronym."""
+    capitalised word, a lone final capital, an unlisted acronym or a listed one."""
     if j >= len(part) or part[j].isdigit():
         return True
     if part[j].isupper() and (j + 1 == len(part) or part[j + 1].islower()):
         return True
     if _CAPS_WORD.match(part, j):  # an unlisted acronym follows ("S3" + "SSE")
         return True
-    return _acronym_at(part, j, acronyms) is not None
+    return _acronym_at(part, j, table) is not None
 
 
-def _acronym_at(part: str, i: int, acronyms: tuple[str, ...]) -> str | None:
-    for a in acronyms:  # longest first
-        if part.startswith(a, i) and _ends_word(part, i + len(a), acronyms):
+def _acronym_at(part: str, i: int, table: dict[str, tuple[str, ...]]) -> str | None:
+    for a in table.get(part[i], ()):  # longest first
+        if part.startswith(a, i) and _ends_word(part, i + len(a), table):
             return a
     return None
 
@@ -55,12 +65,14 @@ def words(name: str, acronyms: tuple[str, ...] = _DEFAULT_ACRONYMS, numbers: str
     (``Forward80To443`` -> Forward, 80, To, 443) unless it follows a single capital
     (``SignV2``).  With ``numbers="attached"`` a number always joins the word before it
     (``Forward80To443`` -> Forward80, To443).  Dots and underscores separate."""
-    ordered = tuple(sorted(set(acronyms), key=lambda a: (-len(a), a)))
+    if not _NEEDS_SCAN.search(name):  # no run of capitals, no digit: no acronym can apply
+        return tuple(w for part in re.split(r"[._]+", name) for w in _WORD.findall(part))
+    table = _by_first(acronyms)
     out: list[str] = []
     for part in re.split(r"[._]+", name):
         i = 0
         while i < len(part):
-            a = _acronym_at(part, i, ordered)
+            a = _acronym_at(part, i, table)
             if a is not None:
                 out.append(a)
                 i += len(a)
