@@ -83,7 +83,7 @@ def test_bundled_spec_docs_show_owner_and_expiry_without_inventing_facts() -> No
     html = docs_html.render(spec)["docs/catalog.html"].decode()
     for text in (md, rst, html):
         assert text.count(line) == len(spec.features), text[:200]
-    rows = docs_view.catalog_data(docs_view.build_view(spec))["rows"]
+    rows = docs_html.catalog_data(docs_view.build_view(spec))["rows"]
     fields = [r for r in rows if r["t"] == "f"]
     assert fields and all(r["ow"] == "Mattermost Inc." and r["x"] == "never (documented product behaviour)" for r in fields)
     assert not any("xd" in r for r in fields)  # no expiry date: "expires before" hides them all
