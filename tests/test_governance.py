@@ -267,3 +267,32 @@ def test_review_lists_a_field_collected_for_longer(tmp_path: Path) -> None:
         ("theme", "widened", ["expiry-extended"]),
     ]
     assert items[0]["changes"][0]["message"] == "field cfg_main.mode is now collected until 2028-01-01 instead of 2027-06-30"
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cli-analytics" / "spec"
+
+
+def test_second_example_has_owners_reviews_and_real_expiries_in_its_docs() -> None:
+    spec = _spec(EXAMPLE)
+    assert spec.product.governance_policy.owners == spec.product.governance_policy.approvals == "error"
+    for f in spec.fields:  # every field is owned, approved and ends
+        g = f.governance
+        assert g.owners and (g.reviews or g.tickets) and g.expires is not None and g.expires.kind != "never"
+    md = docs_md.render(spec)["docs/telemetry.md"].decode()
+    rst = docs_rst.render(spec)["docs/telemetry.rst"].decode()
+    for text in (md, rst):
+        assert "expires: v5.0." in text and "expires: 2027-09-30." in text
+        assert "2025-11-error-message-scrubbing" in text and "expires: 2026-12-31" in text  # the field's own mark
+    rows = docs_html.catalog_data(docs_view.build_view(spec))["rows"]
+    assert {r["w"]: r.get("xd") for r in rows if r["t"] == "f" and r["p"] == "build_error"} == {
+        "analytics_id": "2027-09-30", "package": "2027-09-30", "error_message": "2026-12-31", "failed_at": "2027-09-30"}
+
+
+def test_second_example_expires_as_its_readme_says() -> None:
+    runner = CliRunner()
+    base = ["check", "--no-output", "--spec", str(EXAMPLE)]
+    soon = runner.invoke(main, [*base, "--as-of", "2026-12-01"])
+    assert soon.exit_code == 0 and "warning[expiring]: field 'ErrorMessage' expires soon" in soon.stderr
+    late = runner.invoke(main, [*base, "--as-of", "2026-12-31", "--product-version", "5.0"])
+    assert late.exit_code == 1
+    assert late.stderr.count("error[expired]") == 7  # the 6 install fields at v5.0, ErrorMessage by date
