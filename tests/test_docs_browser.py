@@ -331,3 +331,27 @@ def test_cli_example_catalogue(browser, tmp_path):
     page.select_option("#f-pd", label="Pseudonymous")
     assert sorted(o.ids()) == ["field-build_error-analytics_id", "field-install-analytics_id"]
     o.clean()
+
+
+def test_cli_example_expires_before(browser, tmp_path):
+    """The second example's catalogue: its feature cards carry owners, reviews and
+    expiry, and "expires before" 2027-01-01 leaves only the field that may carry
+    personal data (it expires on 2026-12-31; the rest on 2027-09-30 or at v5.0)."""
+    from generator.pipeline import check_spec
+
+    spec, findings = check_spec(Path(__file__).resolve().parents[1] / "examples" / "cli-analytics" / "spec")
+    assert spec is not None, findings
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    cards = page.locator("dd.governance").all_inner_texts()
+    assert cards == [
+        "Owners: analytics@pourover.example; approved in: https://pourover.example/data-reviews/2025-04-install-analytics,"
+        " https://tracker.pourover.example/issues/1182; expires: v5.0.",
+        "Owners: @pourover/build-maintainers; approved in: https://pourover.example/data-reviews/2025-09-build-errors;"
+        " expires: 2027-09-30.",
+    ]
+    page.fill("#f-expires", "2027-01-01")
+    assert o.ids() == ["field-build_error-error_message"]
+    page.fill("#f-expires", "2027-10-01")
+    assert len(o.ids()) == 4  # the build-error fields; installs expire at a version
+    o.clean()
