@@ -142,6 +142,9 @@ TARGETS: tuple[Target, ...] = (
     Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)", "generator.targets.docs_html"),
     Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema"),
     Target("catalog", "the resolved spec as one JSON document", "generator.targets.catalog"),
+    Target("warehouse-bigquery", "one BigQuery table schema per payload", "generator.targets.warehouse_bigquery"),
+    Target("warehouse-spark", "one Spark StructType (JSON) per payload", "generator.targets.warehouse_spark"),
+    Target("warehouse-avro", "one Avro schema per payload", "generator.targets.warehouse_avro"),
     Target("conformance", "a pytest conformance suite downstream projects run", "generator.targets.conformance"),
     # Last: its generator runs in a child process while the targets above render.
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models"),
