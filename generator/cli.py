@@ -205,13 +205,13 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
               help="A human summary, or one JSON report for tools.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to check with (0: one per core); worth it for large inputs.")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+@click.option("--engine", "engine_name", type=click.Choice(["local", "spark"]), default="local", show_default=True,
               help="Check here, or as a PySpark job (pip install '.[spark]'; see docs/spark.md).")
 @click.option("--master", default=None, metavar="URL", help="--engine spark: the Spark master (default local[*]).")
 @click.option("--output", default=None, metavar="DIR",
               help="--engine spark: write conforming payloads and an error table as Parquet under DIR.")
 def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
-             fmt: str, jobs: int, engine: str, master: str | None, output: str | None) -> None:
+             fmt: str, jobs: int, engine_name: str, master: str | None, output: str | None) -> None:
     """Check captured payloads against the spec's schemas.
 
     PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
@@ -225,7 +225,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     import json
     import os
 
-    from generator import payload_check
+    from generator import validate as engine
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
@@ -234,8 +234,8 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
         try:
-            schemas = payload_check.load_schema_dir(str(schemas_dir))
-        except payload_check.UsageError as exc:
+            schemas = engine.load_schema_dir(str(schemas_dir))
+        except engine.UsageError as exc:
             raise click.UsageError(str(exc)) from None
         if not schemas:
             raise click.UsageError(f"no *.schema.json files in '{schemas_dir}'")
@@ -250,21 +250,21 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    if engine == "spark" or master or output:
+    if engine_name == "spark" or master or output:
         from generator.spark.cli import validate_on_spark
 
-        tally = validate_on_spark(schemas, paths, payload, engine, master, output, spec, schemas_dir)
+        tally = validate_on_spark(schemas, paths, payload, engine_name, master, output, spec, schemas_dir)
     else:
-        checker = payload_check.Checker(schemas)
+        checker = engine.Checker(schemas)
         try:
-            srcs = payload_check.sources(paths, checker.names, payload)
-        except payload_check.UsageError as exc:
+            srcs = engine.sources(paths, checker.names, payload)
+        except engine.UsageError as exc:
             raise click.UsageError(str(exc)) from None
-        tally = payload_check.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+        tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         click.echo(json.dumps(tally.as_dict(), indent=2))
     else:
-        click.echo(payload_check.format_text(tally), nl=False)
+        click.echo(engine.format_text(tally), nl=False)
     sys.exit(0 if tally.ok else 1)
 
 

@@ -30,10 +30,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from generator.spark.partition import (
+    JSON_SUFFIXES,
+    NDJSON_SUFFIXES,
     RESULT_SCHEMA,
+    TOO_LARGE,
+    UNREADABLE,
     Context,
     check_files,
     check_lines,
+    default_name,
     engine,
     file_key,
 )
@@ -99,11 +104,11 @@ def list_inputs(spark, paths: Iterable[str], names: frozenset[str], payload: str
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     out: list[Input] = []
     missing = []
-    suffixes = engine.JSON_SUFFIXES + engine.NDJSON_SUFFIXES
+    suffixes = JSON_SUFFIXES + NDJSON_SUFFIXES
 
     def add(status, label: str) -> None:
-        fmt = "json" if label.lower().endswith(engine.JSON_SUFFIXES) else "ndjson"
-        default = payload or engine._default_name(label, names)
+        fmt = "json" if label.lower().endswith(JSON_SUFFIXES) else "ndjson"
+        default = payload or default_name(label, names)
         path = status.getPath()
         out.append(Input(len(out), path.toString(), file_key(path.toUri().toString()), label.replace(os.sep, "/"), fmt, status.getLen(), default))
 
@@ -187,7 +192,7 @@ def _too_large_json(inp: Input) -> engine.Tally:
     tally = engine.Tally()
     tally.documents = 1
     tally.add_failure(engine.Where(inp.label, 0), None, [engine.Problem(
-        engine.TOO_LARGE, None,
+        TOO_LARGE, None,
         f"{inp.size} bytes; a .json file may hold at most {engine.MAX_JSON_FILE_BYTES} (use NDJSON for large captures)",
     )])
     return tally
@@ -203,7 +208,7 @@ def _unread(inp: Input) -> engine.Tally:
     tally = engine.Tally()
     tally.documents = 1
     tally.add_failure(engine.Where(inp.label, 0), None, [engine.Problem(
-        engine.UNREADABLE, None, "Spark does not read files whose names start with '_'; rename it",
+        UNREADABLE, None, "Spark does not read files whose names start with '_'; rename it",
     )])
     return tally
 
@@ -222,7 +227,7 @@ def merge_tallies(inputs: list[Input], rows: Iterable) -> tuple[engine.Tally, di
         tallies = []
         for block, data in sorted(found, key=lambda x: x[0]):
             tally, lines = pickle.loads(data)
-            shift = before - (1 if block else 0)  # a later split's lines were counted from 2
+            shift = before
             tally.shift_lines(shift)
             shifts[(uri, block)] = shift
             before += lines

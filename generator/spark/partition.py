@@ -6,17 +6,17 @@ engine's ``check_batch`` -- the same fast path and the same diagnosis as
 ``gen validate`` on one machine -- and returns Arrow rows of ``RESULT_SCHEMA``:
 
 * ``tally``: one per file split, the engine's ``Tally`` (pickled) and the number of
-  lines the split holds.  Lines are numbered from the split's start (from 2 for a split
-  that does not start the file, so the engine never takes its first line for the
-  file's first); the driver shifts them once it knows every split's line count.
+  lines the split holds.  Lines are numbered from 1 at the split's start; the driver
+  shifts them once it knows every split's line count.  (Spark drops a byte order mark
+  at the start of a file and nowhere else, as the engine does.)
 * ``ok`` / ``error`` (only with ``rows=True``, for ``--output``): one per document, so
   every document lands in exactly one of the two tables.  An ``ok`` row carries the
   payload's properties as JSON, with integral floats of integer columns made integers;
   an integer beyond 64 bits conforms to the JSON Schema but fits no column, so it
   becomes an ``error`` row with the problem ``column-overflow``.
 
-The engine is imported here and nowhere else in ``generator.spark`` (its package may
-move: this is the one line to change).  Nothing here talks to the JVM, writes files or
+The engine is imported here and nowhere else in ``generator.spark`` (the other modules
+take it, and the few names it does not export, from here).  Nothing here talks to the JVM, writes files or
 decides what conforms: that is the engine's job.
 """
 
@@ -28,7 +28,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from generator import payload_check as engine
+# The payload engine: generator.spark imports it here and nowhere else.
+from generator import validate as engine
+from generator.validate.inputs import JSON_SUFFIXES, NDJSON_SUFFIXES  # noqa: F401 - for job
+from generator.validate.inputs import _default_name as default_name  # noqa: F401 - for job
+from generator.validate.problems import TOO_LARGE, UNREADABLE  # noqa: F401 - for job
 
 RESULT_SCHEMA = (
     "rec string, file string, block long, line long, item long, payload string, "
@@ -184,8 +188,6 @@ def _rows_of_lines(out: _Out, ctx: Context, file: str, block: int, first: int, l
         if hit is not None:
             _failure_row(out, file, block, *hit, None if line.__class__ is int else line)
         elif line.strip():
-            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
             doc, problem = engine.parse(line)
             assert problem is None, "the engine passed a line that does not parse"
             _document_row(out, ctx, file, block, engine.Where("", lineno), doc, default, line)
@@ -205,7 +207,7 @@ def check_lines(batches: Iterator, ctx: Context) -> Iterator:
 
     def flush():
         if current is not None:
-            out.add("tally", current[0], current[1], data=pickle.dumps((total, lineno - _start(current[1]))))
+            out.add("tally", current[0], current[1], data=pickle.dumps((total, lineno - 1)))
 
     for batch in batches:
         values = batch.column(0).to_pylist()
@@ -213,7 +215,7 @@ def check_lines(batches: Iterator, ctx: Context) -> Iterator:
             file = keys.get(uri) or keys.setdefault(uri, file_key(uri))
             if (file, block) != current:
                 flush()
-                current, total, lineno = (file, block), engine.Tally(), _start(block)
+                current, total, lineno = (file, block), engine.Tally(), 1
             src = ctx.source(file)
             lines = values[start:end]
             if lines and max(map(len, lines)) > cap:
@@ -230,11 +232,6 @@ def check_lines(batches: Iterator, ctx: Context) -> Iterator:
     flush()
     if len(out):
         yield out.batch()
-
-
-def _start(block: int) -> int:
-    """The number a split's first line gets: 1 at the start of a file, else 2."""
-    return 1 if block == 0 else 2
 
 
 def _runs(files, blocks) -> list[tuple[int, int, str, int]]:
