@@ -1,7 +1,7 @@
 """``gen validate --engine spark``: the same report as the local engine, and the Parquet
 outputs of ``--output``, in Spark local mode.
 
-One SparkSession (``local[2]``) serves the whole test session; files are cut into
+One SparkSession (``local[2]``) serves the whole module; files are cut into
 64 KiB splits so that a capture of a few thousand lines spans many tasks and the
 per-split line numbering is exercised.  The capture is generated here and holds every
 problem class the engine reports (except ``unreadable``, which needs an I/O error), in
@@ -9,6 +9,7 @@ every input shape: envelopes, Segment messages, bare objects named by file and b
 folder, ``.json`` files with one document and with an array, a BOM, CRLF, invalid
 UTF-8, an over-long line, blank lines and a last line without a newline.
 
+The session is the module's: it is stopped, and its JVM shut down, when the module ends.
 PySpark is the optional ``spark`` extra: outside CI these tests skip without it; under
 CI they fail (``.ci/run`` installs it).  Java 17 must be installed.
 """
@@ -19,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -45,18 +47,32 @@ ALL_PROBLEMS = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark():
+    """The module's one SparkSession; afterwards its JVM is shut down too, so that the
+    test process has no py4j threads left (later tests fork, which needs one thread)."""
     try:
         import pyspark  # noqa: F401
     except ImportError:
         fail_or_skip("PySpark is not installed (pip install '.[spark]')")
+    from pyspark import SparkContext
+
     from generator.spark.job import start_session
 
     session = start_session(MASTER)
     session.conf.set("spark.sql.files.maxPartitionBytes", str(64 << 10))  # many splits per file
     session.conf.set("spark.sql.files.openCostInBytes", str(4 << 10))
     yield session
+    session.stop()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        gateway.shutdown()
+        proc = getattr(gateway, "proc", None)
+        if proc is not None:
+            proc.stdin.close()  # the JVM exits when its standard input closes
+            proc.wait(timeout=120)
+        SparkContext._gateway = SparkContext._jvm = None
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
 
 
 def run(*args: str):
