@@ -72,6 +72,9 @@ def spark():
             proc.stdin.close()  # the JVM exits when its standard input closes
             proc.wait(timeout=120)
         SparkContext._gateway = SparkContext._jvm = None
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(timeout=30)  # py4j's threads end once the gateway is shut down
     assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
 
 
@@ -249,6 +252,30 @@ def test_usage_errors_exit_2(spark, capture, tmp_path):
     assert remote[0] == local[0] == 2
     assert remote[1].splitlines()[-1] == local[1].splitlines()[-1]
     assert "no such file or folder" in remote[1]
+
+
+def test_vendored_schemas_folder_with_output_uses_the_vendored_spark_schemas(spark, tmp_path):
+    """--schemas generated/schemas --output: the Spark schemas come from the vendored
+    generated/warehouse/spark/ beside it; without them, a usage error before any job."""
+    from generator.targets import json_schema, warehouse_spark
+
+    spec, _ = check_spec(SPEC)
+    vendored = tmp_path / "generated"
+    for rel, data in {**json_schema.render(spec), **warehouse_spark.render(spec)}.items():
+        (vendored / rel).parent.mkdir(parents=True, exist_ok=True)
+        (vendored / rel).write_bytes(data)
+    f = tmp_path / "cap.ndjson"
+    f.write_bytes(_env(GOOD) + b"\n" + _env({**GOOD, "leak": 1}) + b"\n")
+    args = ["--engine", "spark", "--master", MASTER, "--schemas", str(vendored / "schemas")]
+    code, text = run(*args, "--output", str(tmp_path / "out"), str(f))
+    assert code == 1, text
+    rows = spark.read.parquet(str(tmp_path / "out" / "payloads" / "payload=config_service")).collect()
+    assert [(r["_source_line"], r["max_users"]) for r in rows] == [(1, 250)]
+    for path in (vendored / "warehouse" / "spark").iterdir():
+        path.unlink()
+    code, text = run(*args, "--output", str(tmp_path / "out2"), str(f))
+    assert code == 2 and "needs the generated Spark schema" in text
+    assert not (tmp_path / "out2").exists()
 
 
 def test_without_pyspark_the_spark_engine_is_a_usage_error_saying_how_to_install(monkeypatch, tmp_path):
