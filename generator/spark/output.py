@@ -21,11 +21,6 @@ from collections.abc import Mapping
 
 from generator.spark.partition import engine
 
-ERROR_SCHEMA = (
-    "source string, line long, item long, payload string, problem_codes array<string>, "
-    "problem_messages array<string>, document binary"
-)
-
 
 def _path(spark, output: str):
     jvm = spark.sparkContext._jvm
