@@ -254,6 +254,19 @@ def test_usage_errors_exit_2(spark, capture, tmp_path):
     assert "no such file or folder" in remote[1]
 
 
+def test_a_failed_write_exits_3_with_the_reason_and_keeps_nothing(spark, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    f = tmp_path / "cap.ndjson"
+    f.write_bytes(_env(GOOD) + b"\n")
+    result = CliRunner().invoke(main, ["validate", "--spec", str(SPEC), "--engine", "spark", "--master", MASTER,
+                                       "--output", str(blocker / "out"), str(f)])
+    assert result.exit_code == 3
+    assert "the Spark job failed: " in result.output and "not a directory" in result.output
+    assert "Traceback" not in result.output
+    assert blocker.read_text() == "not a folder"
+
+
 def test_vendored_schemas_folder_with_output_uses_the_vendored_spark_schemas(spark, tmp_path):
     """--schemas generated/schemas --output: the Spark schemas come from the vendored
     generated/warehouse/spark/ beside it; without them, a usage error before any job."""

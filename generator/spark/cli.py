@@ -54,7 +54,8 @@ def validate_on_spark(schemas: dict, paths, payload, engine: str, master, output
     except (job.SparkUnavailable, job.engine.UsageError) as exc:
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a failed job: said plainly, exit 3
-        text = str(exc).strip().splitlines()
+        java = getattr(exc, "java_exception", None)  # py4j: the JVM's own message says more
+        text = str(java.getMessage() if java is not None else exc).strip().splitlines()
         click.echo(f"gen validate: the Spark job failed: {text[0] if text else type(exc).__name__}", err=True)
         if output is not None:
             click.echo(f"gen validate: nothing was kept under {output}", err=True)

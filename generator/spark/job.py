@@ -16,13 +16,16 @@ exist yet; on failure it is removed again, so nothing half-written stays):
 * ``errors/``: every other document, one row each: source, line, item, payload,
   problem codes and messages, and the document itself (null when too large).
 
-PySpark is imported only inside functions: the package works without it.
+PySpark is imported only inside functions: the package works without it.  Nothing here
+decides whether a document conforms (the engine does, in the tasks) or writes Parquet
+(``generator.spark.output`` does).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 import sys
@@ -93,6 +96,8 @@ def start_session(master: str | None):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SparkUnavailable(f"Spark could not start ({first}); it needs Java 17 (JAVA_HOME)") from None
     spark.sparkContext.setLogLevel("ERROR")
+    # PySpark logs a failed query's whole Java stack trace as JSON; the CLI says it in a line.
+    logging.getLogger("DataFrameQueryContextLogger").setLevel(logging.CRITICAL)
     return spark
 
 
