@@ -127,6 +127,7 @@ def make_capture(root: Path) -> tuple[list[str], set[tuple[str, int | None, int 
     main_lines[0] = b"\xef\xbb\xbf" + _env(GOOD)  # a BOM before the first line
     main_lines[1500] = _env({**GOOD, "x": "y" * (1 << 20)})  # too large
     main_lines[2000] = _env({**GOOD, "max_users": 2**70})  # conforms, but fits no column
+    main_lines[2002] = _env({**GOOD, "last_restart": 2**63 - 1})  # conforms; no timestamp column holds it
     (cap / "a_main.ndjson").write_bytes(b"\n".join(main_lines))  # no final newline
     bare = [json.dumps(GOOD), json.dumps({**GOOD, "plugins": 2.5}), "", json.dumps(GOOD)]
     (cap / "config_service.ndjson").write_text("\n".join(bare) + "\n")
@@ -209,7 +210,7 @@ def test_output_holds_every_document_once_typed_by_the_generated_schemas(spark, 
         arrow = pq.read_table(folder).schema  # the files themselves keep required columns required
         assert [arrow.field(f.name).nullable for f in generated.fields] == [f.nullable for f in generated.fields]
         counts = report["payloads"][payload.wire_name]
-        overflow = 1 if payload.wire_name == "config_service" else 0
+        overflow = 2 if payload.wire_name == "config_service" else 0
         twice = 1 if payload.wire_name == "crash_report" else 0  # the file named twice is stored once
         assert len(rows) == counts["documents"] - counts["failing"] - overflow - twice
         assert {r["_payload"] for r in rows} == {payload.wire_name}
@@ -231,10 +232,13 @@ def test_output_holds_every_document_once_typed_by_the_generated_schemas(spark, 
     assert set(seen) == docs
     codes = {c for r in errors for c in r["problem_codes"]}
     assert codes == ALL_PROBLEMS | {"column-overflow"}
-    assert len(errors) == report["failing"] + 1
+    assert len(errors) == report["failing"] + 2
     by_where = {(r["source"].rsplit("/", 1)[-1], r["line"]): r for r in errors}
     assert by_where[("a_main.ndjson", 1501)]["document"] is None  # too large: not kept
     assert by_where[("a_main.ndjson", 2001)]["problem_codes"] == ["column-overflow"]
+    assert by_where[("a_main.ndjson", 2003)]["problem_messages"] == [
+        "column-overflow 'last_restart': a time outside years 1-9999 fits no timestamp column"
+    ]
     assert bytes(by_where[("a_main.ndjson", 242)]["document"]) == b'{"payload": "config_service", "properties": {'
     assert by_where[("a_main.ndjson", 242)]["problem_messages"][0].startswith("malformed JSON")
 

@@ -156,9 +156,10 @@ def _context(schemas: Mapping, inputs: list[Input], tables: Mapping | None, rows
     files = {i.uri: (i.label, i.default_name) for i in inputs}
     int_columns = {}
     for name, table in (tables or {}).items():
-        int_columns[name] = frozenset(
-            f["name"] for f in table["fields"] if f["type"] in ("long", "timestamp") and not f["name"].startswith("_")
-        )
+        int_columns[name] = {
+            f["name"]: f["type"] for f in table["fields"]
+            if f["type"] in ("long", "timestamp") and not f["name"].startswith("_")
+        }
     key = hashlib.sha256(json.dumps(schemas, sort_keys=True, default=str).encode()).hexdigest()
     return Context(key, dict(schemas), files, int_columns, rows)
 

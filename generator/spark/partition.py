@@ -12,8 +12,9 @@ engine's ``check_batch`` -- the same fast path and the same diagnosis as
 * ``ok`` / ``error`` (only with ``rows=True``, for ``--output``): one per document, so
   every document lands in exactly one of the two tables.  An ``ok`` row carries the
   payload's properties as JSON, with integral floats of integer columns made integers;
-  an integer beyond 64 bits conforms to the JSON Schema but fits no column, so it
-  becomes an ``error`` row with the problem ``column-overflow``.
+  an integer beyond 64 bits (or a timestamp outside years 1 to 9999) conforms to the
+  JSON Schema but fits no column, so it becomes an ``error`` row with the problem
+  ``column-overflow``.
 
 The engine is imported here and nowhere else in ``generator.spark`` (the other modules
 take it, and the few names it does not export, from here).  Nothing here talks to the JVM, writes files or
@@ -34,12 +35,16 @@ from generator.validate.inputs import JSON_SUFFIXES, NDJSON_SUFFIXES  # noqa: F4
 from generator.validate.inputs import _default_name as default_name  # noqa: F401 - for job
 from generator.validate.problems import TOO_LARGE, UNREADABLE  # noqa: F401 - for job
 
-RESULT_SCHEMA = (
-    "rec string, file string, block long, line long, item long, payload string, "
-    "data binary, received long, codes array<string>, messages array<string>"
+_COLUMNS = (
+    ("rec", "string"), ("file", "string"), ("block", "long"), ("line", "long"), ("item", "long"),
+    ("payload", "string"), ("data", "binary"), ("received", "long"), ("codes", "array<string>"),
+    ("messages", "array<string>"),
 )
+RESULT_SCHEMA = ", ".join(f"{name} {ddl}" for name, ddl in _COLUMNS)
 COLUMN_OVERFLOW = "column-overflow"
 _INT64 = (-(2**63), 2**63 - 1)
+_TIMESTAMP_MS = (-62135596800000, 253402300799999)  # years 1 to 9999, as BigQuery and Spark hold
+_RANGES = {"long": (_INT64, "an integer beyond 64 bits"), "timestamp": (_TIMESTAMP_MS, "a time outside years 1-9999")}
 _CHECKERS: dict[Any, engine.Checker] = {}  # one per worker process and schema set
 
 
@@ -62,7 +67,8 @@ def checker_for(key: Any, schemas: dict) -> engine.Checker:
 class Context:
     """What every task needs, shipped once per job (a Spark broadcast's value):
     the payload schemas, each file's label and default payload name, the integer
-    columns of each payload's table (for ``--output``), and whether to emit rows."""
+    columns of each payload's table with their Spark type ("long" or "timestamp", for
+    ``--output``), and whether to emit rows."""
 
     def __init__(self, key: str, schemas: dict, files: dict, int_columns: dict, rows: bool):
         self.key, self.schemas, self.files, self.int_columns, self.rows = key, schemas, files, int_columns, rows
@@ -79,7 +85,7 @@ class _Out:
         self.reset()
 
     def reset(self) -> None:
-        self.cols: dict[str, list] = {name.split()[0]: [] for name in RESULT_SCHEMA.split(", ")}
+        self.cols: dict[str, list] = {name: [] for name, _ in _COLUMNS}
 
     def add(self, rec: str, file: str, block: int, line: int | None = None, item: int | None = None,
             payload: str | None = None, data: bytes | None = None, received: int | None = None,
@@ -105,11 +111,9 @@ def _arrow_schema():
     if not _ARROW:
         import pyarrow as pa
 
-        s, i, b = pa.string(), pa.int64(), pa.binary()
-        _ARROW.append(pa.schema([
-            ("rec", s), ("file", s), ("block", i), ("line", i), ("item", i), ("payload", s),
-            ("data", b), ("received", i), ("codes", pa.list_(s)), ("messages", pa.list_(s)),
-        ]))
+        types = {"string": pa.string(), "long": pa.int64(), "binary": pa.binary(),
+                 "array<string>": pa.list_(pa.string())}
+        _ARROW.append(pa.schema([(name, types[ddl]) for name, ddl in _COLUMNS]))
     return _ARROW[0]
 
 
@@ -120,7 +124,7 @@ def received_ms(doc: Any) -> int | None:
     if doc.__class__ is not dict:
         return None
     value = doc.get("received_at", doc.get("receivedAt"))
-    if value.__class__ is int and _INT64[0] <= value <= _INT64[1]:
+    if value.__class__ is int and _TIMESTAMP_MS[0] <= value <= _TIMESTAMP_MS[1]:
         return value
     if isinstance(value, str):
         try:
@@ -133,18 +137,19 @@ def received_ms(doc: Any) -> int | None:
     return None
 
 
-def _column_values(props: dict, ints: frozenset) -> tuple[dict | None, str | None]:
-    """The properties as the table stores them, or (None, key) for an integer that fits
-    no 64-bit column."""
+def _column_values(props: dict, ints: dict) -> tuple[dict | None, Any]:
+    """The properties as the table stores them, or (None, problem) for an integer its
+    column cannot hold (beyond 64 bits; a timestamp outside years 1 to 9999)."""
     out = props
-    for key in ints.intersection(props):
+    for key in ints.keys() & props.keys():
         value = props[key]
         if value.__class__ is float:
             if out is props:
                 out = dict(props)
             out[key] = value = int(value)
-        if value.__class__ is int and not _INT64[0] <= value <= _INT64[1]:
-            return None, key
+        (low, high), what = _RANGES[ints[key]]
+        if value.__class__ is int and not low <= value <= high:
+            return None, engine.Problem(COLUMN_OVERFLOW, key, f"{what} fits no {ints[key]} column")
     return out, None
 
 
@@ -169,9 +174,8 @@ def _document_row(out: _Out, ctx: Context, file: str, block: int, where: engine.
                   default: str | None, document: bytes) -> None:
     """The ``ok`` row of a document the engine found conforming (or an overflow error)."""
     name, props, _ = engine.identify(doc, default)
-    values, overflow = _column_values(props, ctx.int_columns.get(name, frozenset()))
+    values, problem = _column_values(props, ctx.int_columns.get(name, {}))
     if values is None:
-        problem = engine.Problem(COLUMN_OVERFLOW, overflow, "an integer beyond 64 bits fits no column")
         _failure_row(out, file, block, where, name, [problem], document)
         return
     received = received_ms(doc) if props is not doc else None
