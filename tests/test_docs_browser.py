@@ -345,10 +345,14 @@ def test_cli_example_expires_before(browser, tmp_path):
     page = o.page
     cards = page.locator("dd.governance").all_inner_texts()
     assert cards == [
-        "Owners: analytics@pourover.example; approved in: https://pourover.example/data-reviews/2025-04-install-analytics,"
-        " https://tracker.pourover.example/issues/1182; expires: v5.0.",
-        "Owners: @pourover/build-maintainers; approved in: https://pourover.example/data-reviews/2025-09-build-errors;"
-        " expires: 2027-09-30.",
+        (
+            "Owners: analytics@pourover.example; approved in: https://pourover.example/data-reviews/2025-04-install-analytics,"
+            " https://tracker.pourover.example/issues/1182; expires: v5.0."
+        ),
+        (
+            "Owners: @pourover/build-maintainers; approved in: https://pourover.example/data-reviews/2025-09-build-errors;"
+            " expires: 2027-09-30."
+        ),
     ]
     page.fill("#f-expires", "2027-01-01")
     assert o.ids() == ["field-build_error-error_message"]
