@@ -28,10 +28,11 @@ from typing import Any
 
 import jinja2
 
+from generator.json_output import dumps
 from generator.kinds import Kind
 from generator.model import Feature, Field, Payload, Spec
 from generator.payload_check import json_type
-from generator.targets.json_schema import dumps, portable_pattern, schema_path
+from generator.targets.json_schema import portable_pattern, schema_path
 
 OUT = "conformance"
 INDEX_FORMAT = 1
