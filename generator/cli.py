@@ -105,6 +105,7 @@ def main() -> None:
       gen check              validate + lint the spec; verify generated/ is current
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
+      gen infer FILE...      propose a reviewable spec edit from captured traffic
     Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 
@@ -191,7 +192,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     import json
     import os
 
-    from generator import payload_check
+    from generator import validate as engine
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
@@ -199,8 +200,8 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
         try:
-            schemas = payload_check.load_schema_dir(str(schemas_dir))
-        except payload_check.UsageError as exc:
+            schemas = engine.load_schema_dir(str(schemas_dir))
+        except engine.UsageError as exc:
             raise click.UsageError(str(exc)) from None
         if not schemas:
             raise click.UsageError(f"no *.schema.json files in '{schemas_dir}'")
@@ -215,16 +216,16 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    checker = payload_check.Checker(schemas)
+    checker = engine.Checker(schemas)
     try:
-        srcs = payload_check.sources(paths, checker.names, payload)
-    except payload_check.UsageError as exc:
+        srcs = engine.sources(paths, checker.names, payload)
+    except engine.UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    tally = payload_check.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+    tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         click.echo(json.dumps(tally.as_dict(), indent=2))
     else:
-        click.echo(payload_check.format_text(tally), nl=False)
+        click.echo(engine.format_text(tally), nl=False)
     sys.exit(0 if tally.ok else 1)
 
 
@@ -245,6 +246,10 @@ def targets() -> None:
     for t in TARGETS:
         click.echo(f"{t.name:<14} {t.description}")
 
+
+from generator.infer.command import infer  # noqa: E402 - click command in its own module
+
+main.add_command(infer)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
