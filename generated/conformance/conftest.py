@@ -77,6 +77,44 @@ def _read_json(path: Path) -> Any:
         return json.loads(fh.read().decode("utf-8"))
 
 
+def _value(described: Any) -> Any:
+    """A property value from its description in a vectors file."""
+    if isinstance(described, dict):
+        if set(described) == {"repeat", "times"}:
+            return described["repeat"] * described["times"]
+        return described["literal"]
+    if isinstance(described, list):
+        return [_value(v) for v in described]
+    return described
+
+
+def expand_vectors(doc: dict) -> dict:
+    """A vectors file as the tests use it: long repetitive strings are described
+    (``{"repeat": "x", "times": 4096}``) and most vectors are written as changes to the
+    payload's ``base`` (``"from_base": {"set": {...}, "drop": [...]}``); this spells
+    every vector's ``properties`` out."""
+    base = {k: _value(v) for k, v in doc["base"].items()}
+    out = {k: v for k, v in doc.items() if k != "base"}
+    for group in ("valid", "invalid"):
+        rows = []
+        for vec in doc[group]:
+            row = {k: v for k, v in vec.items() if k not in ("from_base", "properties")}
+            if "from_base" in vec:
+                props = dict(base)
+                props.update({k: _value(v) for k, v in vec["from_base"].get("set", {}).items()})
+                for k in vec["from_base"].get("drop", ()):
+                    del props[k]
+            elif isinstance(vec["properties"], dict):
+                props = {k: _value(v) for k, v in vec["properties"].items()}
+            else:
+                props = vec["properties"]
+            row["properties"] = props
+            rows.append({k: row[k] for k in _ORDER if k in row})
+        out[group] = rows
+    return out
+
+
+_ORDER = ("id", "description", "reason", "properties", "expect")
 _INDEX: dict | None = None
 
 
@@ -108,7 +146,7 @@ class Suite:
         self._models_error: str | None = None
 
     def vectors(self, payload: str) -> dict:
-        return _read_json(HERE / self.index["payloads"][payload]["vectors"])
+        return expand_vectors(_read_json(HERE / self.index["payloads"][payload]["vectors"]))
 
     def models(self) -> dict:
         """``MODELS`` of ``../models`` (skips the caller when the folder is absent)."""
