@@ -98,6 +98,18 @@ class Child:
         return self._pid is not None
 
 
+def map_parallel(fn: Callable[[bytes], bytes], args: list[bytes]) -> list[bytes]:
+    """``[fn(a) for a in args]``, the first computed here and the others in forked
+    children at the same time (each computed here too if its child failed or could not
+    start)."""
+    children = [Child.start(fn, a) for a in args[1:]]
+    results = [fn(args[0])] if args else []
+    for child, arg in zip(children, args[1:]):
+        got = child.result() if child is not None else None
+        results.append(got if got is not None else fn(arg))
+    return results
+
+
 def _child_setup() -> None:
     """What a child does first.
 
