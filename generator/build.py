@@ -106,12 +106,14 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
     return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
 
 
-def _render_reusing(spec: Spec, out_dir: Path) -> tuple[Rendered | None, list[Finding]]:
-    """Render, reusing what ``out_dir`` holds where fingerprints allow; a target failure
-    becomes a finding (never a traceback)."""
+def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True) -> tuple[Rendered | None, list[Finding]]:
+    """Render, reusing what ``out_dir`` holds where fingerprints allow (unless ``reuse``
+    is False); a target failure becomes a finding (never a traceback)."""
     import os
 
     try:
+        if not reuse:
+            return render(spec), []
         with writer.Reader(out_dir) as read:
             return render(spec, Reuse(writer.read_records(out_dir), read)), []
     except TargetCollision as exc:
@@ -161,9 +163,13 @@ def build_output(spec: Spec, out_dir: Path) -> Outcome:
 
 
 def compare_output(spec: Spec, out_dir: Path) -> Outcome:
-    """Whether OUT is exactly what the spec produces; every difference is a finding."""
+    """Whether OUT is exactly what the spec produces; every difference is a finding.
+
+    Renders everything afresh, never from the folder's reuse records: the folder is
+    untrusted, and records committed with hand-edited files (``git add -f``) whose
+    fingerprints match would otherwise make the gate call those files correct."""
     out_dir = Path(out_dir)
-    rendered, findings = _render_reusing(spec, out_dir)
+    rendered, findings = _render_reusing(spec, out_dir, reuse=False)
     if rendered is None:
         return Outcome(findings)
     try:

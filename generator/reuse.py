@@ -18,6 +18,9 @@ it means no reuse, never an error.  A fresh clone (CI) has no records and render
 everything: a fingerprint covers the installed tools, which must not enter the
 committed, deterministic output.
 
+Only ``gen build`` reuses; ``gen check`` (the CI gate) always renders afresh, so records
+committed beside hand-edited files cannot make it call them correct.
+
 This module decides what may be reused and what to record; it must not render, write
 files or keep state beyond one ``Reuse`` object per build.
 """

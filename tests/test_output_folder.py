@@ -274,6 +274,24 @@ def test_a_file_where_a_folder_is_needed_is_found_before_anything_is_written(wor
     assert tree_hash(sandbox) == before
 
 
+def test_committed_reuse_records_cannot_vouch_for_a_hand_edit(world):
+    """Records whose fingerprints match, committed beside an edited schema (and an edited
+    manifest): ``gen check`` renders afresh and still reports the edit."""
+    _sandbox, specs, out = world
+    path = out / "schemas" / "login_failed.schema.json"
+    edited = path.read_bytes().replace(b'"additionalProperties": false', b'"additionalProperties": true')
+    path.write_bytes(edited)
+    records = json.loads((out / writer.RECORDS).read_text())
+    for rec in records["targets"].values():
+        if "schemas/login_failed.schema.json" in rec["files"]:
+            rec["files"]["schemas/login_failed.schema.json"] = hashlib.sha256(edited).hexdigest()
+    (out / writer.RECORDS).write_text(json.dumps(records))
+    _set_manifest(out, lambda d: d["files"]["schemas/login_failed.schema.json"].update(
+        {"sha256": hashlib.sha256(edited).hexdigest(), "bytes": len(edited)}))
+    r = gen("check", "--spec", str(specs[0]), "--out", str(out))
+    assert r.returncode == 1 and "login_failed.schema.json: error[changed]" in r.stderr, r.stderr
+
+
 def test_every_output_problem_is_a_json_finding(world):
     _sandbox, specs, out = world
     (out / "catalog.json").write_text("{}")
