@@ -60,6 +60,13 @@ OPTIONS: dict[str, Any] = {
     "target_python_version": "3.10",
     "base_class": f"{_BASE_PLACEHOLDER}.{BASE_CLASS}",
     "enum_field_as_literal": "all",
+    # Constraints as ``Annotated[int, Field(ge=0)]``, not ``conint(ge=0)``: type checkers
+    # (``mypy --strict``) accept the former; a call in an annotation is an error to them.
+    "use_annotated": True,
+    "field_constraints": True,
+    # A constrained list item (``string_list``'s strings) as a type alias, not a
+    # RootModel class: ``Install(options=["a"])`` type-checks and validates strictly.
+    "use_type_alias": True,
     "collapse_root_models": True,
     "skip_root_model": True,
     "use_schema_description": True,
@@ -249,8 +256,7 @@ def init_module(spec: Spec, classes: list[str]) -> str:
         '    MODELS["<wire name>"].model_validate_json(body)',
         '"""',
         "",
-        "from pydantic import BaseModel as _BaseModel",
-        "",
+        "from ._base import _PayloadBase as _BaseModel",
     ]
     # isort's layout: the plain names in one statement, each renamed one in its own,
     # statements ordered by their first name.
@@ -269,8 +275,17 @@ def init_module(spec: Spec, classes: list[str]) -> str:
         lines.append(f"    {json.dumps(p.wire_name)}: {export_name(p)},")
     lines.append("}")
     lines.append("")
+    # The schema version (the end of each schema's $id), as data and on each model.
+    lines.append("#: Each payload schema's version by wire name; each model also has it as ``SCHEMA_VERSION``.")
+    lines.append("SCHEMA_VERSIONS: dict[str, str] = {")
+    for p in spec.payloads:
+        lines.append(f"    {json.dumps(p.wire_name)}: {json.dumps(p.version)},")
+    lines.append("}")
+    lines.append("for _wire, _model in MODELS.items():")
+    lines.append("    _model.SCHEMA_VERSION = SCHEMA_VERSIONS[_wire]")
+    lines.append("")
     lines.append("__all__ = [")
-    for name in sorted(["MODELS", *(export_name(p) for p in spec.payloads)], key=_natural):
+    for name in sorted(["MODELS", "SCHEMA_VERSIONS", *(export_name(p) for p in spec.payloads)], key=_natural):
         lines.append(f"    {json.dumps(name)},")
     lines.append("]")
     return "\n".join(lines) + "\n"
@@ -307,10 +322,13 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None) -> d
 
 
 def fingerprint(spec: Spec) -> bytes:
-    """Exactly what the models depend on: the generator input, the installed generator
-    and pydantic, and this module and the base-class template (which shape what is done
+    """Exactly what the models depend on: the generator input and the schema versions,
+    the installed generator and pydantic, and this module and the base-class template (which shape what is done
     with the generator's output).  The build reuses the last output while it is equal."""
-    parts = (generator_input(spec), Path(__file__).read_bytes(), base_module(), _tool_identity())
+    # The schema versions too: ``__init__.py`` carries them and the input (schemas
+    # without ``$id``) does not, so a version bump is never served a stale package.
+    versions = json.dumps([p.version for p in spec.payloads]).encode("utf-8")
+    parts = (generator_input(spec), versions, Path(__file__).read_bytes(), base_module(), _tool_identity())
     return b"".join(hashlib.sha256(part).digest() for part in parts)
 
 
