@@ -351,3 +351,14 @@ def test_split_generation_with_a_class_named_like_an_import_is_still_the_same(bu
     whole = models.generate_files(spec, source, models._generate(source))
     assert "class FieldModel(" in whole["models/payloads.py"].decode()
     assert models.generate_files(spec, source, models._generate_parts(source, 2)) == whole
+
+
+def test_a_schema_version_bump_alone_is_not_served_a_stale_package(tmp_path):
+    """``__init__.py`` carries each schema's version, which the generator input lacks."""
+    spec, _ = check_spec(MINIMAL)
+    out, files = _built(tmp_path, spec)
+    bumped = dataclasses.replace(spec, payloads=(dataclasses.replace(spec.payloads[0], version="9.9.9"),
+                                                 *spec.payloads[1:]), _index={})
+    assert models.generator_input(bumped) == models.generator_input(spec)
+    rendered = build.render(bumped, _reuse(out)).files
+    assert rendered["models/__init__.py"] == models.render(bumped)["models/__init__.py"] != files["models/__init__.py"]
