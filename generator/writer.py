@@ -174,6 +174,17 @@ def _manifest(folder: Folder, out_dir: Path | str) -> dict[str, dict]:
         )]) from None
 
 
+def _open(out_dir: Path | str) -> Folder:
+    """The output folder, or ``OutputError`` when the path names a file."""
+    try:
+        return Folder(out_dir)
+    except UnsafePath as exc:
+        raise OutputError([_unsafe(out_dir, exc)]) from None
+    except OSError as exc:
+        raise OutputError([_finding(out_dir, "", "read-failed", f"cannot open: {exc.strerror or exc}",
+                                    "check the folder's permissions")]) from None
+
+
 def read_manifest(out_dir: Path | str) -> dict[str, dict]:
     """Files the last build recorded ({} without a manifest; ``OutputError`` if it is
     unsafe or malformed)."""
@@ -282,7 +293,7 @@ def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
     _check_paths(files)
     tree = with_manifest(files)
     rep = Report()
-    with Folder(out_dir) as folder:
+    with _open(out_dir) as folder:
         lock = None
         problems: list[Finding] = []
         try:
@@ -347,7 +358,7 @@ def write(out_dir: Path | str, files: dict[str, bytes], records: dict[str, dict]
     are stored for the next build; None leaves the stored ones as they are.  Raises
     ``OutputError``; then nothing in the folder has changed."""
     _check_paths(files)
-    with Folder(out_dir) as folder:
+    with _open(out_dir) as folder:
         created_root = not folder.exists
         try:
             folder.create()

@@ -351,3 +351,13 @@ def test_every_file_is_fsynced_before_the_rename_that_puts_it_in_place(tmp_path,
             assert ("fsync", event[1]) in events[:i], f"{event[1]} renamed to {event[2]} without an fsync first"
     last_rename = max(i for i, e in enumerate(events) if e[0] == "replace" and not e[2].endswith(".gen-cache/fingerprints.json"))
     assert ("fsync", str(out.resolve())) in events[last_rename:], "the folder is not fsynced after the renames"
+
+
+def test_an_output_path_that_is_a_file_is_a_finding(tmp_path):
+    """(The CLI refuses it as a usage error first; the writer itself refuses it too.)"""
+    (tmp_path / "out").write_text("a file")
+    for call in (lambda: writer.write(tmp_path / "out", {"a.txt": b"a"}), lambda: writer.compare(tmp_path / "out", {})):
+        with pytest.raises(writer.OutputError) as exc:
+            call()
+        assert [(f.code, f.message) for f in exc.value.findings] == [("unsafe-path", "is a file, not a folder")]
+    assert (tmp_path / "out").read_text() == "a file"
