@@ -95,6 +95,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="telemetry-spec-generator", message="gen %(version)s")
 def main() -> None:
     """Describe a product's telemetry once (YAML under spec/) and generate everything
     else from it: JSON Schemas, pydantic models, privacy docs, a conformance suite, a
@@ -126,12 +127,19 @@ def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: st
         from generator.diff.command import baseline_findings
 
         findings = findings + baseline_findings(spec, spec_dir, baseline)
-    if spec is None or has_errors(findings) or no_output:
+    if spec is None or has_errors(findings):
         _emit(findings, fmt, spec_dir)
-        sys.exit(1 if spec is None or has_errors(findings) else 0)
+        sys.exit(1)
+    from generator.spec_commands import summary_line
+
+    spec_summary = f"gen check: {spec_dir}: {summary_line(spec, findings)}"
+    if no_output:
+        _emit(findings, fmt, spec_dir)
+        click.echo(spec_summary, err=True)
+        return
     from generator.build import compare_output
 
-    _finish(compare_output(spec, out_dir), findings, fmt, spec_dir)
+    _finish(compare_output(spec, out_dir), findings, fmt, spec_dir, spec_summary)
 
 
 @main.command()
@@ -158,9 +166,11 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     _finish((compare_output if check_only else build_output)(spec, out_dir), findings, fmt, spec_dir)
 
 
-def _finish(outcome, spec_findings, fmt: str, spec_dir: Path) -> None:
+def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str = "") -> None:
     """Print a build's or comparison's findings after the spec's; exit 0 or 1."""
     _emit(spec_findings, fmt, spec_dir, outcome.findings)
+    if spec_summary:
+        click.echo(spec_summary, err=True)
     if fmt == "text":
         if outcome.summary:
             click.echo(outcome.summary, err=True)
@@ -254,13 +264,18 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
-from generator.diff.command import diff_command
+from generator.diff.command import diff_command  # click commands in their own modules
 
 main.add_command(diff_command)
 
-from generator.infer.command import infer  # noqa: E402 - click command in its own module
+from generator.infer.command import infer
 
 main.add_command(infer)
+
+from generator.spec_commands import init, schema  # click commands in their own module
+
+main.add_command(init)
+main.add_command(schema)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
