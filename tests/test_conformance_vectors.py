@@ -40,12 +40,13 @@ def test_every_vectors_file_expands_to_exactly_the_former_vectors(expand, which)
 
 def test_a_described_string_expands_to_the_exact_value(expand):
     doc = {"payload": "p", "schema": "s", "model": "M", "base": {"a": {"repeat": "x", "times": 4097}, "b": 1},
-           "valid": [{"id": "all_fields", "description": "d", "from_base": {"set": {}, "drop": []}}],
-           "invalid": [{"id": "i", "reason": "r", "from_base": {"set": {"b": True}, "drop": ["a"]},
-                        "expect": {"problem": "type-mismatch", "key": "b"}}]}
+           "valid": [{"id": "all_fields", "description": "d", "set": {}}],
+           "invalid": [{"id": "wrong_type:b", "reason": "r", "set": {"b": True}, "drop": ["a"],
+                        "expect": "type-mismatch"}]}
     out = expand(doc)
     assert out["valid"][0]["properties"] == {"a": "x" * 4097, "b": 1}
     assert out["invalid"][0]["properties"] == {"b": True} and out["invalid"][0]["properties"]["b"] is True
+    assert out["invalid"][0]["expect"] == {"problem": "type-mismatch", "key": "b"}
     assert conformance._describe("x" * 4097) == {"repeat": "x", "times": 4097}
     assert conformance._describe("ab" * 40) == {"repeat": "ab", "times": 40}
     assert conformance._describe("short") == "short"

@@ -91,18 +91,22 @@ def _value(described: Any) -> Any:
 def expand_vectors(doc: dict) -> dict:
     """A vectors file as the tests use it: long repetitive strings are described
     (``{"repeat": "x", "times": 4096}``) and most vectors are written as changes to the
-    payload's ``base`` (``"from_base": {"set": {...}, "drop": [...]}``); this spells
-    every vector's ``properties`` out."""
+    payload's ``base`` (``"set": {...}`` and/or ``"drop": [...]`` instead of
+    ``properties``), and an
+    ``expect`` that is only a problem takes its key from the id (``null:<key>``); this
+    spells every vector out."""
     base = {k: _value(v) for k, v in doc["base"].items()}
     out = {k: v for k, v in doc.items() if k != "base"}
     for group in ("valid", "invalid"):
         rows = []
         for vec in doc[group]:
-            row = {k: v for k, v in vec.items() if k not in ("from_base", "properties")}
-            if "from_base" in vec:
+            row = {k: v for k, v in vec.items() if k not in ("set", "drop", "properties")}
+            if isinstance(row.get("expect"), str):  # the key is the id's suffix
+                row["expect"] = {"problem": row["expect"], "key": vec["id"].partition(":")[2]}
+            if "properties" not in vec:  # a variation of the base
                 props = dict(base)
-                props.update({k: _value(v) for k, v in vec["from_base"].get("set", {}).items()})
-                for k in vec["from_base"].get("drop", ()):
+                props.update({k: _value(v) for k, v in vec.get("set", {}).items()})
+                for k in vec.get("drop", ()):
                     del props[k]
             elif isinstance(vec["properties"], dict):
                 props = {k: _value(v) for k, v in vec["properties"].items()}

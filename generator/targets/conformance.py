@@ -263,8 +263,9 @@ def vectors(payload: Payload) -> dict:
 # 145 MB of vectors): a long string that repeats one short unit is written
 # ``{"repeat": unit, "times": n}``, and a vector that differs from the payload's ``base``
 # (every field at its first example) in a few keys is written as that difference
-# (``"from_base": {"set": {...}, "drop": [...]}``, either part left out when empty), and
-# each vector is one line.  The suite's ``conftest.py``
+# (``"set": {...}`` and/or ``"drop": [...]`` instead of ``properties``); an
+# ``expect`` whose key is the id's suffix (``wrong_type:<key>``) is written as just its
+# problem; each vector is one line.  The suite's ``conftest.py``
 # (``expand_vectors``) expands them to exactly the vectors ``vectors`` returns; a test
 # holds the two equal.
 
@@ -322,7 +323,7 @@ def vectors_file(doc: dict) -> bytes:
     import json
 
     def line(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     out = compact(doc)
     head = ",\n".join(f"  {line(k)}: {line(out[k])}" for k in ("payload", "schema", "model", "base"))
@@ -342,9 +343,12 @@ def compact(doc: dict) -> dict:
         rows = []
         for vec in doc[group]:
             row = {k: v for k, v in vec.items() if k != "properties"}
+            expect = row.get("expect")
+            if expect is not None and set(expect) == {"problem", "key"} and vec["id"].partition(":")[2] == expect["key"]:
+                row["expect"] = expect["problem"]  # the key is the id's suffix
             patch = _patch(base, vec["properties"])
             if patch is not None:
-                row["from_base"] = patch
+                row.update(patch or {"set": {}})  # (no "properties": a variation of the base)
             else:
                 props = vec["properties"]
                 row["properties"] = {k: _describe(v) for k, v in props.items()} if isinstance(props, dict) else props
