@@ -194,8 +194,13 @@ def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str 
               help="A human summary, or one JSON report for tools.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to check with (0: one per core); worth it for large inputs.")
+@click.option("--engine", "engine_name", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Check here, or as a PySpark job (pip install '.[spark]'; see docs/spark.md).")
+@click.option("--master", default=None, metavar="URL", help="--engine spark: the Spark master (default local[*]).")
+@click.option("--output", default=None, metavar="DIR",
+              help="--engine spark: write conforming payloads and an error table as Parquet under DIR.")
 def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
-             fmt: str, jobs: int) -> None:
+             fmt: str, jobs: int, engine_name: str, master: str | None, output: str | None) -> None:
     """Check captured payloads against the spec's schemas.
 
     PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
@@ -213,6 +218,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
+    spec = None
     if schemas_dir is not None:
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
@@ -233,12 +239,17 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    checker = engine.Checker(schemas)
-    try:
-        srcs = engine.sources(paths, checker.names, payload)
-    except engine.UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+    if engine_name == "spark" or master or output:
+        from generator.spark.cli import validate_on_spark
+
+        tally = validate_on_spark(schemas, paths, payload, engine_name, master, output, spec, schemas_dir)
+    else:
+        checker = engine.Checker(schemas)
+        try:
+            srcs = engine.sources(paths, checker.names, payload)
+        except engine.UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         click.echo(json.dumps(tally.as_dict(), indent=2))
     else:
