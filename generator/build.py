@@ -78,8 +78,9 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
                     reused[target.name] = files
         for target in registry:
             if target.name not in reused:
+                previous = reuse.previous(target.name) if reuse is not None and "parts" in target.hooks else None
                 try:
-                    handle = target.prefetch(spec)
+                    handle = target.prefetch(spec, previous) if previous is not None else target.prefetch(spec)
                 except Exception as exc:
                     raise TargetFailed(target.name, exc) from exc
                 if handle is not None:
@@ -91,10 +92,10 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
             if files is None:
                 try:
                     files = target.render(spec, started.get(target.name))
+                    if target.name in fingerprints:
+                        reuse.record(target.name, fingerprints[target.name], files, target.parts(spec))
                 except Exception as exc:  # re-raised with the target's name
                     raise TargetFailed(target.name, exc) from exc
-                if target.name in fingerprints:
-                    reuse.record(target.name, fingerprints[target.name], files)
             for path, data in files.items():
                 if path in out:
                     raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")

@@ -18,6 +18,14 @@ it means no reuse, never an error.  A fresh clone (CI) has no records and render
 everything: a fingerprint covers the installed tools, which must not enter the
 committed, deterministic output.
 
+A target may also reuse *part* of its last output: with the optional ``parts`` hook it
+declares a fingerprint per part (the models: one per payload), stored in its record
+beside the files; when the target's fingerprint changed, ``previous(name)`` still hands
+it the last record's part fingerprints and its intact files, so it regenerates only the
+parts whose fingerprint changed (``generator.targets.models``).  The target must give
+the same bytes as a cold build (tested for edits of one payload, a shared section and a
+product-wide property).
+
 Only ``gen build`` reuses; ``gen check`` (the CI gate) always renders afresh, so records
 committed beside hand-edited files cannot make it call them correct.
 
@@ -31,6 +39,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 FORMAT = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -81,7 +90,8 @@ def parse_records(data: bytes | None) -> dict[str, dict]:
     """The records in a ``fingerprints.json`` document; {} for anything malformed.
 
     Kept: ``{"format": 1, "targets": {name: {"fingerprint": hex, "files": {path: hex}}}}``
-    with string names and paths and 64-digit lower-case hex digests, nothing else."""
+    (optionally ``"parts": {part: hex}`` beside ``files``) with string names, paths and
+    parts and 64-digit lower-case hex digests, nothing else."""
     if data is None:
         return {}
     try:
@@ -97,14 +107,21 @@ def parse_records(data: bytes | None) -> dict[str, dict]:
     for name, rec in targets.items():
         if (
             isinstance(rec, dict)
-            and set(rec) == {"fingerprint", "files"}
+            and set(rec) in ({"fingerprint", "files"}, {"fingerprint", "files", "parts"})
             and isinstance(rec["fingerprint"], str)
             and _HEX64.match(rec["fingerprint"])
-            and isinstance(rec["files"], dict)
-            and all(isinstance(p, str) and isinstance(h, str) and _HEX64.match(h) for p, h in rec["files"].items())
+            and _digests(rec["files"])
+            and _digests(rec.get("parts", {}))
         ):
             out[name] = rec
     return out
+
+
+def _digests(value: object) -> bool:
+    """Whether ``value`` is a ``{str: 64-digit hex}`` mapping."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(h, str) and _HEX64.match(h) for k, h in value.items()
+    )
 
 
 def records_bytes(records: dict[str, dict]) -> bytes:
@@ -130,18 +147,49 @@ class Reuse:
         rec = self._previous.get(name)
         if rec is None or rec["fingerprint"] != digest(fingerprint):
             return None
+        files = self._intact(rec)
+        if files is not None:
+            self.records[name] = rec
+        return files
+
+    def previous(self, name: str) -> Previous | None:
+        """The last output of ``name`` and its part fingerprints, whatever its fingerprint
+        was, if it recorded parts and all its files are intact (for a partial rebuild)."""
+        rec = self._previous.get(name)
+        if rec is None or not rec.get("parts"):
+            return None
+        files = self._intact(rec)
+        return Previous(dict(rec["parts"]), files) if files is not None else None
+
+    def _intact(self, rec: dict) -> Files | None:
+        """The files ``rec`` lists, read back, or None if any is missing or differs."""
         files: Files = {}
         for path, sha in rec["files"].items():
             data = self._read(path)
             if data is None or digest(data) != sha:
                 return None
             files[path] = data
-        self.records[name] = rec
         return files
 
-    def record(self, name: str, fingerprint: bytes, files: Files) -> None:
-        """Remember that ``files`` are what ``name`` produces for ``fingerprint``."""
-        self.records[name] = {
+    def record(self, name: str, fingerprint: bytes, files: Files, parts: dict[str, bytes] | None = None) -> None:
+        """Remember that ``files`` are what ``name`` produces for ``fingerprint`` (and,
+        for a target with parts, the fingerprint of each part)."""
+        rec: dict = {
             "fingerprint": digest(fingerprint),
             "files": {p: digest(b) for p, b in sorted(files.items())},
         }
+        if parts:
+            rec["parts"] = {k: digest(v) for k, v in sorted(parts.items())}
+        self.records[name] = rec
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A target's last output (``files``, intact) and its parts' fingerprints (hex)."""
+
+    parts: dict[str, str]
+    files: Files
+
+    def unchanged(self, part: str, fingerprint: bytes) -> bool:
+        """Whether ``part`` had ``fingerprint`` in the last build."""
+        return self.parts.get(part) == digest(fingerprint)

@@ -3,7 +3,7 @@
 A target module has a pure function ``render(spec) -> {relative path: bytes}``: it reads
 the resolved model and returns file contents; it never touches the disk (only
 ``generator.writer`` does), starts no process and keeps no state between calls.  It may
-also declare two optional hooks, which only the build orchestration (``generator.build``)
+also declare optional hooks, which only the build orchestration (``generator.build``)
 calls:
 
 * ``fingerprint(spec) -> bytes``: exactly what its output depends on (for the models:
@@ -12,6 +12,11 @@ calls:
   rendering (``generator.reuse``).
 * ``prefetch(spec) -> background.Child | None``: a head start on slow work, begun before
   any target renders; ``render(spec, prefetched)`` then receives what it returned.
+* ``parts(spec) -> {part: bytes}``: a fingerprint per part of its output (the models: one
+  per payload), recorded beside its files.  A target declaring it gets
+  ``prefetch(spec, previous)``, where ``previous`` is the last build's output and part
+  fingerprints (``reuse.Previous``) or None, and regenerates only the changed parts;
+  its output must stay byte-identical to a cold build.
 
 A registry entry names the hooks its module declares (``hooks``), so that the build
 knows them without importing every module.  The build, ``gen check`` and ``gen targets``
@@ -49,9 +54,18 @@ class Target:
         """The module's ``fingerprint(spec)``, or None when it declares none (never reused)."""
         return self.load().fingerprint(spec) if "fingerprint" in self.hooks else None
 
-    def prefetch(self, spec: Spec) -> Any:
-        """The module's ``prefetch(spec)`` (a head start), or None when it declares none."""
-        return self.load().prefetch(spec) if "prefetch" in self.hooks else None
+    def prefetch(self, spec: Spec, previous: Any = None) -> Any:
+        """The module's ``prefetch(spec)`` (a head start), or None when it declares none;
+        a module with ``parts`` also gets ``previous`` (``reuse.Previous`` or None)."""
+        if "prefetch" not in self.hooks:
+            return None
+        if "parts" in self.hooks:
+            return self.load().prefetch(spec, previous)
+        return self.load().prefetch(spec)
+
+    def parts(self, spec: Spec) -> dict[str, bytes] | None:
+        """The module's ``parts(spec)`` (a fingerprint per part), or None without the hook."""
+        return self.load().parts(spec) if "parts" in self.hooks else None
 
     def render(self, spec: Spec, prefetched: Any = None) -> Files:
         """The target's files (``prefetched``: what its ``prefetch`` returned, if any)."""
@@ -75,7 +89,7 @@ TARGETS: tuple[Target, ...] = (
     Target("package", "the output folder as a Python package: __init__.py, README.md, test guard", "generator.targets.package"),
     Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates"),
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models",
-           hooks=("fingerprint", "prefetch")),
+           hooks=("fingerprint", "prefetch", "parts")),
 )
 
 

@@ -99,6 +99,17 @@ def _strip(node: Any, drop: tuple[str, ...] = ()) -> Any:
 def generator_input(spec: Spec) -> bytes:
     """The one JSON document datamodel-code-generator is fed: every payload schema under
     ``$defs``, keyed by its model name, in spec order.  Also the reuse key's main part."""
+    return _document(_definitions(spec))
+
+
+def _document(defs: dict[str, Any]) -> bytes:
+    """The generator input holding ``defs``."""
+    return json.dumps({"$schema": DRAFT, "$defs": defs}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _definitions(spec: Spec) -> dict[str, Any]:
+    """Each payload's stripped schema by model name, in spec order (raises ``ModelsError``
+    when two payloads would be the same class)."""
     names: dict[str, Payload] = {}
     for p in spec.payloads:
         if p.model_name in names:
@@ -108,11 +119,7 @@ def generator_input(spec: Spec) -> bytes:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
-    doc = {
-        "$schema": DRAFT,
-        "$defs": {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads},
-    }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads}
 
 
 def _tool_identity() -> bytes:
@@ -392,22 +399,91 @@ def _generate_spread(source: bytes) -> bytes:
     return (_generate_parts(source, parts) if parts > 1 else _generate(source)).encode("utf-8")
 
 
-def prefetch(spec: Spec) -> Child | None:
+def parts(spec: Spec) -> dict[str, bytes]:
+    """The ``parts`` hook: a fingerprint per payload class (its stripped schema, and this
+    module, the base template and the tools), so that a rebuild regenerates only the
+    classes whose fingerprint changed (``generator.targets.models_partial``)."""
+    code = hashlib.sha256(Path(__file__).read_bytes() + base_module() + _tool_identity()).digest()
+    return {name: code + hashlib.sha256(json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode()).digest()
+            for name, d in _definitions(spec).items()}
+
+
+class _Partial:
+    """A partial regeneration under way: the last ``payloads.py`` cut into pieces, the
+    payloads to generate afresh and the child generating them."""
+
+    def __init__(self, old: Any, fresh: list[str], child: Child | None, source: bytes):
+        self.old, self.fresh, self.child, self.source = old, fresh, child, source
+
+    def result(self) -> Any:
+        """The cut generator output for the fresh payloads (None if there are none)."""
+        if not self.fresh:
+            return None
+        from generator.targets import models_partial
+
+        raw = self.child.result() if self.child is not None else None
+        code = raw.decode("utf-8") if raw is not None else _generate(self.source)
+        return models_partial.cut(code, _BASE_PLACEHOLDER)
+
+    def cancel(self) -> None:
+        """Stop the child, if any."""
+        if self.child is not None:
+            self.child.cancel()
+
+
+def _partial(spec: Spec, previous: Any) -> _Partial | None:
+    """A partial regeneration from ``previous`` (``reuse.Previous``), or None when too
+    little of it can be reused or its ``payloads.py`` does not cut cleanly."""
+    from generator.targets import models_partial
+
+    old_code = previous.files.get(f"{PACKAGE}/payloads.py")
+    if old_code is None:
+        return None
+    defs = _definitions(spec)
+    fps = parts(spec)
+    fresh = [n for n in defs if not previous.unchanged(n, fps[n])]
+    if len(fresh) * 2 > len(defs):
+        return None  # most of it changed: a cold run is as fast
+    try:
+        old = models_partial.cut(old_code.decode("utf-8"), _BASE_PLACEHOLDER)
+    except UnicodeDecodeError:
+        return None
+    if old is None:
+        return None
+    source = _document({n: defs[n] for n in fresh})
+    child = Child.start(_generate_spread, source) if fresh else None
+    return _Partial(old, fresh, child, source)
+
+
+def prefetch(spec: Spec, previous: Any = None) -> Child | _Partial | None:
     """Start datamodel-code-generator (the slowest part of a build: importing it alone
     takes longer than rendering most targets) in a child process, so that it runs while
-    the other targets render; ``render`` collects it."""
+    the other targets render; ``render`` collects it.  With ``previous`` (the last
+    build's output and part fingerprints), only the changed payloads are generated."""
     if not spec.payloads:
         return None
     try:
+        if previous is not None:
+            partial = _partial(spec, previous)
+            if partial is not None:
+                return partial
         source = generator_input(spec)
     except ModelsError:
         return None  # render reports it
     return Child.start(_generate_spread, source)
 
 
-def render(spec: Spec, prefetched: Child | None = None) -> dict[str, bytes]:
+def render(spec: Spec, prefetched: Child | _Partial | None = None) -> dict[str, bytes]:
     """The models package; uses the prefetched generator output when there is one (the
     same function's result, so the bytes do not depend on it)."""
     source = generator_input(spec)
+    if isinstance(prefetched, _Partial):
+        from generator.targets import models_partial
+
+        order = [p.model_name for p in spec.payloads]
+        joined = models_partial.join(order, prefetched.old, prefetched.result(), set(prefetched.fresh))
+        if joined is not None:
+            return generate_files(spec, source, joined)
+        prefetched = None  # cannot be joined exactly: generate the whole input
     raw = prefetched.result() if prefetched is not None else None
     return generate_files(spec, source, raw.decode("utf-8") if raw is not None else None)
