@@ -56,6 +56,7 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
     """
     reused: dict[str, Files] = {}
     fingerprints: dict[str, bytes] = {}
+    parts: dict[str, dict[str, bytes] | None] = {}
     started: dict[str, object] = {}
     registry = targets.TARGETS
     default_fp = None
@@ -78,8 +79,11 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
                     reused[target.name] = files
         for target in registry:
             if target.name not in reused:
-                previous = reuse.previous(target.name) if reuse is not None and "parts" in target.hooks else None
+                previous = None
                 try:
+                    if reuse is not None and "parts" in target.hooks:
+                        parts[target.name] = target.parts(spec)
+                        previous = reuse.previous(target.name, parts[target.name])
                     handle = target.prefetch(spec, previous) if previous is not None else target.prefetch(spec)
                 except Exception as exc:
                     raise TargetFailed(target.name, exc) from exc
@@ -93,7 +97,7 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
                 try:
                     files = target.render(spec, started.get(target.name))
                     if target.name in fingerprints:
-                        reuse.record(target.name, fingerprints[target.name], files, target.parts(spec))
+                        reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
                 except Exception as exc:  # re-raised with the target's name
                     raise TargetFailed(target.name, exc) from exc
             for path, data in files.items():

@@ -152,14 +152,18 @@ class Reuse:
             self.records[name] = rec
         return files
 
-    def previous(self, name: str) -> Previous | None:
-        """The last output of ``name`` and its part fingerprints, whatever its fingerprint
-        was, if it recorded parts and all its files are intact (for a partial rebuild)."""
+    def previous(self, name: str, parts: dict[str, bytes] | None) -> Previous | None:
+        """The last output of ``name`` and which of ``parts`` (this build's part
+        fingerprints) differ from its record, whatever the target's fingerprint was, if it
+        recorded parts and all its files are intact (for a partial rebuild)."""
         rec = self._previous.get(name)
-        if rec is None or not rec.get("parts"):
+        if rec is None or not rec.get("parts") or not parts:
             return None
         files = self._intact(rec)
-        return Previous(dict(rec["parts"]), files) if files is not None else None
+        if files is None:
+            return None
+        old = rec["parts"]
+        return Previous(frozenset(k for k, fp in parts.items() if old.get(k) != digest(fp)), files)
 
     def _intact(self, rec: dict) -> Files | None:
         """The files ``rec`` lists, read back, or None if any is missing or differs."""
@@ -185,11 +189,8 @@ class Reuse:
 
 @dataclass(frozen=True)
 class Previous:
-    """A target's last output (``files``, intact) and its parts' fingerprints (hex)."""
+    """A target's last output (``files``, intact) and the parts whose fingerprint is
+    not the one recorded with it (``changed``: new parts included)."""
 
-    parts: dict[str, str]
+    changed: frozenset[str]
     files: Files
-
-    def unchanged(self, part: str, fingerprint: bytes) -> bool:
-        """Whether ``part`` had ``fingerprint`` in the last build."""
-        return self.parts.get(part) == digest(fingerprint)

@@ -305,16 +305,23 @@ def base_module() -> bytes:
     return importlib.resources.files("generator").joinpath("templates/models/_base.py").read_bytes()
 
 
-def generate_files(spec: Spec, source: bytes, generated: str | None = None) -> dict[str, bytes]:
+def generate_files(spec: Spec, source: bytes, generated: str | None = None,
+                   joined: int | None = None) -> dict[str, bytes]:
     """Run the generator (unless ``generated`` is its output already) and assemble the
-    package (the slow path)."""
+    package (the slow path).  ``joined``: ``generated`` was joined from pieces
+    (``models_partial.join``), its classes are the model names and its imports lie
+    within its first ``joined`` characters, so only those are parsed."""
     if spec.payloads:
         import ast
 
         raw = generated if generated is not None else _generate(source)
-        tree = ast.parse(raw)  # once: the import layout changes no class
-        code = _import_block(raw, tree)
-        classes = class_names(raw, spec.payloads, tree)
+        if joined is not None:
+            code = _import_block(raw, ast.parse(raw[:joined]))
+            classes = [p.model_name for p in spec.payloads]
+        else:
+            tree = ast.parse(raw)  # once: the import layout changes no class
+            code = _import_block(raw, tree)
+            classes = class_names(raw, spec.payloads, tree)
     else:
         code = _HEADER + '\n\n"""No payloads are declared."""\n'
         classes = []
@@ -439,10 +446,8 @@ def _partial(spec: Spec, previous: Any) -> _Partial | None:
     old_code = previous.files.get(f"{PACKAGE}/payloads.py")
     if old_code is None:
         return None
-    defs = _definitions(spec)
-    fps = parts(spec)
-    fresh = [n for n in defs if not previous.unchanged(n, fps[n])]
-    if len(fresh) * 2 > len(defs):
+    fresh = [p for p in spec.payloads if p.model_name in previous.changed]
+    if len(fresh) * 2 > len(spec.payloads):
         return None  # most of it changed: a cold run is as fast
     try:
         old = models_partial.cut(old_code.decode("utf-8"), _BASE_PLACEHOLDER)
@@ -450,9 +455,9 @@ def _partial(spec: Spec, previous: Any) -> _Partial | None:
         return None
     if old is None:
         return None
-    source = _document({n: defs[n] for n in fresh})
+    source = _document({p.model_name: _strip(payload_schema(spec, p)) for p in fresh})
     child = Child.start(_generate_spread, source) if fresh else None
-    return _Partial(old, fresh, child, source)
+    return _Partial(old, [p.model_name for p in fresh], child, source)
 
 
 def prefetch(spec: Spec, previous: Any = None) -> Child | _Partial | None:
@@ -476,14 +481,14 @@ def prefetch(spec: Spec, previous: Any = None) -> Child | _Partial | None:
 def render(spec: Spec, prefetched: Child | _Partial | None = None) -> dict[str, bytes]:
     """The models package; uses the prefetched generator output when there is one (the
     same function's result, so the bytes do not depend on it)."""
-    source = generator_input(spec)
     if isinstance(prefetched, _Partial):
         from generator.targets import models_partial
 
         order = [p.model_name for p in spec.payloads]
         joined = models_partial.join(order, prefetched.old, prefetched.result(), set(prefetched.fresh))
         if joined is not None:
-            return generate_files(spec, source, joined)
+            return generate_files(spec, b"", joined[0], joined[1])
         prefetched = None  # cannot be joined exactly: generate the whole input
+    source = generator_input(spec)
     raw = prefetched.result() if prefetched is not None else None
     return generate_files(spec, source, raw.decode("utf-8") if raw is not None else None)

@@ -14,7 +14,9 @@ plus the type aliases written just before it; the import block is laid out
 whose names the reused pieces use.  Whenever that argument may not hold (a top-level
 name defined twice, a name shared with an import, a class not named as its payload, a
 file that does not split cleanly), ``join`` returns None and the caller generates the
-whole input.  A test compares edited-then-rebuilt output with a cold build byte for byte.
+whole input (e.g. a type alias the generator shares between payloads, defined at its
+first user, meets a regenerated payload).  A test compares edited-then-rebuilt output
+with a cold build byte for byte.
 
 It owns cutting and joining module text; it must not run the generator, manage
 processes or touch the disk.
@@ -89,10 +91,12 @@ def cut(code: str, placeholder: str) -> Pieces | None:
     return Pieces("".join(lines[: nodes[0].lineno - 1]), imports, classes, names, defines)
 
 
-def join(order: list[str], old: Pieces, new: Pieces | None, fresh: set[str]) -> str | None:
+def join(order: list[str], old: Pieces, new: Pieces | None, fresh: set[str]) -> tuple[str, int] | None:
     """The generator's output for the payload classes ``order``: the pieces named in
     ``fresh`` from ``new`` (the generator's output for just those), the others from
-    ``old``; None when the pieces cannot be joined to exactly what one run would give."""
+    ``old``; None when the pieces cannot be joined to exactly what one run would give.
+    Also the length of its head, imports and first piece (all that needs parsing to lay
+    out the imports: the classes are ``order``, each checked to be a class here)."""
     pieces, defined, imports = [], [], []
     if new is not None:
         if set(new.classes) != fresh or new.head != old.head:
@@ -114,9 +118,15 @@ def join(order: list[str], old: Pieces, new: Pieces | None, fresh: set[str]) -> 
     bound = {b for _, b in old.imports} | ({b for _, b in new.imports} if new else set())
     if len(set(defined)) != len(defined) or bound & set(defined):
         return None
+    # A kept piece using an alias that the last build defined in a piece now replaced
+    # (the generator defines a shared alias once, at its first user): not joinable.
+    if (used & {d for ds in old.defines.values() for d in ds}) - set(defined):
+        return None
     # The generator leaves two blank lines before a class and three before a type alias
     # that follows a class (a piece starts with its aliases); ``_import_block`` lays out
     # what follows the imports.
-    body = "".join(("\n\n\n" if p.startswith("class ") else "\n\n\n\n") + p for p in pieces)
-    return old.head + "".join(f"{line}\n" for line in dict.fromkeys(imports)) + body
+    seps = ["\n\n\n" if p.startswith("class ") else "\n\n\n\n" for p in pieces]
+    top = old.head + "".join(f"{line}\n" for line in dict.fromkeys(imports))
+    body = "".join(sep + p for sep, p in zip(seps, pieces))
+    return top + body, len(top) + len(seps[0]) + len(pieces[0])
 
