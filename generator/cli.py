@@ -250,10 +250,8 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     except engine.UsageError as exc:
         raise click.UsageError(str(exc)) from None
     tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
-    if fmt == "json":
-        click.echo(json.dumps(tally.as_dict(), indent=2))
-    else:
-        click.echo(engine.format_text(tally), nl=False)
+    report = json.dumps(tally.as_dict(), indent=2) + "\n" if fmt == "json" else engine.format_text(tally)
+    engine.write_report(report, "gen validate")
     sys.exit(0 if tally.ok else 1)
 
 

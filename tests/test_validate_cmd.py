@@ -142,13 +142,18 @@ def test_bad_input_is_reported_with_file_and_line_and_the_rest_is_checked(tmp_pa
 
 
 def test_lone_surrogates_and_non_ascii_keys_are_reported_not_crashed_on(tmp_path):
+    """A lone surrogate is not Unicode text: the document is an unportable value (the
+    values policy, docs/validate.md), reported escaped; non-ASCII keys are keys."""
     f = write_lines(tmp_path / "cap.ndjson", ['{"payload": "config_service", "properties": {"\\ud800": "\\udfff", "schlüssel": 1}}',
-                                               env({**GOOD, "driver": "\ud800"})])
+                                               env({**GOOD, "driver": "\ud800"}), env({**GOOD, "schlüssel": 1})])
     code, out = run(str(f))
     assert code == 1 and "Traceback" not in out
-    assert "undeclared key '\\ud800'" in out and "undeclared key 'schlüssel'" in out
+    loc = f.as_posix()
+    assert f"{loc}:1: unportable value: " in out and "lone UTF-16 surrogate" in out
+    assert f"{loc}:2: unportable value: '\\ud800' holds a lone UTF-16 surrogate" in out
+    assert f"{loc}:3: config_service: undeclared key 'schlüssel'" in out
     code, rep = run_json(str(f))
-    assert code == 1 and rep["failing"] == 2
+    assert code == 1 and rep["failing"] == 3
 
 
 def test_a_broken_vendored_schema_is_a_usage_error(tmp_path):
@@ -294,6 +299,7 @@ def test_jobs_gives_the_same_report_in_input_order(tmp_path, monkeypatch):
     with open(f, "ab") as fh:
         fh.write(env({**GOOD, "last": 1}).encode())  # a final line without a newline
     serial = run_json(str(f), str(f))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)  # small input: no serial fallback
     batched = run_json("--jobs", "3", str(f), str(f))
     monkeypatch.setattr(parallel, "RANGE_BYTES", 100_000)  # workers read byte ranges
     ranged = run_json("--jobs", "3", str(f), str(f))

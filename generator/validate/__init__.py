@@ -37,7 +37,7 @@ _PUBLIC = {
     "parallel": ("check_sources",),
     "problems": ("INPUT_PROBLEMS", "MAX_DEPTH", "PAYLOAD_PROBLEMS", "Problem", "Where", "json_type",
                  "too_deep"),
-    "report": ("MAX_FAILURES", "MAX_TABLE", "Tally", "format_failure", "format_text"),
+    "report": ("MAX_FAILURES", "MAX_TABLE", "Tally", "format_failure", "format_text", "write_report"),
     "schemas": ("load_schema_dir",),
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}

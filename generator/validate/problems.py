@@ -22,13 +22,14 @@ UNKNOWN = "unknown-payload"
 NO_NAME = "no-payload-name"
 UNSUPPORTED = "unsupported-message"
 MALFORMED = "malformed-json"
+UNPORTABLE = "unportable-value"
 NOT_OBJECT = "not-an-object"
 TOO_LARGE = "too-large"
 TOO_DEEP = "too-deep"
 UNREADABLE = "unreadable"
 
 PAYLOAD_PROBLEMS = (UNDECLARED, TYPE_MISMATCH, MISSING, NOT_ALLOWED, INVALID)
-INPUT_PROBLEMS = (NO_NAME, UNSUPPORTED, MALFORMED, NOT_OBJECT, TOO_LARGE, TOO_DEEP, UNREADABLE)
+INPUT_PROBLEMS = (NO_NAME, UNSUPPORTED, MALFORMED, UNPORTABLE, NOT_OBJECT, TOO_LARGE, TOO_DEEP, UNREADABLE)
 UNIDENTIFIED = frozenset((UNKNOWN,) + INPUT_PROBLEMS)
 TITLES = {
     UNDECLARED: "undeclared key",
@@ -40,6 +41,7 @@ TITLES = {
     NO_NAME: "no payload name",
     UNSUPPORTED: "unsupported message",
     MALFORMED: "malformed JSON",
+    UNPORTABLE: "unportable value",
     NOT_OBJECT: "not a JSON object",
     TOO_LARGE: "document too large",
     TOO_DEEP: "nested too deep",

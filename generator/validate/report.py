@@ -210,3 +210,31 @@ def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate
 def _row_text(r: dict) -> str:
     p = Problem(r["problem"], r["key"], r["detail"])
     return f"{p.text()}: {r['count']} document(s) (first at {r['first']})"
+
+
+def write_report(text: str, command: str) -> None:
+    """Write a report to standard output.  When it cannot be written (a full disk,
+    ``/dev/full``, a closed pipe) say so on standard error and exit 2: the run's verdict
+    never reached its reader.  Standard output is then pointed at the null device so
+    that the interpreter's own flush at exit cannot fail again."""
+    import os
+    import sys
+
+    try:
+        if sys.stdout is None:
+            raise OSError(9, "standard output is closed")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write(f"{command}: cannot write the report to standard output: {exc.strerror or exc}\n")
+                sys.stderr.flush()
+            except OSError:
+                pass
+        sys.exit(2)

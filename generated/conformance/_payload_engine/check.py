@@ -18,7 +18,7 @@ from . import optional
 from .diagnose import Diagnosis
 from .fast import LineDecoders, fast_validator
 from .identification import BARE, ENVELOPE, TRACK, identify_shape
-from .inputs import BOM, MAX_DOCUMENT_BYTES, Batch, parse
+from .inputs import BOM, MAX_DOCUMENT_BYTES, Batch, orjson_safe, parse
 from .problems import (
     MALFORMED,
     MAX_DEPTH,
@@ -170,13 +170,15 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                 else:
                     # msgspec skips the keys it does not need without decoding them:
                     # only a line that is valid UTF-8 throughout may conform.
-                    if (decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line)):
+                    # Nor may a long digit run, which it may read as a float.
+                    if ((decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line))
+                            and orjson_safe(line)):
                         documents += 1
                         name = decoded_name or type_names[obj.__class__]
                         conforming[name] = conforming.get(name, 0) + 1
                         continue
             doc = None
-            if loads is not None:
+            if loads is not None and orjson_safe(line):
                 try:
                     doc = loads(line)
                 except Exception:  # noqa: BLE001 - re-parsed below for a precise message

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import ecma, optional
+from .inputs import MAX_FLOAT
 
 # Keywords the specialised checkers (Python and msgspec) handle exactly; a schema using
 # any other keyword is left to jsonschema_rs / jsonschema.
@@ -52,6 +53,13 @@ def fast_validator(schema: Mapping, rs_options: Mapping | None = None) -> Callab
     return reference_validator(schema).is_valid
 
 
+def is_number(v: Any) -> bool:
+    """A JSON number under the values policy (``inputs``): a finite float, or an integer
+    within a 64-bit float's range (booleans are not numbers, unlike in Python)."""
+    t = type(v)
+    return (t is float and -MAX_FLOAT <= v <= MAX_FLOAT) or (t is int and -MAX_FLOAT <= v <= MAX_FLOAT)
+
+
 def _numeric(v: Any) -> bool:
     """A JSON number (booleans are not numbers, unlike in Python)."""
     return type(v) is int or type(v) is float
@@ -76,7 +84,7 @@ def value_check(prop: Any) -> Callable[[Any], bool] | None:
     elif jtype == "integer":
         tests.append(_is_integer)
     elif jtype == "number":
-        tests.append(lambda v: type(v) is int or type(v) is float)
+        tests.append(is_number)
     elif jtype == "string":
         tests.append(lambda v: type(v) is str)
     elif jtype == "array":

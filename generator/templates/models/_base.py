@@ -46,6 +46,7 @@ class _PayloadBase(BaseModel):
         strict=True,
         extra="forbid",
         regex_engine="python-re",
+        allow_inf_nan=False,  # JSON has no infinity: 1e400 is refused, as gen validate does
         protected_namespaces=(),
     )
 
