@@ -11,6 +11,9 @@ installed it answers "valid?" first (about a hundred times faster than jsonschem
 errors.  Both engines see the same schema and agree on ECMA-262 regex semantics (``$``
 matches only at the very end, so ``"abc\\n"`` is not a safe id), so the results do not
 depend on which one is installed.
+
+Must not: check anything across files or resolve references (``resolve`` does), or
+know any particular product.
 """
 
 from __future__ import annotations
