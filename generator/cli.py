@@ -205,8 +205,13 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
               help="A human summary, or one JSON report for tools.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to check with (0: one per core); worth it for large inputs.")
+@click.option("--product-version", default=None, metavar="V",
+              help="Also check what version V sends: no payload or field outside its version range, "
+                   "every required field inside it.")
+@click.option("--allow-empty", is_flag=True, help="Pass when no documents are found (by default an empty "
+              "capture fails: it proves nothing).")
 def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
-             fmt: str, jobs: int) -> None:
+             fmt: str, jobs: int, product_version: str | None, allow_empty: bool) -> None:
     """Check captured payloads against the spec's schemas.
 
     PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
@@ -215,7 +220,8 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     "properties": {...}}), or a bare property object named by --payload, its file name
     (NAME.ndjson) or its folder (NAME/).  Reports undeclared keys, type mismatches,
     missing keys, invalid values, unknown payload names and unreadable documents, with
-    file:line.  Exit 0 when everything conforms, 1 when something does not.
+    file:line.  Exit 0 when everything conforms, 1 when something does not or when no
+    document was found (unless --allow-empty).
     """
     import json
     import os
@@ -244,15 +250,21 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    checker = engine.Checker(schemas)
+    try:
+        checker = engine.Checker(schemas, product_version)
+    except ValueError as exc:
+        raise click.UsageError(f"--product-version: {exc}") from None
     try:
         srcs = engine.sources(paths, checker.names, payload)
     except engine.UsageError as exc:
         raise click.UsageError(str(exc)) from None
     tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
-    report = json.dumps(tally.as_dict(), indent=2) + "\n" if fmt == "json" else engine.format_text(tally)
+    if fmt == "json":
+        report = json.dumps(tally.as_dict(allow_empty), indent=2) + "\n"
+    else:
+        report = engine.format_text(tally, allow_empty=allow_empty)
     engine.write_report(report, "gen validate")
-    sys.exit(0 if tally.ok else 1)
+    sys.exit(0 if tally.passes(allow_empty) else 1)
 
 
 @main.command()

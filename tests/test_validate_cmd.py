@@ -182,10 +182,20 @@ def test_crlf_bom_and_trailing_line_without_newline(tmp_path):
     assert "2 document(s) checked, 2 conform" in out
 
 
-def test_empty_input_conforms_and_says_so(tmp_path):
+def test_empty_input_fails_unless_allowed(tmp_path):
+    """An empty capture proves nothing: exit 1 by default, as in the conformance suite;
+    --allow-empty says the other."""
     f = write_lines(tmp_path / "cap.ndjson", [])
     code, out = run(str(f))
+    assert code == 1
+    assert out.strip() == "gen validate: no documents found; an empty capture proves nothing " \
+                          "(pass --allow-empty if none were expected)"
+    code, rep = run_json(str(f))
+    assert code == 1 and rep["ok"] is False and rep["documents"] == 0
+    code, out = run("--allow-empty", str(f))
     assert code == 0 and "0 document(s) checked, 0 conform (no documents found)." in out
+    code, rep = run_json("--allow-empty", str(f))
+    assert code == 0 and rep["ok"] is True
 
 
 def test_a_json_file_holds_one_document_or_an_array(tmp_path):

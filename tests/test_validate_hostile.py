@@ -467,7 +467,7 @@ def test_unreadable_folders_and_files_are_findings_not_silence(tmp_path, monkeyp
 
 
 def test_closed_standard_input_is_a_finding():
-    proc = _gen(["--spec", str(SPEC), "-"], stdin=subprocess.DEVNULL)
+    proc = _gen(["--spec", str(SPEC), "--allow-empty", "-"], stdin=subprocess.DEVNULL)
     assert proc.returncode == 0  # an empty stream: no documents (see below for a closed one)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     closed = subprocess.run(

@@ -25,14 +25,14 @@ PARALLEL_MIN_FILE_BYTES = 64 << 10  # ... and so are files smaller than this on 
 _WORKER: Checker | None = None
 
 
-def _init_worker(schemas: Mapping[str, Mapping]) -> None:
+def _init_worker(schemas: Mapping[str, Mapping], product_version: str | None) -> None:
     """A worker process: Ctrl-C is the parent's to handle (it stops the pool); a worker
     that took it too would print its own traceback."""
     global _WORKER
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER = Checker(schemas)
+    _WORKER = Checker(schemas, product_version)
 
 
 class _Range:
@@ -192,7 +192,8 @@ def check_sources(checker: Checker, srcs: Iterable[Source], jobs: int = 1) -> Ta
             offsets[seq] = offsets.get(seq, 0) + lines
         total.merge(tally)
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(checker.schemas,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(checker.schemas, checker.product_version)) as pool:
         pending: deque = deque()
         for task in _tasks(srcs, sizes):
             pending.append((task, pool.submit(_work, task)))

@@ -18,6 +18,7 @@ TYPE_MISMATCH = "type-mismatch"
 MISSING = "missing-key"
 NOT_ALLOWED = "value-not-allowed"
 INVALID = "invalid-value"
+NOT_IN_VERSION = "not-in-version"
 UNKNOWN = "unknown-payload"
 NO_NAME = "no-payload-name"
 UNSUPPORTED = "unsupported-message"
@@ -28,7 +29,7 @@ TOO_LARGE = "too-large"
 TOO_DEEP = "too-deep"
 UNREADABLE = "unreadable"
 
-PAYLOAD_PROBLEMS = (UNDECLARED, TYPE_MISMATCH, MISSING, NOT_ALLOWED, INVALID)
+PAYLOAD_PROBLEMS = (UNDECLARED, TYPE_MISMATCH, MISSING, NOT_ALLOWED, INVALID, NOT_IN_VERSION)
 INPUT_PROBLEMS = (NO_NAME, UNSUPPORTED, MALFORMED, UNPORTABLE, NOT_OBJECT, TOO_LARGE, TOO_DEEP, UNREADABLE)
 UNIDENTIFIED = frozenset((UNKNOWN,) + INPUT_PROBLEMS)
 TITLES = {
@@ -37,6 +38,7 @@ TITLES = {
     MISSING: "missing key",
     NOT_ALLOWED: "value not allowed",
     INVALID: "invalid value",
+    NOT_IN_VERSION: "not in this version",
     UNKNOWN: "unknown payload name",
     NO_NAME: "no payload name",
     UNSUPPORTED: "unsupported message",
