@@ -134,6 +134,7 @@ def main() -> None:
       gen check              validate + lint the spec; verify generated/ is current
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
+      gen infer FILE...      propose a reviewable spec edit from captured traffic
     Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 
@@ -284,6 +285,10 @@ def targets() -> None:
     for t in TARGETS:
         click.echo(f"{t.name:<14} {t.description}")
 
+
+from generator.infer.command import infer  # noqa: E402 - click command in its own module
+
+main.add_command(infer)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -209,6 +209,8 @@ class Field:
     edition: Edition | None
     versions: Versions
     location: Location
+    # Set by `gen infer` on what it inferred from traffic; lint warns until removed.
+    review: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ class Payload:
     versions: Versions
     fields: tuple[Field, ...]
     location: Location
+    review: str = ""  # as Field.review
 
     @property
     def model_name(self) -> str:

@@ -49,6 +49,10 @@ EDITION_REF = {"type": "string", "pattern": ID, "description": "Id of an edition
 SCALAR_TYPES = ["string", "number", "boolean", "null"]
 # A setting's value: a scalar or a list of scalars (kept immutable in the model).
 SETTING_VALUE = {"type": [*SCALAR_TYPES, "array"], "items": {"type": SCALAR_TYPES}, "maxItems": 1000}
+REVIEW = _text(
+    "Marker written by `gen infer` on what it inferred from captured traffic; the `needs-review` "
+    "lint rule warns until a maintainer reviews the element and removes it."
+)
 TEXT_LIST = {"type": "array", "items": _text("One entry."), "maxItems": 1000}
 
 FIELD = _obj(
@@ -72,6 +76,7 @@ FIELD = _obj(
         "edition": EDITION_REF,
         "versions": VERSIONS,
         "lint_ignore": LINT_IGNORE,
+        "review": REVIEW,
     },
     ["name", "kind"],
     "One documented datum.",
@@ -90,6 +95,7 @@ PAYLOAD = _obj(
         "versions": VERSIONS,
         "fields": {"type": "array", "items": FIELD, "maxItems": 100000, "description": "The payload's fields, in documented order."},
         "lint_ignore": LINT_IGNORE,
+        "review": REVIEW,
     },
     ["section"],
     "One message on the wire.",
