@@ -68,7 +68,8 @@ class UsageError(Exception):
 # read as infinity or refuse), and a lone UTF-16 surrogate escape ("\ud800", which is
 # not Unicode text).  Integers inside that range are read exactly.
 MAX_FLOAT = 1.7976931348623157e308
-_LONG_NUMBER = (re.compile(rb"[0-9]{20}").search, re.compile(r"[0-9]{20}").search)
+_LONG_NUMBER = re.compile(r"[0-9]{20}").search  # for text; bytes go through _DIGITS
+_DIGITS = bytes(0x39 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))  # digits -> 9, else space
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]").search
 
 
@@ -145,8 +146,11 @@ def parse_slow(data: bytes | str) -> tuple[Any, Problem | None]:
 
 def orjson_safe(data: bytes | str) -> bool:
     """Whether orjson reads ``data`` exactly as ``parse_slow`` does: not when it holds a
-    run of 20 digits (orjson turns integers beyond 64 bits into floats)."""
-    return _LONG_NUMBER[data.__class__ is str](data) is None
+    run of 20 digits (orjson turns integers beyond 64 bits into floats).  For bytes a
+    translation and a substring search in C (a regex costs ten times more)."""
+    if data.__class__ is str:
+        return _LONG_NUMBER(data) is None
+    return b"99999999999999999999" not in data.translate(_DIGITS)
 
 
 def parse(data: bytes | str) -> tuple[Any, Problem | None]:

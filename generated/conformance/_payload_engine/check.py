@@ -198,9 +198,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                 else:
                     # msgspec skips the keys it does not need without decoding them:
                     # only a line that is valid UTF-8 throughout may conform.
-                    # Nor may a long digit run, which it may read as a float.
-                    if ((decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line))
-                            and orjson_safe(line)):
+                    if (decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line)):
                         documents += 1
                         name = decoded_name or type_names[obj.__class__]
                         conforming[name] = conforming.get(name, 0) + 1

@@ -26,12 +26,7 @@ _WORKER: Checker | None = None
 
 
 def _init_worker(schemas: Mapping[str, Mapping], product_version: str | None) -> None:
-    """A worker process: Ctrl-C is the parent's to handle (it stops the pool); a worker
-    that took it too would print its own traceback."""
     global _WORKER
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = Checker(schemas, product_version)
 
 
