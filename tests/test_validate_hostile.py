@@ -293,6 +293,10 @@ def differential_inputs(spec, schemas):
     return spec, schemas, _vectors(spec)
 
 
+FIXED_SEED = {"derandomize": True, "deadline": None,
+              "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+
+
 def _reference_report(schemas, path: str) -> dict:
     """The report with no optional library and no specialised check: the standard
     library parser and the reference validator decide everything."""
@@ -320,8 +324,7 @@ def test_fast_path_and_reference_never_disagree(differential_inputs, tmp_path_fa
     folder = tmp_path_factory.mktemp("differential")
     counter = iter(range(10**6))
 
-    @settings(max_examples=400, derandomize=True, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(max_examples=400, **FIXED_SEED)
     @given(st.lists(capture_lines(vectors), min_size=1, max_size=30), st.booleans())
     def check(groups, bom_first):
         f, _body = _capture(folder, counter, groups, bom_first)
@@ -337,8 +340,7 @@ def test_jobs_give_exactly_the_serial_report(differential_inputs, tmp_path_facto
     folder = tmp_path_factory.mktemp("jobs")
     counter = iter(range(10**6))
 
-    @settings(max_examples=30, derandomize=True, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(max_examples=30, **FIXED_SEED)
     @given(st.lists(capture_lines(vectors), min_size=5, max_size=40), st.booleans())
     def check(groups, bom_first):
         f, body = _capture(folder, counter, groups, bom_first)
@@ -375,16 +377,20 @@ def test_jobs_fall_back_to_serial_where_workers_cannot_pay(tmp_path):
     """Many small files are checked serially whatever --jobs says (measured: workers
     cost more than they save there, see parallel_jobs); a stream or large files get
     workers, never more than the CPUs available."""
+    small = tmp_path / "small"
+    small.mkdir()
     for i in range(300):
-        (tmp_path / f"c{i}.ndjson").write_text(json.dumps({"payload": "crash_report", "properties": CRASH}) + "\n")
-    srcs = engine.sources([str(tmp_path)], frozenset({"crash_report"}))
-    sizes = [parallel._size(s) for s in srcs]
-    assert parallel.parallel_jobs(4, srcs, sizes) == 1
+        (small / f"c{i}.ndjson").write_text(json.dumps({"payload": "crash_report", "properties": CRASH}) + "\n")
+    names = frozenset({"crash_report"})
+    assert parallel.parallel_jobs(4, engine.sources([str(small)], names)) == 1
     cpus = len(os.sched_getaffinity(0))
-    stdin = [engine.Source(None, "<stdin>", "ndjson", None)]
-    assert parallel.parallel_jobs(4, stdin, [-1]) == min(4, cpus)
-    big = [engine.Source("big.ndjson", "big.ndjson", "ndjson", None)] * 4
-    assert parallel.parallel_jobs(8, big, [64 << 20] * 4) == min(8, cpus)
+    assert parallel.parallel_jobs(4, engine.sources(["-"], names)) == min(4, cpus)
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(4):
+        with open(big / f"c{i}.ndjson", "wb") as fh:
+            fh.truncate(16 << 20)  # sparse: sizes are all that is read
+    assert parallel.parallel_jobs(8, engine.sources([str(big)], names)) == min(8, cpus)
 
 
 # --------------------------------------------------------------------------- values policy
