@@ -197,6 +197,7 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
         versions=versions,
         fields=_fields(ctx, inherited, p.get("fields") or []),
         location=loc,
+        version=p.get("version", "1.0.0"),
         review=p.get("review", ""),
     )
 
