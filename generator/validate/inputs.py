@@ -126,8 +126,11 @@ def parse_slow(data: bytes | str) -> tuple[Any, Problem | None]:
             return None, Problem(MALFORMED, None, f"not UTF-8 (byte {exc.start + 1})")
     else:
         text = data
+    # Only a run of 20 digits can be an integer beyond 64 bits: the per-integer check
+    # (a Python call each) is paid by the documents that have one.
+    parse_int = _double_int if not orjson_safe(data) else None
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_double_int)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=parse_int)
     except RecursionError:
         return None, Problem(TOO_DEEP, None, f"more than {MAX_DEPTH} levels")
     except _Unportable as exc:
