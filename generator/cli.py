@@ -124,6 +124,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="telemetry-spec-generator", message="gen %(version)s")
 def main() -> None:
     """Describe a product's telemetry once (YAML under spec/) and generate everything
     else from it: JSON Schemas, pydantic models, privacy docs, a conformance suite, a
@@ -162,6 +163,9 @@ def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: st
     _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):
         sys.exit(1)
+    from generator.spec_commands import summary_line
+
+    click.echo(f"gen check: {spec_dir}: {summary_line(spec, findings)}", err=True)
     if no_output:
         return
     from generator.build import compare_output
@@ -293,13 +297,18 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
-from generator.diff.command import diff_command
+from generator.diff.command import diff_command  # click commands in their own modules
 
 main.add_command(diff_command)
 
-from generator.infer.command import infer  # noqa: E402 - click command in its own module
+from generator.infer.command import infer
 
 main.add_command(infer)
+
+from generator.spec_commands import init, schema  # click commands in their own module
+
+main.add_command(init)
+main.add_command(schema)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
