@@ -217,13 +217,19 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
               help="A human summary, or one JSON report for tools.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to check with (0: one per core); worth it for large inputs.")
+@click.option("--engine", "engine_name", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Check here, or as a PySpark job (pip install '.[spark]'; see docs/spark.md).")
+@click.option("--master", default=None, metavar="URL", help="--engine spark: the Spark master (default local[*]).")
+@click.option("--output", default=None, metavar="DIR",
+              help="--engine spark: write conforming payloads and an error table as Parquet under DIR.")
 @click.option("--product-version", default=None, metavar="V",
               help="Also check what version V sends: no payload or field outside its version range, "
                    "every required field inside it.")
 @click.option("--allow-empty", is_flag=True, help="Pass when no documents are found (by default an empty "
               "capture fails: it proves nothing).")
 def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
-             fmt: str, jobs: int, product_version: str | None, allow_empty: bool) -> None:
+             fmt: str, jobs: int, engine_name: str, master: str | None, output: str | None,
+             product_version: str | None, allow_empty: bool) -> None:
     """Check captured payloads against the spec's schemas.
 
     PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
@@ -242,6 +248,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
+    spec = None
     if schemas_dir is not None:
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
@@ -262,15 +269,22 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    try:
-        checker = engine.Checker(schemas, product_version)
-    except ValueError as exc:
-        raise click.UsageError(f"--product-version: {exc}") from None
-    try:
-        srcs = engine.sources(paths, checker.names, payload)
-    except engine.UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+    if engine_name == "spark" or master or output:
+        if product_version is not None:
+            raise click.UsageError("--product-version is not supported with --engine spark yet")
+        from generator.spark.cli import validate_on_spark
+
+        tally = validate_on_spark(schemas, paths, payload, engine_name, master, output, spec, schemas_dir)
+    else:
+        try:
+            checker = engine.Checker(schemas, product_version)
+        except ValueError as exc:
+            raise click.UsageError(f"--product-version: {exc}") from None
+        try:
+            srcs = engine.sources(paths, checker.names, payload)
+        except engine.UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         report = json.dumps(tally.as_dict(allow_empty), indent=2) + "\n"
     else:

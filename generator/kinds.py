@@ -33,6 +33,9 @@ class Kind:
     to say why they cannot carry personal data.
     ``uses_input_data`` is the default for a field of this kind: False for is-default
     booleans, which are computed without reading the setting's value.
+    ``column`` is the warehouse column type where the JSON type alone does not say it
+    ("timestamp" for an integer of epoch milliseconds); empty means "from the JSON type"
+    (see ``generator.targets.warehouse``).
     """
 
     id: str
@@ -44,6 +47,7 @@ class Kind:
     enumerable: bool = False
     free_text: bool = False
     uses_input_data: bool = True
+    column: str = ""
 
 
 def _kind(**kw: Any) -> Kind:
@@ -143,6 +147,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 json_schema={"type": "integer", "minimum": 0},
                 valid_examples=(0, 1543622400000, _INT64_MAX),
                 invalid_example="2018-12-01T00:00:00Z",
+                column="timestamp",
             ),
             _kind(
                 id="version",
