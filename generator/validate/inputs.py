@@ -218,39 +218,36 @@ def _listing(folder: str) -> tuple[list[os.DirEntry], Source | None]:
 
 
 def _walk(folder: str, names: frozenset[str], payload: str | None) -> Iterator[Source]:
-    """The JSON files below a folder, in name order (iteratively: any depth).  Hidden
+    """The JSON files below a folder: a folder's own files in name order, then each
+    subfolder in name order (``os.walk``'s order, iteratively: any depth).  Hidden
     entries are skipped; a symbolic link is never followed, and it, a folder that cannot
     be listed, and anything that is not a regular file are reported as problems with
     their path."""
-    entries, problem = _listing(folder)
-    if problem is not None:
-        yield problem
-    stack = [iter(entries)]
+    stack = [folder]
     while stack:
-        entry = next(stack[-1], None)
-        if entry is None:
-            stack.pop()
-            continue
-        if entry.name.startswith("."):
-            continue
-        full = entry.path
-        try:
-            if entry.is_symlink():
-                yield _problem_source(full, "a symbolic link; links inside a folder are not followed "
-                                      "(name the target itself to check it)")
-            elif entry.is_dir(follow_symlinks=False):
-                entries, problem = _listing(full)
-                if problem is not None:
-                    yield problem
-                stack.append(iter(entries))
-            elif entry.name.lower().endswith(JSON_SUFFIXES + NDJSON_SUFFIXES):
-                if entry.is_file(follow_symlinks=False):
-                    yield Source(full, label_of(full), format_of(entry.name), payload or _default_name(full, names))
-                else:
-                    mode = entry.stat(follow_symlinks=False).st_mode
-                    yield _problem_source(full, f"{_kind_of(mode)}, not a file of documents")
-        except OSError as exc:
-            yield _problem_source(full, exc.strerror or str(exc))
+        entries, problem = _listing(stack.pop())
+        if problem is not None:
+            yield problem
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            full = entry.path
+            try:
+                if entry.is_symlink():
+                    yield _problem_source(full, "a symbolic link; links inside a folder are not followed "
+                                          "(name the target itself to check it)")
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append(full)
+                elif entry.name.lower().endswith(JSON_SUFFIXES + NDJSON_SUFFIXES):
+                    if entry.is_file(follow_symlinks=False):
+                        yield Source(full, label_of(full), format_of(entry.name), payload or _default_name(full, names))
+                    else:
+                        mode = entry.stat(follow_symlinks=False).st_mode
+                        yield _problem_source(full, f"{_kind_of(mode)}, not a file of documents")
+            except OSError as exc:
+                yield _problem_source(full, exc.strerror or str(exc))
+        stack.extend(reversed(subfolders))
 
 
 def sources(paths: Iterable[str], names: frozenset[str], payload: str | None = None) -> list[Source]:
