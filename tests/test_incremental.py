@@ -33,6 +33,19 @@ def _build(spec_dir: Path, out: Path) -> None:
     assert outcome.ok, outcome.findings
 
 
+def _count_generated(monkeypatch) -> list[int]:
+    """A list that gets the number of payloads of each datamodel-code-generator run."""
+    generated: list[int] = []
+    real = models._generate
+
+    def spy(source: bytes) -> str:
+        generated.append(len(json.loads(source)["$defs"]))
+        return real(source)
+
+    monkeypatch.setattr(models, "_generate", spy)
+    return generated
+
+
 def _replace_once(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert old in text, f"{path.name} no longer has {old!r}"
@@ -63,14 +76,7 @@ def test_an_edit_then_build_equals_a_cold_build_byte_for_byte(case, tmp_path, mo
     incremental, cold = tmp_path / "incremental", tmp_path / "cold"
     _build(spec_dir, incremental)
 
-    generated: list[int] = []
-    real = models._generate
-
-    def spy(source: bytes) -> str:
-        generated.append(len(json.loads(source)["$defs"]))
-        return real(source)
-
-    monkeypatch.setattr(models, "_generate", spy)
+    generated = _count_generated(monkeypatch)
     name, old, new, most = EDITS[case]
     _replace_once(spec_dir / name, old, new)
     _build(spec_dir, incremental)
@@ -94,6 +100,48 @@ def test_a_partial_rebuild_that_adds_and_removes_payloads_equals_a_cold_build(tm
     _replace_once(spec_dir / "10_security_update_check.yaml", "description: type of build (Enterprise or Team)",
                   "description: type of build (Enterprise or Team), now edited")
     _build(spec_dir, incremental)
+    _build(spec_dir, cold)
+    a, b = _tree(incremental), _tree(cold)
+    assert [p for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)] == []
+
+
+def _synthetic(folder: Path, fields: int) -> Path:
+    """The benchmark's synthetic spec: many payloads share list fields of the same name,
+    whose item alias the generator writes once, before its first user's class."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_build.py"
+    spec = importlib.util.spec_from_file_location("bench_build_for_tests", path)
+    bench = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(bench)
+    bench.write_synthetic_spec(folder, fields)
+    return folder
+
+
+def test_split_generation_with_aliases_shared_between_slices_is_a_whole_run(tmp_path):
+    """A shared alias is defined once in one run; each slice defines it again, and the
+    join keeps only the first (before this, a split build wrote it twice)."""
+    spec, findings = check_spec(_synthetic(tmp_path / "spec", 2000))
+    assert spec is not None, findings
+    source = models.generator_input(spec)
+    whole = models._generate(source)
+    assert whole.count("[list[") > whole.count(" = TypeAliasType(") > 0  # aliases are shared
+    split = models._generate_parts(source, 3)
+    assert models.generate_files(spec, source, split) == models.generate_files(spec, source, whole)
+
+
+def test_an_edit_of_a_payload_sharing_aliases_is_partial_and_exact(tmp_path, monkeypatch):
+    """The edited payload defines aliases later payloads use: still one payload
+    regenerated, and the bytes of a cold build."""
+    monkeypatch.setenv("GEN_NO_FORK", "1")
+    spec_dir = _synthetic(tmp_path / "spec", 2000)
+    incremental, cold = tmp_path / "incremental", tmp_path / "cold"
+    _build(spec_dir, incremental)
+    generated = _count_generated(monkeypatch)
+    _replace_once(spec_dir / "10_config.yaml", "description: Setting 0 of group 0,", "description: Setting 0 (edited),")
+    _build(spec_dir, incremental)
+    assert generated == [1]
     _build(spec_dir, cold)
     a, b = _tree(incremental), _tree(cold)
     assert [p for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)] == []

@@ -142,8 +142,8 @@ def test_a_failing_target_changes_nothing(tmp_path, monkeypatch, capsys):
     started = []
     real_prefetch = models.prefetch
 
-    def prefetch(spec):
-        child = real_prefetch(spec)
+    def prefetch(spec, previous=None):
+        child = real_prefetch(spec, previous)
         started.append(child)
         return child
 

@@ -359,17 +359,14 @@ def _generate_parts(source: bytes, parts: int) -> str:
     """``_generate(source)``, computed as ``parts`` runs over consecutive slices of the
     ``$defs`` in parallel processes (``background.map_parallel``) and joined.
 
-    The generator treats every payload schema on its own (no shared definitions), so
-    the classes of a slice are the same text as in one run; only the import lines
-    differ, and ``_import_block`` lays those out from their union anyway.  Its one
-    cross-payload effect is renaming a class whose name an import uses (``Field`` ->
-    ``FieldModel``); when any class name meets an imported name, or was renamed, the
-    whole input is generated in one run instead, so the output never depends on the
-    split (a test holds split and whole equal).
+    The slices are joined by ``models_partial.join`` (the generator treats every payload
+    schema on its own, except that an alias several payloads share is written once, at
+    its first user; a class renamed for an import's name, ``Field`` -> ``FieldModel``, or
+    anything else the join cannot reproduce exactly means one whole run instead), so the
+    output never depends on the split (tests hold split and whole equal).
     """
-    import ast
-
     from generator.background import map_parallel
+    from generator.targets import models_partial
 
     doc = json.loads(source)
     names = list(doc["$defs"])
@@ -380,21 +377,9 @@ def _generate_parts(source: bytes, parts: int) -> str:
     import datamodel_code_generator.parser.jsonschema  # noqa: F401  (once, before forking)
 
     raws = [raw.decode("utf-8") for raw in map_parallel(_generate_bytes, slices)]
-    heads, imports, bodies, classes, imported = [], [], [], [], set()
-    for raw in raws:
-        tree = ast.parse(raw)
-        nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        lines = raw.splitlines(keepends=True)
-        heads.append("".join(lines[: nodes[0].lineno - 1]))
-        imports.extend(line for line in lines[nodes[0].lineno - 1: nodes[-1].end_lineno] if line.strip())
-        bodies.append("".join(lines[nodes[-1].end_lineno:]))
-        classes += [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
-        imported |= {a.asname or a.name.split(".")[0] for n in nodes for a in n.names}
-    if len(set(heads)) != 1 or classes != names or imported & set(classes):
-        return _generate(source)
-    lead = bodies[0][: len(bodies[0]) - len(bodies[0].lstrip("\n"))]
-    block = "".join(dict.fromkeys(imports))
-    return heads[0] + block + lead + "\n\n\n".join(b.strip("\n") for b in bodies)
+    pieces = [models_partial.cut(raw, _BASE_PLACEHOLDER) for raw in raws]
+    joined = models_partial.join(names, pieces) if all(p is not None for p in pieces) else None  # type: ignore[arg-type]
+    return joined[0] if joined is not None else _generate(source)
 
 
 def _generate_spread(source: bytes) -> bytes:
@@ -431,6 +416,11 @@ class _Partial:
         raw = self.child.result() if self.child is not None else None
         code = raw.decode("utf-8") if raw is not None else _generate(self.source)
         return models_partial.cut(code, _BASE_PLACEHOLDER)
+
+    @property
+    def running(self) -> bool:
+        """Whether the child is still running."""
+        return self.child is not None and self.child.running
 
     def cancel(self) -> None:
         """Stop the child, if any."""
@@ -485,7 +475,10 @@ def render(spec: Spec, prefetched: Child | _Partial | None = None) -> dict[str, 
         from generator.targets import models_partial
 
         order = [p.model_name for p in spec.payloads]
-        joined = models_partial.join(order, prefetched.old, prefetched.result(), set(prefetched.fresh))
+        new = prefetched.result()
+        ok = new is not None and set(new.classes) == set(prefetched.fresh)
+        joined = models_partial.join(order, [new, prefetched.old] if ok else [prefetched.old]) \
+            if ok or not prefetched.fresh else None
         if joined is not None:
             return generate_files(spec, b"", joined[0], joined[1])
         prefetched = None  # cannot be joined exactly: generate the whole input
