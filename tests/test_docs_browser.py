@@ -3,7 +3,8 @@
 The page is opened from disk with every non-file request aborted and recorded (there
 must be none); the tests type in the search box, pick filters, follow field anchors and
 check exactly which rows are shown.  A screenshot of each page goes to /tmp for a human
-to look at.  Skipped only where no Chromium is installed and CI is not "true".
+to look at.  Skipped only where no Chromium is installed and the suite does not run
+under CI (``_ci.in_ci``); under CI a missing Chromium or Playwright fails.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from _ci import skip_or_fail
 from docs_fixtures import (
-    IN_CI,
     bundled_spec,
     load,
     synthetic_expectations,
@@ -35,21 +36,15 @@ ARGS = [
 SHOTS = Path("/tmp")
 
 if not CHROMIUM.exists():
-    if IN_CI:
-        pytest.fail(
-            f"{CHROMIUM} is absent (CI=true: .ci/run must install Debian's chromium)", pytrace=False
-        )
-    pytest.skip(
-        f"{CHROMIUM} is absent; install Debian's chromium to run the browser tests",
-        allow_module_level=True,
+    skip_or_fail(
+        f"{CHROMIUM} is absent; install Debian's chromium to run the browser tests (.ci/run does)",
+        module=True,
     )
 
 try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - only without the test extra
-    if IN_CI:
-        raise
-    pytest.skip("playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+    skip_or_fail("playwright is not installed (pip install -e '.[test]')", module=True)
 
 # Visible data rows (not section headers); a row's name is its name cell's text without
 # the wire key and the "#" link that follow it.

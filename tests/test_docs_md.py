@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from _ci import skip_or_fail
 from docs_fixtures import (
     EVIL,
-    IN_CI,
     MINIMAL_SPEC_DIR,
     POLICY_URL,
     bundled_spec,
@@ -30,9 +30,7 @@ except ImportError:  # pragma: no cover - exercised only without the test extra
 
 def markdown():
     if MarkdownIt is None:
-        if IN_CI:
-            pytest.fail("markdown-it-py is not installed (it is in the test extra)")
-        pytest.skip("markdown-it-py is not installed (pip install -e '.[test]')")
+        skip_or_fail("markdown-it-py is not installed (pip install -e '.[test]')")
     return MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
