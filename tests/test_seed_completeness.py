@@ -266,7 +266,9 @@ def test_security_update_check_items(seed_text, spec):
     descriptions = [_norm(re.sub(r"\s*\([^)]*\)", "", f.description)) for f in payload.fields]
     assert descriptions == items
     # The parentheticals are kept in the descriptions, word for word.
-    for paren in re.findall(r"\(([^)]*)\)", sentence):
+    parens = re.findall(r"\(([^)]*)\)", sentence)
+    assert len(parens) == 2
+    for paren in parens:
         assert any(paren in " ".join(f.description.split()) for f in payload.fields), paren
     assert payload.schedule.id == "every 24h"
 
@@ -293,6 +295,7 @@ def test_product_facts(seed_text, spec):
         seed_text, "We use the data for the following purposes:", "Security Update Check Feature"
     )
     bullets = [b.strip() for b in re.findall(r"^\s*- (.+)$", intro, re.MULTILINE)]
+    assert len(bullets) == 4
     assert list(product.purposes) == bullets
     assert product.summary in " ".join(seed_text.split())
     text = " ".join(product.guarantees)
