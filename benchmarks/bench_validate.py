@@ -43,9 +43,10 @@ sys.path.insert(0, str(ROOT))
 
 import jsonschema
 
-from generator import payload_check
+import generator.validate as payload_engine
 from generator.pipeline import check_spec
 from generator.targets.json_schema import payload_schema
+from generator.validate import optional
 
 SYNTHETIC_FIELDS = 120
 
@@ -154,24 +155,24 @@ def bench(title: str, spec_dir: Path, wire: str, lines: int, tmp: Path) -> None:
     size = write_stream(stream, payload, lines, random.Random(5))
     print(f"\n{title}: {wire}, {len(payload.fields)} properties, {lines} lines, "
           f"{size / lines:.0f} bytes/line, {size / 2**20:.0f} MiB")
-    checker = payload_check.Checker({p.wire_name: payload_schema(spec, p) for p in spec.payloads})
-    src = [payload_check.Source(str(stream), stream.name, "ndjson", None)]
+    checker = payload_engine.Checker({p.wire_name: payload_schema(spec, p) for p in spec.payloads})
+    src = [payload_engine.Source(str(stream), stream.name, "ndjson", None)]
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
 
     pin_one_core()
-    tally = payload_check.check_sources(checker, src)  # warm-up, and a sanity check
+    tally = payload_engine.check_sources(checker, src)  # warm-up, and a sanity check
     assert tally.documents == lines and tally.failing_documents == lines // 50, tally.as_dict()["failing"]
-    t = best_of(3, lambda: payload_check.check_sources(checker, src))
+    t = best_of(3, lambda: payload_engine.check_sources(checker, src))
     engine = lines / t
     print(f"  engine, 1 core            {engine:>10,.0f} payloads/s  ({t:.2f} s)")
 
-    saved = (payload_check._msgspec, payload_check._orjson, payload_check._jsonschema_rs)
-    payload_check._msgspec = payload_check._orjson = payload_check._jsonschema_rs = None
+    saved = (optional.msgspec, optional.orjson, optional.jsonschema_rs)
+    optional.msgspec = optional.orjson = optional.jsonschema_rs = None
     try:
-        plain = payload_check.Checker(checker.schemas)
-        t_plain = best_of(1, lambda: payload_check.check_sources(plain, src))
+        plain = payload_engine.Checker(checker.schemas)
+        t_plain = best_of(1, lambda: payload_engine.check_sources(plain, src))
     finally:
-        payload_check._msgspec, payload_check._orjson, payload_check._jsonschema_rs = saved
+        optional.msgspec, optional.orjson, optional.jsonschema_rs = saved
     print(f"  engine, no optional libs  {lines / t_plain:>10,.0f} payloads/s  (json + specialised Python checks)")
 
     n_ref = min(lines, 5000)
@@ -191,7 +192,7 @@ def bench(title: str, spec_dir: Path, wire: str, lines: int, tmp: Path) -> None:
         unpin(cpus)
     jobs = len(cpus) if cpus else (os.cpu_count() or 1)
     if jobs > 1:
-        t_par = best_of(2, lambda: payload_check.check_sources(checker, src, jobs=jobs))
+        t_par = best_of(2, lambda: payload_engine.check_sources(checker, src, jobs=jobs))
         print(f"  engine, --jobs {jobs:<2}         {lines / t_par:>10,.0f} payloads/s  ({t_par:.2f} s)")
 
 
@@ -200,9 +201,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--spec", type=Path, default=ROOT / "spec")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}; msgspec: {payload_check._msgspec is not None}; "
-          f"orjson: {payload_check._orjson is not None}; "
-          f"jsonschema_rs: {payload_check._jsonschema_rs is not None}; cores: {os.cpu_count()}")
+    print(f"python {sys.version.split()[0]}; msgspec: {optional.msgspec is not None}; "
+          f"orjson: {optional.orjson is not None}; "
+          f"jsonschema_rs: {optional.jsonschema_rs is not None}; cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         spec = load(args.spec) if args.spec.is_dir() else None

@@ -220,7 +220,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     import json
     import os
 
-    from generator import payload_check
+    from generator import validate as engine
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
@@ -228,8 +228,8 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
         try:
-            schemas = payload_check.load_schema_dir(str(schemas_dir))
-        except payload_check.UsageError as exc:
+            schemas = engine.load_schema_dir(str(schemas_dir))
+        except engine.UsageError as exc:
             raise click.UsageError(str(exc)) from None
         if not schemas:
             raise click.UsageError(f"no *.schema.json files in '{schemas_dir}'")
@@ -244,16 +244,16 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    checker = payload_check.Checker(schemas)
+    checker = engine.Checker(schemas)
     try:
-        srcs = payload_check.sources(paths, checker.names, payload)
-    except payload_check.UsageError as exc:
+        srcs = engine.sources(paths, checker.names, payload)
+    except engine.UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    tally = payload_check.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+    tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         click.echo(json.dumps(tally.as_dict(), indent=2))
     else:
-        click.echo(payload_check.format_text(tally), nl=False)
+        click.echo(engine.format_text(tally), nl=False)
     sys.exit(0 if tally.ok else 1)
 
 

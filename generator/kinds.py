@@ -8,6 +8,8 @@ and a wrong-typed value that must be rejected.  Adding a kind is one entry in
 Kinds are generic (nothing here is specific to one product).  The first five are the
 configuration-setting kinds found in product telemetry docs: enumerated integer,
 enumerated boolean, plain boolean, integer count and "is default" boolean.
+
+Must not: hold product-specific kinds or any target's private spelling of a kind.
 """
 
 from __future__ import annotations

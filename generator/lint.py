@@ -9,6 +9,9 @@ nothing is reported (``unused-suppression``), so stale ones do not pile up.
 Most rules guard privacy: nothing undocumented, nothing free-form without a reason,
 nothing a user cannot switch off.  ``docs/lint-rules.md`` is generated from ``RULES``
 (``python -m generator.lint > docs/lint-rules.md``; a test keeps it in sync).
+
+Must not: change the model, re-read YAML, or report what the resolver already refuses
+(a lint rule only judges a spec that resolved).
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ non-plain tags where they are written, refuses nesting past ``MAX_DEPTH``, and c
 node, an alias counting as the subtree it repeats, so a file whose expansion passes
 ``MAX_NODES`` is refused without being expanded.  Size and encoding are checked before
 parsing.  Every problem becomes a ``Finding`` with file:line:column; nothing here raises.
+
+Must not: interpret the data (that is ``spec_format`` and ``resolve``), follow includes
+or tags, or read anything outside the spec folder's own ``.yaml``/``.yml`` files.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ target needs is already here: inherited schedules, opt-outs, editions and versio
 are resolved onto each payload and field, wire names are derived, and ordering is the
 spec's declaration order.  Targets never re-read YAML, never re-derive anything and
 cannot change the model (every class is a frozen dataclass holding tuples).
+
+Must not: hold logic that decides a name or an inheritance (``resolve`` and ``naming``
+do), mutable containers, or anything specific to one product or one target.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ class Location:
         return self.file
 
 
+def _vkey(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
 @dataclass(frozen=True)
 class Versions:
     """Product versions a thing exists in; both ends inclusive, either may be None."""
@@ -51,6 +58,27 @@ class Versions:
         if self.min:
             return f"only in v{self.min} and later"
         return ""
+
+    @property
+    def reversed(self) -> bool:
+        """Whether ``min`` is after ``max`` (an invalid range)."""
+        return bool(self.min and self.max and _vkey(self.min) > _vkey(self.max))
+
+    def range_text(self) -> str:
+        """The range for messages: "5.0 to 5.5", "from 5.0", "up to 5.5"."""
+        if self.min and self.max:
+            return f"{self.min} to {self.max}"
+        return f"from {self.min}" if self.min else f"up to {self.max}"
+
+    def intersect(self, inherited: Versions) -> Versions:
+        """The versions in both ranges: the later minimum and the earlier maximum."""
+        if not inherited.limited:
+            return self
+        if not self.limited:
+            return inherited
+        lo = max((v for v in (self.min, inherited.min) if v), key=_vkey, default=None)
+        hi = min((v for v in (self.max, inherited.max) if v), key=_vkey, default=None)
+        return Versions(lo, hi)
 
     def as_dict(self) -> dict[str, str]:
         out = {}

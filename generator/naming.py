@@ -2,6 +2,9 @@
 
 The resolver derives every wire name and key here (unless the spec overrides it), and
 the model derives class names here, so no target has its own idea of a name.
+
+Must not: know any particular product's names; a product's irregular names are
+overrides in its spec, not cases here.
 """
 
 from __future__ import annotations

@@ -1,16 +1,71 @@
-"""Runs the spec stages in order: load, validate, resolve, lint.
+"""The spec stages in order, and what happens when some of them fail.
 
-The CLI and the tests call ``check_spec``; targets receive only the resolved ``Spec``.
+Owns the stage order (load -> spec_format -> resolve -> lint) and the partial-failure
+policy: files that fail to load or validate are left out of the model, but the valid
+ones are still resolved so that their errors are reported in the same run; a reference
+is only reported as unknown when no loaded file declares the id; findings that depend on
+a broken file (unknown references when a file could not be read at all; derived-name
+findings when the file declaring the product, and so the naming conventions, is broken)
+are dropped rather than guessed.
+
+The CLI, the build and the tests call ``check_spec`` (everything) or ``load_resolved``
+(stages 1-3, for lint's tests); targets receive only the resolved ``Spec``.
+
+Must not: implement a stage itself (each lives in its own module), print, or touch
+the output folder.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from generator.diagnostics import Finding, has_errors, sort_findings
+from generator.diagnostics import ERROR, Finding, has_errors, sort_findings
 from generator.lint import lint
+from generator.load import RawFile, load_dir
 from generator.model import Spec
-from generator.resolve import load_resolved
+from generator.resolve import Resolved, resolve
+from generator.spec_format import validate_file
+
+# Findings that are only sure when every file was read: a reference may point into a
+# file that could not be read, and derived names depend on the product's conventions.
+_NEEDS_ALL_FILES = frozenset({"unknown-reference", "missing-product"})
+_NEEDS_CONVENTIONS = frozenset({"duplicate-wire-name", "duplicate-wire-key", "duplicate-model-name", "invalid-name"})
+
+
+def _declared_ids(files: list[RawFile]) -> dict[str, frozenset[str]]:
+    """Ids the top-level mappings of ``files`` declare (even if the files are invalid)."""
+    out: dict[str, set] = {}
+    for raw in files:
+        for key in ("editions", "settings", "features", "sections"):
+            block = raw.data.get(key)
+            if isinstance(block, dict):
+                out.setdefault(key, set()).update(block)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
+    """Stages 1-3: load every file, validate each, resolve.  All findings together
+    (unsorted); the model is None when any of them is an error.  See the module
+    docstring for what happens when some files are broken."""
+    files, findings = load_dir(Path(spec_dir))
+    unreadable = any(f.code != "empty-file" for f in findings if f.severity == ERROR)
+    good, broken = [], []
+    for raw in files:
+        errs = validate_file(raw)
+        findings.extend(errs)
+        (broken if errs else good).append(raw)
+    if not has_errors(findings):
+        resolved, more = resolve(good)
+        return resolved, findings + more
+    if good:
+        _, more = resolve(good, _declared_ids(broken))
+        drop: set[str] = set()
+        if unreadable:
+            drop |= _NEEDS_ALL_FILES
+        if any("product" in raw.data for raw in broken):
+            drop |= _NEEDS_CONVENTIONS | {"missing-product"}
+        findings.extend(f for f in more if f.code not in drop)
+    return None, findings
 
 
 def check_spec(spec_dir: Path) -> tuple[Spec | None, list[Finding]]:

@@ -11,13 +11,15 @@ installed it answers "valid?" first (about a hundred times faster than jsonschem
 errors.  Both engines see the same schema and agree on ECMA-262 regex semantics (``$``
 matches only at the very end, so ``"abc\\n"`` is not a safe id), so the results do not
 depend on which one is installed.
+
+Must not: check anything across files or resolve references (``resolve`` does), or
+know any particular product.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # imported lazily at run time (see _validator)
 from generator.diagnostics import Finding, error
 from generator.kinds import kind_ids
 from generator.load import RawFile
+from generator.validate.ecma import pattern_keyword as _pattern
 
 try:  # optional accelerator; results are the same without it
     import jsonschema_rs
@@ -55,22 +58,6 @@ def spec_schema() -> dict:
     """The shipped spec-format schema."""
     text = resources.files("generator.schemas").joinpath("spec.schema.json").read_text("utf-8")
     return json.loads(text)
-
-
-@lru_cache(maxsize=256)
-def _ecma_regex(pattern: str) -> re.Pattern:
-    """Compile a JSON Schema pattern so that a final ``$`` means end of string, as in
-    ECMA-262 (Python's ``$`` also matches before a trailing newline)."""
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
-
-
-def _pattern(validator, patrn, instance, schema):
-    import jsonschema
-
-    if validator.is_type(instance, "string") and not _ecma_regex(patrn).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
 
 
 @lru_cache(maxsize=1)

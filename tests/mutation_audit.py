@@ -92,14 +92,14 @@ BREAKAGES = [
     ),
     Breakage(
         "msgspec whole-line fast path disabled (no decoders built)",
-        "generator/payload_check.py",
-        "self._lines = _LineDecoders(self.schemas) if _msgspec is not None else False",
+        "generator/validate/check.py",
+        "self._lines = LineDecoders(self.schemas) if optional.msgspec is not None else False",
         "self._lines = False",
         ("tests/test_validate_cmd.py::test_valid_lines_take_the_whole_line_fast_path",),
     ),
     Breakage(
         "msgspec whole-line fast path disabled (no payload gets a struct)",
-        "generator/payload_check.py",
+        "generator/validate/fast.py",
         '    props = schema.get("properties")\n    if (',
         '    props = schema.get("properties")\n    if True or (',
         ("tests/test_validate_cmd.py::test_whole_line_decoders_never_accept_what_the_schema_rejects",),

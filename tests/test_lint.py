@@ -16,8 +16,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.diagnostics import ERROR, WARNING
 from generator.lint import RULES, UNUSED, _ancestors, lint, rules_markdown
-from generator.pipeline import check_spec
-from generator.resolve import load_resolved
+from generator.pipeline import check_spec, load_resolved
 from generator.schemas.build_spec_schema import RULE
 
 CASES = Path(__file__).parent / "cases"

@@ -19,7 +19,7 @@ import pytest
 from _ci import skip_or_fail
 
 from generator.diagnostics import ERROR
-from generator.resolve import load_spec
+from generator.pipeline import check_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "spec"
@@ -116,7 +116,7 @@ def _bullets(text: str) -> list[tuple[str, str]]:
 # -- the resolved spec -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def spec():
-    model, findings = load_spec(SPEC_DIR)
+    model, findings = check_spec(SPEC_DIR)
     errors = [f"{f.location}: {f.code}: {f.message}" for f in findings if f.severity == ERROR]
     assert model is not None and not errors, "spec does not resolve:\n" + "\n".join(errors)
     return model

@@ -84,8 +84,10 @@ def test_kinds_table_matches_kinds_py() -> None:
 
 def _emitted_codes() -> set[str]:
     codes = set()
-    for mod in ("load", "spec_format", "resolve", "lint"):
-        source = (REPO / "generator" / f"{mod}.py").read_text(encoding="utf-8")
+    gen = REPO / "generator"
+    paths = [gen / f"{mod}.py" for mod in ("load", "spec_format", "pipeline", "lint")]
+    for path in [*paths, *sorted((gen / "resolve").glob("*.py"))]:
+        source = path.read_text(encoding="utf-8")
         codes |= set(re.findall(r'\b(?:error|self\.err|_Bad|Finding)\(\s*"([a-z0-9-]+)"', source))
     return codes | {UNUSED}
 

@@ -19,10 +19,12 @@ import pytest
 from _build_helpers import bundled_spec, load_or_fail
 from click.testing import CliRunner
 
-from generator import payload_check, writer
+from generator import validate as engine
+from generator import writer
 from generator.cli import main
 from generator.pipeline import check_spec
 from generator.targets import render_all
+from generator.validate import fast, optional, parallel
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "conformance_examples" / "spec"
@@ -288,13 +290,13 @@ def test_jobs_gives_the_same_report_in_input_order(tmp_path, monkeypatch):
             lines.append("")
         else:
             lines.append(env(GOOD))
-    lines[5000] = b'{"x": "' + b"y" * (payload_check.MAX_DOCUMENT_BYTES + 10) + b'"}'
+    lines[5000] = b'{"x": "' + b"y" * (engine.MAX_DOCUMENT_BYTES + 10) + b'"}'
     f = write_lines(tmp_path / "cap.ndjson", lines)
     with open(f, "ab") as fh:
         fh.write(env({**GOOD, "last": 1}).encode())  # a final line without a newline
     serial = run_json(str(f), str(f))
     batched = run_json("--jobs", "3", str(f), str(f))
-    monkeypatch.setattr(payload_check, "RANGE_BYTES", 100_000)  # workers read byte ranges
+    monkeypatch.setattr(parallel, "RANGE_BYTES", 100_000)  # workers read byte ranges
     ranged = run_json("--jobs", "3", str(f), str(f))
     assert serial[0] == batched[0] == ranged[0] == 1
     assert serial[1] == batched[1] == ranged[1]
@@ -361,8 +363,8 @@ def test_memory_stays_flat_for_a_long_stream():
     big, rep_big = _peak_rss_kib(200_000)  # ~210 MB of NDJSON
     assert rep_big["documents"] == 200_000 and rep_small["documents"] == 10_000
     assert rep_big["failing"] == 200 * 11
-    assert len(rep_big["failures"]) == payload_check.MAX_FAILURES
-    assert rep_big["failures_not_listed"] == 200 * 11 - payload_check.MAX_FAILURES
+    assert len(rep_big["failures"]) == engine.MAX_FAILURES
+    assert rep_big["failures_not_listed"] == 200 * 11 - engine.MAX_FAILURES
     # 20x the input may not cost more than a few MiB (allocator noise), nor approach
     # the size of the input itself.
     print(f"peak RSS: {small} KiB for 10k lines, {big} KiB for 200k lines")
@@ -388,14 +390,14 @@ def test_whole_line_decoders_never_accept_what_the_schema_rejects():
     import jsonschema
     import msgspec
 
-    assert payload_check._msgspec is msgspec
+    assert optional.msgspec is msgspec
 
     from generator.targets import conformance
     from generator.targets.json_schema import payload_schema
 
     for spec in _specs():
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
-        lines = payload_check._LineDecoders(schemas)
+        lines = fast.LineDecoders(schemas)
         assert sorted(lines.props) == sorted(schemas)
         assert lines.envelope is not None and lines.track is not None
         for p in spec.payloads:
@@ -440,7 +442,7 @@ def test_specialised_python_checks_equal_the_reference_validator():
     for spec in _specs():
         for p in spec.payloads:
             schema = payload_schema(spec, p)
-            check = payload_check._python_check(schema)
+            check = fast.python_check(schema)
             assert check is not None, p.wire_name  # every kind is handled
             ref = jsonschema.Draft202012Validator(schema)
             vec = conformance.vectors(p)
@@ -468,7 +470,7 @@ def test_valid_lines_take_the_whole_line_fast_path(tmp_path, monkeypatch):
             parsed.append(data)
             return orjson.loads(data)
 
-    monkeypatch.setattr(payload_check, "_orjson", SpyJson)
+    monkeypatch.setattr(optional, "orjson", SpyJson)
     track = json.dumps({"type": "track", "event": "crash_report", "properties": CRASH})
     # One file per shape: the decoder tried first is the one that fitted the last line.
     for name, line, slow in (("envelopes.ndjson", env(GOOD), 0), ("config_service.ndjson", json.dumps(GOOD), 0),
@@ -493,11 +495,14 @@ def test_every_engine_path_gives_the_same_report(tmp_path, monkeypatch):
              env({**GOOD, "installation_id": "abc\n"}), env({**GOOD, "max_users": 2**70})]
     f = write_lines(tmp_path / "config_service.ndjson", lines + [json.dumps(GOOD), json.dumps({**GOOD, "y": 2})])
     reports = []
-    for off in ((), ("_msgspec",), ("_msgspec", "_orjson"), ("_msgspec", "_orjson", "_jsonschema_rs"),
-                ("_msgspec", "_orjson", "_jsonschema_rs", "_python_check")):
+    for off in ((), ("msgspec",), ("msgspec", "orjson"), ("msgspec", "orjson", "jsonschema_rs"),
+                ("msgspec", "orjson", "jsonschema_rs", "python_check")):
         with monkeypatch.context() as m:
             for attr in off:
-                m.setattr(payload_check, attr, None if attr != "_python_check" else (lambda schema: None))
+                if attr == "python_check":
+                    m.setattr(fast, attr, lambda schema: None)
+                else:
+                    m.setattr(optional, attr, None)
             reports.append(run_json(str(f))[1])
     assert reports[0]["conforming"] == 5, reports[0]
     for rep in reports[1:]:

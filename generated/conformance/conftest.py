@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent  # the vendored generated/ folder
 CAPTURE_ENV = "TELEMETRY_CAPTURE"
 PRODUCER_ENV = "TELEMETRY_PRODUCER"
-_ENGINE_NAME = "_telemetry_conformance_payload_check"
+_ENGINE_NAME = "_telemetry_conformance_payload_engine"
 _MODELS_NAME = "_telemetry_conformance_models"
 
 
@@ -101,7 +101,7 @@ class Suite:
 
     def __init__(self) -> None:
         self.index = read_index()
-        self.engine = _load_module(_ENGINE_NAME, HERE / "_payload_check.py")
+        self.engine = _load_module(_ENGINE_NAME, HERE / "_payload_engine" / "__init__.py", package=True)
         self.schemas = {name: _read_json(ROOT / p["schema"]) for name, p in self.index["payloads"].items()}
         self.checker = self.engine.Checker(self.schemas)
         self._models: dict | None = None

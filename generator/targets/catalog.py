@@ -10,6 +10,8 @@ changes when that shape changes incompatibly.
 Where something is written in the spec is given as the spec file's name relative to the
 spec folder, without line numbers: a comment added to a spec file must not change the
 catalogue, and no absolute path may leak into a committed output.
+
+Must not: include line numbers, absolute paths or anything not in the model.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ pydantic: it never imports ``generator``.  It holds
 * the test modules (copied from ``generator/templates/conformance/``), which check both
   the JSON Schemas (``../schemas``) and the pydantic models (``../models``) against every
   vector, check captured traffic, and check a producer's opt-out behaviour;
-* ``_payload_check.py``: a verbatim copy of ``generator.payload_check``, the same engine
-  ``gen validate`` runs, so the suite and the command report the same problems.
+* ``_payload_engine/``: a verbatim copy of the ``generator.validate`` package, the same
+  engine ``gen validate`` runs, so the suite and the command report the same problems.
 
 Every decision (which values, which reasons, which order) is made here in Python; the
 test modules only read the JSON this target writes.
@@ -30,10 +30,12 @@ import jinja2
 
 from generator.kinds import Kind
 from generator.model import Feature, Field, Payload, Spec
-from generator.payload_check import json_type
-from generator.targets.json_schema import dumps, portable_pattern, schema_path
+from generator.targets.json_schema import dumps, schema_path
+from generator.validate import ecma
+from generator.validate.problems import json_type
 
 OUT = "conformance"
+ENGINE = "_payload_engine"  # the vendored copy of generator/validate/, inside OUT
 INDEX_FORMAT = 1
 #: The test modules and support files copied as they are (no template logic).
 STATIC_FILES = ("conftest.py", "test_vectors.py", "test_captured.py", "test_opt_out.py", "pytest.ini")
@@ -75,7 +77,7 @@ def outside_enumeration(field: Field) -> Any | None:
 def _pattern_violation(pattern: str) -> str | None:
     for candidate in (" ", "", "not valid!", "\n", "-" * 300):
         try:
-            if re.search(portable_pattern(pattern), candidate) is None:
+            if ecma.compile(pattern).search(candidate) is None:
                 return candidate
         except re.error:
             return None
@@ -338,9 +340,15 @@ def readme_context(spec: Spec) -> dict:
     return {"product": spec.product.name, "payload_count": len(spec.payloads), "features": rows}
 
 
-def engine_source() -> bytes:
-    """``generator/payload_check.py`` as it is: the suite's copy of the engine."""
-    return resources.files("generator").joinpath("payload_check.py").read_bytes()
+def engine_files() -> dict[str, bytes]:
+    """The ``generator.validate`` package as it is, by file name: the suite's copy of the
+    engine."""
+    package = resources.files("generator.validate")
+    return {
+        entry.name: entry.read_bytes()
+        for entry in sorted(package.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".py") and entry.is_file()
+    }
 
 
 def render(spec: Spec) -> dict[str, bytes]:
@@ -355,5 +363,6 @@ def render(spec: Spec) -> dict[str, bytes]:
     ctx = readme_context(spec)
     for name in TEMPLATES:
         files[f"{OUT}/{name}"] = env.get_template(name + ".j2").render(**ctx).encode("utf-8")
-    files[f"{OUT}/_payload_check.py"] = engine_source()
+    for name, data in engine_files().items():
+        files[f"{OUT}/{ENGINE}/{name}"] = data
     return dict(sorted(files.items()))

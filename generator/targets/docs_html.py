@@ -18,6 +18,9 @@ How it stays safe and fast:
 * Rows are built once from the JSON; a keystroke only flips ``hidden`` on rows whose
   state changes (linear in the number of rows, no re-rendering), which stays instant
   with thousands of fields.
+
+Must not: decide what the page says (``docs_view`` does), load anything over the
+network, or put spec text into the page other than autoescaped or as escaped JSON.
 """
 
 from __future__ import annotations

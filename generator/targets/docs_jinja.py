@@ -9,6 +9,9 @@ in every format, and only a filter written in Python can emit markup.
 
 ``render`` also normalises the text the way every docs file wants it: '\\n' line
 endings, no trailing spaces, at most one blank line in a row, one final newline.
+
+Must not: decide what a page says (``docs_view`` does) or hold a format's document
+structure (the templates do).
 """
 
 from __future__ import annotations
@@ -106,6 +109,56 @@ def render(
     if blank_lines:
         text = _BLANKS.sub("\n\n", text)
     return (text.strip("\n") + "\n").encode("utf-8")
+
+
+def text_filters(
+    escape: Callable[..., str], link: Callable[[str, str], str], tail_lead: str = ""
+) -> dict[str, Callable[..., Markup]]:
+    """The filters every text markup format (reStructuredText, Markdown) shares, defined
+    once over the format's escaper and link syntax:
+
+    * ``text``: spec text inside a line (its end spaces kept, no block-start escaping);
+    * ``marks``: limits as " (Enterprise Edition Only) (only in v5.5 and earlier)";
+    * ``strong`` / ``em``: ``**text**`` / ``*text*`` (the same in both formats);
+    * ``link``: ``link(title, url)`` in the format's syntax;
+    * ``sentence``: a guarantee whose mention of the privacy policy is its link;
+    * ``field_tail``: a field's no-input-data statement and notes as sentences, after
+      ``tail_lead`` (", " style lead-in the format's list item needs; none if empty).
+    """
+
+    def text(value: Any) -> Markup:
+        return Markup(escape(value, part=True))
+
+    def marks(values: tuple[str, ...]) -> Markup:
+        return Markup("".join(f" ({escape(m)})" for m in values))
+
+    def strong(value: Any) -> Markup:
+        return Markup(f"**{escape(value)}**")
+
+    def em(value: Any) -> Markup:
+        return Markup(f"*{escape(value)}*")
+
+    def linked(title: str, url: str) -> Markup:
+        return Markup(link(title, url))
+
+    def sentence_(parts: tuple[Any, ...], url: str) -> Markup:
+        return sentence(parts, url, escape, link)
+
+    def field_tail(f: Any) -> Markup:
+        parts = (["No input data is used."] if not f.uses_input_data else []) + list(f.notes)
+        if not parts:
+            return Markup("")
+        return Markup(tail_lead + " ".join(escape(p) for p in parts))
+
+    return {
+        "text": text,
+        "marks": marks,
+        "strong": strong,
+        "em": em,
+        "link": linked,
+        "sentence": sentence_,
+        "field_tail": field_tail,
+    }
 
 
 def sentence(

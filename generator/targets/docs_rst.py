@@ -7,6 +7,8 @@ the spec groups them (``**Group**: label Name, label Name``) and each event cate
 with its events.  Content and order come from ``docs_view.build_view``; this module
 only adds the reStructuredText spelling, and every piece of spec text goes through
 ``escape.rst_text`` (the template environment escapes by default).
+
+Must not: decide content or order (``docs_view`` does) or print unescaped spec text.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from markupsafe import Markup
 
 from generator.model import Spec
 from generator.targets import docs_jinja
-from generator.targets.docs_view import FieldView, Part, build_view
+from generator.targets.docs_view import build_view
 from generator.targets.escape import rst_literal, rst_text, safe_url
 
 PATH = "docs/telemetry.rst"
@@ -28,58 +30,19 @@ def _heading(text: str, char: str, prefix: str = "", suffix: str = "") -> Markup
     return Markup(f"{line}\n{char * max(len(line), 4)}")
 
 
-def _marks(marks: tuple[str, ...]) -> Markup:
-    """Limits as the seed prints them: " (Enterprise Edition Only) (only in v5.5 and
-    earlier)"; empty when there are none."""
-    return Markup("".join(f" ({rst_text(m)})" for m in marks))
-
-
-def _strong(text: str) -> Markup:
-    return Markup(f"**{rst_text(text)}**")
-
-
-def _em(text: str) -> Markup:
-    return Markup(f"*{rst_text(text)}*")
-
-
-def _link(title: str, url: str) -> Markup:
+def _link(title: str, url: str) -> str:
     """An anonymous hyperlink; the URL is percent-encoded where it could end the link."""
-    return Markup(f"`{rst_text(title)} <{safe_url(url)}>`__")
-
-
-def _sentence(parts: tuple[Part, ...], url: str) -> Markup:
-    """A guarantee whose mention of the privacy policy is the policy's link."""
-    return docs_jinja.sentence(parts, url, rst_text, _link)
+    return f"`{rst_text(title)} <{safe_url(url)}>`__"
 
 
 def _literal(text: str) -> Markup:
     return Markup(rst_literal(text))
 
 
-def _text(text: str) -> Markup:
-    """Spec text inside a line (its end spaces kept, no block-start escaping)."""
-    return Markup(rst_text(text, part=True))
-
-
-def _field_tail(f: FieldView) -> Markup:
-    """What follows a listed field's parenthesis: the no-input-data statement and the
-    field's notes, as sentences."""
-    parts = (["No input data is used."] if not f.uses_input_data else []) + list(f.notes)
-    if not parts:
-        return Markup("")
-    return Markup(". " + " ".join(rst_text(p) for p in parts))
-
-
 FILTERS = {
+    **docs_jinja.text_filters(rst_text, _link, tail_lead=". "),
     "heading": _heading,
-    "marks": _marks,
-    "strong": _strong,
-    "em": _em,
-    "link": _link,
-    "sentence": _sentence,
     "literal": _literal,
-    "text": _text,
-    "field_tail": _field_tail,
 }
 
 

@@ -17,6 +17,9 @@ print.  The view decides:
 
 Every fact comes from the model; the only wording added here is connective ("Only",
 "NOTE:"), never a product's facts.  Nothing here knows any particular product.
+
+Must not: emit markup or escape text (the formats' templates and filters do), or
+print product facts that are not in the model.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ it could otherwise start a new block (a list, a directive, a table row).
 
 HTML is not here: jinja2's autoescape does it, and JSON embedded in a page goes through
 ``json_for_script``.
+
+Must not: decide what is printed (``docs_view`` does) or build whole documents.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from typing import Any
 
 from generator.kinds import Kind
 from generator.model import Edition, Field, Payload, Spec, Versions
+from generator.validate.ecma import portable_pattern
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -43,27 +44,6 @@ def schema_id(spec: Spec, payload: Payload) -> str:
     if base.startswith(("http://", "https://")):
         return f"{base}{payload.wire_name}.schema.json"
     return base + payload.wire_name
-
-
-def portable_pattern(pattern: str) -> str:
-    """Make a trailing ``$`` mean "end of string" for every regex engine.
-
-    JSON Schema patterns are ECMA-262 regexes, where ``$`` matches only at the very end.
-    Python's ``re`` (used by the ``jsonschema`` package and by pydantic's ``python-re``
-    engine) also lets ``$`` match before a final newline, so ``"abc\\n"`` would pass
-    ``^[a-z]+$`` there and fail everywhere else.  ``$(?!\\n)`` means the same in ECMA-262
-    and forbids that newline in Python, so every validator agrees.  Idempotent.
-    """
-    if pattern.endswith("$") and not _escaped(pattern, len(pattern) - 1):
-        return pattern + "(?!\\n)"
-    return pattern
-
-
-def _escaped(text: str, index: int) -> bool:
-    slashes = 0
-    while index - slashes - 1 >= 0 and text[index - slashes - 1] == "\\":
-        slashes += 1
-    return slashes % 2 == 1
 
 
 def kind_fragment(kind: Kind) -> dict[str, Any]:

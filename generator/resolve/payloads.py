@@ -1,0 +1,301 @@
+"""Resolving payloads and their fields against a fully built ``Context``: wire names
+(given or derived), model class names, event/record shape, categories, inheritance
+(edition, versions, schedule, opt-out) and field values.
+
+Must not: change the context or resolve declarations.
+"""
+
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.kinds import KINDS
+from generator.load import RawFile
+from generator.model import (
+    Category,
+    Edition,
+    Feature,
+    Field,
+    Location,
+    Payload,
+    Schedule,
+    Section,
+    Versions,
+)
+from generator.naming import field_wire_key, pascal_case, payload_wire_name
+from generator.resolve.context import (
+    SAFE_WIRE,
+    Context,
+    Report,
+    edition_of,
+    unsafe_wire,
+    versions_of,
+)
+
+_UNKNOWN_SCHEDULE = Schedule("", "unknown", None, None, "")
+
+
+@dataclass(frozen=True)
+class _Inherited:
+    """What a payload hands down to its fields."""
+
+    raw: RawFile
+    path: tuple
+    wire: str
+    group: str
+    section: Section
+    feature: Feature
+    edition: Edition | None
+    versions: Versions
+    opt_setting: str | None
+
+
+def _section_of(ctx: Context, names: _Names, raw: RawFile, path: tuple, sid: str) -> Section | None:
+    """The payload's section; None when unknown (reported once per id, unless a broken
+    file declares it): the payload is then checked against a stand-in whose schedule
+    and categories are unknown (the model is discarded)."""
+    if sid in ctx.sections:
+        return ctx.sections[sid]
+    if sid not in names.unknown_sections and not ctx.declared_elsewhere("sections", sid):
+        names.unknown_sections.add(sid)
+        ctx.report.error(
+            "unknown-reference",
+            f"payload names section {sid!r}, which is not declared",
+            raw.where(path + ("section",)),
+            f"use one of: {', '.join(ctx.sections) or '(no sections declared)'}",
+        )
+    return None
+
+
+def _event_shape(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Section | None) -> Category | None:
+    """Check an event payload's keys and section; its category (None when it has none
+    or it is unknown)."""
+    wire = p["event"]
+    for bad in ("group", "wire_name"):
+        if bad in p:
+            ctx.report.error("invalid-value", f"an event payload cannot have `{bad}`", raw.key_where(path + (bad,)), "remove it; `event` is the wire name")
+    if section is None:
+        return None
+    sid = section.id
+    if section.schedule.trigger != "event":
+        ctx.report.error(
+            "invalid-value",
+            f"event {wire!r} is in section {sid!r}, whose schedule is {section.schedule.id!r}",
+            raw.where(path + ("section",)),
+            "put events in a section with `schedule: on event`",
+        )
+    cid = p.get("category")
+    if cid is not None:
+        category = next((c for c in section.categories if c.id == cid), None)
+        if category is None:
+            ctx.report.error(
+                "unknown-reference",
+                f"category {cid!r} is not declared in section {sid!r}",
+                raw.where(path + ("category",)),
+                f"use one of: {', '.join(c.id for c in section.categories) or '(none declared)'}",
+            )
+        return category
+    if section.categories:
+        ctx.report.error("missing-key", f"event {wire!r} needs a `category`", raw.where(path), f"use one of: {', '.join(c.id for c in section.categories)}")
+    return None
+
+
+def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Section | None) -> str | None:
+    """A record payload's wire name (given or derived); None when it has none."""
+    if "category" in p:
+        ctx.report.error("invalid-value", "only event payloads have a `category`", raw.key_where(path + ("category",)), "remove it, or make this an `event:` payload")
+    if "wire_name" in p:
+        wire = p["wire_name"]
+    elif "group" in p:
+        conv = ctx.conventions
+        wire = payload_wire_name(p["group"], conv.payload_prefix, conv.payload_strip_suffix)
+        if not SAFE_WIRE.fullmatch(wire):
+            unsafe_wire(ctx.report, wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
+    else:
+        ctx.report.error("missing-key", "a payload needs `group`, `wire_name` or `event`", raw.where(path), "name the payload")
+        return None
+    if section is not None and section.schedule.trigger == "event":
+        ctx.report.error("invalid-value", f"record payload {wire!r} is in `on event` section {section.id!r}", raw.where(path + ("section",)), "use `event:` for payloads of event sections")
+    return wire
+
+
+@dataclass
+class _Names:
+    """Payload wire names and model class names seen so far (duplicates are errors),
+    and the unknown section ids already reported."""
+
+    wires: dict[str, Location] = field(default_factory=dict)
+    models: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    unknown_sections: set[str] = field(default_factory=set)
+
+    def claim(self, report: Report, wire: str, loc: Location) -> bool:
+        """Record ``wire``; False (reported) when another payload already has it.  A
+        clash of model class names is reported but the payload is still resolved."""
+        if wire in self.wires:
+            report.error(
+                "duplicate-wire-name",
+                f"payload wire name {wire!r} is already used at {self.wires[wire]}",
+                loc,
+                "give one of them a different `group`, `wire_name` or `event`",
+            )
+            return False
+        self.wires[wire] = loc
+        model = pascal_case(wire)
+        if model in self.models:
+            other, where = self.models[model]
+            report.error(
+                "duplicate-model-name",
+                f"payload {wire!r} and payload {other!r} (at {where}) would both be model class {model!r}",
+                loc,
+                "wire names that differ only in underscores make the same class name; rename one",
+            )
+        else:
+            self.models[model] = (wire, loc)
+        return True
+
+
+def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> Payload | None:
+    """One payload with its fields, or None when it cannot be named."""
+    path = ("payloads", index)
+    loc = raw.where(path)
+    sid = p["section"]
+    section = _section_of(ctx, names, raw, path, sid)
+    if "event" in p:
+        ptype, wire = "event", p["event"]
+        category = _event_shape(ctx, raw, path, p, section)
+    else:
+        ptype, category = "record", None
+        wire = _record_wire(ctx, raw, path, p, section)
+        if wire is None:
+            return None
+    if not names.claim(ctx.report, wire, loc):
+        return None
+    if section is None:
+        section = Section(sid, "", "", _UNKNOWN_SCHEDULE, None, "", (), (), loc)
+    feature = ctx.features.get(section.feature_id)
+    if feature is None:  # already reported (or declared in a broken file)
+        feature = Feature(section.feature_id, "", "", (), "", "", None, section.location)
+    group = p.get("group", "")
+    edition = edition_of(ctx.report, ctx.editions, ctx.elsewhere, raw, path, p) or (category.edition if category else None) or section.edition
+    versions = versions_of(ctx.report, raw, path, p, category.versions if category else None)
+    opt_setting = feature.opt_out.setting.id if feature.opt_out else None
+    ctx.report.suppress(raw, path, p, ("payload", wire))
+    inherited = _Inherited(raw, path, wire, group, section, feature, edition, versions, opt_setting)
+    return Payload(
+        wire_name=wire,
+        type=ptype,
+        title=p.get("title", group or wire),
+        group=group,
+        description=p.get("description", ""),
+        section_id=sid,
+        feature_id=feature.id,
+        category_id=category.id if category else None,
+        schedule=section.schedule,
+        opt_out_setting=opt_setting,
+        edition=edition,
+        versions=versions,
+        fields=_fields(ctx, inherited, p.get("fields") or []),
+        location=loc,
+    )
+
+
+def _check_values(ctx: Context, raw: RawFile, path: tuple, kind, values: tuple) -> None:
+    """Only enumerable kinds list values, and each value fits the kind's JSON type."""
+    if not kind.enumerable:
+        ctx.report.error(
+            "invalid-value",
+            f"kind {kind.id!r} cannot list `values`",
+            raw.key_where(path + ("values",)),
+            "use an enumerated kind (enumerated_integer, enumerated_boolean, enumerated_string, integer) or drop `values`",
+        )
+        return
+    jtype = kind.json_schema["type"]
+    for vi, val in enumerate(values):
+        ok = (
+            (jtype == "integer" and isinstance(val, int) and not isinstance(val, bool))
+            or (jtype == "boolean" and isinstance(val, bool))
+            or (jtype == "string" and isinstance(val, str))
+        )
+        if not ok:
+            ctx.report.error("invalid-value", f"value {val!r} does not fit kind {kind.id!r} ({jtype})", raw.where(path + ("values", vi)), f"list {jtype} values only")
+
+
+def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]:
+    """A payload's fields, with what they inherit from ``up`` resolved onto each."""
+    raw = up.raw
+    out: list[Field] = []
+    names: dict[tuple, Location] = {}
+    keys: dict[str, Location] = {}
+    for j, f in enumerate(raw_fields):
+        path = up.path + ("fields", j)
+        loc = raw.where(path)
+        kind = KINDS[f["kind"]]
+        is_default = kind.id == "is_default"
+        ident = (f["name"], is_default)
+        label = f["name"] + (" (is-default)" if is_default else "")
+        if ident in names:
+            ctx.report.error(
+                "duplicate-field",
+                f"field {label!r} is already declared in payload {up.wire!r} at {names[ident]}",
+                loc,
+                "remove the repeated field (keep a note on the first if the source lists it twice)",
+            )
+            continue
+        names[ident] = loc
+        key = f.get("wire_key")
+        if key is None:
+            key = field_wire_key(f["name"], is_default, ctx.conventions.is_default_prefix)
+            if not SAFE_WIRE.fullmatch(key):
+                unsafe_wire(ctx.report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
+        if key in keys:
+            ctx.report.error(
+                "duplicate-wire-key",
+                f"wire key {key!r} of field {label!r} is already used in payload {up.wire!r} at {keys[key]}",
+                loc,
+                "set a distinct `wire_key:` on one of them",
+            )
+            continue
+        keys[key] = loc
+        values = tuple(f.get("values", ()))
+        if values:
+            _check_values(ctx, raw, path, kind, values)
+        ctx.report.suppress(raw, path, f, ("field", up.wire, key))
+        out.append(
+            Field(
+                name=f["name"],
+                qualified_name=f"{up.group}.{f['name']}" if up.group else f["name"],
+                wire_key=key,
+                kind=kind,
+                description=f.get("description", ""),
+                values=values,
+                required=f.get("required", True),
+                uses_input_data=f.get("uses_input_data", kind.uses_input_data),
+                personal_data_note=f.get("personal_data_note", ""),
+                notes=tuple(f.get("notes", ())),
+                payload=up.wire,
+                section_id=up.section.id,
+                feature_id=up.feature.id,
+                schedule=up.section.schedule,
+                opt_out_setting=up.opt_setting,
+                edition=edition_of(ctx.report, ctx.editions, ctx.elsewhere, raw, path, f) or up.edition,
+                versions=versions_of(ctx.report, raw, path, f, up.versions) if "versions" in f else up.versions,
+                location=loc,
+            )
+        )
+    return tuple(out)
+
+
+
+
+def resolve_payloads(ctx: Context, files: list[RawFile]) -> list[Payload]:
+    """Every payload of ``files`` in declaration order (those that cannot be named or
+    repeat a wire name are left out, and reported)."""
+    names = _Names()
+    out = []
+    for raw in files:
+        for i, p in enumerate(raw.data.get("payloads") or []):
+            payload = _payload(ctx, names, raw, i, p)
+            if payload is not None:
+                out.append(payload)
+    return out

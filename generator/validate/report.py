@@ -1,0 +1,212 @@
+"""Tally and reports: what a run found, merged across units of work, and its texts.
+
+A ``Tally`` is small whatever the input (every table is capped); tallies of consecutive
+units merge in input order.  ``format_text`` is the human report, ``Tally.as_dict`` the
+JSON one.  This module checks nothing and reads no input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .problems import (
+    INPUT_PROBLEMS,
+    PAYLOAD_PROBLEMS,
+    TITLES,
+    TYPE_MISMATCH,
+    UNIDENTIFIED,
+    UNKNOWN,
+    Problem,
+    Where,
+    quote,
+)
+
+MAX_FAILURES = 1000  # failing documents listed one by one (all are counted)
+MAX_TABLE = 1000  # distinct entries per table (undeclared keys, unknown names, ...)
+
+
+class Tally:
+    """What a run found.  Every table is capped, so a tally stays small however long
+    the input; tallies of consecutive chunks merge (``merge``) into the tally of the
+    whole, with each problem's first location kept."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.conforming: dict[str, int] = {}  # payload -> conforming documents
+        self.failing: dict[str | None, int] = {}  # payload (None: unidentified) -> failing documents
+        # (payload, kind, key, detail-group) -> [count, first Where, example detail]
+        self.problems: dict[tuple, list] = {}
+        self.problems_dropped = 0  # distinct problems beyond MAX_TABLE (still counted)
+        self.failures: list[tuple[Where, str | None, list[Problem]]] = []
+        self.failures_dropped = 0
+
+    @property
+    def failing_documents(self) -> int:
+        return sum(self.failing.values())
+
+    @property
+    def conforming_documents(self) -> int:
+        return sum(self.conforming.values())
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing
+
+    def add_failure(self, where: Where, name: str | None, problems: list[Problem]) -> None:
+        """Record one failing document (under ``None`` when its payload is unknown)."""
+        if problems and problems[0].kind in UNIDENTIFIED:
+            name = None
+        self.failing[name] = self.failing.get(name, 0) + 1
+        if len(self.failures) < MAX_FAILURES:
+            self.failures.append((where, name, problems))
+        else:
+            self.failures_dropped += 1
+        seen = set()
+        for p in problems:
+            group = p.detail if p.kind == TYPE_MISMATCH else ""
+            tkey = (name, p.kind, p.key, group)
+            if tkey in seen:
+                continue
+            seen.add(tkey)
+            entry = self.problems.get(tkey)
+            if entry is not None:
+                entry[0] += 1
+            elif len(self.problems) < MAX_TABLE:
+                self.problems[tkey] = [1, where, p.detail]
+            else:
+                self.problems_dropped += 1
+
+    def merge(self, later: Tally) -> None:
+        """Add the tally of input that came after this one's."""
+        self.documents += later.documents
+        for name, n in later.conforming.items():
+            self.conforming[name] = self.conforming.get(name, 0) + n
+        for name, n in later.failing.items():
+            self.failing[name] = self.failing.get(name, 0) + n
+        for tkey, (n, where, detail) in later.problems.items():
+            entry = self.problems.get(tkey)
+            if entry is not None:
+                entry[0] += n
+            elif len(self.problems) < MAX_TABLE:
+                self.problems[tkey] = [n, where, detail]
+            else:
+                self.problems_dropped += n
+        self.problems_dropped += later.problems_dropped
+        room = MAX_FAILURES - len(self.failures)
+        self.failures.extend(later.failures[:room])
+        self.failures_dropped += later.failures_dropped + max(0, len(later.failures) - room)
+
+    def shift_lines(self, offset: int) -> None:
+        """Add ``offset`` to every line number (the tally of a range of a file, whose
+        lines were counted from the range's start)."""
+        if not offset:
+            return
+        self.failures = [(w._replace(line=w.line + offset) if w.line else w, n, p) for w, n, p in self.failures]
+        for entry in self.problems.values():
+            w = entry[1]
+            if w.line:
+                entry[1] = w._replace(line=w.line + offset)
+
+    # ---- views
+
+    def payload_names(self) -> list[str]:
+        names = set(self.conforming) | {n for n in self.failing if n is not None}
+        names |= {t[0] for t in self.problems if t[0] is not None}
+        return sorted(names)
+
+    def table(self, name: str | None, kinds: Iterable[str]) -> list[dict]:
+        """Aggregated problems of one payload (or of unidentified documents), by kind."""
+        order = {k: i for i, k in enumerate(kinds)}
+        rows = [
+            {"problem": k, "key": key, "detail": detail, "count": n, "first": str(where)}
+            for (pname, k, key, _g), (n, where, detail) in self.problems.items()
+            if pname == name and k in order
+        ]
+        rows.sort(key=lambda r: (order[r["problem"]], -r["count"], str(r["key"])))
+        return rows
+
+    def as_dict(self) -> dict:
+        """The machine-readable report (``gen validate --format json``)."""
+        payloads = {}
+        for name in self.payload_names():
+            payloads[name] = {
+                "documents": self.conforming.get(name, 0) + self.failing.get(name, 0),
+                "failing": self.failing.get(name, 0),
+                "problems": self.table(name, PAYLOAD_PROBLEMS),
+            }
+        unknown = self.table(None, (UNKNOWN,))
+        return {
+            "ok": self.ok,
+            "documents": self.documents,
+            "conforming": self.conforming_documents,
+            "failing": self.failing_documents,
+            "payloads": payloads,
+            "unknown_payloads": [{"name": r["key"], "count": r["count"], "first": r["first"]} for r in unknown],
+            "unreadable": self.table(None, INPUT_PROBLEMS),
+            "problems_not_tabulated": self.problems_dropped,
+            "failures": [
+                {
+                    "location": str(w),
+                    "file": w.file,
+                    "line": w.line,
+                    "item": w.item,
+                    "payload": name,
+                    "problems": [p.as_dict() for p in probs],
+                }
+                for w, name, probs in self.failures
+            ],
+            "failures_not_listed": self.failures_dropped,
+        }
+
+
+def format_failure(where: Where, name: str | None, problems: list[Problem]) -> str:
+    """One line per failing document: ``file:line: payload: problem; problem``."""
+    head = f"{where}: " + (f"{name}: " if name is not None and problems[0].kind != UNKNOWN else "")
+    return head + "; ".join(p.text() for p in problems)
+
+
+def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate") -> str:
+    """The human report: failing documents (first few), then a per-payload summary."""
+    lines: list[str] = []
+    for where, name, probs in tally.failures[:max_failures]:
+        lines.append(format_failure(where, name, probs))
+    more = tally.failures_dropped + max(0, len(tally.failures) - max_failures)
+    if more:
+        lines.append(f"... and {more} more failing document(s) (use --format json for up to {MAX_FAILURES})")
+    bad = [n for n in tally.payload_names() if tally.failing.get(n)]
+    if bad:
+        lines.append("")
+        lines.append("Per payload:")
+    for name in bad:
+        total = tally.conforming.get(name, 0) + tally.failing.get(name, 0)
+        lines.append(f"  {name}: {total} document(s), {tally.failing[name]} failing")
+        for r in tally.table(name, PAYLOAD_PROBLEMS):
+            lines.append("    " + _row_text(r))
+    unknown = tally.table(None, (UNKNOWN,))
+    if unknown:
+        lines.append("")
+        lines.append("Unknown payload names:")
+        for r in unknown:
+            lines.append(f"  {quote(r['key'])}: {r['count']} document(s) (first at {r['first']})")
+    unread = tally.table(None, INPUT_PROBLEMS)
+    if unread:
+        lines.append("")
+        lines.append("Unreadable or unidentified documents:")
+        for r in unread:
+            lines.append(f"  {TITLES[r['problem']]}: {r['count']} document(s) (first at {r['first']})")
+    if tally.problems_dropped:
+        lines.append(f"  ({tally.problems_dropped} further distinct problem(s) not tabulated)")
+    if lines:
+        lines.append("")
+    lines.append(
+        f"{title}: {tally.documents} document(s) checked, {tally.conforming_documents} conform"
+        + ("" if tally.ok else f", {tally.failing_documents} do not")
+        + ("" if tally.documents else " (no documents found)")
+        + ("." if tally.ok else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _row_text(r: dict) -> str:
+    p = Problem(r["problem"], r["key"], r["detail"])
+    return f"{p.text()}: {r['count']} document(s) (first at {r['first']})"
