@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from _build_helpers import bundled_spec, load_or_fail
+from _ci import skip_or_fail
 from click.testing import CliRunner
 
 from generator import validate as engine
@@ -357,8 +358,9 @@ def _peak_rss_kib(lines: int) -> tuple[int, dict]:
     return int(hwm[-1].split()[1]), json.loads(out["stdout"])
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for peak RSS")
 def test_memory_stays_flat_for_a_long_stream():
+    if not Path("/proc/self/status").exists():
+        skip_or_fail("needs Linux /proc for peak RSS")
     small, rep_small = _peak_rss_kib(10_000)
     big, rep_big = _peak_rss_kib(200_000)  # ~210 MB of NDJSON
     assert rep_big["documents"] == 200_000 and rep_small["documents"] == 10_000
