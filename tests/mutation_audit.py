@@ -191,6 +191,55 @@ BREAKAGES = [
         "    if False and report.skipped and in_ci()",
         ("tests/test_ci_rule.py::test_under_ci_every_kind_of_skip_fails",),
     ),
+    Breakage(
+        "YAML alias bomb no longer refused by the node budget",
+        "generator/load.py",
+        "            if count > limit:\n                raise too_many(mark, alias=True)",
+        "            if False:\n                raise too_many(mark, alias=True)",
+        ("tests/test_load.py::test_billion_laughs_is_refused_under_a_memory_limit",),
+    ),
+    Breakage(
+        "unused lint suppressions no longer reported",
+        "generator/lint.py",
+        "elif id(by_scope[s.scope][s.rule]) not in used:",
+        "elif False:",
+        ("tests/test_cases.py",),
+    ),
+    Breakage(
+        "conformance vectors: the undeclared-key vector carries no undeclared key",
+        "generator/targets/conformance.py",
+        '{**base, extra: "leak"},',
+        "{**base},",
+        ("tests/test_conformance.py::test_vectors_agree_with_the_schemas_and_name_their_problem",),
+    ),
+    Breakage(
+        "HTML catalogue: Content-Security-Policy allows any source",
+        "generator/targets/docs_html.py",
+        "\"default-src 'none'; \"",
+        '"default-src *; "',
+        ("tests/test_docs_html.py",),
+    ),
+    Breakage(
+        "gen validate exits 0 when payloads fail",
+        "generator/validate/report.py",
+        "        return not self.failing",
+        "        return True",
+        ("tests/test_validate_cmd.py",),
+    ),
+    Breakage(
+        "catalogue: uses_input_data inverted",
+        "generator/targets/catalog.py",
+        '"uses_input_data": f.uses_input_data,',
+        '"uses_input_data": not f.uses_input_data,',
+        ("tests/test_catalog.py::test_minimal_catalog_resolves_inheritance",),
+    ),
+    Breakage(
+        "gen validate --jobs: merged tallies lose the untabulated problems' count",
+        "generator/validate/report.py",
+        "        self.problems_dropped += later.problems_dropped",
+        "        pass",
+        ("tests/test_validate_cmd.py::test_jobs_count_problems_beyond_the_table_as_a_serial_run_does",),
+    ),
 ]
 
 

@@ -307,6 +307,19 @@ def test_jobs_gives_the_same_report_in_input_order(tmp_path, monkeypatch):
     assert f"{f.as_posix()}:5001" in where and f"{f.as_posix()}:12001" in where
 
 
+def test_jobs_count_problems_beyond_the_table_as_a_serial_run_does(tmp_path, monkeypatch):
+    """Distinct problems past the table's size are still counted, also when workers'
+    tallies are merged (each range fills its own table first)."""
+    monkeypatch.setattr(engine.report, "MAX_TABLE", 5)
+    lines = [env({**GOOD, f"leak_{i}": 1}) if i % 10 == 0 else env(GOOD) for i in range(4000)]
+    f = write_lines(tmp_path / "many.ndjson", lines)
+    serial = run_json(str(f))[1]
+    monkeypatch.setattr(parallel, "RANGE_BYTES", 50_000)  # several ranges, each with its own table
+    ranged = run_json("--jobs", "3", str(f))[1]
+    assert serial["problems_not_tabulated"] == 400 - 5
+    assert ranged == serial
+
+
 # --------------------------------------------------------------------------- memory
 
 
