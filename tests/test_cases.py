@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _ci import in_ci
 
 from generator.load import load_dir
 from generator.pipeline import check_spec
@@ -48,6 +49,8 @@ def test_case(case: Path) -> None:
         assert spec is not None
         return
     if UPDATE:
+        # Refreshing accepts whatever the code now says: never where the result is trusted.
+        assert not in_ci(), "UPDATE_GOLDEN=1 under CI would accept any output; unset it"
         expected_file.write_text("".join(line + "\n" for line in got), encoding="utf-8")
     assert expected_file.exists(), f"{case.name}: no expected.txt (run with UPDATE_GOLDEN=1 to create it)"
     expected = expected_file.read_text(encoding="utf-8").splitlines()
@@ -63,7 +66,8 @@ def test_case(case: Path) -> None:
 
 def test_every_case_is_named_for_what_it_expects() -> None:
     names = [c.name for c in _cases()]
-    assert names, "no golden cases found"
+    folders = sorted(p.name for p in CASES.iterdir() if p.is_dir())
+    assert names == folders, "every folder under tests/cases/ is a case with a spec/ folder"
     for name in names:
         assert name.split("_")[0] in ("ok", "err", "lint"), f"{name}: name cases ok_*, err_* or lint_*"
 
