@@ -85,7 +85,8 @@ elif name == "gen":  # the real command, on the copy's spec/ and generated/
 
 def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]]:
     """``.ci/run`` in a copy of the repository's spec/ and generated/, with python3, pip,
-    gen and python replaced by stubs that log their calls (gen runs the real check)."""
+    gen, python and chromium replaced by stubs that log their calls (gen runs the real
+    check; chromium is only looked for, never run)."""
     import shutil
 
     repo = tmp_path / "repo"
@@ -99,6 +100,7 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
     stubs.mkdir()
     (stubs / "python3").write_text(STUB.format(python=sys.executable), "utf-8")
     (stubs / "python3").chmod(0o755)
+    (stubs / "chromium").symlink_to(stubs / "python3")  # found: .ci/run installs nothing
     log = tmp_path / "calls.log"
     log.write_text("", "utf-8")
     env = {
