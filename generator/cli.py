@@ -134,6 +134,8 @@ def main() -> None:
       gen check              validate + lint the spec; verify generated/ is current
       gen build              regenerate generated/ from the spec
       gen validate FILE...   check captured payloads against the spec's schemas
+      gen diff main          what changed since main, for privacy and for consumers
+      gen infer FILE...      propose a reviewable spec edit from captured traffic
     Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
     """
 
@@ -143,7 +145,9 @@ def main() -> None:
 @out_option
 @format_option
 @click.option("--no-output", is_flag=True, help="Only validate and lint the spec; do not compare generated/.")
-def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool) -> None:
+@click.option("--baseline", default=None, metavar="REV",
+              help="Also check payload schema versions against a git revision (or spec folder, or catalog.json).")
+def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: str | None) -> None:
     """Validate and lint the spec, then verify that OUT holds exactly what the spec
     produces (no drift, no hand edits, no stray files).  This is what CI runs."""
     if not no_output and spec_dir.is_dir():
@@ -151,6 +155,10 @@ def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool) -> None:
 
         warm_up(spec_dir, out_dir)
     spec, findings = _spec_or_exit(spec_dir, fmt)
+    if baseline is not None and spec is not None:
+        from generator.diff.command import baseline_findings
+
+        findings = findings + baseline_findings(spec, spec_dir, baseline)
     _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):
         sys.exit(1)
@@ -274,6 +282,14 @@ def targets() -> None:
     for t in TARGETS:
         click.echo(f"{t.name:<14} {t.description}")
 
+
+from generator.diff.command import diff_command
+
+main.add_command(diff_command)
+
+from generator.infer.command import infer  # noqa: E402 - click command in its own module
+
+main.add_command(infer)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

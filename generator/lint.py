@@ -69,7 +69,7 @@ def _ancestors(spec: Spec, scope: tuple) -> list[tuple]:
 
 def check_field_description(spec: Spec) -> Iterator[Hit]:
     for f in spec.fields:
-        if not f.description.strip():
+        if not f.description.strip() and not f.review:  # under review: needs-review says it
             yield (
                 _field_scope(f),
                 f.location,
@@ -80,7 +80,7 @@ def check_field_description(spec: Spec) -> Iterator[Hit]:
 
 def check_free_text(spec: Spec) -> Iterator[Hit]:
     for f in spec.fields:
-        if f.kind.free_text and not f.personal_data_note.strip():
+        if f.kind.free_text and not f.personal_data_note.strip() and not f.review:
             yield (
                 _field_scope(f),
                 f.location,
@@ -159,6 +159,25 @@ def check_privacy_policy(spec: Spec) -> Iterator[Hit]:
         yield (("product",), spec.product.location, "the product has no privacy policy link", "add `privacy_policy: {title: ..., url: https://...}` to `product`")
 
 
+def check_needs_review(spec: Spec) -> Iterator[Hit]:
+    """Elements ``gen infer`` wrote from captured traffic carry a ``review`` marker until a
+    maintainer has described them; free text is called out loudly (it may hold personal data)."""
+    for p in spec.payloads:
+        if p.review:
+            yield (("payload", p.wire_name), p.location, f"payload {p.wire_name!r} was inferred from traffic and awaits review: {p.review}",
+                   "check its section and title, write its `description`, then remove `review:`")
+    for f in spec.fields:
+        if not f.review:
+            continue
+        loud = f"FREE TEXT: {f.kind.id} field {f.qualified_name!r} may carry personal data and" if f.kind.free_text else f"field {f.qualified_name!r}"
+        yield (
+            _field_scope(f),
+            f.location,
+            f"{loud} awaits privacy review: {f.review}",
+            "write its `description` and `personal_data_note` (why it holds no personal data), then remove `review:`",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     Rule("field-description", "Every field says what it holds, so the privacy docs can say it too.", ERROR, check_field_description),
     Rule("free-text-personal-data", "A free-text field must say why it cannot contain personal data.", ERROR, check_free_text),
@@ -169,6 +188,7 @@ RULES: tuple[Rule, ...] = (
     Rule("empty-category", "An event category lists at least one event.", WARNING, check_empty_category),
     Rule("privacy-policy", "The privacy docs link to the product's privacy policy.", WARNING, check_privacy_policy),
     Rule("is-default-uses-input", "An is-default field never reads the user's input; saying it does contradicts its kind.", ERROR, check_is_default_input),
+    Rule("needs-review", "What `gen infer` wrote from captured traffic is reviewed for privacy before it ships.", WARNING, check_needs_review),
     Rule("enumerated-values", "An enumerated string lists its values; without them it is free text in disguise.", WARNING, check_enumerated_values),
 )
 RULE_IDS = frozenset(r.id for r in RULES)

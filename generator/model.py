@@ -209,6 +209,8 @@ class Field:
     edition: Edition | None
     versions: Versions
     location: Location
+    # Set by `gen infer` on what it inferred from traffic; lint warns until removed.
+    review: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,10 @@ class Payload:
     versions: Versions
     fields: tuple[Field, ...]
     location: Location
+    #: The payload schema's own version (semantic versioning; ``$id`` and the model
+    #: show it): breaking changes need a major bump, additive a minor, wording a patch.
+    version: str = "1.0.0"
+    review: str = ""  # as Field.review
 
     @property
     def model_name(self) -> str:
@@ -257,6 +263,36 @@ class Product:
 
 
 @dataclass(frozen=True)
+class TemplateFile:
+    """One file of a template target's folder: its path inside the folder ('/'-separated)
+    and its text (read when the spec is loaded, so targets never touch the disk)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TemplateTarget:
+    """A maintainer's target: a folder of Jinja templates rendered into ``out``."""
+
+    name: str
+    folder: str
+    out: str
+    description: str
+    files: tuple[TemplateFile, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The spec's ``outputs`` block: the package name downstream projects vendor the
+    output folder as (None: not named), and the template targets."""
+
+    package: str | None = None
+    templates: tuple[TemplateTarget, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     """The whole resolved spec.  Tuples are in declaration order."""
 
@@ -267,6 +303,7 @@ class Spec:
     features: tuple[Feature, ...]
     sections: tuple[Section, ...]
     payloads: tuple[Payload, ...]
+    outputs: Outputs = Outputs()
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def feature(self, feature_id: str) -> Feature:

@@ -1,6 +1,6 @@
 """The spec stages in order, and what happens when some of them fail.
 
-Owns the stage order (load -> spec_format -> resolve -> lint) and the partial-failure
+Owns the stage order (load -> spec_format -> resolve -> outputs -> lint) and the partial-failure
 policy: files that fail to load or validate are left out of the model, but the valid
 ones are still resolved so that their errors are reported in the same run; a reference
 is only reported as unknown when no loaded file declares the id; findings that depend on
@@ -56,6 +56,8 @@ def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
         (broken if errs else good).append(raw)
     if not has_errors(findings):
         resolved, more = resolve(good)
+        if resolved is not None:  # the template targets' folders (generator.outputs)
+            resolved, more = _with_outputs(Path(spec_dir), good, resolved, more)
         return resolved, findings + more
     if good:
         _, more = resolve(good, _declared_ids(broken))
@@ -66,6 +68,21 @@ def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
             drop |= _NEEDS_CONVENTIONS | {"missing-product"}
         findings.extend(f for f in more if f.code not in drop)
     return None, findings
+
+
+def _with_outputs(
+    spec_dir: Path, files: list[RawFile], resolved: Resolved, findings: list[Finding]
+) -> tuple[Resolved | None, list[Finding]]:
+    """The resolved spec with its ``outputs`` block (template folders read), or None
+    when that block has errors."""
+    from dataclasses import replace
+
+    from generator.outputs import resolve_outputs
+
+    outputs, more = resolve_outputs(spec_dir, files)
+    if has_errors(more):
+        return None, findings + more
+    return Resolved(replace(resolved.spec, outputs=outputs), resolved.suppressions), findings + more
 
 
 def check_spec(spec_dir: Path) -> tuple[Spec | None, list[Finding]]:

@@ -65,7 +65,8 @@ def test_minimal_catalog_resolves_inheritance(validator):
     assert event["fields"][0]["edition"] == "pro"
     assert event["schedule"] == "on event" and event["opt_out_setting"] == "Telemetry.Enable"
     assert event["schema"] == "schemas/login_failed.schema.json"
-    assert event["schema_id"] == "urn:telemetry:acme:schema:login_failed"
+    assert event["schema_id"] == "urn:telemetry:acme:schema:login_failed:1.0.0"
+    assert event["version"] == "1.0.0"
     assert event["model_name"] == "LoginFailed"
     record = doc["payloads"][0]
     assert [f["wire_key"] for f in record["fields"]] == ["enable_thing", "mode", "isdefault_site_url", "replicas"]

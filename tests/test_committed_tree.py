@@ -85,8 +85,9 @@ elif name == "gen":  # the real command, on the copy's spec/ and generated/
 
 def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]]:
     """``.ci/run`` in a copy of the repository's spec/ and generated/, with python3, pip,
-    gen, python and chromium replaced by stubs that log their calls (gen runs the real
-    check; chromium is only looked for, never run)."""
+    gen and python replaced by stubs that log their calls (gen runs the real check), and
+    stubs for the tools .ci/run would otherwise install (chromium, go, npm, tsc): a call
+    to any of them would show in the log."""
     import shutil
 
     repo = tmp_path / "repo"
@@ -100,7 +101,11 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
     stubs.mkdir()
     (stubs / "python3").write_text(STUB.format(python=sys.executable), "utf-8")
     (stubs / "python3").chmod(0o755)
-    (stubs / "chromium").symlink_to(stubs / "python3")  # found: .ci/run installs nothing
+    for tool in ("chromium", "go", "npm"):  # found: .ci/run installs nothing
+        (stubs / tool).symlink_to(stubs / "python3")
+    tsc = repo / "node_modules" / ".bin" / "tsc"
+    tsc.parent.mkdir(parents=True)
+    tsc.symlink_to(stubs / "python3")
     log = tmp_path / "calls.log"
     log.write_text("", "utf-8")
     env = {

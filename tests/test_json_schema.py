@@ -30,7 +30,8 @@ def test_every_bundled_schema_passes_the_metaschema():
         jsonschema.Draft202012Validator.check_schema(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         assert list(schema["properties"]) == [f.wire_key for f in p.fields]
-        assert schema["required"] == [f.wire_key for f in p.fields if f.required]
+        # Version limits narrower than the payload's make a field optional (always_present).
+        assert schema["required"] == [f.wire_key for f in p.fields if f.required and f.versions == p.versions]
         assert schema["additionalProperties"] is False
         assert schema["title"] and schema["description"]
         ids.add(schema["$id"])
@@ -40,7 +41,7 @@ def test_every_bundled_schema_passes_the_metaschema():
 def test_record_schema_in_full(minimal):
     p = minimal.payload("cfg_main")
     schema = json_schema.payload_schema(minimal, p)
-    assert schema["$id"] == "urn:telemetry:acme:schema:cfg_main"
+    assert schema["$id"] == "urn:telemetry:acme:schema:cfg_main:1.0.0"
     assert schema["title"] == "MainSettings"
     assert schema["type"] == "object"
     assert schema["properties"]["mode"] == {
@@ -52,6 +53,7 @@ def test_record_schema_in_full(minimal):
             "name": "MainSettings.Mode",
             "edition": None,
             "versions": {},
+            "required": True,
             "uses_input_data": True,
         },
     }
@@ -100,7 +102,7 @@ def test_http_base_uri_gets_a_file_name(tmp_path):
     spec, findings = check_spec(tmp_path)
     assert spec is not None, findings
     schema = json_schema.payload_schema(spec, spec.payload("cfg_main"))
-    assert schema["$id"] == "https://schemas.acme.example/v1/cfg_main.schema.json"
+    assert schema["$id"] == "https://schemas.acme.example/v1/cfg_main/1.0.0.schema.json"
 
 
 def test_every_kind_fragment_is_used_verbatim_except_portable_patterns(tmp_path):

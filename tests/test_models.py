@@ -41,11 +41,13 @@ def test_package_layout_and_registry(bundled):
         by_alias = {f.alias or n: f for n, f in cls.model_fields.items()}
         assert list(by_alias) == [f.wire_key for f in p.fields]
         for f in p.fields:
-            assert by_alias[f.wire_key].is_required() == f.required, (p.wire_name, f.wire_key)
+            assert by_alias[f.wire_key].is_required() == json_schema.always_present(p, f), (p.wire_name, f.wire_key)
             if f.values:
                 assert typing.get_origin(by_alias[f.wire_key].annotation) is typing.Literal
                 assert set(typing.get_args(by_alias[f.wire_key].annotation)) == set(f.values)
-    assert set(package.__all__) == {"MODELS", *(p.model_name for p in spec.payloads)}
+    assert set(package.__all__) == {"MODELS", "SCHEMA_VERSIONS", *(p.model_name for p in spec.payloads)}
+    for p in spec.payloads:
+        assert package.MODELS[p.wire_name].SCHEMA_VERSION == package.SCHEMA_VERSIONS[p.wire_name] == p.version
 
 
 def test_no_timestamp_no_version_header(bundled):

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, conint, constr
+from pydantic import ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from ._base import _PayloadBase
 
@@ -18,7 +19,7 @@ class SecurityUpdateCheck(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    server_version: constr(pattern=r'^[0-9]+(\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\n)', max_length=64)
+    server_version: Annotated[str, Field(max_length=64, pattern='^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\\n)')]
     """
     Mattermost server build number and version
     """
@@ -26,27 +27,27 @@ class SecurityUpdateCheck(_PayloadBase):
     """
     type of build (Enterprise or Team)
     """
-    operating_system: constr(max_length=4096)
+    operating_system: Annotated[str, Field(max_length=4096)]
     """
     server operating system
     """
-    diagnostic_id: constr(pattern=r'^[A-Za-z0-9_-]{1,64}$(?!\n)')
+    diagnostic_id: Annotated[str, Field(pattern='^[A-Za-z0-9_-]{1,64}$(?!\\n)')]
     """
     the server diagnostic ID (same as the ID accessing the push notification proxy, and is used to prevent double-counting of telemetry data)
     """
-    database_type: constr(max_length=4096)
+    database_type: Annotated[str, Field(max_length=4096)]
     """
     database type
     """
-    team_count: conint(ge=0)
+    team_count: Annotated[int, Field(ge=0)]
     """
     number of teams
     """
-    user_count: conint(ge=0)
+    user_count: Annotated[int, Field(ge=0)]
     """
     number of users
     """
-    active_user_count: conint(ge=0)
+    active_user_count: Annotated[int, Field(ge=0)]
     """
     number of active users
     """
@@ -54,11 +55,11 @@ class SecurityUpdateCheck(_PayloadBase):
     """
     whether or not the unit tests have been run
     """
-    last_security_update_check: conint(ge=0)
+    last_security_update_check: Annotated[int, Field(ge=0)]
     """
     date and time of the last check for security updates
     """
-    cloudfront_location: constr(max_length=4096)
+    cloudfront_location: Annotated[str, Field(max_length=4096)]
     """
     the location of the Amazon Cloudfront server used for telemetry data
     """
@@ -72,27 +73,27 @@ class DeploymentConfiguration(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    server_version: constr(pattern=r'^[0-9]+(\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\n)', max_length=64)
+    server_version: Annotated[str, Field(max_length=64, pattern='^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\\n)')]
     """
     Mattermost server version
     """
-    database_type: constr(max_length=4096)
+    database_type: Annotated[str, Field(max_length=4096)]
     """
     database type
     """
-    database_version: constr(max_length=4096)
+    database_version: Annotated[str, Field(max_length=4096)]
     """
     database version
     """
-    operating_system_type: constr(max_length=4096)
+    operating_system_type: Annotated[str, Field(max_length=4096)]
     """
     operating system type
     """
-    operating_system_version: constr(max_length=4096)
+    operating_system_version: Annotated[str, Field(max_length=4096)]
     """
     operating system version
     """
-    system_admin_count: conint(ge=0)
+    system_admin_count: Annotated[int, Field(ge=0)]
     """
     count of System Administrator accounts
     """
@@ -553,11 +554,11 @@ class ConfigSql(_PayloadBase):
     """
     SqlSettings.QueryTimeout (enumerated integer).
     """
-    data_source_replicas: conint(ge=0)
+    data_source_replicas: Annotated[int, Field(ge=0)]
     """
     SqlSettings.DataSourceReplicas (integer count).
     """
-    data_source_search_replicas: conint(ge=0)
+    data_source_search_replicas: Annotated[int, Field(ge=0)]
     """
     SqlSettings.DataSourceSearchReplicas (integer count).
     """
@@ -869,7 +870,7 @@ class ConfigTheme(_PayloadBase):
     """
     ThemeSettings.AllowCustomThemes (enumerated boolean).
     """
-    allowed_themes: conint(ge=0)
+    allowed_themes: Annotated[int, Field(ge=0)]
     """
     ThemeSettings.AllowedThemes (integer count).
     """
@@ -1483,6 +1484,10 @@ class ConfigAnalytics(_PayloadBase):
     """
 
 
+
+Feature = TypeAliasType("Feature", Annotated[str, Field(max_length=4096)])
+
+
 class License(_PayloadBase):
     """
     Record license of “Commercial License Information”, sent once every 24 hours.
@@ -1491,27 +1496,27 @@ class License(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    company_id: constr(pattern=r'^[A-Za-z0-9_-]{1,64}$(?!\n)')
+    company_id: Annotated[str, Field(pattern='^[A-Za-z0-9_-]{1,64}$(?!\\n)')]
     """
     Company ID
     """
-    license_id: constr(pattern=r'^[A-Za-z0-9_-]{1,64}$(?!\n)')
+    license_id: Annotated[str, Field(pattern='^[A-Za-z0-9_-]{1,64}$(?!\\n)')]
     """
     license ID
     """
-    issued_at: conint(ge=0)
+    issued_at: Annotated[int, Field(ge=0)]
     """
     license issue date
     """
-    starts_at: conint(ge=0)
+    starts_at: Annotated[int, Field(ge=0)]
     """
     license start date
     """
-    expires_at: conint(ge=0)
+    expires_at: Annotated[int, Field(ge=0)]
     """
     license expiry date
     """
-    licensed_users: conint(ge=0)
+    licensed_users: Annotated[int, Field(ge=0)]
     """
     number of licensed users
     """
@@ -1519,7 +1524,7 @@ class License(_PayloadBase):
     """
     license short name (E10 vs E20)
     """
-    features: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    features: Annotated[list[Feature], Field(max_length=10000)]
     """
     list of unlocked Enterprise features
     """
@@ -1532,19 +1537,19 @@ class Plugins(_PayloadBase):
     model_config = ConfigDict(
         extra='forbid',
     )
-    active_plugins: conint(ge=0)
+    active_plugins: Annotated[int, Field(ge=0)]
     """
     number of active plugins
     """
-    inactive_plugins: conint(ge=0)
+    inactive_plugins: Annotated[int, Field(ge=0)]
     """
     number of inactive plugins
     """
-    plugins_with_webapp: conint(ge=0)
+    plugins_with_webapp: Annotated[int, Field(ge=0)]
     """
     number of plugins using webapp portions
     """
-    plugins_with_backend: conint(ge=0)
+    plugins_with_backend: Annotated[int, Field(ge=0)]
     """
     number of plugins using backend portions
     """
@@ -1557,27 +1562,27 @@ class UsageStatistics(_PayloadBase):
     model_config = ConfigDict(
         extra='forbid',
     )
-    enabled_accounts: conint(ge=0)
+    enabled_accounts: Annotated[int, Field(ge=0)]
     """
     number of enabled accounts
     """
-    disabled_accounts: conint(ge=0)
+    disabled_accounts: Annotated[int, Field(ge=0)]
     """
     number of disabled accounts
     """
-    logins_last24_hours: conint(ge=0)
+    logins_last24_hours: Annotated[int, Field(ge=0)]
     """
     number of user logins in the last 24 hours
     """
-    logins_last30_days: conint(ge=0)
+    logins_last30_days: Annotated[int, Field(ge=0)]
     """
     number of user logins in the last 30 days
     """
-    daily_active_users: conint(ge=0)
+    daily_active_users: Annotated[int, Field(ge=0)]
     """
     number of users active in the last day
     """
-    monthly_active_users: conint(ge=0)
+    monthly_active_users: Annotated[int, Field(ge=0)]
     """
     number of users active in the last month
     """
@@ -1585,15 +1590,15 @@ class UsageStatistics(_PayloadBase):
     """
     whether APIv3 endpoints were used in the last 24 hours
     """
-    posts: conint(ge=0)
+    posts: Annotated[int, Field(ge=0)]
     """
     number of posts
     """
-    channels: conint(ge=0)
+    channels: Annotated[int, Field(ge=0)]
     """
     number of channels
     """
-    teams: conint(ge=0)
+    teams: Annotated[int, Field(ge=0)]
     """
     number of teams
     """
@@ -1626,6 +1631,10 @@ class SamlLoginError(_PayloadBase):
     )
 
 
+
+RecentReduxAction = TypeAliasType("RecentReduxAction", Annotated[str, Field(max_length=4096)])
+
+
 class MobileAppCrashTypeError(_PayloadBase):
     """
     Event mobile_app_crash_type_error of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
@@ -1634,23 +1643,23 @@ class MobileAppCrashTypeError(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    error_message: constr(max_length=4096)
+    error_message: Annotated[str, Field(max_length=4096)]
     """
     the error message
     """
-    recent_redux_actions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    recent_redux_actions: Annotated[list[RecentReduxAction], Field(max_length=10000)]
     """
     recently dispatched Redux actions
     """
-    device: constr(max_length=4096)
+    device: Annotated[str, Field(max_length=4096)]
     """
     non-identifiable information of the device
     """
-    operating_system: constr(max_length=4096)
+    operating_system: Annotated[str, Field(max_length=4096)]
     """
     non-identifiable information of the operating system
     """
-    app_version: constr(pattern=r'^[0-9]+(\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\n)', max_length=64)
+    app_version: Annotated[str, Field(max_length=64, pattern='^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\\n)')]
     """
     non-identifiable information of the app (its version)
     """
@@ -1664,23 +1673,23 @@ class MobileAppCrashException(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    error_message: constr(max_length=4096)
+    error_message: Annotated[str, Field(max_length=4096)]
     """
     the error message
     """
-    recent_redux_actions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    recent_redux_actions: Annotated[list[RecentReduxAction], Field(max_length=10000)]
     """
     recently dispatched Redux actions
     """
-    device: constr(max_length=4096)
+    device: Annotated[str, Field(max_length=4096)]
     """
     non-identifiable information of the device
     """
-    operating_system: constr(max_length=4096)
+    operating_system: Annotated[str, Field(max_length=4096)]
     """
     non-identifiable information of the operating system
     """
-    app_version: constr(pattern=r'^[0-9]+(\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\n)', max_length=64)
+    app_version: Annotated[str, Field(max_length=64, pattern='^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\\n)')]
     """
     non-identifiable information of the app (its version)
     """
@@ -1694,23 +1703,23 @@ class MobileAppCrashFailedLogin(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    error_message: constr(max_length=4096)
+    error_message: Annotated[str, Field(max_length=4096)]
     """
     the error message
     """
-    recent_redux_actions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    recent_redux_actions: Annotated[list[RecentReduxAction], Field(max_length=10000)]
     """
     recently dispatched Redux actions
     """
-    device: constr(max_length=4096)
+    device: Annotated[str, Field(max_length=4096)]
     """
     non-identifiable information of the device
     """
-    operating_system: constr(max_length=4096)
+    operating_system: Annotated[str, Field(max_length=4096)]
     """
     non-identifiable information of the operating system
     """
-    app_version: constr(pattern=r'^[0-9]+(\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\n)', max_length=64)
+    app_version: Annotated[str, Field(max_length=64, pattern='^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\\n)')]
     """
     non-identifiable information of the app (its version)
     """
@@ -2488,15 +2497,15 @@ class PluginsInstalled(_PayloadBase):
     model_config = ConfigDict(
         extra='forbid',
     )
-    server_only_plugins: conint(ge=0)
+    server_only_plugins: Annotated[int, Field(ge=0)]
     """
     number of installed plugins containing only a server portion
     """
-    webapp_only_plugins: conint(ge=0)
+    webapp_only_plugins: Annotated[int, Field(ge=0)]
     """
     number of installed plugins containing only a webapp portion
     """
-    server_and_webapp_plugins: conint(ge=0)
+    server_and_webapp_plugins: Annotated[int, Field(ge=0)]
     """
     number of installed plugins containing both server and webapp portions
     """
@@ -2509,7 +2518,7 @@ class PluginsActivated(_PayloadBase):
     model_config = ConfigDict(
         extra='forbid',
     )
-    activated_plugins: conint(ge=0)
+    activated_plugins: Annotated[int, Field(ge=0)]
     """
     number of installed plugins being activated
     """
@@ -2563,6 +2572,22 @@ class TeamSwitchLoadTime(_PayloadBase):
     """
 
 
+
+TeamAdminPermission = TypeAliasType("TeamAdminPermission", Annotated[str, Field(max_length=4096)])
+
+
+
+TeamUserPermission = TypeAliasType("TeamUserPermission", Annotated[str, Field(max_length=4096)])
+
+
+
+ChannelAdminPermission = TypeAliasType("ChannelAdminPermission", Annotated[str, Field(max_length=4096)])
+
+
+
+ChannelUserPermission = TypeAliasType("ChannelUserPermission", Annotated[str, Field(max_length=4096)])
+
+
 class PermissionsScheme(_PayloadBase):
     """
     Event permissions_scheme of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
@@ -2571,27 +2596,27 @@ class PermissionsScheme(_PayloadBase):
         extra='forbid',
         regex_engine="python-re",
     )
-    scheme_id: constr(pattern=r'^[A-Za-z0-9_-]{1,64}$(?!\n)')
+    scheme_id: Annotated[str, Field(pattern='^[A-Za-z0-9_-]{1,64}$(?!\\n)')]
     """
     Scheme ID
     """
-    team_admin_permissions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    team_admin_permissions: Annotated[list[TeamAdminPermission], Field(max_length=10000)]
     """
     Team Admin Permissions
     """
-    team_user_permissions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    team_user_permissions: Annotated[list[TeamUserPermission], Field(max_length=10000)]
     """
     Team User Permissions
     """
-    channel_admin_permissions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    channel_admin_permissions: Annotated[list[ChannelAdminPermission], Field(max_length=10000)]
     """
     Channel Admin Permissions
     """
-    channel_user_permissions: list[constr(max_length=4096)] = Field(..., max_length=10000)
+    channel_user_permissions: Annotated[list[ChannelUserPermission], Field(max_length=10000)]
     """
     Channel User Permissions
     """
-    team_count: conint(ge=0)
+    team_count: Annotated[int, Field(ge=0)]
     """
     Number of teams the scheme is associated with
     """

@@ -197,6 +197,8 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
         versions=versions,
         fields=_fields(ctx, inherited, p.get("fields") or []),
         location=loc,
+        version=p.get("version", "1.0.0"),
+        review=p.get("review", ""),
     )
 
 
@@ -281,6 +283,7 @@ def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]
                 edition=edition_of(ctx.report, ctx.editions, ctx.elsewhere, raw, path, f) or up.edition,
                 versions=versions_of(ctx.report, raw, path, f, up.versions) if "versions" in f else up.versions,
                 location=loc,
+                review=f.get("review", ""),
             )
         )
     return tuple(out)

@@ -49,6 +49,10 @@ EDITION_REF = {"type": "string", "pattern": ID, "description": "Id of an edition
 SCALAR_TYPES = ["string", "number", "boolean", "null"]
 # A setting's value: a scalar or a list of scalars (kept immutable in the model).
 SETTING_VALUE = {"type": [*SCALAR_TYPES, "array"], "items": {"type": SCALAR_TYPES}, "maxItems": 1000}
+REVIEW = _text(
+    "Marker written by `gen infer` on what it inferred from captured traffic; the `needs-review` "
+    "lint rule warns until a maintainer reviews the element and removes it."
+)
 TEXT_LIST = {"type": "array", "items": _text("One entry."), "maxItems": 1000}
 
 FIELD = _obj(
@@ -72,6 +76,7 @@ FIELD = _obj(
         "edition": EDITION_REF,
         "versions": VERSIONS,
         "lint_ignore": LINT_IGNORE,
+        "review": REVIEW,
     },
     ["name", "kind"],
     "One documented datum.",
@@ -88,8 +93,15 @@ PAYLOAD = _obj(
         "description": _text("What this payload is."),
         "edition": EDITION_REF,
         "versions": VERSIONS,
+        "version": {
+            "type": "string",
+            "pattern": "^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$",
+            "description": "The payload schema's version, MAJOR.MINOR.PATCH (default 1.0.0); "
+            "`gen check --baseline` says when a change needs a bump.",
+        },
         "fields": {"type": "array", "items": FIELD, "maxItems": 100000, "description": "The payload's fields, in documented order."},
         "lint_ignore": LINT_IGNORE,
+        "review": REVIEW,
     },
     ["section"],
     "One message on the wire.",
@@ -205,6 +217,39 @@ PRODUCT = _obj(
     "What the spec describes; exactly one file declares it.",
 )
 
+OUT_PATH = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){0,9}$"
+OUTPUTS = _obj(
+    {
+        "package": {
+            "type": "string",
+            "pattern": "^[a-z_][a-z0-9_]{0,62}$",
+            "description": "Python package name downstream projects vendor the output folder as (e.g. `acme_telemetry`); "
+            "the generated README and package docstring use it. Any name works for vendoring; this one is documented.",
+        },
+        "templates": {
+            "type": "array",
+            "maxItems": 100,
+            "items": _obj(
+                {
+                    "name": {"type": "string", "pattern": RULE, "description": "The target's name (lowercase words joined by hyphens)."},
+                    "folder": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 1000,
+                        "description": "Folder of Jinja templates (`*.j2`, rendered) and plain files (copied), relative to the spec folder.",
+                    },
+                    "out": {"type": "string", "pattern": OUT_PATH, "description": "Folder inside the output folder the target writes to, e.g. `typescript`."},
+                    "description": _text("What the target produces (shown by `gen targets`)."),
+                },
+                ["name", "folder", "out"],
+                "A target rendered from a folder of templates (see docs/template-context.md).",
+            ),
+            "description": "The maintainer's own targets, each from a folder of Jinja templates.",
+        },
+    },
+    desc="What the generated package is called and which template targets the build adds; one file declares it.",
+)
+
 SPEC_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://telemetry-spec.dev/schemas/spec-1.schema.json",
@@ -225,6 +270,7 @@ SPEC_SCHEMA = {
         "features": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": FEATURE, "description": "Features, keyed by id."},
         "sections": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": SECTION, "description": "Documented sections, keyed by id."},
         "payloads": {"type": "array", "items": PAYLOAD, "maxItems": 100000, "description": "Payloads, in documented order."},
+        "outputs": OUTPUTS,
     },
     "required": ["spec_format"],
     "additionalProperties": False,

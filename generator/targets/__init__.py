@@ -143,6 +143,8 @@ TARGETS: tuple[Target, ...] = (
     Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema"),
     Target("catalog", "the resolved spec as one JSON document", "generator.targets.catalog"),
     Target("conformance", "a pytest conformance suite downstream projects run", "generator.targets.conformance"),
+    Target("package", "the output folder as a Python package: __init__.py, README.md, test guard", "generator.targets.package"),
+    Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates"),
     # Last: its generator runs in a child process while the targets above render.
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models"),
 )

@@ -139,6 +139,7 @@ def _payload(spec: Spec, p: Payload) -> dict[str, Any]:
         "model_name": p.model_name,
         "schema": schema_path(p),
         "schema_id": schema_id(spec, p),
+        "version": p.version,
         "feature": p.feature_id,
         "section": p.section_id,
         "category": p.category_id,

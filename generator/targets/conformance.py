@@ -337,7 +337,14 @@ def readme_context(spec: Spec) -> dict:
                 "payloads": sum(1 for p in spec.payloads if p.feature_id == feat.id),
             }
         )
-    return {"product": spec.product.name, "payload_count": len(spec.payloads), "features": rows}
+    from generator.targets.package import package_name
+
+    return {
+        "product": spec.product.name,
+        "package": package_name(spec),
+        "payload_count": len(spec.payloads),
+        "features": rows,
+    }
 
 
 def engine_files() -> dict[str, bytes]:

@@ -221,6 +221,7 @@ class DocView:
     features: tuple[FeatureView, ...]
     field_count: int
     event_count: int
+    changes: tuple = ()  # generator.diff.history.HistoryEntry, newest first
 
 
 # --- building it --------------------------------------------------------------------
@@ -556,7 +557,9 @@ def build_view(spec: Spec) -> DocView:
         )
         total_fields += n_fields
         total_events += n_events
-    return DocView(product, tuple(features), total_fields, total_events)
+    from generator.diff.history import version_history
+
+    return DocView(product, tuple(features), total_fields, total_events, version_history(spec))
 
 
 def _category_of(section: Section, payload: Payload):

@@ -3,7 +3,7 @@
 The schema is the wire contract downstream services validate against, so it says
 exactly what may be sent and nothing more: every field is a property of its kind's JSON
 type (``generator.kinds``), enumerated fields list their values, required fields are
-``required`` and ``additionalProperties: false`` rejects anything undeclared (that is the
+``required`` (unless limited to fewer versions than their payload: ``always_present``) and ``additionalProperties: false`` rejects anything undeclared (that is the
 privacy guarantee).  What a reader or a tool needs to know about *why* the payload exists
 travels along as annotations (``x-telemetry``): feature, section, schedule, opt-out,
 edition and version limits, per payload and per field.
@@ -35,15 +35,17 @@ def schema_path(payload: Payload) -> str:
 
 
 def schema_id(spec: Spec, payload: Payload) -> str:
-    """The stable ``$id``: the product's schema base URI plus the wire name.
+    """The stable ``$id``: the product's schema base URI, the wire name and the
+    payload's schema version.
 
-    An http(s) base names a file a server can publish, so it gets the file name's
-    ``.schema.json`` suffix; a URN base (the default) names the payload only.
+    An http(s) base names a file a server can publish
+    (``<base><wire name>/<version>.schema.json``); a URN base (the default) names the
+    payload and version (``<base><wire name>:<version>``).
     """
     base = spec.product.schema_base_uri
     if base.startswith(("http://", "https://")):
-        return f"{base}{payload.wire_name}.schema.json"
-    return base + payload.wire_name
+        return f"{base}{payload.wire_name}/{payload.version}.schema.json"
+    return f"{base}{payload.wire_name}:{payload.version}"
 
 
 def kind_fragment(kind: Kind) -> dict[str, Any]:
@@ -92,11 +94,26 @@ def property_schema(field: Field) -> dict[str, Any]:
         "name": field.qualified_name,
         "edition": _edition(field.edition),
         "versions": _versions(field.versions),
+        "required": field.required,
         "uses_input_data": field.uses_input_data,
     }
     if field.personal_data_note:
         prop[ANNOTATION]["personal_data_note"] = field.personal_data_note
     return prop
+
+
+def always_present(payload: Payload, field: Field) -> bool:
+    """Whether the version-independent schema lists the field in ``required``.
+
+    The one meaning of version limits, everywhere: a payload limited to some versions is
+    sent only by those versions, and a field limited to some versions is sent only by
+    those; ``required: true`` in the spec means "present in every payload sent by a
+    version the field exists in".  A schema that knows no product version can therefore
+    require a field only if it exists in every version its payload does; a field whose
+    range is narrower than its payload's is optional here (its ``x-telemetry`` keeps
+    ``required`` and ``versions``, so a version-aware check can still demand it).
+    """
+    return field.required and field.versions == payload.versions
 
 
 def payload_description(spec: Spec, payload: Payload) -> str:
@@ -152,7 +169,7 @@ def payload_schema(spec: Spec, payload: Payload) -> dict[str, Any]:
         "description": payload_description(spec, payload),
         "type": "object",
         "properties": {f.wire_key: property_schema(f) for f in payload.fields},
-        "required": [f.wire_key for f in payload.fields if f.required],
+        "required": [f.wire_key for f in payload.fields if always_present(payload, f)],
         "additionalProperties": False,
         ANNOTATION: payload_annotation(spec, payload),
     }

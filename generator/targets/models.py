@@ -56,6 +56,13 @@ OPTIONS: dict[str, Any] = {
     "target_python_version": "3.10",
     "base_class": f"{_BASE_PLACEHOLDER}.{BASE_CLASS}",
     "enum_field_as_literal": "all",
+    # Constraints as ``Annotated[int, Field(ge=0)]``, not ``conint(ge=0)``: type checkers
+    # (``mypy --strict``) accept the former; a call in an annotation is an error to them.
+    "use_annotated": True,
+    "field_constraints": True,
+    # A constrained list item (``string_list``'s strings) as a type alias, not a
+    # RootModel class: ``Install(options=["a"])`` type-checks and validates strictly.
+    "use_type_alias": True,
     "collapse_root_models": True,
     "skip_root_model": True,
     "use_schema_description": True,
@@ -279,8 +286,17 @@ def init_module(spec: Spec, classes: list[str]) -> str:
         lines.append(f"    {json.dumps(p.wire_name)}: {export_name(p)},")
     lines.append("}")
     lines.append("")
+    # The schema version (the end of each schema's $id), as data and on each model.
+    lines.append("#: Each payload schema's version by wire name; each model also has it as ``SCHEMA_VERSION``.")
+    lines.append("SCHEMA_VERSIONS: dict[str, str] = {")
+    for p in spec.payloads:
+        lines.append(f"    {json.dumps(p.wire_name)}: {json.dumps(p.version)},")
+    lines.append("}")
+    lines.append("for _wire, _model in MODELS.items():")
+    lines.append("    _model.SCHEMA_VERSION = SCHEMA_VERSIONS[_wire]")
+    lines.append("")
     lines.append("__all__ = [")
-    for name in sorted(["MODELS", *(export_name(p) for p in spec.payloads)], key=_natural):
+    for name in sorted(["MODELS", "SCHEMA_VERSIONS", *(export_name(p) for p in spec.payloads)], key=_natural):
         lines.append(f"    {json.dumps(name)},")
     lines.append("]")
     return "\n".join(lines) + "\n"
@@ -456,7 +472,7 @@ def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = Non
         return  # render reports it
     if source in _PENDING:
         return
-    if previous is not None and previous.would_reuse("models", reuse_key(source)):
+    if previous is not None and previous.would_reuse("models", _package_key(spec, source)):
         return
     if _WARM:
         pid, to_child, from_child = _WARM.pop()
@@ -537,12 +553,19 @@ def cancel() -> None:
         os.waitpid(pid, 0)
 
 
+def _package_key(spec: Spec, source: bytes) -> str:
+    """The reuse key of the whole package: the generator's input plus each payload's
+    schema version, which ``__init__.py`` carries and the input (schemas without
+    ``$id``) does not, so a version bump is never served a stale ``__init__.py``."""
+    return reuse_key(source + json.dumps([p.version for p in spec.payloads]).encode("ascii"))
+
+
 def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
     """The models package; reuses the last build's files when their input is unchanged."""
     source = generator_input(spec)
     if previous is None:
         return generate_files(spec, source)
-    key = reuse_key(source)
+    key = _package_key(spec, source)
     reused = previous.reuse("models", key)
     if reused is not None:
         _collect(source)

@@ -8,7 +8,14 @@ derives from ``_PayloadBase``, which adds JSON's rules and nothing else:
 * strict types (no string-to-number, number-to-bool or similar conversion);
 * no undeclared keys (``extra='forbid'``, the schemas' ``additionalProperties: false``);
 * no null for any field: no field admits it; an optional field is omitted by leaving
-  its key out;
+  its key out (in Python too: ``Model(field=None)`` is refused like a JSON null, with
+  a message saying so; the ``| None = None`` in the type hints is only how an unset
+  field reads back).  ``model_dump``/``model_dump_json`` leave out every field that
+  holds None, so what a model writes is what its schema accepts, and a round trip
+  through ``model_validate_json`` gives an equal model;
+* wire keys on the way out as on the way in: a field renamed because its key is a
+  Python keyword or a pydantic name (``schema`` -> ``schema_``) is written under its key;
+* no NaN or infinity in number fields (JSON has neither);
 * a number with a zero fraction (1.0) *is* an integer in JSON Schema, so integer fields
   accept it, as the integer it is;
 * patterns run on Python's ``re`` engine, as in the ``jsonschema`` package (the schemas
@@ -21,7 +28,13 @@ import types
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 
 def _json_type(annotation: Any) -> str | None:
@@ -47,6 +60,9 @@ class _PayloadBase(BaseModel):
         extra="forbid",
         regex_engine="python-re",
         protected_namespaces=(),
+        allow_inf_nan=False,
+        validate_by_alias=True,
+        serialize_by_alias=True,
     )
 
     __integer_keys__: typing.ClassVar[frozenset[str]] = frozenset()
@@ -79,3 +95,9 @@ class _PayloadBase(BaseModel):
             elif key in cls.__boolean_keys__ and type(value) is not bool:
                 raise ValueError(f"{key!r} must be a boolean")
         return fixed
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An unset optional field holds None; its key is left out, never written as null.
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None}

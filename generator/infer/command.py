@@ -1,0 +1,188 @@
+"""``gen infer``: reconcile the spec with captured traffic, as a reviewable spec edit.
+
+Runs the stages in order: load and check the spec; read the traffic through the payload
+engine's inputs into statistics (``inputs``, ``stats``); compare and propose
+(``propose``); turn the edit proposals into new file texts (``edit``); check that the
+edited spec still loads without errors (in a scratch copy) before anything is written;
+then print the report (``report``) and, with ``--diff``, a unified diff, or, with
+``--write``, replace the changed files atomically.  A spec that would not load after the
+edit is an internal error and nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+# Only click at import time: `gen` imports this module for every command, and the
+# payload engine's optional libraries are not needed until `gen infer` runs.
+
+
+def collect(paths, names: frozenset[str], payload: str | None = None):
+    """Read every input (raises ``inputs.UsageError`` for a missing path) into
+    statistics: ``(Collector, Tally)``, lines that are no payload document in the tally."""
+    from generator.infer import inputs
+    from generator.infer.stats import Collector
+
+    collector = Collector()
+    problems = inputs.Tally()
+    # Parsed JSON and the statistics hold no reference cycles: the cyclic collector's
+    # passes over every young dict and tuple would only cost time.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for batch in inputs.batches(paths, names, payload):
+            label, docs = inputs.documents(batch, problems)
+            if docs:
+                collector.add(label, docs)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return collector, problems
+
+
+def _is_default_prefix(raw_files) -> str:
+    for raw in raw_files:
+        product = raw.data.get("product")
+        if isinstance(product, dict):
+            return (product.get("conventions") or {}).get("is_default_prefix", "isdefault_")
+    return "isdefault_"
+
+
+def _section_file(spec, section_id: str) -> str:
+    """The file new payloads of a section go to (at the end of its `payloads:`): the file
+    holding the section's last payload, else the file declaring the section."""
+    payloads = spec.payloads_of(section_id)
+    if payloads:
+        return payloads[-1].location.file
+    return spec.section(section_id).location.file
+
+
+def _checked(spec_dir: Path, changed: dict[str, bytes]):
+    """Findings of the spec with the changed files in place (in a scratch copy)."""
+    from generator.pipeline import check_spec
+
+    with tempfile.TemporaryDirectory(prefix="gen-infer-") as tmp:
+        copy = Path(tmp) / "spec"
+        shutil.copytree(spec_dir, copy, symlinks=False)
+        for rel, data in changed.items():
+            (copy / rel).write_bytes(data)
+        _, findings = check_spec(copy)
+    return findings
+
+
+def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
+    """Replace each changed file atomically; every new text is staged before any replace."""
+    staged = []
+    try:
+        for rel in sorted(changed):
+            target = spec_dir / rel
+            fd, tmp = tempfile.mkstemp(prefix=".gen-infer-", dir=target.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(changed[rel])
+            shutil.copymode(target, tmp)
+            staged.append((tmp, target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+@click.command("infer")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option("--spec", "spec_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("spec"),
+              show_default=True, help="Folder of spec YAML files.")
+@click.option("--payload", default=None, metavar="NAME", help="Payload of bare property objects (e.g. on standard input).")
+@click.option("--section", default=None, metavar="ID", help="Add payloads the spec does not know to this section (else only list them).")
+@click.option("--category", default=None, metavar="ID", help="The event category of --section that new payloads go to (when it has categories).")
+@click.option("--write", is_flag=True, help="Apply the edit to the spec files in place.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the edit as a unified diff on standard output (nothing is written; the report goes to standard error).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="A human report, or one JSON report for tools.")
+def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: str | None, category: str | None,
+          write: bool, show_diff: bool, fmt: str) -> None:
+    """Reconcile the spec with captured traffic, as a reviewable spec edit.
+
+    Reads PATH... as `gen validate` does (.json, .ndjson/.jsonl, folders, - for
+    standard input; envelopes, Segment track messages or bare objects), collects per
+    payload and key what was seen, and proposes: wire-key renames (before additions),
+    kind corrections, `required: false` for keys not always sent, new fields, and new
+    payloads in --section (and --category).  Keys declared but never seen are reported, never removed.
+    Everything inferred gets a `review:` marker that `gen check` warns about until a
+    maintainer describes it.  Exit 0 when nothing is left to do, 1 when edits are only
+    proposed or something needs a maintainer.
+    """
+    from generator.cli import _emit, _spec_or_exit
+    from generator.diagnostics import ERROR, has_errors
+    from generator.infer import inputs
+    from generator.infer.edit import SpecText, plan
+    from generator.infer.propose import Context, compare
+    from generator.infer.report import Result, as_dict, format_text
+    from generator.load import load_dir
+
+    if not paths:
+        raise click.UsageError("name at least one file, folder, or - for standard input")
+    if write and show_diff:
+        raise click.UsageError("--write and --diff exclude each other: --diff only shows the edit")
+    spec, findings = _spec_or_exit(spec_dir, "text")
+    if spec is None or has_errors(findings):
+        _emit([f for f in findings if f.severity == ERROR], "text", spec_dir)
+        click.echo("gen infer: the spec has errors; fix them first (see `gen check`)", err=True)
+        sys.exit(1)
+    names = frozenset(p.wire_name for p in spec.payloads)
+    if payload is not None and payload not in names and section is None:
+        raise click.UsageError(f"--payload {payload!r} is not a payload of the spec (name a --section to add it)")
+    if section is not None:
+        known = {s.id: s for s in spec.sections}
+        if section not in known:
+            raise click.UsageError(f"--section {section!r} is not a section of the spec (known: {', '.join(sorted(known))})")
+        cats = [c.id for c in known[section].categories]
+        if cats and category not in cats:
+            raise click.UsageError(f"--section {section!r} has event categories; name one with --category ({', '.join(cats)})")
+        if category is not None and not cats:
+            raise click.UsageError(f"--section {section!r} has no event categories; drop --category")
+    elif category is not None:
+        raise click.UsageError("--category needs --section")
+    try:
+        collector, problems = collect(paths, names, payload)
+    except inputs.UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    raw_files, _ = load_dir(spec_dir)
+    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
+    proposals = compare(ctx, collector.payloads)
+    result = Result(collector, problems, proposals)
+    if result.edits:
+        files = {raw.path: SpecText(raw, (spec_dir / raw.path).read_bytes()) for raw in raw_files}
+        locations = {p.wire_name: p.location for p in spec.payloads}
+        target = _section_file(spec, section) if section else None
+        changed, result.failed = plan(proposals, files, locations, target)
+        bad = [f for f in _checked(spec_dir, changed) if f.severity == ERROR]
+        if bad:
+            _emit(bad, "text", spec_dir)
+            click.echo("gen infer: internal error: the edited spec would not load; nothing was written "
+                       "(this is a bug in gen infer; please report it)", err=True)
+            sys.exit(3)
+        result.changed_files = sorted(changed)
+        if show_diff:
+            for rel in sorted(changed):
+                old = files[rel].original.decode("utf-8-sig").splitlines(keepends=True)
+                new = changed[rel].decode("utf-8-sig").splitlines(keepends=True)
+                click.echo("".join(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")), nl=False)
+        elif write and changed:
+            _write(spec_dir, changed)
+            result.written = True
+        elif write:
+            result.written = True
+    report = json.dumps(as_dict(result), indent=2) + "\n" if fmt == "json" else format_text(result)
+    click.echo(report, nl=False, err=show_diff)
+    sys.exit(1 if result.needs_maintainer else 0)

@@ -1,0 +1,393 @@
+"""Compare traffic statistics with the resolved spec and propose a spec edit.
+
+Per payload seen, in this order:
+
+1. **renames before additions**: an undeclared key that equals a declared-but-unseen
+   key after normalisation (lower case, only letters and digits: ``web_server_mode`` ~
+   ``webserver_mode``, ``forward_80_to_443`` ~ ``forward80_to443``) becomes a
+   ``wire_key`` on the existing field, when the match is one to one;
+2. **kind corrections** where no observed value fits the declared kind, to the kind the
+   values support; **value lists** extended with seen values an enumeration lacks;
+3. **presence**: a required field missing from some (or all) documents gets
+   ``required: false`` (a field is never removed);
+4. **new fields** for the remaining keys, with the inferred kind;
+5. findings that need a maintainer: keys declared but never seen, and anything no kind
+   describes (mixed types, nulls, objects, names the spec format cannot hold).
+
+Payloads the spec does not know become new payloads in ``section`` when one is given,
+else findings.  Every edit carries the review text that the spec edit writes as the
+``review:`` marker; nothing here invents a description.  This module reads the model
+and the statistics only: it never touches files (``edit.py`` does).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.infer.stats import VALUES_BOUND, KeyStats, PayloadStats, where_text
+from generator.kinds import KINDS
+from generator.model import Field, Location, Payload, Spec
+from generator.naming import field_wire_key, pascal_case
+
+ENUM_MAX = 16  # at most this many distinct strings make an enumerated string ...
+SHOW_VALUES = 6  # values quoted in a report line or review marker
+ENUM_REPEAT = 2  # ... and only if documents outnumber them this many times over
+# Integers between these (milliseconds since the epoch, 2001-09-09 to 2100-01-01) are
+# read as timestamps.
+TIMESTAMP_RANGE = (1_000_000_000_000, 4_102_444_800_000)
+WIRE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+EDITS = ("rename", "kind", "values", "required", "new-field", "new-payload")
+FINDINGS = ("unseen", "unknown-payload", "manual")
+ACTIONS = EDITS + FINDINGS
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposed change (``action`` in ``EDITS``) or one finding for the maintainer
+    (``action`` in ``FINDINGS``).
+
+    ``changes`` are the spec keys to set, in order: on the existing field at
+    ``location`` for rename/kind/values/required; the new field's whole mapping for
+    new-field; the new payload's keys (without ``fields``) for new-payload, whose
+    fields are in ``fields``.  ``review`` is the marker text written with it.
+    """
+
+    action: str
+    payload: str
+    message: str
+    key: str | None = None
+    field: str | None = None
+    location: Location | None = None
+    changes: tuple[tuple[str, Any], ...] = ()
+    review: str = ""
+    free_text: bool = False
+    fields: tuple[Proposal, ...] = ()
+
+    def as_dict(self) -> dict:
+        """The proposal for a JSON report."""
+        out = {
+            "action": self.action,
+            "payload": self.payload,
+            "key": self.key,
+            "field": self.field,
+            "location": str(self.location) if self.location else None,
+            "message": self.message,
+            "changes": {k: v for k, v in self.changes},
+            "free_text": self.free_text,
+        }
+        if self.fields:
+            out["fields"] = [f.as_dict() for f in self.fields]
+        return out
+
+
+@dataclass
+class Context:
+    """What the comparison needs besides the statistics."""
+
+    spec: Spec
+    is_default_prefix: str = "isdefault_"
+    section: str | None = None  # where unknown payloads go (None: only list them)
+    category: str | None = None  # and their event category, in a section that has them
+    proposals: list[Proposal] = field(default_factory=list)
+
+
+def normalise(key: str) -> str:
+    """The form keys are matched in for renames: lower case letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def _ratio(n: int, docs: int) -> str:
+    return f"{n} of {docs} document{'s' if docs != 1 else ''}"
+
+
+def _types(ks: KeyStats) -> str:
+    return ", ".join(ks.json_types)
+
+
+def _evidence(ks: KeyStats, docs: int) -> str:
+    """A short, deterministic description of what was seen (never a long value)."""
+    parts = [f"seen in {_ratio(ks.present, docs)}", _types(ks)]
+    rng = ks.numeric_range
+    if rng is not None:
+        parts.append(f"{rng[0]}..{rng[1]}")
+    d = ks.distinct
+    if d is not None and len(d) <= ENUM_MAX and docs >= ENUM_REPEAT * len(d) and ks.types.keys() <= {str, bool, int}:
+        # Only values that repeat (an enumeration): a one-off string may be personal data.
+        shown = ", ".join(_short(v) for v in d[:SHOW_VALUES]) + (", ..." if len(d) > SHOW_VALUES else "")
+        parts.append(f"values {shown}")
+    elif d is None:
+        parts.append(f"more than {VALUES_BOUND} distinct values")
+    lens = ks.string_lengths
+    if lens is not None and str in ks.types:
+        parts.append(f"length {lens[0]}..{lens[1]}")
+    return "; ".join(parts) + f"; first at {where_text(ks.first)}"
+
+
+def _short(v: Any, limit: int = 40) -> str:
+    s = repr(v) if isinstance(v, str) else ("true" if v is True else "false" if v is False else str(v))
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+# ------------------------------------------------------------------ kinds from values
+
+
+def infer_kind(ks: KeyStats, docs: int, key: str, prefix: str) -> tuple[str | None, tuple, str]:
+    """The kind the values support: ``(kind id, values, reason)``; kind None when no
+    kind describes every value (reason says why)."""
+    types = set(ks.types)
+    if type(None) in types:
+        return None, (), "null values (no kind accepts null; send the key only when it has a value)"
+    if not types:
+        return None, (), "no values"
+    if dict in types:
+        return None, (), "object values (telemetry fields are flat)"
+    if types == {bool}:
+        return ("is_default" if key.startswith(prefix) and len(key) > len(prefix) else "boolean"), (), ""
+    if types == {int}:
+        lo, hi = ks.numeric_range
+        if TIMESTAMP_RANGE[0] <= lo and hi <= TIMESTAMP_RANGE[1]:
+            return "timestamp", (), ""
+        return "integer", (), ""
+    if types <= {int, float}:
+        return "number", (), ""
+    if types == {str}:
+        lens = ks.string_lengths
+        if ks.versions_only and lens[1] <= 64:
+            return "version", (), ""
+        d = ks.distinct
+        if d is not None and len(d) <= ENUM_MAX and docs >= ENUM_REPEAT * len(d):
+            return "enumerated_string", tuple(d), ""
+        if lens[1] > 4096:
+            return None, (), f"strings up to {lens[1]} characters (the string kind allows 4096)"
+        return "string", (), ""
+    if types == {list}:
+        items = set(ks.item_types)
+        if items <= {str} and ks.items_max <= 10000 and (ks.string_lengths or (0, 0))[1] <= 4096:
+            return "string_list", (), ""
+        return None, (), "lists of " + ", ".join(sorted(t.__name__ for t in items)) + " (only lists of strings have a kind)"
+    return None, (), f"mixed types {_types(ks)}"
+
+
+_PY = {"integer": {int}, "number": {int, float}, "boolean": {bool}, "string": {str}, "array": {list}}
+
+
+def fit(f: Field, ks: KeyStats) -> str:
+    """How the values seen fit the declared field: ``all``, ``none`` or ``some``;
+    ``values`` when only the enumeration lacks some seen values."""
+    schema = f.kind.json_schema
+    allowed = _PY[schema["type"]]
+    types = set(ks.types)
+    if not types & allowed:
+        return "none"
+    if not types <= allowed:
+        return "some"
+    strs = [v for v in (ks.distinct or ()) if isinstance(v, str)]
+    if "pattern" in schema and types == {str}:
+        if f.kind.id == "version":
+            ok = ks.version_shape if ks.distinct is None else all(re.fullmatch(schema["pattern"], s) for s in strs)
+            if not ok:
+                return "none" if ks.distinct is not None and not any(re.fullmatch(schema["pattern"], s) for s in strs) else "some"
+        elif ks.distinct is None or not all(_ID_SHAPE.fullmatch(s) for s in strs):
+            return "some"
+    if "minimum" in schema:
+        rng = ks.numeric_range
+        if rng is not None and rng[0] < schema["minimum"]:
+            return "none" if rng[1] < schema["minimum"] else "some"
+    if "maxLength" in schema:
+        lens = ks.string_lengths
+        if lens is not None and lens[1] > schema["maxLength"]:
+            return "some"
+    if schema["type"] == "array":
+        if not set(ks.item_types) <= {str} or ks.items_max > schema.get("maxItems", 10000):
+            return "some"
+        lens = ks.string_lengths
+        if lens is not None and lens[1] > 4096:
+            return "some"
+    if f.values:
+        seen = ks.distinct
+        if seen is None or any(v not in f.values or type(v) is not type(_match(f.values, v)) for v in seen):
+            return "values"
+    return "all"
+
+
+def _match(values: tuple, v: Any) -> Any:
+    return next((x for x in values if x == v and type(x) is type(v)), None)
+
+
+# ------------------------------------------------------------------ per payload
+
+
+def compare(ctx: Context, stats: dict[str, PayloadStats]) -> list[Proposal]:
+    """Every proposal and finding for the statistics, payloads in name order."""
+    out: list[Proposal] = []
+    by_name = {p.wire_name: p for p in ctx.spec.payloads}
+    for name in sorted(stats):
+        ps = stats[name]
+        payload = by_name.get(name)
+        if payload is None:
+            out.extend(_unknown_payload(ctx, name, ps))
+        else:
+            out.extend(_known_payload(ctx, payload, ps))
+    return out
+
+
+def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Proposal]:
+    docs = ps.documents
+    declared = {f.wire_key: f for f in payload.fields}
+    seen = ps.keys
+    undeclared = sorted(k for k in seen if k not in declared)
+    unseen = [f for f in payload.fields if f.wire_key not in seen]
+    out: list[Proposal] = []
+
+    # 1. Renames: one undeclared key, one unseen field, same normal form.
+    by_norm_new: dict[str, list[str]] = {}
+    for k in undeclared:
+        by_norm_new.setdefault(normalise(k), []).append(k)
+    by_norm_old: dict[str, list[Field]] = {}
+    for f in unseen:
+        by_norm_old.setdefault(normalise(f.wire_key), []).append(f)
+    renamed: dict[str, Field] = {}  # seen key -> field
+    for norm, keys in sorted(by_norm_new.items()):
+        fields = by_norm_old.get(norm, [])
+        if len(keys) == 1 and len(fields) == 1 and WIRE.fullmatch(keys[0]):
+            renamed[keys[0]] = fields[0]
+        elif fields:
+            out.append(Proposal("manual", payload.wire_name, f"keys {', '.join(map(repr, keys))} and declared field(s) "
+                                f"{', '.join(repr(f.qualified_name) for f in fields)} match after normalisation; "
+                                "set `wire_key:` on the right field by hand", key=keys[0]))
+    for key, f in sorted(renamed.items()):
+        ks = seen[key]
+        msg = f"field {f.qualified_name!r}: wire key {f.wire_key!r} -> {key!r} (the declared key is never seen; {_evidence(ks, docs)})"
+        out.append(Proposal("rename", payload.wire_name, msg, key=key, field=f.qualified_name, location=f.location,
+                            changes=(("wire_key", key),), review=f"gen infer: wire key {key!r} seen in traffic instead of {f.wire_key!r}"))
+
+    # 2. and 3. Kinds, value lists and presence of declared (and renamed) fields.
+    names = {(f.name, f.kind.id == "is_default") for f in payload.fields}
+    checked = [(f.wire_key, f) for f in payload.fields if f.wire_key in seen] + [(k, f) for k, f in renamed.items()]
+    for key, f in sorted(checked, key=lambda kf: kf[1].location):
+        ks = seen[key]
+        how = fit(f, ks)
+        if how == "none":
+            kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix)
+            if kind is None:
+                out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits, and {why}; "
+                                    f"{_evidence(ks, docs)}", key=key, field=f.qualified_name, location=f.location))
+            elif (f.kind.id == "is_default") != (kind == "is_default") and (f.name, kind == "is_default") in names:
+                out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits; "
+                                    f"the values support {kind}, but the payload already has a {kind} field named "
+                                    f"{f.name!r}; decide by hand ({_evidence(ks, docs)})", key=key, field=f.qualified_name,
+                                    location=f.location))
+            else:
+                changes = (("kind", kind),) + ((("values", values),) if values else ())
+                if f.values and not values:
+                    changes += (("values", None),)
+                if (f.kind.id == "is_default") != (kind == "is_default") and key == f.wire_key:
+                    changes = (("wire_key", key),) + changes  # the derived key depends on is_default
+                free = KINDS[kind].free_text
+                out.append(Proposal("kind", payload.wire_name, f"field {f.qualified_name!r}: kind {f.kind.id} -> {kind} "
+                                    f"(no value fits {f.kind.id}; {_evidence(ks, docs)})" + (_LOUD if free else ""),
+                                    key=key, field=f.qualified_name, location=f.location, changes=changes, free_text=free,
+                                    review=("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ")
+                                    + f"kind {f.kind.id} -> {kind}; {_evidence(ks, docs)}"))
+        elif how == "values":
+            d = ks.distinct
+            if d is None:
+                out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r}: more distinct values than "
+                                    "gen infer keeps, some outside `values`; list them by hand", key=key, field=f.qualified_name,
+                                    location=f.location))
+            else:
+                merged = tuple(f.values) + tuple(v for v in d if _match(f.values, v) is None)
+                out.append(Proposal("values", payload.wire_name, f"field {f.qualified_name!r}: values {list(f.values)} -> {list(merged)}",
+                                    key=key, field=f.qualified_name, location=f.location, changes=(("values", merged),),
+                                    review=f"gen infer: values seen that `values` lacked; {_evidence(ks, docs)}"))
+        elif how == "some":
+            out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): some values fit it and "
+                                f"some do not ({_evidence(ks, docs)}); decide by hand", key=key, field=f.qualified_name,
+                                location=f.location))
+        if f.required and ks.present < docs:
+            out.append(Proposal("required", payload.wire_name, f"field {f.qualified_name!r}: present in only "
+                                f"{_ratio(ks.present, docs)} -> required: false", key=key, field=f.qualified_name,
+                                location=f.location, changes=(("required", False),),
+                                review=f"gen infer: key {key!r} present in only {_ratio(ks.present, docs)}"))
+
+    # 5a. Declared, never seen: reported, never removed (made optional if required).
+    for f in unseen:
+        if f in renamed.values():
+            continue
+        out.append(Proposal("unseen", payload.wire_name, f"field {f.qualified_name!r} (key {f.wire_key!r}) is declared but was "
+                            f"never seen in {docs} document{'s' if docs != 1 else ''}; kept (remove it by hand if the product no longer sends it)",
+                            key=f.wire_key, field=f.qualified_name, location=f.location))
+        if f.required:
+            out.append(Proposal("required", payload.wire_name, f"field {f.qualified_name!r}: never present -> required: false",
+                                key=f.wire_key, field=f.qualified_name, location=f.location, changes=(("required", False),),
+                                review=f"gen infer: key {f.wire_key!r} never seen in {docs} documents"))
+
+    # 4. New fields for the rest.
+    for key in undeclared:
+        if key in renamed:
+            continue
+        out.append(_new_field(ctx, payload.wire_name, key, seen[key], docs, names))
+    if ps.keys_dropped:
+        out.append(Proposal("manual", payload.wire_name, f"{ps.keys_dropped} values of keys past gen infer's caps "
+                            "(1000 keys a payload, 20,000 in all, 256 characters a key) were counted but not described"))
+    return out
+
+
+_LOUD = "  !!! FREE TEXT: may carry personal data; review before it ships"
+
+
+def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, names: set) -> Proposal:
+    """A new field for an undeclared key (or a finding when it cannot be one)."""
+    if not WIRE.fullmatch(key):
+        return Proposal("manual", payload, f"key {key!r} cannot be a wire key (lower-case letters, digits and "
+                        f"underscores, starting with a letter); {_evidence(ks, docs)}", key=key)
+    kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix)
+    if kind is None:
+        return Proposal("manual", payload, f"key {key!r}: {why}; declare it by hand ({_evidence(ks, docs)})", key=key)
+    is_default = kind == "is_default"
+    base = key[len(ctx.is_default_prefix):] if is_default else key
+    name = pascal_case(base)
+    if not NAME.fullmatch(name):
+        name = "Key" + name
+    unique, n = name, 2
+    while (unique, is_default) in names:
+        unique, n = f"{name}{n}", n + 1
+    names.add((unique, is_default))
+    changes: list[tuple[str, Any]] = [("name", unique), ("kind", kind)]
+    if field_wire_key(unique, is_default, ctx.is_default_prefix) != key:
+        changes.append(("wire_key", key))
+    if values:
+        changes.append(("values", values))
+    if ks.present < docs:
+        changes.append(("required", False))
+    free = KINDS[kind].free_text
+    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}; {_evidence(ks, docs)}"
+    changes.append(("review", review))
+    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind} ({_evidence(ks, docs)})"
+                    + (_LOUD if free else ""), key=key, changes=tuple(changes), review=review, free_text=free)
+
+
+def _unknown_payload(ctx: Context, name: str, ps: PayloadStats) -> list[Proposal]:
+    where = where_text(ps.first)
+    if ctx.section is None or not WIRE.fullmatch(name):
+        why = "" if WIRE.fullmatch(name) else " (it cannot be a wire name: lower-case letters, digits, underscores)"
+        return [Proposal("unknown-payload", name, f"payload {name!r} is not in the spec{why}: {ps.documents} document(s), "
+                         f"first at {where}" + ("; name a section with --section to add it" if not why else ""))]
+    section = ctx.spec.section(ctx.section)
+    ident = ("event", name) if section.schedule.trigger == "event" else ("wire_name", name)
+    names: set = set()
+    fields = []
+    findings = []
+    for key in sorted(ps.keys):
+        p = _new_field(ctx, name, key, ps.keys[key], ps.documents, names)
+        (fields if p.action == "new-field" else findings).append(p)
+    review = f"gen infer: payload not in the spec, seen in {ps.documents} document(s), first at {where}"
+    changes = (ident, ("section", ctx.section)) + ((("category", ctx.category),) if ctx.category else ()) + (("review", review),)
+    msg = f"payload {name!r} -> new {'event' if ident[0] == 'event' else 'record'} payload in section {ctx.section!r} with {len(fields)} field(s)"
+    return [Proposal("new-payload", name, msg, changes=changes, review=review, fields=tuple(fields),
+                     free_text=any(f.free_text for f in fields))] + findings
