@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,16 @@ def test_seed_tests_fail_under_ci_when_the_seed_page_is_missing(tmp_path, module
     assert ("failed" in summary or "error" in summary) and "skipped" not in summary, out
     assert "passed" not in summary, out  # every selected test needs the page
     assert "seed page" in out and "must run under CI" in out, out
+
+
+def test_every_skip_goes_through_the_helper():
+    """No test module skips or reads ``CI`` on its own: one rule, in ``_ci.py``."""
+    own = re.compile(r"pytest\.skip\(|\.skipif\(|importorskip\(|environ(\.get\(|\[)\s*[\"']CI[\"']|getenv\(\s*[\"']CI[\"']")
+    offenders = []
+    for path in sorted(TESTS.glob("*.py")):
+        if path.name in ("_ci.py", "test_ci_rule.py", "mutation_audit.py"):
+            continue
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if own.search(line):
+                offenders.append(f"{path.name}:{n}: {line.strip()}")
+    assert offenders == [], "use _ci.skip_or_fail / _ci.in_ci instead:\n" + "\n".join(offenders)
