@@ -7,8 +7,7 @@ name to its model::
     MODELS["<wire name>"].model_validate_json(body)
 """
 
-from pydantic import BaseModel as _BaseModel
-
+from ._base import _PayloadBase as _BaseModel
 from .payloads import (
     AccountSettingsUpdate,
     AppStartLoadTime,

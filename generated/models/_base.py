@@ -65,6 +65,8 @@ class _PayloadBase(BaseModel):
         serialize_by_alias=True,
     )
 
+    #: The payload schema's version (the end of its ``$id``); set in ``__init__.py``.
+    SCHEMA_VERSION: typing.ClassVar[str] = ""
     __integer_keys__: typing.ClassVar[frozenset[str]] = frozenset()
     __boolean_keys__: typing.ClassVar[frozenset[str]] = frozenset()
 

@@ -266,8 +266,7 @@ def init_module(spec: Spec, classes: list[str]) -> str:
         '    MODELS["<wire name>"].model_validate_json(body)',
         '"""',
         "",
-        "from pydantic import BaseModel as _BaseModel",
-        "",
+        "from ._base import _PayloadBase as _BaseModel",
     ]
     # isort's layout: the plain names in one statement, each renamed one in its own,
     # statements ordered by their first name.
