@@ -124,6 +124,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="telemetry-spec-generator", message="gen %(version)s")
 def main() -> None:
     """Describe a product's telemetry once (YAML under spec/) and generate everything
     else from it: JSON Schemas, pydantic models, privacy docs, a conformance suite, a
@@ -162,6 +163,9 @@ def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: st
     _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):
         sys.exit(1)
+    from generator.spec_commands import summary_line
+
+    click.echo(f"gen check: {spec_dir}: {summary_line(spec, findings)}", err=True)
     if no_output:
         return
     from generator.build import compare_output
@@ -213,8 +217,13 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
               help="A human summary, or one JSON report for tools.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Processes to check with (0: one per core); worth it for large inputs.")
+@click.option("--engine", "engine_name", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Check here, or as a PySpark job (pip install '.[spark]'; see docs/spark.md).")
+@click.option("--master", default=None, metavar="URL", help="--engine spark: the Spark master (default local[*]).")
+@click.option("--output", default=None, metavar="DIR",
+              help="--engine spark: write conforming payloads and an error table as Parquet under DIR.")
 def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
-             fmt: str, jobs: int) -> None:
+             fmt: str, jobs: int, engine_name: str, master: str | None, output: str | None) -> None:
     """Check captured payloads against the spec's schemas.
 
     PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
@@ -232,6 +241,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
+    spec = None
     if schemas_dir is not None:
         if not schemas_dir.is_dir():
             raise click.UsageError(f"schemas folder '{schemas_dir}' does not exist")
@@ -252,12 +262,17 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
-    checker = engine.Checker(schemas)
-    try:
-        srcs = engine.sources(paths, checker.names, payload)
-    except engine.UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
+    if engine_name == "spark" or master or output:
+        from generator.spark.cli import validate_on_spark
+
+        tally = validate_on_spark(schemas, paths, payload, engine_name, master, output, spec, schemas_dir)
+    else:
+        checker = engine.Checker(schemas)
+        try:
+            srcs = engine.sources(paths, checker.names, payload)
+        except engine.UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         click.echo(json.dumps(tally.as_dict(), indent=2))
     else:
@@ -283,13 +298,18 @@ def targets() -> None:
         click.echo(f"{t.name:<14} {t.description}")
 
 
-from generator.diff.command import diff_command
+from generator.diff.command import diff_command  # click commands in their own modules
 
 main.add_command(diff_command)
 
-from generator.infer.command import infer  # noqa: E402 - click command in its own module
+from generator.infer.command import infer
 
 main.add_command(infer)
+
+from generator.spec_commands import init, schema  # click commands in their own module
+
+main.add_command(init)
+main.add_command(schema)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

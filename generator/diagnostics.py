@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "yaml-key": "A mapping key that is a list, a mapping or an alias.",
     "yaml-value": "A non-finite number (`.nan`, `.inf`).",
     "duplicate-key": "The same key twice in one mapping (YAML would silently keep the last).",
+    "control-character": "Spec text or a key holds a control character (ESC, BS, DEL, C1, bidirectional override), usually from a YAML escape.",
     "top-level-type": "A file whose top level is not a mapping (a list, a string, a number, null).",
     # Stage 2, the spec format's JSON Schema (generator.spec_format)
     "spec-format": "`spec_format` is missing or not 1.",

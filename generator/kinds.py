@@ -33,6 +33,9 @@ class Kind:
     to say why they cannot carry personal data.
     ``uses_input_data`` is the default for a field of this kind: False for is-default
     booleans, which are computed without reading the setting's value.
+    ``column`` is the warehouse column type where the JSON type alone does not say it
+    ("timestamp" for an integer of epoch milliseconds); empty means "from the JSON type"
+    (see ``generator.targets.warehouse``).
     """
 
     id: str
@@ -44,6 +47,7 @@ class Kind:
     enumerable: bool = False
     free_text: bool = False
     uses_input_data: bool = True
+    column: str = ""
 
 
 def _kind(**kw: Any) -> Kind:
@@ -138,11 +142,12 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="timestamp",
-                title="Timestamp (milliseconds since the Unix epoch)",
+                title="Timestamp in milliseconds since the Unix epoch",
                 label="timestamp",
                 json_schema={"type": "integer", "minimum": 0},
                 valid_examples=(0, 1543622400000, _INT64_MAX),
                 invalid_example="2018-12-01T00:00:00Z",
+                column="timestamp",
             ),
             _kind(
                 id="version",
@@ -155,6 +160,34 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 },
                 valid_examples=("5", "5.6.0", "5.6.0-rc1", "5.6.0.1234"),
                 invalid_example=5.6,
+            ),
+            _kind(
+                id="timestamp_seconds",
+                title="Timestamp in seconds since the Unix epoch",
+                label="timestamp",
+                json_schema={"type": "integer", "minimum": 0},
+                valid_examples=(0, 1543622400, _INT64_MAX),
+                invalid_example="2018-12-01T00:00:00Z",
+            ),
+            _kind(
+                id="timestamp_rfc3339",
+                title="Timestamp as RFC 3339 text",
+                label="timestamp",
+                json_schema={
+                    "type": "string",
+                    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
+                    "maxLength": 64,
+                },
+                valid_examples=("2018-12-01T00:00:00Z", "2018-12-01t23:59:60.123456789+01:00"),
+                invalid_example=1543622400,
+            ),
+            _kind(
+                id="version_text",
+                title="Version text",
+                label="version",
+                json_schema={"type": "string", "minLength": 1, "maxLength": 200},
+                valid_examples=("Ubuntu 22.04", "13.4.1 (22F82)", "x" * 200),
+                invalid_example=22.04,
             ),
             _kind(
                 id="pseudonymous_id",

@@ -80,12 +80,41 @@ def check_field_description(spec: Spec) -> Iterator[Hit]:
 
 def check_free_text(spec: Spec) -> Iterator[Hit]:
     for f in spec.fields:
-        if f.kind.free_text and not f.personal_data_note.strip() and not f.review:
+        if f.kind.free_text and f.personal_data == "none" and not f.personal_data_note.strip() and not f.review:
             yield (
                 _field_scope(f),
                 f.location,
                 f"free-text field {f.qualified_name!r} ({f.kind.id}) does not say why it cannot contain personal data",
-                "add `personal_data_note:` explaining where the value comes from and why it holds no personal data",
+                (
+                    "add `personal_data_note:` explaining where the value comes from and why it holds no personal data, "
+                    "or say `personal_data: possible` with `collected_because:` and `reduction:`"
+                ),
+            )
+
+
+def check_personal_data(spec: Spec) -> Iterator[Hit]:
+    for f in spec.fields:
+        stated = f.personal_data == "possible" or (f.personal_data == "pseudonymous" and f.kind.id != "pseudonymous_id")
+        if stated and not f.collected_because.strip():
+            yield (
+                _field_scope(f),
+                f.location,
+                f"field {f.qualified_name!r} may carry {'personal' if f.personal_data == 'possible' else 'pseudonymous'} data but does not say why it is collected",
+                "add `collected_because:` (the docs print it next to the field)",
+            )
+        if f.personal_data == "possible" and not f.reduction:
+            yield (
+                _field_scope(f),
+                f.location,
+                f"field {f.qualified_name!r} may carry personal data but does not say how it is reduced",
+                "add `reduction: [path_scrubbing, truncation, hashing, ...]` saying what is done before sending",
+            )
+        if f.personal_data == "possible" and f.personal_data_note.strip():
+            yield (
+                _field_scope(f),
+                f.location,
+                f"field {f.qualified_name!r} says `personal_data: {f.personal_data}` but has a `personal_data_note` (why it holds none)",
+                "drop `personal_data_note:`; say why the value is collected in `collected_because:`",
             )
 
 
@@ -96,13 +125,14 @@ def check_feature_opt_out(spec: Spec) -> Iterator[Hit]:
                 ("feature", feat.id),
                 feat.location,
                 f"feature {feat.id!r} has no opt-out setting",
-                "add `opt_out: {setting: ...}` naming the setting that switches it off",
+                "add `opt_out: {setting: ...}` naming the setting that switches it off, or `opt_out: {not_possible: <why>}`",
             )
 
 
 def check_opt_out_path(spec: Spec) -> Iterator[Hit]:
     for feat in spec.features:
-        if feat.opt_out is not None and len(feat.opt_out.setting.console_path) < 2:
+        opt = feat.opt_out
+        if opt is not None and opt.setting is not None and opt.setting.kind == "console_setting" and len(opt.setting.console_path) < 2:
             yield (
                 ("feature", feat.id),
                 feat.location,
@@ -181,7 +211,8 @@ def check_needs_review(spec: Spec) -> Iterator[Hit]:
 RULES: tuple[Rule, ...] = (
     Rule("field-description", "Every field says what it holds, so the privacy docs can say it too.", ERROR, check_field_description),
     Rule("free-text-personal-data", "A free-text field must say why it cannot contain personal data.", ERROR, check_free_text),
-    Rule("feature-opt-out", "Every feature names the setting that switches it off.", ERROR, check_feature_opt_out),
+    Rule("personal-data", "A field that may carry personal or pseudonymous data says why it is collected and how it is reduced.", ERROR, check_personal_data),
+    Rule("feature-opt-out", "Every feature names the setting that switches it off, or says why it cannot be switched off.", ERROR, check_feature_opt_out),
     Rule("opt-out-path", "An opt-out gives the full path a user follows to find the setting.", WARNING, check_opt_out_path),
     Rule("feature-description", "Every feature explains why its data is collected.", WARNING, check_feature_description),
     Rule("empty-section", "A section documents at least one payload.", WARNING, check_empty_section),

@@ -17,6 +17,7 @@ or tags, or read anything outside the spec folder's own ``.yaml``/``.yml`` files
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,14 +167,20 @@ class _Open:
 _NO_KEY = object()
 
 
-def _compose(loader: Any, limit: int = MAX_NODES) -> tuple[Any, dict, int]:
+_SKIP = object()  # the key of a repeated mapping entry: its value is dropped
+
+
+def _compose(loader: Any, limit: int = MAX_NODES, soft: list | None = None) -> tuple[Any, dict, int]:
     """Build plain data straight from the parser's events, in one iterative pass.
 
     No recursion (so no nesting depth can crash the interpreter), no node graph (so
     memory follows the file's size), and every node counts toward ``MAX_NODES``, an
     alias counting as the whole subtree it repeats, so an alias bomb is refused as soon
     as its expansion passes the budget (``limit``), without ever being expanded.
-    Returns (data, positions, node count); raises ``_Bad`` or a PyYAML error.
+    Returns (data, positions, node count); raises ``_Bad`` or a PyYAML error.  A
+    problem that leaves the rest of the file readable (a repeated key: its first value
+    is kept) is appended to ``soft`` instead, when given, so that one run reports it and
+    everything after it.
     """
     positions: dict = {}
     anchors: dict[str, tuple[Any, int, Any]] = {}  # name -> (value, size, mark)
@@ -219,12 +226,17 @@ def _compose(loader: Any, limit: int = MAX_NODES) -> tuple[Any, dict, int]:
                     value = event.value  # `1: x` or `true: x` -> keep the key as written
                 if value in top.value:
                     first = positions.get(("#key",) + top.path + (value,), (0, 0))
-                    raise _Bad(
+                    bad = _Bad(
                         "duplicate-key",
                         f"duplicate key {value!r} (first defined at line {first[0]})",
                         mark,
                         "remove or rename one of them; YAML would otherwise keep only the last",
                     )
+                    if soft is None:
+                        raise bad
+                    soft.append(bad)
+                    top.key = _SKIP
+                    continue
                 positions[("#key",) + top.path + (value,)] = (mark.line + 1, mark.column + 1)
                 top.key = value
                 continue
@@ -290,7 +302,9 @@ def _compose(loader: Any, limit: int = MAX_NODES) -> tuple[Any, dict, int]:
             result = value
             break
         top.size += size
-        if top.is_map:
+        if top.is_map and top.key is _SKIP:
+            top.key = _NO_KEY
+        elif top.is_map:
             if mark is not None:
                 positions[top.path + (top.key,)] = (mark.line + 1, mark.column + 1)
             top.value[top.key] = value
@@ -321,12 +335,21 @@ def load_text(text: str, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFil
     """Parse one document's text.  Returns (file, findings); file is None on error.
 
     ``node_budget`` (at most ``MAX_NODES``) is what is left of the whole spec's budget."""
+    raw, findings = load_text_partial(text, rel, node_budget)
+    return (None, findings) if findings else (raw, findings)
+
+
+def load_text_partial(text: str, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFile | None, list[Finding]]:
+    """Like ``load_text``, but a file whose problems left the rest readable (repeated
+    keys, control characters) is returned too, next to its findings, so that its other
+    errors can be found in the same run; such a file must never be resolved."""
     loc0 = Location(rel, 1, 1)
     if not text.strip():
         return None, [error("empty-file", "file is empty", loc0, "add `spec_format: 1` and content, or delete the file")]
     loader = _Loader(text)
     try:
-        data, positions, nodes = _compose(loader, min(node_budget, MAX_NODES))
+        soft: list[_Bad] = []
+        data, positions, nodes = _compose(loader, min(node_budget, MAX_NODES), soft)
     except _Bad as bad:
         loc = Location(rel, bad.mark.line + 1, bad.mark.column + 1) if bad.mark is not None else loc0
         return None, [error(bad.code, bad.message, loc, bad.help)]
@@ -360,11 +383,64 @@ def load_text(text: str, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFil
                 "start the file with `spec_format: 1` followed by keys such as `features:`",
             )
         ]
-    return RawFile(rel, data, positions, nodes), []
+    raw = RawFile(rel, data, positions, nodes)
+    found = [error(b.code, b.message, Location(rel, b.mark.line + 1, b.mark.column + 1), b.help) for b in soft]
+    if _MAYBE_CONTROL.search(text):
+        found += _control_characters(raw)
+    return raw, sorted(found, key=Finding.sort_key)
 
 
-def load_bytes(raw: bytes, rel: str, node_budget: int = MAX_NODES) -> tuple[RawFile | None, list[Finding]]:
-    """Decode (UTF-8, no NUL, no control garbage) and parse one file's bytes."""
+# Characters spec text must not hold: C0 controls except the whitespace ones (tab, line
+# feed, carriage return: the docs fold them into a space), DEL, C1 controls, and the bidirectional overrides and isolates that can make text read
+# differently from what it is.  YAML refuses most of them written raw, but its escapes
+# ("\e", "\b", "\x7f", "\u202e") produce them; printed into the docs, model docstrings
+# or a terminal they could hide or forge text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Cheap test on the file's text: such characters can only come from an escape (a
+# backslash in a quoted scalar), a raw NEL, or a raw bidirectional control.
+_MAYBE_CONTROL = re.compile(r"[\\\x85\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {0x1B: "ESC", 0x08: "BS", 0x7F: "DEL", 0x00: "NUL", 0x07: "BEL", 0x0B: "VT", 0x0C: "FF", 0x85: "NEL", 0x202E: "RIGHT-TO-LEFT OVERRIDE"}
+
+
+def _control_characters(raw: RawFile) -> list[Finding]:
+    """One finding per key or string value of ``raw`` that holds a control character."""
+    out: list[Finding] = []
+    stack: list[tuple[tuple, Any]] = [((), raw.data)]
+    seen: set[int] = set()
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:  # shared through an alias: already checked
+                continue
+            seen.add(id(node))
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str) and _CONTROL.search(k):
+                    out.append(_control_finding(k, raw.key_where(path + (k,)), "key"))
+                stack.append((path + (k,), v))
+        elif isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and _CONTROL.search(node):
+            out.append(_control_finding(node, raw.where(path), "text"))
+    return sorted(out, key=Finding.sort_key)
+
+
+def _control_finding(text: str, loc: Location, what: str) -> Finding:
+    m = _CONTROL.search(text)
+    assert m is not None
+    code = ord(m.group(0))
+    name = _CONTROL_NAMES.get(code, "control character")
+    return error(
+        "control-character",
+        f"{what} holds U+{code:04X} ({name}) at character {m.start() + 1}: {text[: m.start()]!r}...",
+        loc,
+        "remove it (check for escapes such as \\e, \\b, \\x7f or \\u202e in double quotes): spec text is printed into docs, model docstrings and terminals, where it could hide or forge text",
+    )
+
+
+def load_bytes(raw: bytes, rel: str, node_budget: int = MAX_NODES, partial: bool = False) -> tuple[RawFile | None, list[Finding]]:
+    """Decode (UTF-8, no NUL, no control garbage) and parse one file's bytes (with
+    ``partial``, as ``load_text_partial`` does)."""
     loc0 = Location(rel, 1, 1)
     if len(raw) > MAX_FILE_BYTES:
         return None, [
@@ -394,7 +470,7 @@ def load_bytes(raw: bytes, rel: str, node_budget: int = MAX_NODES) -> tuple[RawF
         return None, [
             error("not-utf8", "file contains NUL bytes (binary data?)", Location(rel, line, 1), "remove the file or save it as UTF-8 text")
         ]
-    return load_text(text, rel, node_budget)
+    return (load_text_partial if partial else load_text)(text, rel, node_budget)
 
 
 def spec_files(spec_dir: Path) -> list[Path]:
@@ -403,8 +479,12 @@ def spec_files(spec_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(spec_dir).as_posix())
 
 
-def load_dir(spec_dir: Path) -> tuple[list[RawFile], list[Finding]]:
+def load_dir(spec_dir: Path, partial: list[RawFile] | None = None) -> tuple[list[RawFile], list[Finding]]:
     """Load every YAML file under ``spec_dir``; all findings from all files together.
+
+    Files with errors are left out of the result; with ``partial`` (a list), those whose
+    problems left the rest readable are appended to it, so that the caller can look for
+    their other errors in the same run.
 
     An oversized file is refused from its size alone (never read), and only bytes
     actually read count toward ``MAX_TOTAL_BYTES``, so one huge file does not hide the
@@ -448,9 +528,9 @@ def load_dir(spec_dir: Path) -> tuple[list[RawFile], list[Finding]]:
                 error("spec-too-large", f"spec passes {MAX_TOTAL_BYTES:,} bytes in total", Location(rel, 1, 1), "is something other than the spec in the folder?")
             )
             break
-        raw_file, errs = load_bytes(raw, rel, MAX_TOTAL_NODES - nodes)
+        raw_file, errs = load_bytes(raw, rel, MAX_TOTAL_NODES - nodes, partial=partial is not None)
         findings.extend(errs)
         if raw_file is not None:
-            out.append(raw_file)
+            (partial if errs and partial is not None else out).append(raw_file)
             nodes += raw_file.nodes
     return out, findings

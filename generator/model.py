@@ -12,11 +12,13 @@ do), mutable containers, or anything specific to one product or one target.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.kinds import Kind
 from generator.naming import pascal_case
+from generator.phrases import DEFAULTS, plain
 
 
 @dataclass(frozen=True, order=True)
@@ -49,14 +51,17 @@ class Versions:
     def limited(self) -> bool:
         return self.min is not None or self.max is not None
 
-    def text(self) -> str:
-        """Human wording, e.g. "only in v5.5 and earlier"; empty when unlimited."""
+    def text(self, phrases: Mapping[str, str] | None = None) -> str:
+        """Human wording, e.g. "only in v5.5 and earlier"; empty when unlimited.
+        ``phrases`` (a spec's wording, see ``generator.phrases``) default to the
+        generator's."""
+        ph = phrases if phrases is not None else DEFAULTS
         if self.min and self.max:
-            return f"only in v{self.min} to v{self.max}"
+            return plain(ph["versions_range"], min=self.min, max=self.max)
         if self.max:
-            return f"only in v{self.max} and earlier"
+            return plain(ph["versions_max"], max=self.max)
         if self.min:
-            return f"only in v{self.min} and later"
+            return plain(ph["versions_min"], min=self.min)
         return ""
 
     @property
@@ -106,19 +111,46 @@ class Setting:
     default: Any
     description: str
     location: Location
+    # How a user changes it: console_setting (console_path), environment_variable (the
+    # id), command (``command``), config_key (``key`` in ``file``), cli_flag (``flag``).
+    kind: str = "console_setting"
+    command: str = ""
+    flag: str = ""
+    key: str = ""
+    file: str = ""
 
 
 @dataclass(frozen=True)
 class OptOut:
-    """How to stop a feature: the setting, its UI path, and what turning it off costs."""
+    """How to stop a feature: the setting and the values that switch it off (or any
+    non-empty value), what turning it off costs; or, with no setting, why it cannot be
+    switched off (``not_possible``)."""
 
-    setting: Setting
+    setting: Setting | None
     cost: str
-    off_value: Any = False
+    off_value: Any = False  # the first of ``off_values``
+    off_values: tuple[Any, ...] = (False,)
+    any_non_empty: bool = False
+    not_possible: str = ""
 
     @property
     def console_path_text(self) -> str:
-        return " > ".join(self.setting.console_path)
+        return " > ".join(self.setting.console_path) if self.setting else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The opt-out as data (catalogue, schema annotations): the setting, its kind and
+        the values that switch it off (``off_values``: a list, or "any_non_empty"); for a
+        feature that cannot be switched off, ``setting`` is null and ``not_possible``
+        says why."""
+        st = self.setting
+        return {
+            "setting": st.id if st else None,
+            "kind": st.kind if st else "not_possible",
+            "console_path": list(st.console_path) if st else [],
+            "off_value": self.off_value,
+            "off_values": "any_non_empty" if self.any_non_empty else list(self.off_values),
+            "not_possible": self.not_possible,
+        }
 
 
 @dataclass(frozen=True)
@@ -209,6 +241,11 @@ class Field:
     edition: Edition | None
     versions: Versions
     location: Location
+    # Personal data: "none", "pseudonymous" or "possible"; where not none, why it is
+    # collected and how it is reduced (truncation, hashing, path_scrubbing, ...).
+    personal_data: str = "none"
+    collected_because: str = ""
+    reduction: tuple[str, ...] = ()
     # Set by `gen infer` on what it inferred from traffic; lint warns until removed.
     review: str = ""
 
@@ -303,8 +340,17 @@ class Spec:
     features: tuple[Feature, ...]
     sections: tuple[Section, ...]
     payloads: tuple[Payload, ...]
+    # The fixed wording (defaults merged with the spec's ``phrases``), sorted by key.
+    phrases: tuple[tuple[str, str], ...] = ()
     outputs: Outputs = Outputs()
     _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def phrase(self, key: str) -> str:
+        """The wording of phrase ``key`` (the spec's, else the generator's default)."""
+        table = self._index.get("phrases")
+        if table is None:
+            table = self._index["phrases"] = dict(self.phrases)
+        return table[key]
 
     def feature(self, feature_id: str) -> Feature:
         return self._lookup("feature", feature_id, self.features)

@@ -1,8 +1,9 @@
 """The spec stages in order, and what happens when some of them fail.
 
 Owns the stage order (load -> spec_format -> resolve -> outputs -> lint) and the partial-failure
-policy: files that fail to load or validate are left out of the model, but the valid
-ones are still resolved so that their errors are reported in the same run; a reference
+policy: files that fail to load or validate are left out of the model (a file that
+loaded only in part, e.g. with a repeated key, is still checked against the format so
+that one run reports all its errors), but the valid ones are still resolved so that their errors are reported in the same run; a reference
 is only reported as unknown when no loaded file declares the id; findings that depend on
 a broken file (unknown references when a file could not be read at all; derived-name
 findings when the file declaring the product, and so the naming conventions, is broken)
@@ -47,13 +48,17 @@ def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
     """Stages 1-3: load every file, validate each, resolve.  All findings together
     (unsorted); the model is None when any of them is an error.  See the module
     docstring for what happens when some files are broken."""
-    files, findings = load_dir(Path(spec_dir))
-    unreadable = any(f.code != "empty-file" for f in findings if f.severity == ERROR)
+    partial: list[RawFile] = []
+    files, findings = load_dir(Path(spec_dir), partial)
+    # Files that loaded only in part (a repeated key, a control character) are checked
+    # against the format too, so their other errors show up now, but never resolved.
+    read_in_part = {raw.path for raw in partial}
+    unreadable = any(f.code != "empty-file" and f.location.file not in read_in_part for f in findings if f.severity == ERROR)
     good, broken = [], []
-    for raw in files:
+    for raw in files + partial:
         errs = validate_file(raw)
         findings.extend(errs)
-        (broken if errs else good).append(raw)
+        (broken if errs or raw.path in read_in_part else good).append(raw)
     if not has_errors(findings):
         resolved, more = resolve(good)
         if resolved is not None:  # the template targets' folders (generator.outputs)

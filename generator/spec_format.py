@@ -100,6 +100,16 @@ def _type_name(value) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}.get(type(value), type(value).__name__)
 
 
+# JSON Schema's type names as a spec author knows them from YAML.
+_YAML_TYPE = {"array": "list", "object": "mapping", "null": "null (~)"}
+
+
+def _a_type(want: str | list[str]) -> str:
+    """"a list", "an integer", "a string or a list": a type with its article."""
+    names = [_YAML_TYPE.get(w, w) for w in (want if isinstance(want, list) else [want])]
+    return " or ".join(("an " if n[0] in "aeiou" else "a ") + n for n in names)
+
+
 def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
     path = tuple(err.absolute_path)
     where = raw.where(path)
@@ -156,14 +166,13 @@ def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
         return [error("missing-key", f"{what} lacks required key{'s' if len(missing) > 1 else ''} {keys}", where, f"add {keys}")]
     if v == "type":
         want = err.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
         got = _type_name(err.instance)
-        help_ = f"write a {want} here"
+        help_ = f"write {_a_type(err.validator_value)} here"
         if want == "string" and isinstance(err.instance, (int, float)) and not isinstance(err.instance, bool):
             help_ = "put the value in quotes (YAML reads 5.10 as the number 5.1)"
         elif want == "string" and isinstance(err.instance, bool):
             help_ = "put the value in quotes (YAML reads yes/no/on/off/true/false as booleans)"
-        return [error("wrong-type", f"{what} must be {want}, found {got}", where, help_)]
+        return [error("wrong-type", f"{what} must be {_a_type(want)}, found {_a_type(got) if got != 'null' else got}", where, help_)]
     if v == "const" and path == ("spec_format",):
         return [
             error(

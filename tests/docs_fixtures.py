@@ -186,7 +186,7 @@ def write_synthetic_spec(folder: Path, n_fields: int = 3000) -> Path:
         "  purposes_intro: 'We use the data for:'",
         "  purposes: [finding bugs]",
         "  guarantees: [Data is encrypted in transit.]",
-        "  conventions: {payload_prefix: 'cfg_', payload_strip_suffix: Settings, is_default_prefix: 'isdefault_'}",
+        "  conventions: {payload_prefix: 'cfg_', payload_strip_suffix: Settings, is_default_prefix: 'isdefault_', numbers: attached}",
         "editions:",
         "  pro: {title: Pro Edition}",
         "settings:",

@@ -75,8 +75,11 @@ def test_minimal_catalog_resolves_inheritance(validator):
     assert record["fields"][1]["values"] == [0, 1, 2]
     assert doc["features"][0]["opt_out"] == {
         "setting": "Telemetry.Enable",
+        "kind": "console_setting",
         "console_path": ["Admin", "Telemetry", "Enable"],
         "off_value": False,
+        "off_values": [False],
+        "not_possible": "",
         "cost": "You will not get tailored tips.",
     }
     assert doc["sections"][0]["schedule"]["seconds"] == 86400

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _ci import in_ci
+from _ci import in_ci, update_golden
 
 TESTS = Path(__file__).resolve().parent
 
@@ -128,8 +128,9 @@ def test_seed_tests_fail_under_ci_when_the_seed_page_is_missing(tmp_path, module
 
 
 def test_every_skip_goes_through_the_helper():
-    """No test module skips or reads ``CI`` on its own: one rule, in ``_ci.py``."""
-    own = re.compile(r"pytest\.skip\(|\.skipif\(|importorskip\(|environ(\.get\(|\[)\s*[\"']CI[\"']|getenv\(\s*[\"']CI[\"']")
+    """No test module skips or reads ``CI`` or ``UPDATE_GOLDEN`` on its own: one rule,
+    in ``_ci.py``."""
+    own = re.compile(r"pytest\.skip\(|\.skipif\(|importorskip\(|[\"'](CI|UPDATE_GOLDEN)[\"']")
     offenders = []
     for path in sorted(TESTS.glob("*.py")):
         if path.name in ("_ci.py", "test_ci_rule.py", "mutation_audit.py"):
@@ -137,4 +138,23 @@ def test_every_skip_goes_through_the_helper():
         for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             if own.search(line):
                 offenders.append(f"{path.name}:{n}: {line.strip()}")
-    assert offenders == [], "use _ci.skip_or_fail / _ci.in_ci instead:\n" + "\n".join(offenders)
+    assert offenders == [], "use _ci.skip_or_fail / in_ci / update_golden instead:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize(("ci", "update", "expected"), [
+    (None, None, False), (None, "1", True), ("false", "1", True), ("1", None, False), ("yes", "0", False),
+])
+def test_update_golden_outside_ci_only(monkeypatch, ci, update, expected):
+    for name, value in (("CI", ci), ("UPDATE_GOLDEN", update)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert update_golden() is expected
+
+
+def test_update_golden_under_ci_fails(monkeypatch):
+    monkeypatch.setenv("CI", "1")
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    with pytest.raises(pytest.fail.Exception, match="UPDATE_GOLDEN=1 under CI"):
+        update_golden()

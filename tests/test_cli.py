@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,10 +30,11 @@ def run(*args: str):
 
 
 # ------------------------------------------------------------ exit codes
-def test_clean_spec_exits_0_and_prints_nothing() -> None:
+def test_clean_spec_exits_0_and_prints_one_summary_line() -> None:
     r = run("check", "--no-output", "--spec", str(OK))
     assert r.exit_code == 0, r.output
-    assert r.stdout == "" and r.stderr == ""
+    assert r.stdout == ""
+    assert re.fullmatch(r"gen check: \S+: \d+ features?, \d+ payloads?, \d+ fields?, 0 errors, 0 warnings\n", r.stderr)
 
 
 def test_spec_errors_exit_1_with_every_finding_on_stderr() -> None:

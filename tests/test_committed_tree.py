@@ -62,7 +62,8 @@ def test_gen_check_passes_on_the_committed_tree(monkeypatch, fresh):
     monkeypatch.chdir(ROOT)
     r = CliRunner().invoke(main, ["check"])
     assert r.exit_code == 0, r.output
-    assert r.stderr == f"gen: generated is up to date ({len(writer.with_manifest(fresh))} files)\n"
+    assert r.stderr.endswith(f"gen: generated is up to date ({len(writer.with_manifest(fresh))} files)\n"), r.stderr
+    assert "0 errors, 0 warnings" in r.stderr
 
 
 # -- .ci/run: gen check on the committed tree, after the install, before the tests --------
@@ -86,7 +87,7 @@ elif name == "gen":  # the real command, on the copy's spec/ and generated/
 def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]]:
     """``.ci/run`` in a copy of the repository's spec/ and generated/, with python3, pip,
     gen and python replaced by stubs that log their calls (gen runs the real check), and
-    stubs for the tools .ci/run would otherwise install (chromium, go, npm, tsc): a call
+    stubs for the tools .ci/run would otherwise install (chromium, java, go, npm, tsc): a call
     to any of them would show in the log."""
     import shutil
 
@@ -101,7 +102,7 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
     stubs.mkdir()
     (stubs / "python3").write_text(STUB.format(python=sys.executable), "utf-8")
     (stubs / "python3").chmod(0o755)
-    for tool in ("chromium", "go", "npm"):  # found: .ci/run installs nothing
+    for tool in ("chromium", "java", "go", "npm"):  # found: .ci/run installs nothing
         (stubs / tool).symlink_to(stubs / "python3")
     tsc = repo / "node_modules" / ".bin" / "tsc"
     tsc.parent.mkdir(parents=True)
@@ -122,7 +123,7 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
 def test_ci_runs_gen_check_after_the_install_and_before_the_tests(tmp_path):
     r, calls = _run_ci(tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert calls == ["python3 -m venv .venv", "pip install -q -e .[test]", "gen check", "python -m pytest"]
+    assert calls == ["python3 -m venv .venv", "pip install -q -e .[test,spark]", "gen check", "python -m pytest"]
     assert "generated is up to date" in r.stderr
 
 
@@ -140,5 +141,5 @@ def _append_to_the_docs(out) -> None:
 def test_ci_fails_on_a_hand_edited_tree_before_the_tests(tmp_path, edit):
     r, calls = _run_ci(tmp_path, edit)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert calls == ["python3 -m venv .venv", "pip install -q -e .[test]", "gen check"]
+    assert calls == ["python3 -m venv .venv", "pip install -q -e .[test,spark]", "gen check"]
     assert "is not what the spec produces" in r.stderr and "changed:  " in r.stderr

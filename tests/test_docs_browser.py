@@ -168,7 +168,7 @@ def test_synthetic_catalogue_search_filter_anchor(browser, tmp_path):
     assert shown_sections == ["section-actions"]
     assert page.is_visible("#section-actions") and not page.is_visible("#section-settings_a")
     page.select_option("#f-section", label="Actions")
-    page.select_option("#f-schedule", label="when the specified event occurs")
+    page.select_option("#f-schedule", label="when an event occurs")
     assert o.count() == exp["events"]
     page.select_option("#f-optout", label="Admin > Usage > Enable")
     assert o.count() == exp["events"]
@@ -249,4 +249,33 @@ def test_evil_text_stays_text_in_the_browser(browser, tmp_path):
     page.fill("#q", "[x](http://evil)")
     assert o.ids() == holding
     page.screenshot(path=str(SHOTS / "docs_catalog_evil.png"), full_page=True)
+    o.clean()
+
+
+def test_cli_example_catalogue(browser, tmp_path):
+    """The second example (a command-line tool): its own title and wording, no edition
+    filter, and the personal-data filter finds the one field that may carry personal
+    data, with why it is collected and how it is reduced."""
+    from generator.pipeline import check_spec
+
+    spec, findings = check_spec(Path(__file__).resolve().parents[1] / "examples" / "cli-analytics" / "spec")
+    assert spec is not None, findings
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    total = len(spec.fields) + sum(p.type == "event" for p in spec.payloads)
+    assert o.count() == total
+    assert page.title() == "Pourover: Analytics"
+    assert page.query_selector("#f-edition") is None
+    opt_out = page.inner_text(".card .optout")
+    assert "POUROVER_NO_ANALYTICS" in opt_out and "any non-empty value" in opt_out
+    page.screenshot(path=str(SHOTS / "docs_cli_example_top.png"))
+
+    page.select_option("#f-pd", label="May contain personal data")
+    assert o.ids() == ["field-build_error-error_message"]
+    row = page.evaluate("document.getElementById('field-build_error-error_message').textContent")
+    assert "May contain personal data" in row and "Collected because:" in row and "path scrubbing, truncation" in row
+    page.evaluate("document.getElementById('catalogue-h').scrollIntoView()")
+    page.screenshot(path=str(SHOTS / "docs_cli_example_personal_data.png"))
+    page.select_option("#f-pd", label="Pseudonymous")
+    assert sorted(o.ids()) == ["field-build_error-analytics_id", "field-install-analytics_id"]
     o.clean()

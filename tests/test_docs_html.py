@@ -185,6 +185,7 @@ def test_filters_offer_every_value():
         "f-schedule": "h",
         "f-edition": "e",
         "f-optout": "o",
+        "f-pd": "pl",
     }
     assert any(
         t == "input" and a.get("id") == "q" and a.get("type") == "search" for t, a in page.tags

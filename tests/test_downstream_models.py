@@ -156,11 +156,11 @@ def test_docs_show_field_and_payload_version_limits():
     md = docs_md.render(spec)["docs/telemetry.md"].decode()
     rst = docs_rst.render(spec)["docs/telemetry.rst"].decode()
     html = docs_html.render(spec)["docs/catalog.html"].decode()
-    assert "(`LegacyFlag`, boolean) (only in v3.6 and earlier)" in md
-    assert "(`NewFlag`, boolean) (only in v4.0 and later)" in md
-    assert "Synced with the old server (only in v3.6 and earlier)" in md
-    assert "(``LegacyFlag``, boolean) (only in v3.6 and earlier)" in rst
-    assert "Synced with the old server (only in v3.6 and earlier)" in rst
+    assert "(`LegacyFlag`, key `legacy_flag`, boolean) (only in v3.6 and earlier)" in md
+    assert "(`NewFlag`, key `new_flag`, boolean) (only in v4.0 and later)" in md
+    assert "Synced with the old server (`legacy_sync`) (only in v3.6 and earlier)" in md
+    assert "(``LegacyFlag``, key ``legacy_flag``, boolean) (only in v3.6 and earlier)" in rst
+    assert "Synced with the old server (``legacy_sync``) (only in v3.6 and earlier)" in rst
     assert html.count("only in v3.6 and earlier") >= 2 and "only in v4.0 and later" in html
 
 

@@ -69,7 +69,14 @@ def test_record_schema_in_full(minimal):
         "schedule": {"trigger": "every", "interval": "24h", "seconds": 86400, "text": "once every 24 hours"},
         "sender": "server",
         "destination": "Acme Inc.",
-        "opt_out": {"setting": "Telemetry.Enable", "console_path": ["Admin", "Telemetry", "Enable"], "off_value": False},
+        "opt_out": {
+            "setting": "Telemetry.Enable",
+            "kind": "console_setting",
+            "console_path": ["Admin", "Telemetry", "Enable"],
+            "off_value": False,
+            "off_values": [False],
+            "not_possible": "",
+        },
         "edition": None,
         "versions": {},
     }

@@ -23,7 +23,7 @@ CASES = Path(__file__).parent / "cases"
         ("GlobalRelaySettings.CustomerType", "global_relay_settings_customer_type"),
         ("EnableCommands", "enable_commands"),
         ("MaxUsersPerTeam", "max_users_per_team"),
-        ("EnableOAuthServiceProvider", "enable_o_auth_service_provider"),  # why the spec overrides it
+        ("EnableOAuthServiceProvider", "enable_oauth_service_provider"),
         ("SQLSettings", "sql_settings"),
         ("ABC", "abc"),
         ("X509Cert", "x509_cert"),
@@ -34,6 +34,38 @@ CASES = Path(__file__).parent / "cases"
 )
 def test_snake_case(name: str, snake: str) -> None:
     assert snake_case(name) == snake
+
+
+# Names a maintainer writes and the key they expect (issue 10): listed acronyms stay
+# whole, a number is its own word unless it follows a single capital.
+@pytest.mark.parametrize(
+    ("name", "separate", "attached"),
+    [
+        ("IPv6Enabled", "ipv6_enabled", "ipv6_enabled"),
+        ("OAuth2Token", "oauth2_token", "oauth2_token"),
+        ("JSONAPIVersion", "json_api_version", "json_api_version"),
+        ("HTTPServer", "http_server", "http_server"),
+        ("Forward80To443", "forward_80_to_443", "forward80_to443"),
+        ("OSVersion", "os_version", "os_version"),
+        ("AmazonS3SSE", "amazon_s3_sse", "amazon_s3_sse"),
+        ("AmazonS3SignV2", "amazon_s3_sign_v2", "amazon_s3_sign_v2"),
+        ("IDPName", "idp_name", "idp_name"),  # "ID" is listed, but "IDP" is one word
+        ("UserID", "user_id", "user_id"),
+        ("Office365", "office_365", "office365"),
+        ("LoginsLast24Hours", "logins_last_24_hours", "logins_last24_hours"),
+        ("HTTPSPort", "https_port", "https_port"),
+    ],
+)
+def test_acronyms_and_numbers(name: str, separate: str, attached: str) -> None:
+    assert snake_case(name) == separate
+    assert snake_case(name, numbers="attached") == attached
+
+
+def test_spec_acronyms_extend_the_defaults() -> None:
+    from generator.naming import default_acronyms
+
+    assert snake_case("GfxAPIv3Ready", default_acronyms()) == "gfx_ap_iv_3_ready"
+    assert snake_case("GfxAPIv3Ready", (*default_acronyms(), "APIv3")) == "gfx_apiv3_ready"
 
 
 def test_snake_case_output_is_a_safe_wire_name() -> None:

@@ -35,24 +35,42 @@ def test_everything_on_produces_only_conforming_payloads(producer, suite):
         pytest.fail("with every feature switched on, produced payloads do not conform:\n" + "\n".join(bad), pytrace=False)
 
 
+# Values an "any non-empty value" opt-out must honour, including ones that read as "on".
+ANY_NON_EMPTY_SAMPLES = ("1", "true", "yes", "0", "false", "off", "x")
+
+
+def off_values(opt: dict) -> list:
+    """Every setting value that must switch the feature off, by the opt-out's kind: the
+    listed off values; samples of any non-empty value for an environment variable that
+    takes one; ``True`` (the command was run, the flag passed) for a command or flag."""
+    if opt["kind"] in ("command", "cli_flag"):
+        return [True]
+    if opt["off_values"] == "any_non_empty":
+        return list(ANY_NON_EMPTY_SAMPLES)
+    return list(opt["off_values"])
+
+
 def test_opt_out_silences_feature(opt_out_feature, producer, suite):
     feature = suite.index["features"][opt_out_feature]
     opt = feature["opt_out"]
+    if opt["kind"] == "not_possible":
+        pytest.skip(f"{feature['title']!r} cannot be switched off: {opt['not_possible']}")
     on = suite.everything_on()
     if not any(suite.feature_of(name) == opt_out_feature for name, _p, _x in suite.produce(producer, on)):
         pytest.skip(f"the producer sends nothing of {feature['title']!r} even with it switched on")
-    off = dict(on)
-    off[opt["setting"]] = opt["off_value"]
-    items = suite.produce(producer, off)
-    leaked = [it for it in items if suite.feature_of(it[0]) == opt_out_feature]
-    unknown = [it for it in items if it[0] is None or suite.feature_of(it[0]) is None]
     bad = []
-    if leaked:
-        bad.append(
-            f"with {opt['setting']} = {opt['off_value']!r} ({feature['title']!r} switched off) "
-            f"the producer still sends: {_describe(leaked)}"
-        )
-    if unknown:
-        bad.append(f"the producer sends payloads the spec does not declare: {_describe(unknown)}")
+    for value in off_values(opt):
+        off = dict(on)
+        off[opt["setting"]] = value
+        items = suite.produce(producer, off)
+        leaked = [it for it in items if suite.feature_of(it[0]) == opt_out_feature]
+        unknown = [it for it in items if it[0] is None or suite.feature_of(it[0]) is None]
+        if leaked:
+            bad.append(
+                f"with {opt['setting']} = {value!r} ({feature['title']!r} switched off) "
+                f"the producer still sends: {_describe(leaked)}"
+            )
+        if unknown:
+            bad.append(f"the producer sends payloads the spec does not declare: {_describe(unknown)}")
     if bad:
-        pytest.fail("\n".join(bad), pytrace=False)
+        pytest.fail("\n".join(dict.fromkeys(bad)), pytrace=False)

@@ -56,6 +56,7 @@ def resolve(files: list[RawFile], elsewhere: Mapping[str, frozenset[str]] | None
         features=tuple(ctx.features.values()),
         sections=tuple(ctx.sections.values()),
         payloads=tuple(payloads),
+        phrases=tuple(sorted(ctx.phrases.items())),
     )
     return Resolved(spec, tuple(report.suppressions)), report.findings
 

@@ -70,6 +70,8 @@ class Conventions:
     payload_prefix: str = ""
     payload_strip_suffix: str = ""
     is_default_prefix: str = "isdefault_"
+    acronyms: tuple[str, ...] = ()  # kept whole when deriving names: the defaults and the spec's
+    numbers: str = "separate"  # or "attached": a number joins the word before it
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Context:
     settings: Mapping[str, Setting]
     features: Mapping[str, Feature]
     sections: Mapping[str, Section]
+    phrases: Mapping[str, str]
 
     def declared_elsewhere(self, key: str, ref: str) -> bool:
         """Whether a file that failed validation declares ``ref`` under ``key``."""

@@ -24,6 +24,8 @@ from generator.model import (
     Section,
     Setting,
 )
+from generator.naming import default_acronyms
+from generator.phrases import DEFAULTS, merged, placeholders, plain
 from generator.resolve.context import (
     Context,
     Conventions,
@@ -38,15 +40,33 @@ _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 _UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day"}
 
 
-def parse_schedule(text: str) -> Schedule:
-    """``every 24h`` -> interval schedule ("once every 24 hours"); ``on event``."""
+def parse_schedule(text: str, phrases: Mapping[str, str] = DEFAULTS) -> Schedule:
+    """``every 24h`` -> interval schedule ("once every 24 hours"); ``on event``.  The
+    wording comes from ``phrases`` (``schedule_every_hours``, ``schedule_on_event``, ...)."""
     if text == "on event":
-        return Schedule("on event", "event", None, None, "when the specified event occurs")
+        return Schedule("on event", "event", None, None, phrases["schedule_on_event"])
     m = re.fullmatch(r"every ([1-9][0-9]*)([mhd])", text)
     assert m, text  # guaranteed by the spec schema's pattern
     n, unit = int(m.group(1)), m.group(2)
-    word = _UNIT_WORDS[unit] + ("s" if n != 1 else "")
-    return Schedule(text, "every", f"{n}{unit}", n * _UNIT_SECONDS[unit], f"once every {n} {word}")
+    key = f"schedule_every_{_UNIT_WORDS[unit]}" + ("s" if n != 1 else "")
+    return Schedule(text, "every", f"{n}{unit}", n * _UNIT_SECONDS[unit], plain(phrases[key], n=n))
+
+
+def _phrases(report: Report, files: list[RawFile]) -> dict[str, str]:
+    """The defaults with every file's ``phrases`` applied; a phrase set twice, or using a
+    placeholder its default does not have, is an error."""
+    overrides = {}
+    for k, (raw, text) in collect(report, files, "phrases").items():
+        extra = placeholders(text) - placeholders(DEFAULTS[k])
+        if extra:
+            report.error(
+                "invalid-value",
+                f"phrase {k!r} uses {', '.join('{' + x + '}' for x in sorted(extra))}, which it cannot fill",
+                raw.where(("phrases", k)),
+                f"use only {', '.join('{' + x + '}' for x in sorted(placeholders(DEFAULTS[k]))) or 'no placeholders'} (the default is {DEFAULTS[k]!r})",
+            )
+        overrides[k] = text
+    return merged(overrides)
 
 
 def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions]:
@@ -69,6 +89,8 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
         conv.get("payload_prefix", ""),
         conv.get("payload_strip_suffix", ""),
         conv.get("is_default_prefix", "isdefault_"),
+        default_acronyms() + tuple(conv.get("acronyms", ())),
+        conv.get("numbers", "separate"),
     )
     policy = p.get("privacy_policy", {}) or {}
     product = Product(
@@ -87,35 +109,68 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
     return product, conventions
 
 
+_KIND_NEEDS = {"console_setting": "console_path", "command": "command", "cli_flag": "flag"}
+
+
 def _settings(report: Report, files: list[RawFile]) -> dict[str, Setting]:
-    return {
-        k: Setting(
+    out = {}
+    for k, (raw, v) in collect(report, files, "settings").items():
+        kind = v.get("kind", "console_setting")
+        need = _KIND_NEEDS.get(kind)
+        if need and need not in v:
+            report.error(
+                "missing-key",
+                f"setting {k!r} of kind {kind!r} needs `{need}`",
+                raw.key_where(("settings", k)),
+                f"add `{need}:`, or give the setting another `kind` (environment_variable, command, config_key, cli_flag)",
+            )
+        out[k] = Setting(
             id=k,
-            console_path=tuple(v["console_path"]),
+            console_path=tuple(v.get("console_path", ())),
             default=freeze(v.get("default")),
             description=v.get("description", ""),
             location=raw.key_where(("settings", k)),
+            kind=kind,
+            command=v.get("command", ""),
+            flag=v.get("flag", ""),
+            key=v.get("key", k if kind == "config_key" else ""),
+            file=v.get("file", ""),
         )
-        for k, (raw, v) in collect(report, files, "settings").items()
-    }
+    return out
+
+
+def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mapping[str, Setting], elsewhere) -> OptOut | None:
+    """A feature's opt-out: a declared setting and its off values, or ``not_possible``."""
+    where = raw.where(path)
+    if ("setting" in o) == ("not_possible" in o):
+        report.error("missing-key", "an opt-out needs exactly one of `setting` and `not_possible`", where, "name the setting that switches the feature off, or say why it cannot be switched off")
+        return None
+    if "not_possible" in o:
+        return OptOut(None, o.get("cost", ""), None, (), False, o["not_possible"])
+    if "off_value" in o and "off_values" in o:
+        report.error("invalid-value", "an opt-out has `off_value` or `off_values`, not both", raw.key_where(path + ("off_values",)), "keep `off_values`")
+    ref = o["setting"]
+    if ref not in settings:
+        if ref not in elsewhere.get("settings", ()):
+            report.error(
+                "unknown-reference",
+                f"opt-out setting {ref!r} is not declared",
+                raw.where(path + ("setting",)),
+                "declare it under `settings:`" + (f"; declared: {', '.join(sorted(settings))}" if settings else ""),
+            )
+        return None
+    off = o.get("off_values", [o.get("off_value", False)])
+    if off == "any_non_empty":
+        return OptOut(settings[ref], o.get("cost", ""), None, (), True)
+    values = tuple(freeze(x) for x in off)
+    return OptOut(settings[ref], o.get("cost", ""), values[0], values)
 
 
 def _features(report: Report, files: list[RawFile], settings: Mapping[str, Setting], elsewhere: Mapping[str, frozenset[str]]) -> dict[str, Feature]:
     features = {}
     for k, (raw, v) in collect(report, files, "features").items():
         path = ("features", k)
-        opt = None
-        if "opt_out" in v:
-            ref = v["opt_out"]["setting"]
-            if ref in settings:
-                opt = OptOut(settings[ref], v["opt_out"].get("cost", ""), freeze(v["opt_out"].get("off_value", False)))
-            elif ref not in elsewhere.get("settings", ()):
-                report.error(
-                    "unknown-reference",
-                    f"opt-out setting {ref!r} is not declared",
-                    raw.where(path + ("opt_out", "setting")),
-                    "declare it under `settings:`" + (f"; declared: {', '.join(sorted(settings))}" if settings else ""),
-                )
+        opt = _opt_out(report, raw, path + ("opt_out",), v["opt_out"], settings, elsewhere) if "opt_out" in v else None
         features[k] = Feature(
             id=k,
             title=v["title"],
@@ -131,7 +186,7 @@ def _features(report: Report, files: list[RawFile], settings: Mapping[str, Setti
 
 
 def _sections(
-    report: Report, files: list[RawFile], features: Mapping[str, Feature], editions: Mapping[str, Edition], elsewhere: Mapping[str, frozenset[str]]
+    report: Report, files: list[RawFile], features: Mapping[str, Feature], editions: Mapping[str, Edition], elsewhere: Mapping[str, frozenset[str]], phrases: Mapping[str, str]
 ) -> dict[str, Section]:
     sections = {}
     for k, (raw, v) in collect(report, files, "sections").items():
@@ -158,7 +213,7 @@ def _sections(
                 )
             )
             report.suppress(raw, cpath, c, ("category", k, cid))
-        schedule = parse_schedule(v["schedule"])
+        schedule = parse_schedule(v["schedule"], phrases)
         if cats and schedule.trigger != "event":
             report.error(
                 "invalid-value",
@@ -187,8 +242,9 @@ def build_context(report: Report, files: list[RawFile], elsewhere: Mapping[str, 
     product, conventions = _product(report, files)
     editions = {k: Edition(k, v["title"]) for k, (raw, v) in collect(report, files, "editions").items()}
     settings = _settings(report, files)
+    phrases = _phrases(report, files)
     features = _features(report, files, settings, elsewhere)
-    sections = _sections(report, files, features, editions, elsewhere)
+    sections = _sections(report, files, features, editions, elsewhere, phrases)
     ctx = Context(
         report=report,
         elsewhere=MappingProxyType(dict(elsewhere)),
@@ -197,6 +253,7 @@ def build_context(report: Report, files: list[RawFile], elsewhere: Mapping[str, 
         settings=MappingProxyType(settings),
         features=MappingProxyType(features),
         sections=MappingProxyType(sections),
+        phrases=MappingProxyType(phrases),
     )
     return product, ctx
 

@@ -23,7 +23,13 @@ from generator.model import (
     Section,
     Versions,
 )
-from generator.naming import field_wire_key, pascal_case, payload_wire_name
+from generator.naming import (
+    GENERATED_IDENTIFIERS,
+    field_wire_key,
+    pascal_case,
+    payload_wire_name,
+    windows_reserved,
+)
 from generator.resolve.context import (
     SAFE_WIRE,
     Context,
@@ -109,7 +115,7 @@ def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
         wire = p["wire_name"]
     elif "group" in p:
         conv = ctx.conventions
-        wire = payload_wire_name(p["group"], conv.payload_prefix, conv.payload_strip_suffix)
+        wire = payload_wire_name(p["group"], conv.payload_prefix, conv.payload_strip_suffix, conv.acronyms, conv.numbers)
         if not SAFE_WIRE.fullmatch(wire):
             unsafe_wire(ctx.report, wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
     else:
@@ -142,6 +148,20 @@ class _Names:
             return False
         self.wires[wire] = loc
         model = pascal_case(wire)
+        if windows_reserved(wire):
+            report.error(
+                "invalid-name",
+                f"payload wire name {wire!r} is a device name Windows reserves (con, prn, aux, nul, com0-9, lpt0-9, in any case)",
+                loc,
+                f"rename the payload: files named after it (schemas/{wire}.schema.json) cannot be checked out on Windows",
+            )
+        if model in GENERATED_IDENTIFIERS:
+            report.error(
+                "invalid-name",
+                f"payload {wire!r} would be model class {model!r}, a name the generated models package already uses",
+                loc,
+                f"rename the payload; reserved class names: {', '.join(sorted(GENERATED_IDENTIFIERS))}",
+            )
         if model in self.models:
             other, where = self.models[model]
             report.error(
@@ -179,7 +199,7 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
     group = p.get("group", "")
     edition = edition_of(ctx.report, ctx.editions, ctx.elsewhere, raw, path, p) or (category.edition if category else None) or section.edition
     versions = versions_of(ctx.report, raw, path, p, category.versions if category else None)
-    opt_setting = feature.opt_out.setting.id if feature.opt_out else None
+    opt_setting = feature.opt_out.setting.id if feature.opt_out and feature.opt_out.setting else None
     ctx.report.suppress(raw, path, p, ("payload", wire))
     inherited = _Inherited(raw, path, wire, group, section, feature, edition, versions, opt_setting)
     return Payload(
@@ -247,7 +267,7 @@ def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]
         names[ident] = loc
         key = f.get("wire_key")
         if key is None:
-            key = field_wire_key(f["name"], is_default, ctx.conventions.is_default_prefix)
+            key = field_wire_key(f["name"], is_default, ctx.conventions.is_default_prefix, ctx.conventions.acronyms, ctx.conventions.numbers)
             if not SAFE_WIRE.fullmatch(key):
                 unsafe_wire(ctx.report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
         if key in keys:
@@ -274,6 +294,9 @@ def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]
                 required=f.get("required", True),
                 uses_input_data=f.get("uses_input_data", kind.uses_input_data),
                 personal_data_note=f.get("personal_data_note", ""),
+                personal_data=f.get("personal_data", "pseudonymous" if kind.id == "pseudonymous_id" else "none"),
+                collected_because=f.get("collected_because", ""),
+                reduction=tuple(f.get("reduction", ())),
                 notes=tuple(f.get("notes", ())),
                 payload=up.wire,
                 section_id=up.section.id,

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from generator.kinds import kind_ids
+from generator.phrases import PHRASE_HELP
 
 ID = "^[a-z][a-z0-9_]{0,62}$"
 NAME = "^[A-Za-z][A-Za-z0-9_]{0,62}(\\.[A-Za-z][A-Za-z0-9_]{0,62}){0,3}$"
@@ -49,6 +50,8 @@ EDITION_REF = {"type": "string", "pattern": ID, "description": "Id of an edition
 SCALAR_TYPES = ["string", "number", "boolean", "null"]
 # A setting's value: a scalar or a list of scalars (kept immutable in the model).
 SETTING_VALUE = {"type": [*SCALAR_TYPES, "array"], "items": {"type": SCALAR_TYPES}, "maxItems": 1000}
+REDUCTIONS = ["truncation", "hashing", "path_scrubbing", "aggregation", "rounding", "allow_list"]
+OPT_OUT_KINDS = ["console_setting", "environment_variable", "command", "config_key", "cli_flag"]
 REVIEW = _text(
     "Marker written by `gen infer` on what it inferred from captured traffic; the `needs-review` "
     "lint rule warns until a maintainer reviews the element and removes it."
@@ -71,7 +74,19 @@ FIELD = _obj(
         },
         "required": {"type": "boolean", "description": "Whether every payload carries the key (default true)."},
         "uses_input_data": {"type": "boolean", "description": "Whether the value is read from user input; defaults from the kind (false for is_default)."},
-        "personal_data_note": _text("Why this value cannot contain personal data (required by lint for free-text kinds)."),
+        "personal_data": {
+            "enum": ["none", "pseudonymous", "possible"],
+            "description": "Whether the value can carry personal or identifying data: `none`, `pseudonymous` (identifies an installation or user without naming them) or `possible` (e.g. an error message holding a file path). Default: `pseudonymous` for `pseudonymous_id`, else `none`.",
+        },
+        "personal_data_note": _text("For `personal_data: none`: why the value cannot contain personal data (required by lint for free-text kinds)."),
+        "collected_because": _text("For `pseudonymous` or `possible`: why the value is collected anyway."),
+        "reduction": {
+            "type": "array",
+            "items": {"enum": REDUCTIONS},
+            "uniqueItems": True,
+            "minItems": 1,
+            "description": "For `pseudonymous` or `possible`: how the value is reduced before it is sent.",
+        },
         "notes": {**TEXT_LIST, "description": "Maintainer notes; kept in the catalogue, not printed in the privacy docs."},
         "edition": EDITION_REF,
         "versions": VERSIONS,
@@ -162,10 +177,17 @@ FEATURE = _obj(
             {
                 "setting": {"type": "string", "pattern": NAME, "description": "Id of a setting under `settings`."},
                 "off_value": {**SETTING_VALUE, "description": "The setting's value that switches the feature off (default false)."},
+                "off_values": {
+                    "oneOf": [
+                        {"type": "array", "items": {"type": SCALAR_TYPES}, "minItems": 1, "maxItems": 100, "uniqueItems": True},
+                        {"const": "any_non_empty"},
+                    ],
+                    "description": "Every value that switches the feature off, or `any_non_empty` (an environment variable set to anything). Instead of `off_value`.",
+                },
+                "not_possible": _text("Instead of `setting`: why this feature cannot be switched off (the docs say so)."),
                 "cost": _text("What the user loses when opting out."),
             },
-            ["setting"],
-            "The setting that switches the feature off.",
+            desc="How the feature is switched off: a `setting` (with its off values), or `not_possible` with the reason.",
         ),
         "lint_ignore": LINT_IGNORE,
     },
@@ -182,10 +204,18 @@ SETTING = _obj(
             "maxItems": 20,
             "description": "The steps a user follows to reach the setting, e.g. [System Console, General, Logging, Enable ...].",
         },
-        "default": {**SETTING_VALUE, "description": "The setting's default value."},
+        "kind": {
+            "enum": OPT_OUT_KINDS,
+            "description": "How a user changes it: `console_setting` (default; needs `console_path`), `environment_variable` (the id is the variable), `command` (needs `command`), `config_key` (`key`, default the id, in `file`) or `cli_flag` (needs `flag`).",
+        },
+        "command": {"type": "string", "minLength": 1, "maxLength": 500, "description": "For `command`: what the user runs, e.g. `brew analytics off`."},
+        "flag": {"type": "string", "pattern": "^--?[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", "description": "For `cli_flag`: the flag, e.g. `--no-telemetry`."},
+        "key": {"type": "string", "minLength": 1, "maxLength": 200, "description": "For `config_key`: the key in the config file (default: the setting id)."},
+        "file": {"type": "string", "minLength": 1, "maxLength": 500, "description": "For `config_key`: the config file, e.g. `~/.config/tool/config.toml`."},
+        "default": {**SETTING_VALUE, "description": "The setting's default value (null: unset)."},
         "description": _text("What the setting does."),
     },
-    ["console_path"],
+    [],
     "A product setting (an opt-out switch), keyed by its id, e.g. `LogSettings.EnableDiagnostics`.",
 )
 
@@ -208,6 +238,17 @@ PRODUCT = _obj(
                 "payload_prefix": {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$", "description": "Prefix of payload wire names derived from `group`, e.g. `config_`."},
                 "payload_strip_suffix": {"type": "string", "maxLength": 40, "description": "Suffix removed from `group` before deriving the wire name, e.g. `Settings`."},
                 "is_default_prefix": {"type": "string", "pattern": "^([a-z][a-z0-9_]{0,39})?$", "description": "Prefix of is-default fields' wire keys (default `isdefault_`)."},
+                "acronyms": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{0,31}$"},
+                    "maxItems": 1000,
+                    "uniqueItems": True,
+                    "description": "Acronyms kept whole when deriving names (`IPv6` -> `ipv6_enabled`), added to the defaults the generator ships.",
+                },
+                "numbers": {
+                    "enum": ["separate", "attached"],
+                    "description": "`separate` (default): a number is a word of its own (`Forward80To443` -> `forward_80_to_443`); `attached`: it joins the word before it (`forward80_to443`).",
+                },
             },
             desc="How wire names are derived from documented names (see the spec reference).",
         ),
@@ -270,6 +311,12 @@ SPEC_SCHEMA = {
         "features": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": FEATURE, "description": "Features, keyed by id."},
         "sections": {"type": "object", "propertyNames": {"pattern": ID}, "additionalProperties": SECTION, "description": "Documented sections, keyed by id."},
         "payloads": {"type": "array", "items": PAYLOAD, "maxItems": 100000, "description": "Payloads, in documented order."},
+        "phrases": {
+            "type": "object",
+            "properties": {k: {"type": "string", "maxLength": 2000, "description": v} for k, v in PHRASE_HELP.items()},
+            "additionalProperties": False,
+            "description": "The docs' fixed wording, keyed by phrase id (a translation is one file of these); unset ones keep the generator's defaults (`generator/data/phrases.json`). `{name}` marks where a value goes.",
+        },
         "outputs": OUTPUTS,
     },
     "required": ["spec_format"],

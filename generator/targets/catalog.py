@@ -58,7 +58,12 @@ def _schedule(s: Schedule) -> dict[str, Any]:
 def _setting(s: Setting) -> dict[str, Any]:
     return {
         "id": s.id,
+        "kind": s.kind,
         "console_path": list(s.console_path),
+        "command": s.command,
+        "flag": s.flag,
+        "key": s.key,
+        "file": s.file,
         "default": s.default,
         "description": s.description,
         "source": _source(s.location),
@@ -68,12 +73,8 @@ def _setting(s: Setting) -> dict[str, Any]:
 def _feature(f: Feature) -> dict[str, Any]:
     opt = None
     if f.opt_out is not None:
-        opt = {
-            "setting": f.opt_out.setting.id,
-            "console_path": list(f.opt_out.setting.console_path),
-            "off_value": f.opt_out.off_value,
-            "cost": f.opt_out.cost,
-        }
+        opt = f.opt_out.as_dict()
+        opt["cost"] = f.opt_out.cost
     return {
         "id": f.id,
         "title": f.title,
@@ -121,7 +122,10 @@ def _field(f: Field) -> dict[str, Any]:
         "values": list(f.values),
         "required": f.required,
         "uses_input_data": f.uses_input_data,
+        "personal_data": f.personal_data,
         "personal_data_note": f.personal_data_note,
+        "collected_because": f.collected_because,
+        "reduction": list(f.reduction),
         "notes": list(f.notes),
         "edition": _edition(f.edition),
         "versions": _versions(f.versions),

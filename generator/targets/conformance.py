@@ -263,11 +263,13 @@ def on_value(feature: Feature) -> Any:
     """The value of a feature's opt-out setting that leaves it switched on: the other
     boolean, else the setting's default when that is not the off value (None: unknown)."""
     opt = feature.opt_out
-    if opt is None:
-        return None
-    if isinstance(opt.off_value, bool):
+    if opt is None or opt.setting is None or opt.any_non_empty:
+        return None  # none to set (an environment variable is on while unset)
+    if opt.setting.kind in ("command", "cli_flag"):
+        return False  # the command not run, the flag not passed
+    if len(opt.off_values) == 1 and isinstance(opt.off_value, bool):
         return not opt.off_value
-    if opt.setting.default != opt.off_value:
+    if opt.setting.default not in opt.off_values:
         return opt.setting.default
     return None
 
@@ -282,9 +284,7 @@ def index(spec: Spec) -> dict:
             "opt_out": None
             if opt is None
             else {
-                "setting": opt.setting.id,
-                "console_path": list(opt.setting.console_path),
-                "off_value": opt.off_value,
+                **opt.as_dict(),
                 "on_value": on_value(feat),
             },
             "payloads": [p.wire_name for p in spec.payloads if p.feature_id == feat.id],
@@ -332,8 +332,12 @@ def readme_context(spec: Spec) -> dict:
             {
                 "id": feat.id,
                 "title": _cell(feat.title),
-                "setting": _cell(opt.setting.id) if opt else None,
-                "off_value": dumps(opt.off_value).decode().strip() if opt else None,
+                "setting": _cell(opt.setting.id) if opt and opt.setting else None,
+                "off_value": (
+                    ("any non-empty value" if opt.any_non_empty else dumps(opt.off_value).decode().strip())
+                    if opt and opt.setting
+                    else None
+                ),
                 "payloads": sum(1 for p in spec.payloads if p.feature_id == feat.id),
             }
         )

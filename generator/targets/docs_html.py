@@ -28,12 +28,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from importlib import resources
+from typing import Any
 
 from markupsafe import Markup
 
 from generator.model import Spec
+from generator.phrases import plain
 from generator.targets import docs_jinja
-from generator.targets.docs_view import build_view, catalog_data
+from generator.targets.docs_view import DocView, FieldView, build_view
 from generator.targets.escape import json_for_script
 
 PATH = "docs/catalog.html"
@@ -52,6 +54,159 @@ def _csp_hash(text: str) -> str:
     )
 
 
+# --- the catalogue's flat rows ------------------------------------------------------
+
+
+def catalog_data(view: DocView) -> dict[str, Any]:
+    """The HTML catalogue's data: lookup tables and one row per event and per field.
+
+    Rows refer to features, sections, kinds, schedules, editions and opt-out settings
+    by index into small tables, so a spec with thousands of fields stays a compact page.
+    Each row carries what the page filters on and what it shows; ``t`` is "e" for an
+    event and "f" for a field.  Keys: ``n`` name, ``w`` wire key (or event name), ``p``
+    payload, ``k`` kind, ``d`` description, ``f`` feature, ``s`` section, ``h``
+    schedule, ``o`` opt-out setting, ``e`` edition, ``v`` version limit (-1 or "" when
+    none); optional ``c`` category, ``ev`` event of a property, ``np`` number of
+    properties, ``vals`` values, ``notes``, ``pd`` personal-data note, ``ni`` no input
+    data used, ``opt`` optional, ``pl`` personal data (0 none, 1 pseudonymous, 2
+    possible; always present), ``pdw`` why collected, ``pdr`` how reduced.  A section is
+    ``[title, feature, anchor, description, schedule, marks]``.  ``labels`` holds the
+    page script's wording (from the spec's phrases).
+    """
+    tables: dict[str, list[str]] = {k: [] for k in ("kind", "schedule", "edition", "optout")}
+    index: dict[str, dict[str, int]] = {k: {} for k in tables}
+
+    def ix(table: str, value: str) -> int:
+        pos = index[table].get(value)
+        if pos is None:
+            pos = index[table][value] = len(tables[table])
+            tables[table].append(value)
+        return pos
+
+    ph = view.phrases
+    features, sections, rows = [], [], []
+    for fi, feat in enumerate(view.features):
+        features.append([feat.title, feat.anchor])
+        o = feat.opt_out
+        opt = ix("optout", o.path_text or o.setting_id) if o and o.setting_id else -1
+        for sched in feat.schedules:
+            si_sched = ix("schedule", sched.text)
+            for sec in sched.sections:
+                si = len(sections)
+                sections.append(
+                    [sec.title, fi, sec.anchor, sec.description, si_sched, list(sec.marks)]
+                )
+                base = {"f": fi, "s": si, "h": si_sched, "o": opt}
+
+                if sec.field_groups:
+                    for fg in sec.field_groups:
+                        for blk in fg.blocks:
+                            for fv in blk.fields:
+                                rows.append(_field_row(fv, base, ix, group=fg.title))
+                for blk in sec.payload_blocks:
+                    for fv in blk.fields:
+                        rows.append(_field_row(fv, base, ix))
+                for cat in sec.categories:
+                    for grp in cat.event_groups:
+                        for ev in grp.events:
+                            row = {
+                                "t": "e",
+                                "id": ev.anchor,
+                                "n": ev.title,
+                                "w": ev.wire_name,
+                                "p": ev.wire_name,
+                                "k": ix("kind", ph["html_event_kind"]),
+                                "d": ev.description or cat.description,
+                                **base,
+                                "e": ix("edition", ev.edition) if ev.edition else -1,
+                                "v": ev.versions,
+                                "pl": 0,
+                            }
+                            if cat.title:
+                                row["c"] = cat.title
+                            if ev.fields:
+                                row["np"] = len(ev.fields)
+                            rows.append(row)
+                            for fv in ev.fields:
+                                rows.append(_field_row(fv, base, ix, event=ev.title))
+    return {
+        "product": view.product.name,
+        "features": features,
+        "sections": sections,
+        **{k + "s": v for k, v in tables.items()},
+        "edition_marks": [plain(ph["edition_only"], edition=e) for e in tables["edition"]],
+        "schedule_labels": [plain(ph["html_sent"], schedule=t) for t in tables["schedule"]],
+        "personal_data": [ph["pd_none"], ph["pd_pseudonymous"], ph["pd_possible"]],
+        "labels": _labels(ph),
+        "rows": rows,
+    }
+
+
+def _lead(text: str) -> str:
+    """A phrase's words before its placeholder ("Why no personal data:")."""
+    return text.split("{", 1)[0].strip()
+
+
+def _labels(ph) -> dict[str, str]:
+    """The page script's wording, from the spec's phrases."""
+    keys = ("link_field", "link_event", "sent_with_event", "values", "one_property", "properties", "note", "no_input", "optional", "showing", "of")
+    out = {k: ph["js_" + k] for k in keys}
+    out.update(
+        field=ph["html_field"],
+        fields=ph["html_fields"],
+        event=ph["html_event"],
+        events=ph["html_events"],
+        pd_none_why=_lead(ph["pd_none_why"]),
+        pd_collected=_lead(ph["pd_collected_because"]),
+        pd_reduced=_lead(ph["pd_reduced_by"]),
+    )
+    return out
+
+
+_PD_LEVEL = {"none": 0, "pseudonymous": 1, "possible": 2}
+
+
+def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: str = "") -> dict:
+    """One field's catalogue row (see ``catalog_data``); empty optional keys are left
+    out to keep the page small."""
+    row: dict[str, Any] = {
+        "t": "f",
+        "id": fv.anchor,
+        "n": fv.qualified_name,
+        "w": fv.wire_key,
+        "p": fv.payload,
+        "k": ix("kind", fv.kind_title),
+        "d": fv.description,
+        **base,
+        "e": ix("edition", fv.edition) if fv.edition else -1,
+        "v": fv.versions,
+        "pl": _PD_LEVEL[fv.personal_data],
+    }
+    extra = {
+        "g": group,
+        "ev": event,
+        "vals": list(fv.values),
+        "notes": list(fv.notes),
+        "pd": fv.personal_data_note,
+        "ni": 0 if fv.uses_input_data else 1,
+        "opt": 1 if fv.optional else 0,
+        "pdw": fv.collected_because,
+        "pdr": fv.reduction,
+    }
+    row.update({k: v for k, v in extra.items() if v})
+    return row
+
+
+def _count_text(feat, ph) -> str:
+    """A feature's counts in words: "339 fields and 98 events", "1 field"."""
+    parts = [
+        f"{n} {ph['html_' + word] if n == 1 else ph['html_' + word + 's']}"
+        for n, word in ((feat.field_count, "field"), (feat.event_count, "event"))
+        if n
+    ]
+    return ph["html_and"].join(parts) or ph["html_no_data"]
+
+
 def render(spec: Spec) -> dict[str, bytes]:
     """The catalogue page for a spec."""
     view = build_view(spec)
@@ -64,7 +219,16 @@ def render(spec: Spec) -> dict[str, bytes]:
         f"style-src {_csp_hash(style)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
-    env = docs_jinja.environment(None)
+    ph = view.phrases
+    policy = view.product
+    helpers = {
+        "say": docs_jinja.sayer(ph, docs_jinja.html_escape),
+        "strong": lambda v: Markup("<strong>%s</strong>") % v,
+        "code": lambda v: Markup("<code>%s</code>") % v,
+        "count_text": lambda feat: _count_text(feat, ph),
+        "policy_link": Markup('<a href="%s" rel="noopener noreferrer">%s</a>') % (policy.policy_url, policy.policy_title),
+    }
+    env = docs_jinja.environment(None, globals=helpers)
     html = docs_jinja.render(
         env,
         "catalog.html.j2",

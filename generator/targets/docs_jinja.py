@@ -17,11 +17,14 @@ structure (the templates do).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from markupsafe import escape as markupsafe_escape
+
+from generator.phrases import fill, plain
 
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -111,19 +114,65 @@ def render(
     return (text.strip("\n") + "\n").encode("utf-8")
 
 
+def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
+    """The sentences after a listed field, as plain text: the no-input-data statement,
+    its notes, and what it says about personal data (why none, or its label, why it is
+    collected and how it is reduced)."""
+    parts = [ph["no_input_data"]] if not f.uses_input_data else []
+    parts += list(f.notes)
+    if f.personal_data == "none":
+        if f.personal_data_note:
+            parts.append(plain(ph["pd_none_why"], note=f.personal_data_note))
+    else:
+        parts.append(f.personal_data_label + ".")
+        if f.collected_because:
+            parts.append(plain(ph["pd_collected_because"], reason=f.collected_because))
+        if f.reduction:
+            parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
+    return [p if p.rstrip()[-1:] in ".!?" else p.rstrip() + "." for p in parts if p.strip()]
+
+
+def sayer(ph: Mapping[str, str], escape: Callable[..., Any]) -> Callable[..., Markup]:
+    """The templates' ``say(key, name=value, ...)``: phrase ``key`` of the spec's wording
+    with its own text escaped and each value escaped unless it is markup already."""
+
+    def escape_part(value: Any) -> str:
+        return str(escape(value, part=True))
+
+    def say(key: str, /, **values: Any) -> Markup:
+        # Escape the phrase as one piece of text (escaping depends on context, e.g. a
+        # colon at the end), with each value held by a private-use placeholder, then put
+        # the values in.
+        names = list(values)
+        marked = fill(ph[key], lambda t: t, **{k: f"\ue000{i}\ue001" for i, k in enumerate(names)})
+        text = escape_part(marked)
+        for i, k in enumerate(names):
+            v = values[k]
+            text = text.replace(f"\ue000{i}\ue001", str(v) if isinstance(v, Markup) else escape_part(v))
+        return Markup(text)
+
+    return say
+
+
+def html_escape(value: Any, part: bool = False) -> Markup:
+    """HTML escaping with the markup escapers' signature."""
+    return markupsafe_escape(value)
+
+
 def text_filters(
-    escape: Callable[..., str], link: Callable[[str, str], str], tail_lead: str = ""
+    escape: Callable[..., str], link: Callable[[str, str], str], ph: Mapping[str, str], tail_lead: str = ""
 ) -> dict[str, Callable[..., Markup]]:
     """The filters every text markup format (reStructuredText, Markdown) shares, defined
-    once over the format's escaper and link syntax:
+    once over the format's escaper, link syntax and the spec's wording ``ph``:
 
     * ``text``: spec text inside a line (its end spaces kept, no block-start escaping);
     * ``marks``: limits as " (Enterprise Edition Only) (only in v5.5 and earlier)";
     * ``strong`` / ``em``: ``**text**`` / ``*text*`` (the same in both formats);
     * ``link``: ``link(title, url)`` in the format's syntax;
     * ``sentence``: a guarantee whose mention of the privacy policy is its link;
-    * ``field_tail``: a field's no-input-data statement and notes as sentences, after
-      ``tail_lead`` (", " style lead-in the format's list item needs; none if empty).
+    * ``field_tail``: a field's no-input-data statement, notes and personal-data
+      statement as sentences, after ``tail_lead`` (the lead-in the format's list item
+      needs; none if empty).
     """
 
     def text(value: Any) -> Markup:
@@ -145,10 +194,10 @@ def text_filters(
         return sentence(parts, url, escape, link)
 
     def field_tail(f: Any) -> Markup:
-        parts = (["No input data is used."] if not f.uses_input_data else []) + list(f.notes)
+        parts = field_tail_parts(f, ph)
         if not parts:
             return Markup("")
-        return Markup(tail_lead + " ".join(escape(p) for p in parts))
+        return Markup(tail_lead + " ".join(escape(p, part=True) for p in parts))
 
     return {
         "text": text,

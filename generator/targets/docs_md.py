@@ -14,6 +14,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from generator.model import Spec
+from generator.phrases import DEFAULTS
 from generator.targets import docs_jinja
 from generator.targets.docs_view import build_view
 from generator.targets.escape import md_code, md_text, md_url
@@ -29,10 +30,20 @@ def _link(title: str, url: str) -> str:
     return f"[{md_text(title)}]({md_url(url)})"
 
 
-FILTERS = {**docs_jinja.text_filters(md_text, _link), "code": _code}
+
+
+def filters(ph) -> dict:
+    """The template filters for a spec's wording ``ph``."""
+    return {**docs_jinja.text_filters(md_text, _link, ph), "code": _code}
+
+
+# The filters with the generator's default wording (for template targets, which render
+# outside one spec's docs); the docs page itself uses ``filters(spec phrases)``.
+FILTERS = filters(DEFAULTS)
 
 
 def render(spec: Spec) -> dict[str, bytes]:
     """The Markdown page for a spec."""
-    env = docs_jinja.environment(md_text, FILTERS)
-    return {PATH: docs_jinja.render(env, "telemetry.md.j2", view=build_view(spec))}
+    view = build_view(spec)
+    env = docs_jinja.environment(md_text, filters(view.phrases), {"say": docs_jinja.sayer(view.phrases, md_text)})
+    return {PATH: docs_jinja.render(env, "telemetry.md.j2", view=view)}

@@ -16,6 +16,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from generator.model import Spec
+from generator.phrases import DEFAULTS
 from generator.targets import docs_jinja
 from generator.targets.docs_view import build_view
 from generator.targets.escape import rst_literal, rst_text, safe_url
@@ -26,7 +27,8 @@ PATH = "docs/telemetry.rst"
 def _heading(text: str, char: str, prefix: str = "", suffix: str = "") -> Markup:
     """A section title (``prefix`` and ``suffix`` are template wording, ``text`` spec
     text) with an underline as long as the title line."""
-    line = prefix + rst_text(text, part=bool(prefix)) + suffix
+    body = str(text) if isinstance(text, Markup) else rst_text(text, part=bool(prefix))
+    line = prefix + body + suffix
     return Markup(f"{line}\n{char * max(len(line), 4)}")
 
 
@@ -39,14 +41,20 @@ def _literal(text: str) -> Markup:
     return Markup(rst_literal(text))
 
 
-FILTERS = {
-    **docs_jinja.text_filters(rst_text, _link, tail_lead=". "),
-    "heading": _heading,
-    "literal": _literal,
-}
+
+
+def filters(ph) -> dict:
+    """The template filters for a spec's wording ``ph``."""
+    return {**docs_jinja.text_filters(rst_text, _link, ph, tail_lead=". "), "heading": _heading, "literal": _literal, "code": _literal}
+
+
+# The filters with the generator's default wording (for template targets, which render
+# outside one spec's docs); the docs page itself uses ``filters(spec phrases)``.
+FILTERS = filters(DEFAULTS)
 
 
 def render(spec: Spec) -> dict[str, bytes]:
     """The reStructuredText page for a spec."""
-    env = docs_jinja.environment(rst_text, FILTERS)
-    return {PATH: docs_jinja.render(env, "telemetry.rst.j2", view=build_view(spec))}
+    view = build_view(spec)
+    env = docs_jinja.environment(rst_text, filters(view.phrases), {"say": docs_jinja.sayer(view.phrases, rst_text)})
+    return {PATH: docs_jinja.render(env, "telemetry.rst.j2", view=view)}

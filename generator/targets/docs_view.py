@@ -25,11 +25,13 @@ print product facts that are not in the model.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from generator.model import Edition, Feature, Field, Payload, Section, Spec, Versions
+from generator.phrases import DEFAULTS, plain
 
 # --- the view -----------------------------------------------------------------------
 
@@ -63,6 +65,11 @@ class FieldView:
     marks: tuple[str, ...]  # limits this field adds to its payload's
     edition: str  # the field's full edition limit (title), "" if none
     versions: str  # the field's full version limit ("only in v5.5 and earlier"), "" if none
+    optional: bool = False
+    personal_data: str = "none"  # none, pseudonymous, possible
+    personal_data_label: str = ""  # the phrase for it ("May contain personal data")
+    collected_because: str = ""
+    reduction: str = ""  # the reductions as words, joined ("path scrubbing, truncation")
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ class PayloadBlock:
     def annotated(self) -> bool:
         """Some field carries a limit, a note or the no-input-data statement (a table
         then needs its notes column)."""
-        return any(f.marks or f.notes or not f.uses_input_data for f in self.fields)
+        return any(f.marks or f.notes or not f.uses_input_data or f.optional or f.personal_data != "none" or f.personal_data_note for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,8 @@ class SectionView:
     field_groups: tuple[FieldGroupView, ...]
     payload_blocks: tuple[PayloadBlock, ...]
     categories: tuple[CategoryView, ...]
+    # With field groups: the record payloads as (group or title, wire name, description)
+    payloads: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -170,12 +179,24 @@ class ScheduleView:
 
 @dataclass(frozen=True)
 class OptOutView:
+    """How a user switches a feature off, in the words of its kind."""
+
+    kind: str  # console_setting, environment_variable, command, config_key, cli_flag, not_possible
     setting_id: str
     path: tuple[str, ...]
     path_text: str
-    disable: bool  # switching it off means setting it to false
+    disable: bool  # a console setting switched off by setting it to false
     off_value: str  # the value that stops the feature, as text, when not simply false
     cost: str
+    off_values: tuple[str, ...] = ()  # every off value as text; empty with any_non_empty
+    any_non_empty: bool = False
+    default: str = ""  # the setting's default as text ("" when it has none: unset)
+    description: str = ""
+    command: str = ""
+    flag: str = ""
+    key: str = ""
+    file: str = ""
+    reason: str = ""  # why it cannot be switched off (kind not_possible)
 
 
 @dataclass(frozen=True)
@@ -191,16 +212,6 @@ class FeatureView:
     schedules: tuple[ScheduleView, ...]
     field_count: int
     event_count: int
-
-    @property
-    def count_text(self) -> str:
-        """The counts as words: "339 fields and 98 events", "1 field", "40 events"."""
-        parts = [
-            f"{n} {word}{'' if n == 1 else 's'}"
-            for n, word in ((self.field_count, "field"), (self.event_count, "event"))
-            if n
-        ]
-        return " and ".join(parts) or "no data"
 
 
 @dataclass(frozen=True)
@@ -221,18 +232,21 @@ class DocView:
     features: tuple[FeatureView, ...]
     field_count: int
     event_count: int
+    phrases: Any = None  # the spec's wording (``Spec.phrases`` as a mapping)
+    has_editions: bool = False
     changes: tuple = ()  # generator.diff.history.HistoryEntry, newest first
 
 
 # --- building it --------------------------------------------------------------------
 
 
-def edition_mark(edition: Edition | None) -> str:
-    """The seed's wording for an edition limit: "Enterprise Edition Only"."""
-    return f"{edition.title} Only" if edition else ""
+def edition_mark(edition: Edition | None, ph: Mapping[str, str] = DEFAULTS) -> str:
+    """The wording of an edition limit (phrase ``edition_only``: "Enterprise Edition Only")."""
+    return plain(ph["edition_only"], edition=edition.title) if edition else ""
 
 
 def _marks(
+    ph: Mapping[str, str],
     edition: Edition | None,
     versions: Versions,
     parent_edition: Edition | None,
@@ -241,9 +255,9 @@ def _marks(
     """The limits a thing adds to its parent's, in print order (edition, versions)."""
     out = []
     if edition is not None and edition != parent_edition:
-        out.append(edition_mark(edition))
+        out.append(edition_mark(edition, ph))
     if versions.limited and versions != parent_versions:
-        out.append(versions.text())
+        out.append(versions.text(ph))
     return tuple(out)
 
 
@@ -286,7 +300,7 @@ def _noun(title: str) -> str:
     return title
 
 
-def _field_view(f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
+def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
     return FieldView(
         anchor=anchors.make("field", f.payload, f.wire_key),
         name=f.name,
@@ -302,13 +316,19 @@ def _field_view(f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
         notes=tuple(f.notes),
         personal_data_note=f.personal_data_note,
         uses_input_data=f.uses_input_data,
-        marks=_marks(f.edition, f.versions, payload.edition, payload.versions),
+        marks=_marks(ph, f.edition, f.versions, payload.edition, payload.versions),
         edition=f.edition.title if f.edition else "",
-        versions=f.versions.text(),
+        versions=f.versions.text(ph),
+        optional=not f.required,
+        personal_data=f.personal_data,
+        personal_data_label=ph["pd_" + f.personal_data],
+        collected_because=f.collected_because,
+        reduction=", ".join(ph["reduction_" + r] for r in f.reduction),
     )
 
 
 def _field_groups(
+    ph: Mapping[str, str],
     section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
 ) -> tuple[FieldGroupView, ...]:
     """Fields by the section's field groups, then by payload group in spec order.
@@ -334,7 +354,7 @@ def _field_groups(
             blocks.append(
                 GroupBlock(
                     group=p.group or p.title,
-                    marks=_marks(p.edition, p.versions, section.edition, _NO_VERSIONS),
+                    marks=_marks(ph, p.edition, p.versions, section.edition, _NO_VERSIONS),
                     fields=views,
                 )
             )
@@ -353,18 +373,19 @@ def _field_groups(
 
 
 def _payload_blocks(
+    ph: Mapping[str, str],
     section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
 ) -> tuple[PayloadBlock, ...]:
     out = []
     for p in records:
-        marks = _marks(p.edition, p.versions, section.edition, _NO_VERSIONS)
+        marks = _marks(ph, p.edition, p.versions, section.edition, _NO_VERSIONS)
         out.append(
             PayloadBlock(
                 title=p.title or p.group or p.wire_name,
                 wire_name=p.wire_name,
                 marks=marks,
                 description=p.description,
-                show_title=len(records) > 1 or bool(marks) or bool(p.description),
+                show_title=True,
                 fields=tuple(fviews[p.wire_name, i] for i in range(len(p.fields))),
             )
         )
@@ -380,6 +401,10 @@ def _field_signature(p: Payload) -> tuple:
             f.values,
             f.notes,
             f.personal_data_note,
+            f.personal_data,
+            f.collected_because,
+            f.reduction,
+            f.required,
             f.edition,
             f.versions,
         )
@@ -388,6 +413,7 @@ def _field_signature(p: Payload) -> tuple:
 
 
 def _categories(
+    ph: Mapping[str, str],
     section: Section,
     events: list[Payload],
     fviews: dict[tuple[str, int], FieldView],
@@ -422,7 +448,7 @@ def _categories(
             CategoryView(
                 id=cid or "",
                 title=cat.title if cat else "",
-                marks=_marks(cat.edition, cat.versions, section.edition, _NO_VERSIONS)
+                marks=_marks(ph, cat.edition, cat.versions, section.edition, _NO_VERSIONS)
                 if cat
                 else (),
                 description=cat.description if cat else "",
@@ -459,23 +485,36 @@ def _guarantee_parts(text: str, title: str, link: bool) -> tuple[Part, ...]:
     return tuple(p for p in (Part(before), Part(title, True), Part(after)) if p.text)
 
 
-def _opt_out(feature: Feature) -> OptOutView | None:
+def _opt_out(feature: Feature, ph: Mapping[str, str]) -> OptOutView | None:
     o = feature.opt_out
     if o is None:
         return None
+    if o.setting is None:
+        return OptOutView("not_possible", "", (), "", False, "", o.cost, reason=o.not_possible)
+    st = o.setting
     return OptOutView(
-        setting_id=o.setting.id,
-        path=tuple(o.setting.console_path),
+        kind=st.kind,
+        setting_id=st.id,
+        path=tuple(st.console_path),
         path_text=o.console_path_text,
-        disable=o.off_value is False,
+        disable=st.kind == "console_setting" and o.off_values == (False,),
         off_value=_value_text(o.off_value),
         cost=o.cost,
+        off_values=tuple(_value_text(v) for v in o.off_values),
+        any_non_empty=o.any_non_empty,
+        default="" if st.default is None else _value_text(st.default),
+        description=st.description,
+        command=st.command,
+        flag=st.flag,
+        key=st.key,
+        file=st.file,
     )
 
 
 def build_view(spec: Spec) -> DocView:
     """The whole docs view of a spec; pure, deterministic, spec order throughout."""
     anchors = _Anchors()
+    ph = dict(spec.phrases) or dict(DEFAULTS)
     p = spec.product
     url = _policy_url(p.privacy_policy_url)
     title = p.privacy_policy_title or p.privacy_policy_url
@@ -487,7 +526,7 @@ def build_view(spec: Spec) -> DocView:
         policy_title=title,
         policy_url=url,
         policy_inline=inline,
-        purposes_intro=p.purposes_intro,
+        purposes_intro=p.purposes_intro or ph["purposes_intro"],
         purposes=tuple(p.purposes),
     )
 
@@ -503,7 +542,7 @@ def build_view(spec: Spec) -> DocView:
             records = [x for x in payloads if x.type != "event"]
             events = [x for x in payloads if x.type == "event"]
             fviews = {
-                (x.wire_name, i): _field_view(f, x, anchors)
+                (x.wire_name, i): _field_view(ph, f, x, anchors)
                 for x in payloads
                 for i, f in enumerate(x.fields)
             }
@@ -514,10 +553,11 @@ def build_view(spec: Spec) -> DocView:
                     title=x.title or x.wire_name,
                     description=x.description,
                     marks=_marks(
+                        ph,
                         x.edition, x.versions, _category_edition(sec, x), _category_versions(sec, x)
                     ),
                     edition=x.edition.title if x.edition else "",
-                    versions=x.versions.text(),
+                    versions=x.versions.text(ph),
                     fields=tuple(fviews[x.wire_name, i] for i in range(len(x.fields))),
                 )
                 for x in events
@@ -526,12 +566,13 @@ def build_view(spec: Spec) -> DocView:
                 id=sec.id,
                 anchor=anchors.make("section", sec.id),
                 title=sec.title,
-                marks=_marks(sec.edition, _NO_VERSIONS, None, _NO_VERSIONS),
+                marks=_marks(ph, sec.edition, _NO_VERSIONS, None, _NO_VERSIONS),
                 edition=sec.edition.title if sec.edition else "",
                 description=sec.description,
-                field_groups=_field_groups(sec, records, fviews) if sec.field_groups else (),
-                payload_blocks=() if sec.field_groups else _payload_blocks(sec, records, fviews),
-                categories=_categories(sec, events, fviews, eviews),
+                field_groups=_field_groups(ph, sec, records, fviews) if sec.field_groups else (),
+                payload_blocks=() if sec.field_groups else _payload_blocks(ph, sec, records, fviews),
+                categories=_categories(ph, sec, events, fviews, eviews),
+                payloads=tuple((x.group or x.title, x.wire_name, x.description) for x in records) if sec.field_groups else (),
             )
             schedules.setdefault(sec.schedule.id, []).append(view)
             schedule_of[sec.schedule.id] = sec.schedule
@@ -546,7 +587,7 @@ def build_view(spec: Spec) -> DocView:
                 purposes=tuple(feat.purposes),
                 sender=feat.sender,
                 destination=feat.destination,
-                opt_out=_opt_out(feat),
+                opt_out=_opt_out(feat, ph),
                 schedules=tuple(
                     ScheduleView(sid, schedule_of[sid].text, schedule_of[sid].trigger, tuple(secs))
                     for sid, secs in schedules.items()
@@ -559,7 +600,7 @@ def build_view(spec: Spec) -> DocView:
         total_events += n_events
     from generator.diff.history import version_history
 
-    return DocView(product, tuple(features), total_fields, total_events, version_history(spec))
+    return DocView(product, tuple(features), total_fields, total_events, ph, bool(spec.editions), version_history(spec))
 
 
 def _category_of(section: Section, payload: Payload):
@@ -577,108 +618,3 @@ def _category_edition(section: Section, payload: Payload) -> Edition | None:
 def _category_versions(section: Section, payload: Payload) -> Versions:
     cat = _category_of(section, payload)
     return cat.versions if cat else _NO_VERSIONS
-
-
-# --- the catalogue's flat rows ------------------------------------------------------
-
-
-def catalog_data(view: DocView) -> dict[str, Any]:
-    """The HTML catalogue's data: lookup tables and one row per event and per field.
-
-    Rows refer to features, sections, kinds, schedules, editions and opt-out settings
-    by index into small tables, so a spec with thousands of fields stays a compact page.
-    Each row carries what the page filters on and what it shows; ``t`` is "e" for an
-    event and "f" for a field.  Keys: ``n`` name, ``w`` wire key (or event name), ``p``
-    payload, ``k`` kind, ``d`` description, ``f`` feature, ``s`` section, ``h``
-    schedule, ``o`` opt-out setting, ``e`` edition, ``v`` version limit (-1 or "" when
-    none); optional ``c`` category, ``ev`` event of a property, ``np`` number of
-    properties, ``vals`` values, ``notes``, ``pd`` personal-data note, ``ni`` no input
-    data used.  A section is ``[title, feature, anchor, description, schedule, marks]``.
-    """
-    tables: dict[str, list[str]] = {k: [] for k in ("kind", "schedule", "edition", "optout")}
-    index: dict[str, dict[str, int]] = {k: {} for k in tables}
-
-    def ix(table: str, value: str) -> int:
-        pos = index[table].get(value)
-        if pos is None:
-            pos = index[table][value] = len(tables[table])
-            tables[table].append(value)
-        return pos
-
-    features, sections, rows = [], [], []
-    for fi, feat in enumerate(view.features):
-        features.append([feat.title, feat.anchor])
-        opt = ix("optout", feat.opt_out.path_text) if feat.opt_out else -1
-        for sched in feat.schedules:
-            si_sched = ix("schedule", sched.text)
-            for sec in sched.sections:
-                si = len(sections)
-                sections.append(
-                    [sec.title, fi, sec.anchor, sec.description, si_sched, list(sec.marks)]
-                )
-                base = {"f": fi, "s": si, "h": si_sched, "o": opt}
-
-                if sec.field_groups:
-                    for fg in sec.field_groups:
-                        for blk in fg.blocks:
-                            for fv in blk.fields:
-                                rows.append(_field_row(fv, base, ix, group=fg.title))
-                for blk in sec.payload_blocks:
-                    for fv in blk.fields:
-                        rows.append(_field_row(fv, base, ix))
-                for cat in sec.categories:
-                    for grp in cat.event_groups:
-                        for ev in grp.events:
-                            row = {
-                                "t": "e",
-                                "id": ev.anchor,
-                                "n": ev.title,
-                                "w": ev.wire_name,
-                                "p": ev.wire_name,
-                                "k": ix("kind", "Event"),
-                                "d": ev.description or cat.description,
-                                **base,
-                                "e": ix("edition", ev.edition) if ev.edition else -1,
-                                "v": ev.versions,
-                            }
-                            if cat.title:
-                                row["c"] = cat.title
-                            if ev.fields:
-                                row["np"] = len(ev.fields)
-                            rows.append(row)
-                            for fv in ev.fields:
-                                rows.append(_field_row(fv, base, ix, event=ev.title))
-    return {
-        "product": view.product.name,
-        "features": features,
-        "sections": sections,
-        **{k + "s": v for k, v in tables.items()},
-        "rows": rows,
-    }
-
-
-def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: str = "") -> dict:
-    """One field's catalogue row (see ``catalog_data``); empty optional keys are left
-    out to keep the page small."""
-    row: dict[str, Any] = {
-        "t": "f",
-        "id": fv.anchor,
-        "n": fv.qualified_name,
-        "w": fv.wire_key,
-        "p": fv.payload,
-        "k": ix("kind", fv.kind_title),
-        "d": fv.description,
-        **base,
-        "e": ix("edition", fv.edition) if fv.edition else -1,
-        "v": fv.versions,
-    }
-    extra = {
-        "g": group,
-        "ev": event,
-        "vals": list(fv.values),
-        "notes": list(fv.notes),
-        "pd": fv.personal_data_note,
-        "ni": 0 if fv.uses_input_data else 1,
-    }
-    row.update({k: v for k, v in extra.items() if v})
-    return row

@@ -21,6 +21,7 @@ from typing import Any
 
 from generator.kinds import Kind
 from generator.model import Edition, Field, Payload, Spec, Versions
+from generator.phrases import plain
 from generator.validate.ecma import portable_pattern
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -121,8 +122,8 @@ def payload_description(spec: Spec, payload: Payload) -> str:
     if payload.description:
         return payload.description
     section = spec.section(payload.section_id)
-    what = "Event" if payload.type == "event" else "Record"
-    return f"{what} {payload.wire_name!s} of \u201c{section.title}\u201d, sent {section.schedule.text}."
+    key = "schema_event" if payload.type == "event" else "schema_record"
+    return plain(spec.phrase(key), wire=payload.wire_name, section=section.title, schedule=section.schedule.text)
 
 
 def payload_annotation(spec: Spec, payload: Payload) -> dict[str, Any]:
@@ -134,11 +135,7 @@ def payload_annotation(spec: Spec, payload: Payload) -> dict[str, Any]:
         category = next(c for c in section.categories if c.id == payload.category_id)
     opt_out = None
     if feature.opt_out is not None:
-        opt_out = {
-            "setting": feature.opt_out.setting.id,
-            "console_path": list(feature.opt_out.setting.console_path),
-            "off_value": feature.opt_out.off_value,
-        }
+        opt_out = feature.opt_out.as_dict()
     schedule = payload.schedule
     return {
         "payload_type": payload.type,

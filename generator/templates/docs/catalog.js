@@ -7,6 +7,7 @@
   // layout), so showing thousands of rows again lays out only those on screen.
   var data = JSON.parse(document.getElementById("catalog-data").textContent);
   var rows = data.rows;
+  var L = data.labels;
   var n = rows.length;
   var body = document.getElementById("rows-body");
   var form = document.getElementById("filters");
@@ -55,7 +56,7 @@
     td.setAttribute("role", "cell");
     td.appendChild(el("span", "sec-title", s[0]));
     s[5].forEach(function (m) { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("ed", m)); });
-    var meta = data.features[s[1]][0] + " \u00b7 sent " + data.schedules[s[4]];
+    var meta = data.features[s[1]][0] + " \u00b7 " + data.schedule_labels[s[4]];
     td.appendChild(el("span", "sec-meta", meta));
     if (s[3]) td.appendChild(el("div", "sec-desc", s[3]));
     tr.appendChild(td);
@@ -78,7 +79,7 @@
     name.appendChild(document.createTextNode(dot > 0 ? r.n.slice(dot + 1) : r.n));
     var self = el("a", "self", "#");
     self.href = "#" + r.id;
-    self.title = "Link to this " + (isEvent ? "event" : "field");
+    self.title = isEvent ? L.link_event : L.link_field;
     name.appendChild(self);
     var key = el("span", "key");
     if (!isEvent) {
@@ -95,19 +96,23 @@
 
     var desc = cell("desc");
     if (isEvent && r.c) desc.appendChild(el("span", "ctx", r.c));
-    if (r.ev) desc.appendChild(el("span", "ctx", "Sent with the event \u201c" + r.ev + "\u201d"));
+    if (r.ev) desc.appendChild(el("span", "ctx", L.sent_with_event + " \u201c" + r.ev + "\u201d"));
     if (r.g) desc.appendChild(el("span", "ctx", r.g));
     if (r.d) desc.appendChild(document.createTextNode(r.d));
-    if (r.vals) more(desc, "Values:", r.vals.join(", "));
-    if (r.np) more(desc, null, r.np === 1 ? "Carries 1 property (below)." : "Carries " + r.np + " properties (below).");
-    if (r.notes) r.notes.forEach(function (t) { more(desc, "Note:", t); });
-    if (r.pd) more(desc, "Why no personal data:", r.pd);
+    if (r.vals) more(desc, L.values, r.vals.join(", "));
+    if (r.np) more(desc, null, r.np === 1 ? L.one_property : L.properties.replace("{n}", r.np));
+    if (r.notes) r.notes.forEach(function (t) { more(desc, L.note, t); });
+    if (r.pd) more(desc, L.pd_none_why, r.pd);
+    if (r.pdw) more(desc, L.pd_collected, r.pdw);
+    if (r.pdr) more(desc, L.pd_reduced, r.pdr);
     tr.appendChild(desc);
 
     var lim = cell("lim");
-    if (r.e >= 0) lim.appendChild(badge("ed", data.editions[r.e] + " Only"));
+    if (r.e >= 0) lim.appendChild(badge("ed", data.edition_marks[r.e]));
     if (r.v) lim.appendChild(badge("ver", r.v));
-    if (r.ni) lim.appendChild(badge("noinput", "No input data used"));
+    if (r.opt) lim.appendChild(badge("opt", L.optional));
+    if (r.pl) lim.appendChild(badge("pd pd" + r.pl, data.personal_data[r.pl]));
+    if (r.ni) lim.appendChild(badge("noinput", L.no_input));
     tr.appendChild(lim);
     return tr;
   }
@@ -128,7 +133,7 @@
     frag.appendChild(trs[i]);
     var s = data.sections[r.s];
     hay[i] = [
-      r.n, r.w, r.p, r.d, r.c, r.ev, r.g, r.pd,
+      r.n, r.w, r.p, r.d, r.c, r.ev, r.g, r.pd, r.pdw, r.pdr, r.pl ? data.personal_data[r.pl] : "",
       r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.join(" ") : "",
       data.kinds[r.k], data.features[r.f][0], s[0], r.v,
       r.e >= 0 ? data.editions[r.e] : ""
@@ -168,11 +173,11 @@
     var total = fields + events;
     count.textContent = "";
     var strong = el("strong", null, String(total));
-    count.appendChild(document.createTextNode("Showing "));
+    count.appendChild(document.createTextNode(L.showing + " "));
     count.appendChild(strong);
     count.appendChild(document.createTextNode(
-      " of " + n + " \u00b7 " + fields + (fields === 1 ? " field" : " fields") +
-      ", " + events + (events === 1 ? " event" : " events")));
+      " " + L.of + " " + n + " \u00b7 " + fields + " " + (fields === 1 ? L.field : L.fields) +
+      ", " + events + " " + (events === 1 ? L.event : L.events)));
     empty.hidden = total > 0;
     table.hidden = total === 0;
   }

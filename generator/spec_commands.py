@@ -1,0 +1,73 @@
+"""The spec-authoring commands: ``gen init`` (a starter spec), ``gen schema`` (the spec
+format's JSON Schema) and the one-line summary a successful ``gen check`` prints.
+
+Owns only these commands' behaviour; ``generator.cli`` registers them with one line
+each.  Must not: build, compare or write generated output (``generator.build`` does),
+or know any particular product (the starter spec is package data).
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from generator.diagnostics import ERROR, WARNING, Finding
+from generator.model import Spec
+
+_STARTER = "data/init/spec.yaml"
+
+
+def _starter() -> str:
+    return resources.files("generator").joinpath(_STARTER).read_text("utf-8")
+
+
+def spec_schema_text() -> str:
+    """The spec format's JSON Schema, as shipped in the package."""
+    from generator.schemas.build_spec_schema import render
+
+    return render()
+
+
+def summary_line(spec: Spec, findings: list[Finding]) -> str:
+    """``gen check``'s line after a clean spec: "spec/: 3 features, 136 payloads, 475
+    fields, 0 errors, 2 warnings"."""
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = sum(1 for f in findings if f.severity == WARNING)
+    n_fields = sum(len(p.fields) for p in spec.payloads)
+
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    return ", ".join(
+        (n(len(spec.features), "feature"), n(len(spec.payloads), "payload"), n(n_fields, "field"), n(errors, "error"), n(warnings, "warning"))
+    )
+
+
+@click.command()
+@click.argument("directory", required=False, default="spec", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Write a small, commented, working spec into DIRECTORY (default: spec/), with the
+    spec format's JSON Schema next to it for editors.  Refuses a folder that already
+    holds files."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise click.UsageError(f"'{directory}' already exists and is not an empty folder; choose a new one (gen init DIR)")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "spec.yaml").write_text(_starter(), encoding="utf-8")
+        (directory / "spec.schema.json").write_text(spec_schema_text(), encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"gen init: cannot write {directory}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    click.echo(f"gen init: wrote {directory / 'spec.yaml'} and {directory / 'spec.schema.json'}")
+    opt = f" --spec {directory}" if directory != Path("spec") else ""
+    click.echo(f"next: edit it, then `gen build{opt}` to generate, and `gen check{opt}` in CI")
+
+
+@click.command()
+def schema() -> None:
+    """Print the spec format's JSON Schema (draft 2020-12), e.g. for an editor:
+    ``gen schema > spec/spec.schema.json``."""
+    click.echo(spec_schema_text(), nl=False)

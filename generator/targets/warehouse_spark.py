@@ -1,0 +1,47 @@
+"""Target: one Apache Spark schema per payload, ``warehouse/spark/<wire name>.json``.
+
+The file is a ``StructType`` in Spark's own JSON form (what ``StructType.jsonValue()``
+writes and ``StructType.fromJson`` / ``DataType.fromJson`` read): one field per column of
+``generator.targets.warehouse``, ``nullable`` unless the schema requires the key, the
+column description as the field's ``comment`` metadata (what ``DESCRIBE`` shows).
+``gen validate --engine spark --output`` types the Parquet tables it writes with
+exactly these schemas (``spark_schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.model import Payload, Spec
+from generator.targets.json_schema import dumps
+from generator.targets.warehouse import Column, table_columns, table_path
+
+TYPES = {"boolean": "boolean", "integer": "long", "double": "double", "string": "string", "timestamp": "timestamp"}
+
+
+def spark_field(column: Column) -> dict[str, Any]:
+    """One column as a Spark ``StructField`` in JSON form."""
+    ctype: Any = TYPES[column.type]
+    if column.repeated:
+        ctype = {"type": "array", "elementType": ctype, "containsNull": False}
+    return {
+        "name": column.name,
+        "type": ctype,
+        "nullable": not column.required,
+        "metadata": {"comment": column.description},
+    }
+
+
+def spark_schema(payload: Payload) -> dict[str, Any]:
+    """A payload's table as a Spark ``StructType`` in JSON form."""
+    return {"type": "struct", "fields": [spark_field(c) for c in table_columns(payload)]}
+
+
+def spark_path(payload: Payload) -> str:
+    """Where a payload's Spark schema is written."""
+    return table_path("spark", payload, ".json")
+
+
+def render(spec: Spec) -> dict[str, bytes]:
+    """Every payload's Spark schema."""
+    return {spark_path(p): dumps(spark_schema(p)) for p in spec.payloads}
