@@ -89,12 +89,12 @@ def _emit(findings, fmt: str, spec_dir: Path) -> None:
         click.echo(text, nl=False, err=fmt == "text")
 
 
-def _spec_or_exit(spec_dir: Path, fmt: str):
+def _spec_or_exit(spec_dir: Path, fmt: str, as_of=None):
     from generator.pipeline import check_spec
 
     if not spec_dir.is_dir():
         raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
-    spec, findings = check_spec(spec_dir)
+    spec, findings = check_spec(spec_dir) if as_of is None else check_spec(spec_dir, as_of)
     return spec, findings
 
 
@@ -148,14 +148,26 @@ def main() -> None:
 @click.option("--no-output", is_flag=True, help="Only validate and lint the spec; do not compare generated/.")
 @click.option("--baseline", default=None, metavar="REV",
               help="Also check payload schema versions against a git revision (or spec folder, or catalog.json).")
-def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: str | None) -> None:
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Judge date expiries as of this date (never the clock).")
+@click.option("--product-version", "product_version", default=None, metavar="V", help="Judge version expiries for this product version.")
+def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: str | None,
+          as_of: str | None, product_version: str | None) -> None:
     """Validate and lint the spec, then verify that OUT holds exactly what the spec
-    produces (no drift, no hand edits, no stray files).  This is what CI runs."""
+    produces (no drift, no hand edits, no stray files).  This is what CI runs.
+
+    Expired and soon-expiring fields are judged only against --as-of and
+    --product-version, so the same spec and options always give the same result."""
+    from generator.governance import parse_as_of
+
+    try:
+        when = parse_as_of(as_of, product_version) if as_of or product_version else None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if not no_output and spec_dir.is_dir():
         from generator.build import warm_up
 
         warm_up(spec_dir, out_dir)
-    spec, findings = _spec_or_exit(spec_dir, fmt)
+    spec, findings = _spec_or_exit(spec_dir, fmt, when)
     if baseline is not None and spec is not None:
         from generator.diff.command import baseline_findings
 
@@ -310,6 +322,10 @@ from generator.spec_commands import init, schema  # click commands in their own 
 
 main.add_command(init)
 main.add_command(schema)
+
+from generator.review import review_command
+
+main.add_command(review_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from generator import governance as gov
 from generator.diagnostics import ERROR, WARNING, Finding
 from generator.model import Location, Spec
 from generator.resolve import Resolved
@@ -34,7 +35,15 @@ class Rule:
     id: str
     purpose: str
     severity: str
-    check: Callable[[Spec], Iterator[Hit]]
+    check: Callable[..., Iterator[Hit]]
+    #: The product's ``governance:`` policy key that sets this rule's severity (or off).
+    policy: str = ""
+    #: The check is judged against ``gen check --as-of/--product-version`` (``AsOf``).
+    as_of: bool = False
+
+    def severity_for(self, spec: Spec) -> str:
+        """The severity in force for ``spec``: the product's policy, else the rule's."""
+        return getattr(spec.product.governance_policy, self.policy) if self.policy else self.severity
 
 
 def _field_scope(f) -> tuple:
@@ -221,13 +230,23 @@ RULES: tuple[Rule, ...] = (
     Rule("is-default-uses-input", "An is-default field never reads the user's input; saying it does contradicts its kind.", ERROR, check_is_default_input),
     Rule("needs-review", "What `gen infer` wrote from captured traffic is reviewed for privacy before it ships.", WARNING, check_needs_review),
     Rule("enumerated-values", "An enumerated string lists its values; without them it is free text in disguise.", WARNING, check_enumerated_values),
+    Rule("missing-owner", "Every field has an owner (an email or team handle) who answers for it; severity: the product's `governance.owners` (default off).",
+         "policy", gov.check_missing_owner, policy="owners"),
+    Rule("missing-approval", "Every field links the data review or ticket that approved it; severity: the product's `governance.approvals` (default off).",
+         "policy", gov.check_missing_approval, policy="approvals"),
+    Rule("expired", "No field is collected past its expiry (a date or product version), judged against `gen check --as-of DATE` / `--product-version V`.",
+         ERROR, gov.check_expired, as_of=True),
+    Rule("expiring", "A field expiring within the product's window (`governance.expiry_window_days`, default 30; `expiry_window_versions` minor versions, default 1) is renewed or removed in time.",
+         WARNING, gov.check_expiring, as_of=True),
+    Rule("never-reason", "Data that never expires says why (`expiry_reason`).", ERROR, gov.check_never_reason),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
 UNUSED = "unused-suppression"
 
 
-def lint(resolved: Resolved) -> list[Finding]:
-    """Run every rule; apply suppressions; report unknown and unused suppressions."""
+def lint(resolved: Resolved, as_of: gov.AsOf = gov.NOW_UNKNOWN) -> list[Finding]:
+    """Run every rule; apply suppressions; report unknown and unused suppressions.
+    Expiry is judged against ``as_of`` (nothing when it is empty), never the clock."""
     spec = resolved.spec
     by_scope: dict[tuple, dict[str, object]] = {}
     for s in resolved.suppressions:
@@ -235,7 +254,10 @@ def lint(resolved: Resolved) -> list[Finding]:
     used: set[int] = set()
     out: list[Finding] = []
     for rule in RULES:
-        for scope, loc, msg, help_ in rule.check(spec):
+        severity = rule.severity_for(spec)
+        if severity == "off":
+            continue
+        for scope, loc, msg, help_ in rule.check(spec, as_of) if rule.as_of else rule.check(spec):
             hit = None
             for anc in _ancestors(spec, scope):
                 hit = by_scope.get(anc, {}).get(rule.id)
@@ -244,7 +266,7 @@ def lint(resolved: Resolved) -> list[Finding]:
             if hit is not None:
                 used.add(id(hit))
                 continue
-            out.append(Finding(rule.id, rule.severity, msg, loc, help_ + f" (or suppress with `lint_ignore: [{rule.id}]`)"))
+            out.append(Finding(rule.id, severity, msg, loc, help_ + f" (or suppress with `lint_ignore: [{rule.id}]`)"))
     for s in resolved.suppressions:
         if s.rule not in RULE_IDS:
             out.append(Finding("unknown-rule", ERROR, f"`lint_ignore` names unknown rule {s.rule!r}", s.location, f"known rules: {', '.join(sorted(RULE_IDS))}"))
@@ -269,6 +291,11 @@ def rules_markdown() -> str:
         "about or on any element enclosing it (field < payload < event category < section <",
         "feature < product).  A suppression that suppresses nothing is reported as",
         f"`{UNUSED}` (warning), and an id that names no rule as `unknown-rule` (error).",
+        "",
+        "A severity of `policy` is set by the product (`product.governance`: `error`,",
+        "`warning` or `off`).  `expired` and `expiring` judge expiry only against",
+        "`gen check --as-of YYYY-MM-DD` (date expiries) and `--product-version V` (version",
+        "expiries), never the wall clock, so a build is reproducible.",
         "",
         "| Rule | Severity | Purpose |",
         "| --- | --- | --- |",

@@ -95,6 +95,69 @@ class Versions:
 
 
 @dataclass(frozen=True)
+class Expiry:
+    """When collection of something stops: ``kind`` is ``date`` (``value`` an ISO date),
+    ``version`` (a product version) or ``never`` (``reason`` says why).  ``scope`` is the
+    element that declared it (``("product",)``, ``("feature", id)``, ``("section", id)``,
+    ``("payload", wire)`` or ``("field", wire, key)``), for messages and suppressions."""
+
+    kind: str
+    value: str
+    reason: str
+    scope: tuple
+    location: Location
+
+    def text(self) -> str:
+        """Human wording: "2027-06-30", "v8.0", "never (reason)"."""
+        if self.kind == "version":
+            return f"v{self.value}"
+        if self.kind == "never":
+            return f"never ({self.reason})" if self.reason else "never"
+        return self.value
+
+
+@dataclass(frozen=True)
+class Governance:
+    """Who answers for data, who approved collecting it, and when collection stops;
+    resolved onto every element (the innermost element declaring each part wins, like
+    editions)."""
+
+    owners: tuple[str, ...] = ()
+    reviews: tuple[str, ...] = ()
+    tickets: tuple[str, ...] = ()
+    expires: Expiry | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.owners or self.reviews or self.tickets or self.expires)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form the catalogue and the schemas' annotations print."""
+        e = self.expires
+        return {
+            "owners": list(self.owners),
+            "reviews": list(self.reviews),
+            "tickets": list(self.tickets),
+            "expires": {"kind": e.kind, "value": e.value, "reason": e.reason} if e else None,
+        }
+
+
+NO_GOVERNANCE = Governance()
+
+
+@dataclass(frozen=True)
+class GovernancePolicy:
+    """The product's governance settings: the severity (``error``, ``warning`` or
+    ``off``) of the missing-owner and missing-approval rules, and how far ahead an
+    expiry is warned about (days for a date, minor versions for a product version)."""
+
+    owners: str = "off"
+    approvals: str = "off"
+    expiry_window_days: int = 30
+    expiry_window_versions: int = 1
+
+
+@dataclass(frozen=True)
 class Edition:
     """A product edition some telemetry is limited to (e.g. an enterprise edition)."""
 
@@ -165,6 +228,7 @@ class Feature:
     destination: str
     opt_out: OptOut | None
     location: Location
+    governance: Governance = NO_GOVERNANCE  # resolved (own, else the product's)
 
 
 @dataclass(frozen=True)
@@ -212,6 +276,7 @@ class Section:
     field_groups: tuple[FieldGroup, ...]
     categories: tuple[Category, ...]
     location: Location
+    governance: Governance = NO_GOVERNANCE  # resolved (own, else the feature's)
 
 
 @dataclass(frozen=True)
@@ -248,6 +313,8 @@ class Field:
     reduction: tuple[str, ...] = ()
     # Set by `gen infer` on what it inferred from traffic; lint warns until removed.
     review: str = ""
+    # Owners, approvals and expiry: own, else the payload's, section's, feature's, product's.
+    governance: Governance = NO_GOVERNANCE
 
 
 @dataclass(frozen=True)
@@ -276,6 +343,7 @@ class Payload:
     #: show it): breaking changes need a major bump, additive a minor, wording a patch.
     version: str = "1.0.0"
     review: str = ""  # as Field.review
+    governance: Governance = NO_GOVERNANCE  # resolved (own, else the section's)
 
     @property
     def model_name(self) -> str:
@@ -297,6 +365,8 @@ class Product:
     guarantees: tuple[str, ...]
     schema_base_uri: str
     location: Location
+    governance: Governance = NO_GOVERNANCE  # the product-wide defaults
+    governance_policy: GovernancePolicy = GovernancePolicy()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.diagnostics import ERROR, Finding, has_errors, sort_findings
+from generator.governance import NOW_UNKNOWN, AsOf
 from generator.lint import lint
 from generator.load import RawFile, load_dir
 from generator.model import Spec
@@ -90,16 +91,17 @@ def _with_outputs(
     return Resolved(replace(resolved.spec, outputs=outputs), resolved.suppressions), findings + more
 
 
-def check_spec(spec_dir: Path) -> tuple[Spec | None, list[Finding]]:
+def check_spec(spec_dir: Path, as_of: AsOf = NOW_UNKNOWN) -> tuple[Spec | None, list[Finding]]:
     """The resolved spec and every finding, sorted by location and without duplicates.
 
     The spec is None when any finding is an error, lint errors included, so nothing
     downstream can build from a spec that ``gen check`` rejects.  Lint runs only on a
-    spec that resolved (its rules need the whole model).
+    spec that resolved (its rules need the whole model).  Expiry is judged against
+    ``as_of`` (``gen check --as-of/--product-version``), never the clock.
     """
     resolved, findings = load_resolved(Path(spec_dir))
     if resolved is not None:
-        findings = findings + lint(resolved)
+        findings = findings + lint(resolved, as_of)
     findings = sort_findings(findings)
     if resolved is None or has_errors(findings):
         return None, findings

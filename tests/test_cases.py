@@ -7,6 +7,9 @@ A case named ``ok_*`` must load with no findings at all and has no ``expected.tx
 ``err_*`` cases must fail; ``lint_*`` cases are lint fixtures (an empty ``expected.txt``
 asserts that suppressions leave no finding).
 
+A case may hold ``check-args.txt``: the ``gen check`` options expiry is judged against
+(``--as-of DATE``, ``--product-version V``), since lint never reads the clock.
+
 Refresh the goldens after an intended change with ``UPDATE_GOLDEN=1 python -m pytest
 tests/test_cases.py`` and review the diff of ``tests/cases/`` before committing.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 from _ci import update_golden
 
+from generator.governance import NOW_UNKNOWN, AsOf, parse_as_of
 from generator.load import load_dir
 from generator.pipeline import check_spec
 from generator.spec_format import validate_file
@@ -33,13 +37,23 @@ def _cases() -> list[Path]:
     return sorted(p for p in CASES.iterdir() if (p / "spec").is_dir())
 
 
+def case_as_of(case: Path) -> AsOf:
+    """The ``--as-of``/``--product-version`` of a case (``check-args.txt``), if any."""
+    args_file = case / "check-args.txt"
+    if not args_file.exists():
+        return NOW_UNKNOWN
+    args = dict(zip(*[iter(args_file.read_text(encoding="utf-8").split())] * 2))
+    assert set(args) <= {"--as-of", "--product-version"}, args
+    return parse_as_of(args.get("--as-of"), args.get("--product-version"))
+
+
 def _first_lines(findings) -> list[str]:
     return [f"{f.location}: {f.severity}[{f.code}]: {f.message}" for f in findings]
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
 def test_case(case: Path) -> None:
-    spec, findings = check_spec(case / "spec")
+    spec, findings = check_spec(case / "spec", case_as_of(case))
     got = _first_lines(findings)
     expected_file = case / "expected.txt"
     if case.name.startswith("ok_"):

@@ -10,6 +10,7 @@ under CI (``_ci.in_ci``); under CI a missing Chromium or Playwright fails.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,52 @@ def test_evil_text_stays_text_in_the_browser(browser, tmp_path):
     o.clean()
 
 
+def test_expires_before_filter(browser, tmp_path):
+    """The "Expires before" date filter shows exactly the fields whose expiry is a date
+    before the one picked (not version or never expiries, not events), combines with
+    the other filters, and is cleared by reset."""
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(Path(__file__).parent / "review_fixture" / "after", spec_dir)
+    p = spec_dir / "payloads.yaml"
+    p.write_text(p.read_text().replace(
+        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: The mode.}",
+        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: The mode., expires: 2026-12-31}"))
+    o = Opened(browser, write_page(load(spec_dir), tmp_path))
+    page = o.page
+    assert o.count() == 5
+    page.fill("#f-expires", "2027-01-01")
+    assert o.names() == ["MainSettings.Mode"]
+    page.fill("#f-expires", "2027-06-30")  # "before": the day itself is not before
+    assert o.names() == ["MainSettings.Mode"]
+    page.fill("#f-expires", "2027-07-01")  # every date expiry; MaxUsers expires at v10.0
+    assert o.names() == ["MainSettings.EnableThing", "MainSettings.Mode", "MainSettings.Theme", "MainSettings.Region"]
+    assert page.evaluate("() => document.getElementById('f-expires').classList.contains('active')")
+    page.fill("#q", "region")
+    assert o.names() == ["MainSettings.Region"]
+    page.fill("#q", "no-such-word")
+    page.click("#reset2")  # the empty state's "clear the search and filters"
+    assert o.count() == 5 and page.input_value("#f-expires") == ""
+    page.fill("#f-expires", "2027-01-01")
+    page.click("#reset")  # the form's reset button
+    page.wait_for_function("() => document.querySelectorAll('#rows-body .row:not(.sec):not([hidden])').length === 5")
+    assert page.input_value("#f-expires") == ""
+    assert "Expires v10.0" in (page.text_content("#field-cfg_main-max_users") or "")
+    assert "Owners:@acme/limits" in (page.text_content("#field-cfg_main-max_users") or "").replace(" ", "").replace("\n", "")
+    page.screenshot(path=str(SHOTS / "docs_catalog_expires.png"))
+    o.clean()
+
+
+def test_bundled_catalogue_shows_owner_and_expiry(browser, tmp_path):
+    """The bundled spec never expires (documented product behaviour): the feature cards
+    say so, and "expires before" any date hides every row."""
+    o = Opened(browser, write_page(bundled_spec(), tmp_path))
+    page = o.page
+    assert page.locator("dd.governance").first.inner_text() == "Owners: Mattermost Inc.; expires: never (documented product behaviour)."
+    page.fill("#f-expires", "2100-01-01")
+    assert o.count() == 0 and page.is_visible("#empty")
+    o.clean()
+
+
 def test_cli_example_catalogue(browser, tmp_path):
     """The second example (a command-line tool): its own title and wording, no edition
     filter, and the personal-data filter finds the one field that may carry personal
@@ -278,4 +325,32 @@ def test_cli_example_catalogue(browser, tmp_path):
     page.screenshot(path=str(SHOTS / "docs_cli_example_personal_data.png"))
     page.select_option("#f-pd", label="Pseudonymous")
     assert sorted(o.ids()) == ["field-build_error-analytics_id", "field-install-analytics_id"]
+    o.clean()
+
+
+def test_cli_example_expires_before(browser, tmp_path):
+    """The second example's catalogue: its feature cards carry owners, reviews and
+    expiry, and "expires before" 2027-01-01 leaves only the field that may carry
+    personal data (it expires on 2026-12-31; the rest on 2027-09-30 or at v5.0)."""
+    from generator.pipeline import check_spec
+
+    spec, findings = check_spec(Path(__file__).resolve().parents[1] / "examples" / "cli-analytics" / "spec")
+    assert spec is not None, findings
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    cards = page.locator("dd.governance").all_inner_texts()
+    assert cards == [
+        (
+            "Owners: analytics@pourover.example; approved in: https://pourover.example/data-reviews/2025-04-install-analytics,"
+            " https://tracker.pourover.example/issues/1182; expires: v5.0."
+        ),
+        (
+            "Owners: @pourover/build-maintainers; approved in: https://pourover.example/data-reviews/2025-09-build-errors;"
+            " expires: 2027-09-30."
+        ),
+    ]
+    page.fill("#f-expires", "2027-01-01")
+    assert o.ids() == ["field-build_error-error_message"]
+    page.fill("#f-expires", "2027-10-01")
+    assert len(o.ids()) == 4  # the build-error fields; installs expire at a version
     o.clean()

@@ -55,6 +55,7 @@ def test_record_schema_in_full(minimal):
             "versions": {},
             "required": True,
             "uses_input_data": True,
+            "governance": {"owners": [], "reviews": [], "tickets": [], "expires": None},
         },
     }
     isdefault = schema["properties"]["isdefault_site_url"]

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_cases import case_as_of
 
 from generator.cli import main
 from generator.diagnostics import ERROR, WARNING
 from generator.lint import RULES, UNUSED, _ancestors, lint, rules_markdown
+from generator.model import GovernancePolicy
 from generator.pipeline import check_spec, load_resolved
 from generator.schemas.build_spec_schema import RULE
 
@@ -40,7 +42,10 @@ def test_rules_are_well_formed_data() -> None:
     assert len(ids) == len(set(ids))
     for r in RULES:
         assert re.fullmatch(RULE[1:-1], r.id), r.id  # usable in lint_ignore
-        assert r.severity in (ERROR, WARNING)
+        if r.policy:  # the product's `governance:` sets it
+            assert r.severity == "policy" and r.policy in GovernancePolicy.__dataclass_fields__
+        else:
+            assert r.severity in (ERROR, WARNING)
         assert r.purpose.endswith(".") and len(r.purpose) > 20
         assert callable(r.check)
     assert UNUSED not in ids and "unknown-rule" not in ids
@@ -53,7 +58,9 @@ def test_every_rule_has_a_fixture_that_fires_only_it(rule) -> None:
     lines = _expected(case)
     assert lines, f"{case.name} must trigger {rule.id}"
     assert {_code(line) for line in lines} == {rule.id}
-    assert all(f"{rule.severity}[{rule.id}]" in line for line in lines)
+    resolved, _ = load_resolved(case / "spec")
+    severity = rule.severity_for(resolved.spec)
+    assert all(f"{severity}[{rule.id}]" in line for line in lines)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -64,7 +71,7 @@ def test_each_fixture_is_clean_when_its_rule_is_suppressed_at_the_product(rule, 
     text = product.read_text()
     assert "\n  name: " in text
     product.write_text(text.replace("\n  name: ", f"\n  lint_ignore: [{rule.id}]\n  name: ", 1))
-    _, findings = check_spec(spec)
+    _, findings = check_spec(spec, case_as_of(_fixture(rule.id)))
     assert findings == []
 
 
@@ -84,14 +91,15 @@ def _strip_lint_ignore(src: Path, dst: Path) -> None:
 
 @pytest.mark.parametrize(
     ("case", "kept", "suppressed"),
-    [("lint_suppress_on_ancestor", 0, 4), ("lint_suppress_on_element", 1, 1), ("lint_suppress_on_section", 1, 1)],
+    [("lint_suppress_on_ancestor", 0, 4), ("lint_suppress_on_element", 1, 1), ("lint_suppress_on_section", 1, 1),
+     ("lint_suppress_governance", 0, 4)],
 )
 def test_suppressions_suppress_something(case: str, kept: int, suppressed: int, tmp_path: Path) -> None:
     """Without its lint_ignore entries each suppression fixture has exactly the findings
     it suppressed more, all of them lint findings."""
     with_ignore = _expected(CASES / case)
     _strip_lint_ignore(CASES / case / "spec", tmp_path / "spec")
-    _, findings = check_spec(tmp_path / "spec")
+    _, findings = check_spec(tmp_path / "spec", case_as_of(CASES / case))
     assert (len(with_ignore), len(findings)) == (kept, kept + suppressed)
     assert all(f.code in {r.id for r in RULES} for f in findings)
 
@@ -152,3 +160,16 @@ def test_gen_rules_lists_every_rule() -> None:
     assert result.exit_code == 0
     for r in RULES:
         assert re.search(rf"^{re.escape(r.id)}\s+{r.severity}\s+", result.output, re.MULTILINE), r.id
+
+
+def test_governance_suppressions_cover_each_rule_on_its_element(tmp_path: Path) -> None:
+    """lint_suppress_governance suppresses expired on a section, expiring and
+    never-reason on fields, missing-owner on a payload (as of the case's date/version)."""
+    _strip_lint_ignore(CASES / "lint_suppress_governance" / "spec", tmp_path / "spec")
+    _, findings = check_spec(tmp_path / "spec", case_as_of(CASES / "lint_suppress_governance"))
+    assert sorted((f.code, f.message.split(":")[0]) for f in findings) == [
+        ("expired", "field 'MainSettings.EnableThing' expired"),
+        ("expiring", "field 'LegacySettings.Old' expires soon"),
+        ("missing-owner", "field 'OrphanSettings.Flag' has no owner"),
+        ("never-reason", "field 'cfg_legacy.kept' never expires but does not say why"),
+    ]

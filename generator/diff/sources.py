@@ -201,3 +201,11 @@ def load_side(arg: str, spec_dir: Path) -> Side:
             raise SourceError(f"revision {arg!r} has no spec files in '{spec_dir}'")
         return Side(arg, catalog_of_spec(folder, f"revision {arg!r}"))
 
+
+
+def load_sides(base: str, head: str | None, spec_dir: Path) -> tuple[Side, Side]:
+    """Both sides of a comparison; HEAD defaults to the working spec folder.
+    ``SourceError`` when either cannot be read (or no HEAD and no spec folder)."""
+    if head is None and not spec_dir.is_dir():
+        raise SourceError(f"spec folder '{spec_dir}' does not exist; give HEAD or use --spec DIR")
+    return load_side(base, spec_dir), load_side(head if head is not None else str(spec_dir), spec_dir)

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from generator.load import RawFile
 from generator.model import (
+    NO_GOVERNANCE,
     Category,
     Edition,
     Feature,
@@ -35,6 +36,7 @@ from generator.resolve.context import (
     freeze,
     versions_of,
 )
+from generator.resolve.governance import governance_of, product_governance
 
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 _UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day"}
@@ -93,6 +95,7 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
         conv.get("numbers", "separate"),
     )
     policy = p.get("privacy_policy", {}) or {}
+    governance, governance_policy = product_governance(report, praw, p)
     product = Product(
         id=p["id"],
         name=p["name"],
@@ -104,6 +107,8 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
         guarantees=tuple(p.get("guarantees", [])),
         schema_base_uri=p.get("schema_base_uri", f"urn:telemetry:{p['id']}:schema:"),
         location=praw.key_where(("product",)),
+        governance=governance,
+        governance_policy=governance_policy,
     )
     report.suppress(praw, ("product",), p, ("product",))
     return product, conventions
@@ -166,7 +171,9 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
     return OptOut(settings[ref], o.get("cost", ""), values[0], values)
 
 
-def _features(report: Report, files: list[RawFile], settings: Mapping[str, Setting], elsewhere: Mapping[str, frozenset[str]]) -> dict[str, Feature]:
+def _features(
+    report: Report, files: list[RawFile], settings: Mapping[str, Setting], elsewhere: Mapping[str, frozenset[str]], product: Product
+) -> dict[str, Feature]:
     features = {}
     for k, (raw, v) in collect(report, files, "features").items():
         path = ("features", k)
@@ -180,6 +187,7 @@ def _features(report: Report, files: list[RawFile], settings: Mapping[str, Setti
             destination=v["destination"],
             opt_out=opt,
             location=raw.key_where(path),
+            governance=governance_of(report, raw, path, v, product.governance, ("feature", k)),
         )
         report.suppress(raw, path, v, ("feature", k))
     return features
@@ -221,6 +229,7 @@ def _sections(
                 raw.where(path + ("schedule",)),
                 "event categories belong in `schedule: on event` sections",
             )
+        inherited = features[v["feature"]].governance if v["feature"] in features else NO_GOVERNANCE
         sections[k] = Section(
             id=k,
             title=v["title"],
@@ -231,6 +240,7 @@ def _sections(
             field_groups=tuple(FieldGroup(g["title"], tuple(g["kinds"]), g.get("note", "")) for g in v.get("field_groups", [])),
             categories=tuple(cats),
             location=raw.key_where(path),
+            governance=governance_of(report, raw, path, v, inherited, ("section", k)),
         )
         report.suppress(raw, path, v, ("section", k))
     return sections
@@ -243,7 +253,7 @@ def build_context(report: Report, files: list[RawFile], elsewhere: Mapping[str, 
     editions = {k: Edition(k, v["title"]) for k, (raw, v) in collect(report, files, "editions").items()}
     settings = _settings(report, files)
     phrases = _phrases(report, files)
-    features = _features(report, files, settings, elsewhere)
+    features = _features(report, files, settings, elsewhere, product)
     sections = _sections(report, files, features, editions, elsewhere, phrases)
     ctx = Context(
         report=report,

@@ -17,6 +17,7 @@ from generator.model import (
     Edition,
     Feature,
     Field,
+    Governance,
     Location,
     Payload,
     Schedule,
@@ -38,6 +39,7 @@ from generator.resolve.context import (
     unsafe_wire,
     versions_of,
 )
+from generator.resolve.governance import governance_of
 
 _UNKNOWN_SCHEDULE = Schedule("", "unknown", None, None, "")
 
@@ -55,6 +57,7 @@ class _Inherited:
     edition: Edition | None
     versions: Versions
     opt_setting: str | None
+    governance: Governance
 
 
 def _section_of(ctx: Context, names: _Names, raw: RawFile, path: tuple, sid: str) -> Section | None:
@@ -201,7 +204,8 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
     versions = versions_of(ctx.report, raw, path, p, category.versions if category else None)
     opt_setting = feature.opt_out.setting.id if feature.opt_out and feature.opt_out.setting else None
     ctx.report.suppress(raw, path, p, ("payload", wire))
-    inherited = _Inherited(raw, path, wire, group, section, feature, edition, versions, opt_setting)
+    governance = governance_of(ctx.report, raw, path, p, section.governance, ("payload", wire))
+    inherited = _Inherited(raw, path, wire, group, section, feature, edition, versions, opt_setting, governance)
     return Payload(
         wire_name=wire,
         type=ptype,
@@ -219,6 +223,7 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
         location=loc,
         version=p.get("version", "1.0.0"),
         review=p.get("review", ""),
+        governance=governance,
     )
 
 
@@ -307,6 +312,7 @@ def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]
                 versions=versions_of(ctx.report, raw, path, f, up.versions) if "versions" in f else up.versions,
                 location=loc,
                 review=f.get("review", ""),
+                governance=governance_of(ctx.report, raw, path, f, up.governance, ("field", up.wire, key)),
             )
         )
     return tuple(out)

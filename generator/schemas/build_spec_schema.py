@@ -57,6 +57,30 @@ REVIEW = _text(
     "lint rule warns until a maintainer reviews the element and removes it."
 )
 TEXT_LIST = {"type": "array", "items": _text("One entry."), "maxItems": 1000}
+# Governance keys, allowed on the product, a feature, a section, a payload and a field;
+# each is inherited by everything inside the element until an inner element sets it.
+LINK = {"type": "string", "pattern": "^https?://[^\\s]+$", "maxLength": 2000, "description": "An http(s) URL."}
+GOVERNANCE = {
+    "owners": {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^[^\\s](.*[^\\s])?$", "maxLength": 200},
+        "minItems": 1,
+        "maxItems": 50,
+        "uniqueItems": True,
+        "description": "Who answers for this data: email addresses or team handles (`@org/team`). Inherited.",
+    },
+    "reviews": {"type": "array", "items": LINK, "minItems": 1, "maxItems": 50, "uniqueItems": True,
+                "description": "Links to the data reviews that approved collecting this. Inherited."},
+    "tickets": {"type": "array", "items": LINK, "minItems": 1, "maxItems": 50, "uniqueItems": True,
+                "description": "Links to the tickets (bugs, issues) that asked for this data. Inherited."},
+    "expires": {
+        "type": "string",
+        "pattern": "^(never|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]+(\\.[0-9]+){0,3})$",
+        "description": "When collection stops: a date (`2027-06-30`, quoted or not), a product version (`\"8.0\"`, quoted), "
+        "or `never` (then give `expiry_reason`). Inherited.",
+    },
+    "expiry_reason": _text("Why this is never to expire (required with `expires: never`)."),
+}
 
 FIELD = _obj(
     {
@@ -91,6 +115,7 @@ FIELD = _obj(
         "edition": EDITION_REF,
         "versions": VERSIONS,
         "lint_ignore": LINT_IGNORE,
+        **GOVERNANCE,
         "review": REVIEW,
     },
     ["name", "kind"],
@@ -116,6 +141,7 @@ PAYLOAD = _obj(
         },
         "fields": {"type": "array", "items": FIELD, "maxItems": 100000, "description": "The payload's fields, in documented order."},
         "lint_ignore": LINT_IGNORE,
+        **GOVERNANCE,
         "review": REVIEW,
     },
     ["section"],
@@ -161,6 +187,7 @@ SECTION = _obj(
             "description": "Event categories of an `on event` section, keyed by id.",
         },
         "lint_ignore": LINT_IGNORE,
+        **GOVERNANCE,
     },
     ["feature", "title", "schedule"],
     "A documented group of payloads inside a feature.",
@@ -190,6 +217,7 @@ FEATURE = _obj(
             desc="How the feature is switched off: a `setting` (with its off values), or `not_possible` with the reason.",
         ),
         "lint_ignore": LINT_IGNORE,
+        **GOVERNANCE,
     },
     ["title", "sender", "destination"],
     "A unit of telemetry a user can switch off.",
@@ -253,6 +281,18 @@ PRODUCT = _obj(
             desc="How wire names are derived from documented names (see the spec reference).",
         ),
         "lint_ignore": LINT_IGNORE,
+        **GOVERNANCE,
+        "governance": _obj(
+            {
+                "owners": {"enum": ["error", "warning", "off"], "description": "Severity of `missing-owner` (default off)."},
+                "approvals": {"enum": ["error", "warning", "off"], "description": "Severity of `missing-approval` (default off)."},
+                "expiry_window_days": {"type": "integer", "minimum": 0, "maximum": 3650,
+                                       "description": "`expiring` warns this many days before an expiry date (default 30)."},
+                "expiry_window_versions": {"type": "integer", "minimum": 0, "maximum": 100,
+                                           "description": "`expiring` warns this many minor versions before an expiry version (default 1)."},
+            },
+            desc="The product's governance policy (see docs/lint-rules.md).",
+        ),
     },
     ["id", "name"],
     "What the spec describes; exactly one file declares it.",

@@ -2,7 +2,8 @@
 
 Other tools (a data-warehouse loader, a review bot, a dashboard) read this instead of
 re-implementing the spec's inheritance rules: every payload and field carries its
-resolved schedule, opt-out setting, edition and version limits, and refers to features,
+resolved schedule, opt-out setting, edition and version limits and governance
+(owners, approval links, expiry), and refers to features,
 sections and categories by id.  Its shape is fixed by ``generator/schemas/
 catalog.schema.json`` (shipped in the package and checked in the tests); ``catalog_format``
 changes when that shape changes incompatibly.
@@ -83,6 +84,7 @@ def _feature(f: Feature) -> dict[str, Any]:
         "sender": f.sender,
         "destination": f.destination,
         "opt_out": opt,
+        "governance": f.governance.as_dict(),
         "source": _source(f.location),
     }
 
@@ -108,6 +110,7 @@ def _section(s: Section) -> dict[str, Any]:
         "description": s.description,
         "field_groups": [{"title": g.title, "kinds": list(g.kinds), "note": g.note} for g in s.field_groups],
         "categories": [_category(c) for c in s.categories],
+        "governance": s.governance.as_dict(),
         "source": _source(s.location),
     }
 
@@ -129,6 +132,7 @@ def _field(f: Field) -> dict[str, Any]:
         "notes": list(f.notes),
         "edition": _edition(f.edition),
         "versions": _versions(f.versions),
+        "governance": f.governance.as_dict(),
         "source": _source(f.location),
     }
 
@@ -152,6 +156,7 @@ def _payload(spec: Spec, p: Payload) -> dict[str, Any]:
         "edition": _edition(p.edition),
         "versions": _versions(p.versions),
         "fields": [_field(f) for f in p.fields],
+        "governance": p.governance.as_dict(),
         "source": _source(p.location),
     }
 
@@ -172,6 +177,7 @@ def catalog(spec: Spec) -> dict[str, Any]:
             "purposes": list(pr.purposes),
             "guarantees": list(pr.guarantees),
             "schema_base_uri": pr.schema_base_uri,
+            "governance": pr.governance.as_dict(),
             "source": _source(pr.location),
         },
         "kinds": [

@@ -69,7 +69,8 @@ def catalog_data(view: DocView) -> dict[str, Any]:
     none); optional ``c`` category, ``ev`` event of a property, ``np`` number of
     properties, ``vals`` values, ``notes``, ``pd`` personal-data note, ``ni`` no input
     data used, ``opt`` optional, ``pl`` personal data (0 none, 1 pseudonymous, 2
-    possible; always present), ``pdw`` why collected, ``pdr`` how reduced.  A section is
+    possible; always present), ``pdw`` why collected, ``pdr`` how reduced, ``ow`` owners,
+    ``x`` expiry, ``xd`` the date of a date expiry.  A section is
     ``[title, feature, anchor, description, schedule, marks]``.  ``labels`` holds the
     page script's wording (from the spec's phrases).
     """
@@ -159,6 +160,8 @@ def _labels(ph) -> dict[str, str]:
         pd_none_why=_lead(ph["pd_none_why"]),
         pd_collected=_lead(ph["pd_collected_because"]),
         pd_reduced=_lead(ph["pd_reduced_by"]),
+        owners=ph["js_owners"],
+        expires=ph["js_expires"],
     )
     return out
 
@@ -194,6 +197,9 @@ def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: 
         "pdr": fv.reduction,
     }
     row.update({k: v for k, v in extra.items() if v})
+    # Governance: owners ``ow``, expiry text ``x``, and the ISO date ``xd`` of a date
+    # expiry (the "expires before" filter compares it).
+    row.update({k: v for k, v in (("ow", fv.owners), ("x", fv.expires), ("xd", fv.expires_date)) if v})
     return row
 
 

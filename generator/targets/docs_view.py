@@ -30,7 +30,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.model import Edition, Feature, Field, Payload, Section, Spec, Versions
+from generator.model import (
+    NO_GOVERNANCE,
+    Edition,
+    Expiry,
+    Feature,
+    Field,
+    Governance,
+    Payload,
+    Section,
+    Spec,
+    Versions,
+)
 from generator.phrases import DEFAULTS, plain
 
 # --- the view -----------------------------------------------------------------------
@@ -70,6 +81,9 @@ class FieldView:
     personal_data_label: str = ""  # the phrase for it ("May contain personal data")
     collected_because: str = ""
     reduction: str = ""  # the reductions as words, joined ("path scrubbing, truncation")
+    owners: str = ""  # the field's owners, comma-separated ("" if none)
+    expires: str = ""  # its expiry as text ("2027-06-30", "v8.0", "never (...)")
+    expires_date: str = ""  # the ISO date of a date expiry (the HTML filters on it)
 
 
 @dataclass(frozen=True)
@@ -212,6 +226,7 @@ class FeatureView:
     schedules: tuple[ScheduleView, ...]
     field_count: int
     event_count: int
+    governance: str = ""  # "Owners: ...; approvals: ...; expires ..." ("" if none set)
 
 
 @dataclass(frozen=True)
@@ -300,7 +315,42 @@ def _noun(title: str) -> str:
     return title
 
 
-def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anchors) -> FieldView:
+def expiry_text(ph: Mapping[str, str], e: Expiry | None) -> str:
+    """An expiry in the docs' words: a date as written, "v8.0", "never (reason)"."""
+    if e is None:
+        return ""
+    if e.kind == "version":
+        return plain(ph["gov_expiry_version"], version=e.value)
+    if e.kind == "never":
+        return plain(ph["gov_expiry_never"], reason=e.reason) if e.reason else ph["gov_expiry_never_plain"]
+    return e.value
+
+
+def governance_text(ph: Mapping[str, str], g: Governance) -> str:
+    """One line saying who owns data, what approved it and when it expires ("" when
+    nothing is set), in the spec's phrases."""
+    parts = []
+    if g.owners:
+        parts.append(plain(ph["gov_owners"], owners=", ".join(g.owners)))
+    links = [*g.reviews, *g.tickets]
+    if links:
+        parts.append(plain(ph["gov_approved"], links=", ".join(links)))
+    if g.expires is not None:
+        parts.append(plain(ph["gov_expires"], expiry=expiry_text(ph, g.expires)))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def _governance_mark(ph: Mapping[str, str], f: Field, feature: Governance) -> tuple[str, ...]:
+    """The governance a field sets apart from its feature's, as a mark (none when equal)."""
+    if f.governance == feature:
+        return ()
+    text = governance_text(ph, f.governance)
+    return (text[:-1],) if text else ()
+
+
+def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anchors, feature: Governance = NO_GOVERNANCE) -> FieldView:
+    e = f.governance.expires
     return FieldView(
         anchor=anchors.make("field", f.payload, f.wire_key),
         name=f.name,
@@ -316,7 +366,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
         notes=tuple(f.notes),
         personal_data_note=f.personal_data_note,
         uses_input_data=f.uses_input_data,
-        marks=_marks(ph, f.edition, f.versions, payload.edition, payload.versions),
+        marks=_marks(ph, f.edition, f.versions, payload.edition, payload.versions) + _governance_mark(ph, f, feature),
         edition=f.edition.title if f.edition else "",
         versions=f.versions.text(ph),
         optional=not f.required,
@@ -324,6 +374,9 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
         personal_data_label=ph["pd_" + f.personal_data],
         collected_because=f.collected_because,
         reduction=", ".join(ph["reduction_" + r] for r in f.reduction),
+        owners=", ".join(f.governance.owners),
+        expires=expiry_text(ph, e),
+        expires_date=e.value if e and e.kind == "date" else "",
     )
 
 
@@ -542,7 +595,7 @@ def build_view(spec: Spec) -> DocView:
             records = [x for x in payloads if x.type != "event"]
             events = [x for x in payloads if x.type == "event"]
             fviews = {
-                (x.wire_name, i): _field_view(ph, f, x, anchors)
+                (x.wire_name, i): _field_view(ph, f, x, anchors, feat.governance)
                 for x in payloads
                 for i, f in enumerate(x.fields)
             }
@@ -594,6 +647,7 @@ def build_view(spec: Spec) -> DocView:
                 ),
                 field_count=n_fields,
                 event_count=n_events,
+                governance=governance_text(ph, feat.governance),
             )
         )
         total_fields += n_fields

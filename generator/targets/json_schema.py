@@ -6,7 +6,8 @@ type (``generator.kinds``), enumerated fields list their values, required fields
 ``required`` (unless limited to fewer versions than their payload: ``always_present``) and ``additionalProperties: false`` rejects anything undeclared (that is the
 privacy guarantee).  What a reader or a tool needs to know about *why* the payload exists
 travels along as annotations (``x-telemetry``): feature, section, schedule, opt-out,
-edition and version limits, per payload and per field.
+edition and version limits, per payload and per field; each field's governance
+(owners, approval links, expiry).
 
 Keys are written in a fixed, readable order (not sorted), so the bytes depend only on the
 spec.  Other targets reuse ``payload_schema`` (the models target feeds these schemas to
@@ -97,6 +98,7 @@ def property_schema(field: Field) -> dict[str, Any]:
         "versions": _versions(field.versions),
         "required": field.required,
         "uses_input_data": field.uses_input_data,
+        "governance": field.governance.as_dict(),
     }
     if field.personal_data_note:
         prop[ANNOTATION]["personal_data_note"] = field.personal_data_note

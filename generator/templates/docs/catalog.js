@@ -16,6 +16,7 @@
   var empty = document.getElementById("empty");
   var table = document.getElementById("rows");
   var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-key]"));
+  var expires = document.getElementById("f-expires");
   var sectionSelect = document.getElementById("f-section");
   var featureSelect = document.getElementById("f-feature");
 
@@ -105,6 +106,7 @@
     if (r.pd) more(desc, L.pd_none_why, r.pd);
     if (r.pdw) more(desc, L.pd_collected, r.pdw);
     if (r.pdr) more(desc, L.pd_reduced, r.pdr);
+    if (r.ow) more(desc, L.owners, r.ow);
     tr.appendChild(desc);
 
     var lim = cell("lim");
@@ -113,6 +115,7 @@
     if (r.opt) lim.appendChild(badge("opt", L.optional));
     if (r.pl) lim.appendChild(badge("pd pd" + r.pl, data.personal_data[r.pl]));
     if (r.ni) lim.appendChild(badge("noinput", L.no_input));
+    if (r.x) lim.appendChild(badge("exp", L.expires.replace("{expiry}", r.x)));
     tr.appendChild(lim);
     return tr;
   }
@@ -136,7 +139,7 @@
       r.n, r.w, r.p, r.d, r.c, r.ev, r.g, r.pd, r.pdw, r.pdr, r.pl ? data.personal_data[r.pl] : "",
       r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.join(" ") : "",
       data.kinds[r.k], data.features[r.f][0], s[0], r.v,
-      r.e >= 0 ? data.editions[r.e] : ""
+      r.e >= 0 ? data.editions[r.e] : "", r.ow, r.x
     ].join("\n").toLowerCase();
   }
   body.appendChild(frag);
@@ -149,6 +152,10 @@
       sel.classList.toggle("active", on);
       if (on) { keys.push(sel.getAttribute("data-key")); vals.push(parseInt(sel.value, 10)); }
     });
+    // "Expires before": only fields whose expiry is a date earlier than the one picked
+    // (ISO dates compare as text).
+    var before = expires.value;
+    expires.classList.toggle("active", before !== "");
     var nk = keys.length, nt = terms.length;
     var fields = 0, events = 0;
     secVisible.fill(0);
@@ -156,6 +163,7 @@
       var r = rows[i];
       var ok = true;
       for (var k = 0; k < nk && ok; k++) ok = r[keys[k]] === vals[k];
+      if (ok && before) ok = r.xd !== undefined && r.xd < before;
       if (ok && nt) {
         var h = hay[i];
         for (var t = 0; t < nt && ok; t++) ok = h.indexOf(terms[t]) !== -1;
@@ -193,6 +201,7 @@
 
   function clearAll() {
     q.value = "";
+    expires.value = "";
     selects.forEach(function (sel) { sel.value = ""; });
     limitSections();
     apply();
@@ -213,6 +222,8 @@
   }
 
   q.addEventListener("input", apply);
+  expires.addEventListener("input", apply);
+  expires.addEventListener("change", apply);
   selects.forEach(function (sel) {
     sel.addEventListener("change", function () {
       if (sel === featureSelect) limitSections();
