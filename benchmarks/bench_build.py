@@ -11,7 +11,10 @@ Measures, each in a fresh Python process (startup and imports included):
   (``pip install glean-parser``; a benchmark-only dependency), as a ratio to our full
   build of the equal-size spec.
 
-Run:  python benchmarks/bench_build.py [--runs N] [--fields N] [--importtime]
+* for each ``--fields`` size, the no-change rebuild and a rebuild after a one-field
+  edit (a description in the first config file), and CPU seconds beside wall time.
+
+Run:  python benchmarks/bench_build.py [--runs N] [--fields N [N ...]] [--importtime]
 
 Speed is measured here, never asserted in tests.  Timings are medians (and minimums) of
 ``--runs`` runs; the machine's other load shows up as spread between the two.
@@ -42,25 +45,32 @@ import resource, subprocess, sys, time
 t = time.perf_counter()
 r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 dt = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
 if r.returncode:
     sys.stderr.write(r.stderr[-3000:])
-print(dt, rss, r.returncode)
+print(dt, use.ru_maxrss, r.returncode, use.ru_utime + use.ru_stime)
 """
+
+#: CPU seconds (user + system, the command and its children) of every measurement, by
+#: the sample it belongs to: on a shared machine these move far less than wall times.
+CPU: dict[int, float] = {}
 
 
 def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """(seconds, peak KiB) of one cold run of ``cmd``; exits if it fails."""
+    """(seconds, peak KiB) of one cold run of ``cmd``; exits if it fails.  Its CPU
+    seconds are kept in ``CPU`` under the id of the returned tuple."""
     r = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *cmd], cwd=cwd or ROOT, env=ENV, capture_output=True, text=True, check=False
     )
     try:
-        seconds, rss, rc = r.stdout.split()
+        seconds, rss, rc, cpu = r.stdout.split()
     except ValueError:
         sys.exit(f"benchmark wrapper failed: {r.stderr}")
     if int(rc) != 0:
         sys.exit(f"command failed ({' '.join(cmd)}):\n{r.stderr}")
-    return float(seconds), int(rss)
+    sample = (float(seconds), int(rss))
+    CPU[id(sample)] = float(cpu)
+    return sample
 
 
 def bundled_spec_dir() -> Path:
@@ -179,8 +189,10 @@ def write_glean_metrics(path: Path, metrics: int) -> None:
 # --- runs --------------------------------------------------------------------------------
 
 
-def build_times(spec_dir: Path, runs: int, work: Path) -> dict[str, list[tuple[float, int]]]:
-    out = {"full": [], "nochange": []}
+def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None) -> dict[str, list[tuple[float, int]]]:
+    """Full build into an empty folder, then a no-change rebuild, then (with ``edit``,
+    a spec file) a rebuild after changing one field's description in it."""
+    out = {"full": [], "nochange": [], "edit": []}
     warm = work / "warm-up"  # one untimed build: bytecode caches written, as after install
     shutil.rmtree(warm, ignore_errors=True)
     measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(warm)])
@@ -189,12 +201,22 @@ def build_times(spec_dir: Path, runs: int, work: Path) -> dict[str, list[tuple[f
         shutil.rmtree(dest, ignore_errors=True)
         out["full"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(dest)]))
         out["nochange"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(dest)]))
+        if edit is not None:
+            text = edit.read_text("utf-8")
+            edited = text.replace("description: Setting 0 of group 0,", f"description: Setting 0 of group 0 (edit {i}),", 1)
+            assert edited != text, "the synthetic spec no longer has the field this edits"
+            edit.write_text(edited, "utf-8")
+            try:
+                out["edit"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(dest)]))
+            finally:
+                edit.write_text(text, "utf-8")
     return out
 
 
-def summary(samples: list[tuple[float, int]]) -> tuple[float, float, int]:
+def summary(samples: list[tuple[float, int]]) -> tuple[float, float, int, float]:
+    """Median and minimum wall seconds, peak KiB, median CPU seconds."""
     times = [s for s, _ in samples]
-    return statistics.median(times), min(times), max(r for _, r in samples)
+    return statistics.median(times), min(times), max(r for _, r in samples), statistics.median(CPU[id(s)] for s in samples)
 
 
 def importtime_report(spec_dir: Path, out: Path, top: int = 12) -> str:
@@ -221,7 +243,8 @@ def importtime_report(spec_dir: Path, out: Path, top: int = 12) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
-    ap.add_argument("--fields", type=int, default=5000, help="fields in the synthetic spec (default 5000)")
+    ap.add_argument("--fields", type=int, nargs="+", default=[5000],
+                    help="field counts of the synthetic specs (default 5000; e.g. --fields 5000 20000)")
     ap.add_argument("--importtime", action="store_true", help="also show where a no-change rebuild's imports go")
     args = ap.parse_args()
 
@@ -233,40 +256,43 @@ def main() -> None:
 
         spec, _ = check_spec(spec_dir)
         bundled = build_times(spec_dir, args.runs, work / "bundled")
-        synth_dir = work / "synthetic-spec"
-        n_payloads, n_fields = write_synthetic_spec(synth_dir, args.fields)
         synth_runs = max(1, min(args.runs, 3))
-        synth = build_times(synth_dir, synth_runs, work / "synthetic")
-
-        glean = None
-        if shutil.which("glean_parser") or _has_module("glean_parser"):
-            metrics = work / "metrics.yaml"
-            write_glean_metrics(metrics, n_fields)
-            glean = []
-            for i in range(synth_runs):
-                dest = work / f"glean{i}"
-                glean.append(measure([sys.executable, "-m", "glean_parser", "translate", "-f", "markdown", "-o", str(dest), str(metrics)]))
-
         rows = [
             (f"bundled spec ({len(spec.payloads)} payloads, {len(spec.fields)} fields): full build", bundled["full"], 1.0),
             ("bundled spec: no-change rebuild", bundled["nochange"], 0.3),
-            (f"synthetic spec ({n_payloads} payloads, {n_fields} fields): full build", synth["full"], None),
-            ("synthetic spec: no-change rebuild", synth["nochange"], None),
         ]
-        if glean:
-            rows.append((f"glean_parser, Markdown only, {n_fields} metrics", glean, None))
-        print(f"gen build, cold processes; median (min) of {args.runs} runs for the bundled spec, {synth_runs} for the others\n")
-        print(f"{'measurement':<66} {'median s':>9} {'min s':>7} {'peak MiB':>9} {'target':>8}")
-        print("-" * 103)
+        ratios = []
+        for fields in args.fields:
+            synth_dir = work / f"synthetic-spec-{fields}"
+            n_payloads, n_fields = write_synthetic_spec(synth_dir, fields)
+            synth = build_times(synth_dir, synth_runs, work / f"synthetic-{fields}", edit=synth_dir / "10_config.yaml")
+            rows += [
+                (f"synthetic spec ({n_payloads} payloads, {n_fields} fields): full build", synth["full"], None),
+                (f"  {n_fields} fields: no-change rebuild", synth["nochange"], None),
+                (f"  {n_fields} fields: rebuild after a one-field edit", synth["edit"], None),
+            ]
+            if shutil.which("glean_parser") or _has_module("glean_parser"):
+                metrics = work / f"metrics-{fields}.yaml"
+                write_glean_metrics(metrics, n_fields)
+                glean = []
+                for i in range(synth_runs):
+                    dest = work / f"glean-{fields}-{i}"
+                    glean.append(measure([sys.executable, "-m", "glean_parser", "translate", "-f", "markdown", "-o", str(dest), str(metrics)]))
+                rows.append((f"  glean_parser, Markdown only, {n_fields} metrics", glean, None))
+                ratios.append((n_fields, summary(glean), summary(synth["full"])))
+        print(f"gen build, cold processes; median (min) of {args.runs} runs for the bundled spec, {synth_runs} for the others")
+        print("CPU s: user + system seconds of the process and its children (steadier than wall time on a shared machine)\n")
+        print(f"{'measurement':<62} {'median s':>9} {'min s':>7} {'CPU s':>7} {'peak MiB':>9} {'target':>9}")
+        print("-" * 108)
         for label, samples, target in rows:
-            med, lo, rss = summary(samples)
+            med, lo, rss, cpu = summary(samples)
             mark = "" if target is None else (f"<{target:.1f} ok" if med < target else f"<{target:.1f} MISS")
-            print(f"{label:<66} {med:9.3f} {lo:7.3f} {rss / 1024:9.1f} {mark:>8}")
-        if glean:
-            ratio = summary(glean)[0] / summary(synth["full"])[0]
-            print(f"\nglean_parser (Markdown only) / our full build of an equal-size spec: {ratio:.1f}x "
+            print(f"{label:<62} {med:9.3f} {lo:7.3f} {cpu:7.3f} {rss / 1024:9.1f} {mark:>9}")
+        for n_fields, g, ours in ratios:
+            print(f"\n{n_fields} fields: glean_parser (Markdown only) / our full build: {g[0] / ours[0]:.1f}x wall, "
+                  f"{g[3] / ours[3]:.1f}x CPU; peak memory ours/glean {ours[2] / g[2]:.2f} "
                   f"(ours renders JSON Schemas, models, docs, conformance suite and catalogue)")
-        else:
+        if not ratios:
             print("\nglean_parser is not installed (pip install glean-parser) -- no reference ratio")
         if args.importtime:
             print("\nimport time of a no-change rebuild of the bundled spec (cumulative, top-level):")

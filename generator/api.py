@@ -72,19 +72,20 @@ def build_files(spec: Spec) -> dict[str, bytes]:
     from generator import writer
     from generator.build import render
 
-    return writer.with_manifest(render(spec))
+    return writer.with_manifest(render(spec).files)
 
 
 def build_into(spec: Spec, out_dir: str | Path):
     """Write ``spec``'s output into ``out_dir`` as ``gen build`` does (atomically,
     manifest-checked; a file no build wrote is never overwritten) and return the
     writer's ``Report`` (``written``, ``unchanged``, ``removed``, ``stray`` paths).
-    Raises ``writer.ForeignFileError`` when a file the generator did not write is in
-    the way; nothing is written then."""
+    Raises ``writer.OutputError`` (its ``findings`` say why) when a file the generator
+    did not write is in the way, a path is unsafe or the disk is full; nothing is
+    written then."""
     from generator import writer
     from generator.build import render
 
-    return writer.write(Path(out_dir), render(spec))
+    return writer.write(Path(out_dir), render(spec).files)
 
 
 def check_output(spec: Spec, out_dir: str | Path):
@@ -95,7 +96,7 @@ def check_output(spec: Spec, out_dir: str | Path):
     from generator import writer
     from generator.build import render
 
-    return writer.compare(Path(out_dir), render(spec))
+    return writer.compare(Path(out_dir), render(spec).files)
 
 
 @dataclass(frozen=True)

@@ -1,149 +1,193 @@
 """Build orchestration: render every target in memory, then write or compare.
 
-Kept apart from the CLI so tests and benchmarks call the same code path.  Both
-``build_output`` and ``compare_output`` hand the targets a ``Previous`` view of the
-output folder, so a slow target whose inputs did not change (the models) reuses what
-the last build produced; the reuse is checked against file hashes, so ``gen check``
-still sees every hand edit.  ``build_output`` stages each target's files on disk while
-later targets (the models, generated in a child process) are still running, and commits
-them only when every target has succeeded (``writer.Staging``).
+Owns the order of a build: for each target, reuse its last output while its fingerprint
+holds (``generator.reuse``; a target that declares none is fingerprinted by the whole
+spec and the generator's code); start every declared ``prefetch`` hook before any target
+renders (so registry order never matters for speed); render the rest; stop any head
+start still running; then hand the whole tree to ``generator.writer``.  Every problem is
+returned as a ``Finding`` (codes in ``CODES``), so ``--format json|github`` carries build,
+drift and writer problems like spec findings.
+
+Kept apart from the CLI so tests and benchmarks call the same code path.  It must not
+print, parse the command line, or touch the disk except through ``generator.writer``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
+from generator import targets, writer
+from generator.diagnostics import ERROR, NOTE, Finding
+from generator.model import Location, Spec
+from generator.reuse import Reuse, code_identity, spec_fingerprint
+from generator.targets import Files, TargetCollision, TargetFailed
 
-from generator import writer
-from generator.model import Spec
-from generator.targets import Previous, TargetCollision, TargetFailed, render_all
+# Every code the build, ``gen check``'s comparison and the writer report (spec codes are
+# in ``generator.diagnostics.CODES``).  README's "Build and check findings" lists them.
+CODES: dict[str, str] = {
+    "target-failed": "A target raised while rendering; nothing was written.",
+    "target-collision": "Two targets produce the same path; nothing was written.",
+    "changed": "A generated file differs from what the spec produces (a hand edit, or the spec changed).",
+    "missing": "A file the spec produces is not in the output folder.",
+    "obsolete": "A file an earlier build wrote that the spec no longer produces.",
+    "stray": "A file in the output folder that the generator never wrote.",
+    "foreign-file": "The build would overwrite a file that no earlier build wrote.",
+    "modified-kept": "An obsolete file was edited since it was generated, so it was kept.",
+    "unsafe-path": "A symbolic link, or a file where a folder is needed, inside the output folder.",
+    "bad-manifest": "MANIFEST.json is not a manifest this generator writes.",
+    "write-failed": "The operating system refused a write (full disk, permissions); nothing changed.",
+    "read-failed": "A file in the output folder cannot be read (permissions).",
+}
 
 
-def warm_up(spec_dir: Path, out_dir: Path) -> None:
-    """Give the slowest target a head start when it will probably have to run (see
-    ``models.warm_up``; ``gen`` calls that before even importing click)."""
-    from generator.targets import models
+@dataclass
+class Rendered:
+    """A rendered tree and the reuse records to store beside it."""
 
-    models.warm_up(spec_dir, out_dir)
-
-
-def previous(out_dir: Path) -> Previous:
-    """What the last build in ``out_dir`` left that targets may reuse."""
-    return Previous(writer.previous_getter(out_dir), writer.read_records(out_dir))
+    files: Files
+    records: dict[str, dict] = field(default_factory=dict)
 
 
-def render(
-    spec: Spec, previous: Previous | None = None, ready: Callable[[dict[str, bytes]], None] | None = None
-) -> dict[str, bytes]:
+def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
     """Every generated file, in memory (no manifest; the writer adds it).
 
-    When the models must be regenerated, datamodel-code-generator starts first, in a
-    child process, and runs while the other targets render (see ``models.prefetch``);
-    ``ready`` gets each target's files as they come (``render_all``), so that a build can
-    stage them on disk while the child is still generating.
+    Raises ``TargetFailed`` (with the target's name) or ``TargetCollision``.
     """
-    from generator.targets import TARGETS
-
-    started = None
-    for target in TARGETS:
-        if target.module == "generator.targets.models":
-            from generator.targets import models as started
-
-            key = previous.build_key(spec, target.module) if previous is not None else None
-            started.prefetch(spec, previous, key)
+    reused: dict[str, Files] = {}
+    fingerprints: dict[str, bytes] = {}
+    started: dict[str, object] = {}
+    registry = targets.TARGETS
+    default_fp = None
     try:
-        return render_all(spec, previous, ready)
+        for target in registry:
+            if reuse is None:
+                break
+            try:
+                fp = target.fingerprint(spec)
+            except Exception as exc:
+                raise TargetFailed(target.name, exc) from exc
+            if fp is None:
+                if default_fp is None:
+                    default_fp = spec_fingerprint(spec, code_identity())
+                fp = default_fp
+            if fp is not None:
+                fingerprints[target.name] = fp
+                files = reuse.lookup(target.name, fp)
+                if files is not None:
+                    reused[target.name] = files
+        for target in registry:
+            if target.name not in reused:
+                try:
+                    handle = target.prefetch(spec)
+                except Exception as exc:
+                    raise TargetFailed(target.name, exc) from exc
+                if handle is not None:
+                    started[target.name] = handle
+        out: Files = {}
+        owner: dict[str, str] = {}
+        for target in registry:
+            files = reused.get(target.name)
+            if files is None:
+                try:
+                    files = target.render(spec, started.get(target.name))
+                except Exception as exc:  # re-raised with the target's name
+                    raise TargetFailed(target.name, exc) from exc
+                if target.name in fingerprints:
+                    reuse.record(target.name, fingerprints[target.name], files)
+            for path, data in files.items():
+                if path in out:
+                    raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")
+                out[path] = data
+                owner[path] = target.name
     finally:
-        if started is not None:
-            started.cancel()  # a target failed before the models collected their child
+        for handle in started.values():
+            handle.cancel()  # collected ones are left as they are
+    return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
 
 
-def _render_or_report(spec: Spec, prev: Previous | None, what: str, ready=None) -> dict[str, bytes] | None:
-    """Render; on a target failure print what failed (never a traceback) and return None."""
+def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True) -> tuple[Rendered | None, list[Finding]]:
+    """Render, reusing what ``out_dir`` holds where fingerprints allow (unless ``reuse``
+    is False); a target failure becomes a finding (never a traceback)."""
+    import os
+
     try:
-        return render(spec, prev, ready)
+        if not reuse:
+            return render(spec), []
+        with writer.Reader(out_dir) as read:
+            return render(spec, Reuse(writer.read_records(out_dir), read)), []
     except TargetCollision as exc:
-        click.echo(f"{what}: {exc}; nothing was written", err=True)
-        return None
+        return None, [Finding("target-collision", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
+                              "rename the path in one of the two targets")]
     except TargetFailed as exc:
-        import os
-
         if os.environ.get("GEN_DEBUG"):
             raise
-        click.echo(
-            f"{what}: {exc}\n"
-            "  nothing was written; if the message does not point at the spec, this is a "
-            "bug in the generator (re-run with GEN_DEBUG=1 for a traceback)",
-            err=True,
-        )
-        return None
+        return None, [Finding(
+            "target-failed", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
+            "if the message does not point at the spec, this is a bug in the generator "
+            "(re-run with GEN_DEBUG=1 for a traceback)",
+        )]
 
 
-def build_output(spec: Spec, spec_dir: Path, out_dir: Path) -> int:
-    """Render and write; returns the exit code.
+@dataclass
+class Outcome:
+    """What a build or a comparison found: findings, one summary line, and (``gen
+    check``) a unified diff per changed file."""
 
-    Each target's files are staged on disk as soon as it has rendered (the writing
-    overlaps the models' generator, the slowest part), and committed once every target
-    has succeeded; on any failure the staged files are discarded and nothing changes.
-    """
-    prev = previous(out_dir)
-    staging = writer.Staging(out_dir)
+    findings: list[Finding]
+    summary: str = ""
+    diffs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+
+def build_output(spec: Spec, out_dir: Path) -> Outcome:
+    """Render and write.  On any error finding nothing in ``out_dir`` changed."""
+    out_dir = Path(out_dir)
+    rendered, findings = _render_reusing(spec, out_dir)
+    if rendered is None:
+        return Outcome(findings)
     try:
-        return _build(spec, out_dir, prev, staging)
-    finally:
-        staging.discard()
+        rep = writer.write(out_dir, rendered.files, records=rendered.records)
+    except writer.OutputError as exc:
+        return Outcome(exc.findings)
+    notes = [_at(out_dir, p, "stray", NOTE, "not written by the generator (left alone)") for p in rep.stray]
+    notes += [_at(out_dir, p, "modified-kept", "warning",
+                  "no longer generated, but edited since it was: kept",
+                  "delete it if the edit is not needed") for p in rep.kept]
+    summary = (f"gen build: {len(rep.written)} written, {len(rep.unchanged)} unchanged, "
+               f"{len(rep.removed)} removed in {out_dir}")
+    return Outcome(notes, summary)
 
 
-def _build(spec: Spec, out_dir: Path, prev: Previous, staging: writer.Staging) -> int:
-    files = _render_or_report(spec, prev, "gen build", staging.add)
-    if files is None:
-        return 1
+def compare_output(spec: Spec, out_dir: Path) -> Outcome:
+    """Whether OUT is exactly what the spec produces; every difference is a finding.
+
+    Renders everything afresh, never from the folder's reuse records: the folder is
+    untrusted, and records committed with hand-edited files (``git add -f``) whose
+    fingerprints match would otherwise make the gate call those files correct."""
+    out_dir = Path(out_dir)
+    rendered, findings = _render_reusing(spec, out_dir, reuse=False)
+    if rendered is None:
+        return Outcome(findings)
     try:
-        # Records a target-level reuse skipped (the models' own) stay valid: carry them.
-        rep = staging.commit(files, records={**prev.records, **prev.updates})
-    except writer.ForeignFileError as exc:
-        click.echo(
-            "gen build: refusing to overwrite files that no earlier build wrote:\n"
-            + "".join(f"  {out_dir / p}\n" for p in exc.paths)
-            + "  help: move them out of the output folder, or delete them; nothing was written",
-            err=True,
-        )
-        return 1
-    except OSError as exc:
-        click.echo(f"gen build: cannot write {exc.filename or out_dir}: {exc.strerror}", err=True)
-        return 2
-    click.echo(
-        f"gen build: {len(rep.written)} written, {len(rep.unchanged)} unchanged, "
-        f"{len(rep.removed)} removed in {out_dir}",
-        err=True,
-    )
-    for p in rep.stray:
-        click.echo(f"  note: {out_dir / p} was not written by the generator (left alone)", err=True)
-    return 0
-
-
-def compare_output(spec: Spec, spec_dir: Path, out_dir: Path, quiet: bool = False) -> bool:
-    """True when OUT is exactly what the spec produces; otherwise print why."""
-    files = _render_or_report(spec, previous(out_dir), "gen check")
-    if files is None:
-        return False
-    rep = writer.compare(out_dir, files)
+        rep = writer.compare(out_dir, rendered.files)
+    except writer.OutputError as exc:
+        return Outcome(exc.findings)
     if rep.clean:
-        if not quiet:
-            click.echo(f"gen: {out_dir} is up to date ({len(rep.unchanged)} files)", err=True)
-        return True
-    echo = lambda s: click.echo(s, err=True)
-    echo(f"gen: {out_dir} is not what the spec produces; run `gen build` and commit the result")
-    for p in rep.changed:
-        echo(f"  changed:  {p}")
-    for p in rep.missing:
-        echo(f"  missing:  {p}")
-    for p in rep.obsolete:
-        echo(f"  obsolete: {p} (no longer generated)")
-    for p in rep.stray:
-        echo(f"  stray:    {p} (not written by the generator; remove it)")
-    for p in rep.changed:
-        echo(rep.diffs[p].rstrip("\n"))
-    return False
+        return Outcome([], f"gen: {out_dir} is up to date ({len(rep.unchanged)} files)")
+    fix = "run `gen build` and commit the result"
+    findings = [_at(out_dir, p, "changed", ERROR, "differs from what the spec produces", fix) for p in rep.changed]
+    findings += [_at(out_dir, p, "missing", ERROR, "is produced by the spec but missing", fix) for p in rep.missing]
+    findings += [_at(out_dir, p, "obsolete", ERROR, "is no longer generated", fix) for p in rep.obsolete]
+    findings += [_at(out_dir, p, "stray", ERROR, "was not written by the generator", "remove it")
+                 for p in rep.stray]
+    return Outcome(findings, f"gen: {out_dir} is not what the spec produces",
+                   [rep.diffs[p].rstrip("\n") for p in rep.changed])
+
+
+def _at(out_dir: Path, rel: str, code: str, severity: str, message: str, help: str = "") -> Finding:
+    """A finding about ``rel`` inside the output folder."""
+    return Finding(code, severity, message, Location(f"{out_dir.as_posix()}/{rel}"), help)

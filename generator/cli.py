@@ -1,52 +1,20 @@
-"""The ``gen`` command line.
+"""The ``gen`` command line: click commands only.
 
-Exit codes everywhere: 0 clean, 1 spec errors (or generated/ out of date, or payloads
+Owns parsing options, printing findings in the chosen format, and exit codes: 0 clean,
+1 findings (spec errors, generated/ out of date, a build that could not write, payloads
 that do not conform), 2 usage errors (bad options, missing folders).  No traceback
 reaches the user: unexpected exceptions are reported as an internal error with exit 3.
+It must do no work at import time (importing it starts no process and reads no file)
+and leave the work itself to ``generator.pipeline``, ``generator.build`` and the
+payload checker.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-
-def _warm_up_first() -> None:
-    """When this process is ``gen build`` or ``gen check``, start the models' generator
-    child (``models.warm_up``) before importing click and the rest: the child's import of
-    datamodel-code-generator is the longest part of a full build.  The command line is
-    only sniffed here (``--spec``/``--out`` as click reads them); click still parses it,
-    and the commands call ``warm_up`` again, which does nothing once a child is running.
-    Help, other commands, and imports of this module (tests) never fork here."""
-    if __name__ != "__main__" and os.path.basename(sys.argv[0]) != "gen":
-        return
-    args = sys.argv[1:]
-    if not args or args[0] not in ("build", "check"):
-        return
-    if any(a in ("-h", "--help", "--no-output", "--") for a in args):
-        return
-    dirs = {"--spec": "spec", "--out": "generated"}
-    rest = iter(args[1:])
-    for arg in rest:
-        name, eq, value = arg.partition("=")
-        if name in dirs:
-            dirs[name] = value if eq else next(rest, "")
-    import atexit
-    import gc
-
-    # The last collection at exit only re-scans what is about to be freed (a measured
-    # ~25 ms after a full build): freeze it all once the command is done.
-    atexit.register(gc.freeze)
-    if dirs["--spec"] and dirs["--out"] and os.path.isdir(dirs["--spec"]):
-        from generator.targets import models
-
-        models.warm_up(Path(dirs["--spec"]), Path(dirs["--out"]))
-
-
-_warm_up_first()
-
-import click  # after the head start above
+import click
 
 from generator import diagnostics
 from generator.diagnostics import has_errors
@@ -78,11 +46,14 @@ format_option = click.option(
 )
 
 
-def _emit(findings, fmt: str, spec_dir: Path) -> None:
+def _emit(findings, fmt: str, spec_dir: Path, output=()) -> None:
+    """Print spec findings (paths relative to ``spec_dir``) and output-folder findings
+    (paths as the user named the folder) together, in one document for json."""
+    findings, output = list(findings), list(output)
     if fmt == "github":
-        text = diagnostics.format_github(findings, root=spec_dir.as_posix())
+        text = diagnostics.format_github(findings, root=spec_dir.as_posix()) + diagnostics.format_github(output)
     else:
-        text = diagnostics.FORMATTERS[fmt](findings)
+        text = diagnostics.FORMATTERS[fmt](findings + output)
     if fmt == "json":
         click.echo(text, nl=False)
     elif text:
@@ -163,27 +134,24 @@ def check(spec_dir: Path, out_dir: Path, fmt: str, no_output: bool, baseline: st
         when = parse_as_of(as_of, product_version) if as_of or product_version else None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    if not no_output and spec_dir.is_dir():
-        from generator.build import warm_up
-
-        warm_up(spec_dir, out_dir)
     spec, findings = _spec_or_exit(spec_dir, fmt, when)
     if baseline is not None and spec is not None:
         from generator.diff.command import baseline_findings
 
         findings = findings + baseline_findings(spec, spec_dir, baseline)
-    _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):
+        _emit(findings, fmt, spec_dir)
         sys.exit(1)
     from generator.spec_commands import summary_line
 
-    click.echo(f"gen check: {spec_dir}: {summary_line(spec, findings)}", err=True)
+    spec_summary = f"gen check: {spec_dir}: {summary_line(spec, findings)}"
     if no_output:
+        _emit(findings, fmt, spec_dir)
+        click.echo(spec_summary, err=True)
         return
     from generator.build import compare_output
 
-    ok = compare_output(spec, spec_dir, out_dir, quiet=fmt == "json")
-    sys.exit(0 if ok else 1)
+    _finish(compare_output(spec, out_dir), findings, fmt, spec_dir, spec_summary)
 
 
 @main.command()
@@ -196,22 +164,31 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
 
     Everything is rendered in memory first; if the spec has errors or any target fails,
     nothing in OUT changes.  Files are replaced atomically; files an earlier build wrote
-    and this one does not are removed; files the generator never wrote are left alone.
+    and this one does not are removed (unless edited since); files the generator never
+    wrote are left alone.  Builds into one folder take turns (a lock in OUT/.gen-cache).
     """
-    if spec_dir.is_dir():
-        from generator.build import warm_up
-
-        warm_up(spec_dir, out_dir)
     spec, findings = _spec_or_exit(spec_dir, fmt)
-    _emit(findings, fmt, spec_dir)
     if spec is None or has_errors(findings):
-        click.echo("gen build: spec has errors; nothing was written", err=True)
+        _emit(findings, fmt, spec_dir)
+        if fmt == "text":
+            click.echo("gen build: spec has errors; nothing was written", err=True)
         sys.exit(1)
     from generator.build import build_output, compare_output
 
-    if check_only:
-        sys.exit(0 if compare_output(spec, spec_dir, out_dir) else 1)
-    sys.exit(build_output(spec, spec_dir, out_dir))
+    _finish((compare_output if check_only else build_output)(spec, out_dir), findings, fmt, spec_dir)
+
+
+def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str = "") -> None:
+    """Print a build's or comparison's findings after the spec's; exit 0 or 1."""
+    _emit(spec_findings, fmt, spec_dir, outcome.findings)
+    if spec_summary:
+        click.echo(spec_summary, err=True)
+    if fmt == "text":
+        if outcome.summary:
+            click.echo(outcome.summary, err=True)
+        for diff in outcome.diffs:
+            click.echo(diff, err=True)
+    sys.exit(0 if outcome.ok else 1)
 
 
 @main.command()

@@ -1,46 +1,56 @@
-"""The only module that writes generated files to disk.
+"""The only module that writes generated files to disk, and the policy it follows.
 
 A build hands over the complete in-memory tree (``{relative path: bytes}``), so a failed
-target has already stopped the build before anything here runs.  Then:
+target has already stopped the build before anything here runs.  Every access to the
+output folder goes through ``generator.outdir.Folder`` (never out of the folder, never
+through a symbolic link).  ``write`` then, holding the folder's lock
+(``.gen-cache/lock``, ``fcntl.flock``: concurrent builds into one folder take turns):
 
-* ``MANIFEST.json`` lists every generated file with its sha256.  Before any file is
-  touched, a manifest covering the old *and* the new files is written, so a build killed
-  half-way leaves a manifest that owns every file it may have created; the next build
-  overwrites or removes them instead of mistaking them for someone else's files.
-* each changed file is written to a temporary file in its own folder, flushed, fsynced
-  and ``os.replace``-d over the old one, so a build killed at any moment leaves every
-  file whole, old or new;
-* files an earlier manifest listed that this build no longer produces are removed;
-  files the generator never wrote are never touched, and refusing to overwrite one is an
-  error (``ForeignFileError``) rather than a silent loss;
-* ``compare`` does the same work in memory and reports what differs (``--check``).
+* reads ``MANIFEST.json`` (every file an earlier build wrote, with its sha256) and
+  validates it as data: normalised relative paths and known fields only, else nothing
+  is touched (``bad-manifest``);
+* checks every path it will write or delete before writing anything: a symbolic link,
+  or a file where a folder is needed, is refused (``unsafe-path``); an existing file the
+  manifest does not own is never overwritten (``foreign-file``);
+* writes every changed file, and both manifests below, to ``.gen-cache/stage/``, each
+  flushed and fsynced (a killed build's leftovers there are cleared by the next one).  If any of that fails (a full disk), the temporary
+  files and the folders made for them are removed and the folder is exactly as it was;
+  the finding names the file (``write-failed``);
+* renames an interim manifest (old and new files) into place, so a build killed from
+  here on owns every file it may have created; renames every file into place (each
+  file is whole at every moment, old or new); deletes the files the old manifest lists
+  and this build no longer produces, only if their bytes still match the manifest
+  (else they are kept and reported: ``Report.kept``); renames the final manifest in;
+* stores the reuse records (``generator.reuse``) under ``.gen-cache/``, which ignores
+  itself in git and is never reported as stray.
 
-``Staging`` lets a build write ahead: while the slowest target (the models) is still
-being generated, the files already rendered are written, flushed and fsynced as
-temporary files under ``.gen-cache/stage-<pid>-<random>/``, where nothing looks at them;
-``commit`` then renames them into place following the rules above (``write`` is a
-commit with nothing staged).  A failed build discards them, and the folders staging
-created, so the output folder is left exactly as it was; a killed build's staging
-folder is deleted by the next build.
-
-Targets that skip unchanged work (``generator.targets.Previous``) leave small records
-of what they produced under ``.gen-cache/`` in the output folder; that folder ignores
-itself in git and is never reported as stray.
+``compare`` does the same reading in memory and reports what differs (``gen check``).
+Problems are raised as ``OutputError`` carrying ``Finding``s (codes in
+``generator.build.CODES``).  This module must not render or decide what is generated.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.diagnostics import ERROR, Finding
+from generator.model import Location
+from generator.outdir import Folder, UnsafePath
+
 MANIFEST = "MANIFEST.json"
 MANIFEST_FORMAT = 1
 CACHE_DIR = ".gen-cache"
-RECORDS = f"{CACHE_DIR}/records.json"
+RECORDS = f"{CACHE_DIR}/fingerprints.json"
+LOCK = "lock"
+STAGE = f"{CACHE_DIR}/stage"
+LOCK_PATH = f"{CACHE_DIR}/{LOCK}"
 _IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", CACHE_DIR})
 
 
@@ -78,70 +88,154 @@ def manifest_bytes(files: dict[str, bytes]) -> bytes:
     return _manifest_doc({p: _entry(b) for p, b in files.items()})
 
 
-def read_manifest(out_dir: Path) -> dict[str, dict]:
-    """Files the last build recorded (empty if there is no readable manifest)."""
-    try:
-        doc = json.loads((Path(out_dir) / MANIFEST).read_text("utf-8"))
-        files = doc.get("files", {})
-        return {p: v for p, v in files.items() if isinstance(v, dict) and _safe_rel(p)}
-    except (OSError, ValueError, AttributeError):
-        return {}
 
 
-def read_records(out_dir: Path) -> dict[str, dict]:
-    """What reuse-capable targets remembered in the last build (empty if none)."""
-    try:
-        doc = json.loads((Path(out_dir) / RECORDS).read_text("utf-8"))
-        recs = doc.get("records", {})
-        return {k: v for k, v in recs.items() if isinstance(v, dict)}
-    except (OSError, ValueError, AttributeError):
-        return {}
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 
 
-def previous_getter(out_dir: Path, manifest: dict[str, dict] | None = None):
-    """``get(path)``: the bytes of a file the last build wrote, only while they still
-    match the manifest's hash (a hand-edited file is never handed back as reusable)."""
-    root = os.fspath(out_dir)
-    manifest = read_manifest(out_dir) if manifest is None else manifest
+class OutputError(Exception):
+    """The output folder cannot be read or written as asked; nothing was changed.
+    ``findings`` say where and how to fix it."""
 
-    def get(path: str) -> bytes | None:
-        entry = manifest.get(path)
-        if entry is None:
-            return None
-        data = _read(os.path.join(root, path))
-        if data is None or sha256(data) != entry.get("sha256"):
-            return None
-        return data
-
-    return get
+    def __init__(self, findings: list[Finding]):
+        super().__init__("; ".join(f"{f.location}: {f.message}" for f in findings))
+        self.findings = findings
 
 
-def _safe_rel(path: str) -> bool:
-    """A plain relative POSIX path inside the folder: no ``..``, ``.``, empty or absolute
-    parts, no backslashes (string checks; pathlib is slow for hundreds of paths)."""
+def _finding(out_dir: Path | str, rel: str, code: str, message: str, help: str) -> Finding:
+    base = Path(out_dir).as_posix()
+    return Finding(code, ERROR, message, Location(f"{base}/{rel}" if rel and rel != "." else base), help)
+
+
+def _unsafe(out_dir: Path | str, exc: UnsafePath) -> Finding:
+    return _finding(out_dir, exc.path, "unsafe-path", exc.why,
+                    "replace it with a plain folder or file (or delete it), then build again")
+
+
+def _safe_rel(path: object) -> bool:
+    """A normalised relative POSIX path inside the folder: no ``..``, ``.``, empty or
+    absolute parts, no backslashes or NUL (string checks; pathlib is slow for hundreds
+    of paths)."""
     return (
         isinstance(path, str)
         and bool(path)
         and "\\" not in path
-        and not os.path.isabs(path)
+        and "\0" not in path
+        and not path.startswith("/")
         and all(part not in ("", ".", "..") for part in path.split("/"))
     )
 
 
-def _read(path: Path | str) -> bytes | None:
+def parse_manifest(data: bytes) -> dict[str, dict]:
+    """The ``files`` of a manifest document, validated as data; ``ValueError`` naming
+    the first problem otherwise.  Only what ``manifest_bytes`` writes is accepted:
+    ``{"files": {path: {"bytes": int, "sha256": hex}}, "manifest_format": 1}`` with
+    normalised relative paths outside ``.gen-cache/``."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(doc, dict) or set(doc) != {"files", "manifest_format"}:
+        raise ValueError('expected exactly the keys "files" and "manifest_format"')
+    if doc["manifest_format"] != MANIFEST_FORMAT or type(doc["manifest_format"]) is not int:
+        raise ValueError(f"manifest_format is {doc['manifest_format']!r}, not {MANIFEST_FORMAT}")
+    files = doc["files"]
+    if not isinstance(files, dict):
+        raise ValueError('"files" is not an object')  # noqa: TRY004 (a data error, reported as one)
+    for path, entry in files.items():
+        if not _safe_rel(path) or posixpath.normpath(path) != path or path == MANIFEST or path.split("/")[0] == CACHE_DIR:
+            raise ValueError(f"entry {json.dumps(path)} is not a plain relative path inside the folder")
+        if (
+            not isinstance(entry, dict)
+            or entry.keys() != _ENTRY_KEYS
+            or type(entry["bytes"]) is not int
+            or entry["bytes"] < 0
+            or not isinstance(entry["sha256"], str)
+            or not _HEX64.match(entry["sha256"])
+        ):
+            raise ValueError(f'entry {json.dumps(path)} is not {{"bytes": <size>, "sha256": <64 hex digits>}}')
+    return files
+
+
+def _manifest(folder: Folder, out_dir: Path | str) -> dict[str, dict]:
+    """The validated manifest of ``folder`` ({} if there is none)."""
+    try:
+        data = folder.read(MANIFEST)
+    except UnsafePath as exc:
+        raise OutputError([_unsafe(out_dir, exc)]) from None
+    if data is None:
+        return {}
+    try:
+        return parse_manifest(data)
+    except ValueError as exc:
+        raise OutputError([_finding(
+            out_dir, MANIFEST, "bad-manifest", f"is not a manifest this generator writes: {exc}",
+            "restore it from version control, or delete it and move the generated files away, then build again",
+        )]) from None
+
+
+def _open(out_dir: Path | str) -> Folder:
+    """The output folder, or ``OutputError`` when the path names a file."""
+    try:
+        return Folder(out_dir)
+    except UnsafePath as exc:
+        raise OutputError([_unsafe(out_dir, exc)]) from None
+    except OSError as exc:
+        raise OutputError([_finding(out_dir, "", "read-failed", f"cannot open: {exc.strerror or exc}",
+                                    "check the folder's permissions")]) from None
+
+
+def read_manifest(out_dir: Path | str) -> dict[str, dict]:
+    """Files the last build recorded ({} without a manifest; ``OutputError`` if it is
+    unsafe or malformed)."""
+    with Folder(out_dir) as folder:
+        return _manifest(folder, out_dir)
+
+
+def read_generated(out_dir: Path | str, rel: str) -> bytes | None:
+    """The bytes of ``rel`` inside the output folder; None if it is missing, unsafe
+    (a link on the way) or not a plain relative path."""
+    if not _safe_rel(rel):
+        return None
+    try:
+        with Folder(out_dir) as folder:
+            return folder.read(rel)
+    except (UnsafePath, OSError):
         return None
 
 
-class ForeignFileError(Exception):
-    """The build would overwrite files that no earlier build wrote."""
+class Reader:
+    """Reads generated files from one output folder, opened once (``with Reader(d) as
+    read: read(rel)``); like ``read_generated``, None for anything missing or unsafe."""
 
-    def __init__(self, paths: list[str]):
-        super().__init__(", ".join(paths))
-        self.paths = paths
+    def __init__(self, out_dir: Path | str):
+        self._folder: Folder | None = None
+        try:
+            self._folder = Folder(out_dir)
+        except (UnsafePath, OSError):
+            pass
+
+    def __enter__(self) -> Reader:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._folder is not None:
+            self._folder.close()
+
+    def __call__(self, rel: str) -> bytes | None:
+        if self._folder is None or not _safe_rel(rel):
+            return None
+        try:
+            return self._folder.read(rel)
+        except (UnsafePath, OSError):
+            return None
+
+
+def read_records(out_dir: Path | str) -> dict[str, dict]:
+    """The reuse records the last build stored ({} if none, or anything odd)."""
+    from generator.reuse import parse_records
+
+    return parse_records(read_generated(out_dir, RECORDS))
 
 
 @dataclass
@@ -155,26 +249,12 @@ class Report:
     missing: list[str] = field(default_factory=list)  # compare: not on disk
     obsolete: list[str] = field(default_factory=list)  # compare: generated before, not now
     stray: list[str] = field(default_factory=list)  # on disk, never generated
+    kept: list[str] = field(default_factory=list)  # obsolete but edited since: not deleted
     diffs: dict[str, str] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
         return not (self.changed or self.missing or self.obsolete or self.stray)
-
-
-def _strays(out_dir: Path, known: set[str]) -> list[str]:
-    out = []
-    base = os.fspath(out_dir)
-    if not os.path.isdir(base):
-        return out
-    for root, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
-        prefix = root[len(base):].lstrip(os.sep).replace(os.sep, "/")
-        for name in files:
-            rel = f"{prefix}/{name}" if prefix else name
-            if rel not in known and not name.endswith(".pyc"):
-                out.append(rel)
-    return sorted(out)
 
 
 def _diff(path: str, old: bytes, new: bytes, limit: int = 200) -> str:
@@ -199,330 +279,270 @@ def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def _check_paths(files: dict[str, bytes]) -> None:
+    """Targets may write only plain relative paths, never the manifest or the cache."""
     bad = [p for p in files if not _safe_rel(p) or p == MANIFEST or p.split("/")[0] == CACHE_DIR]
     if bad:
         raise ValueError(f"targets may not write these paths: {', '.join(sorted(bad))}")
 
 
+
+
 def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
-    """What ``write`` would change, without changing anything."""
-    out_dir = Path(out_dir)
+    """What ``write`` would change, without changing anything.  Raises ``OutputError``
+    for an unsafe path or a malformed manifest."""
     _check_paths(files)
     tree = with_manifest(files)
-    old = read_manifest(out_dir)
     rep = Report()
-    for path, data in tree.items():
-        disk = _read(out_dir / path)
-        if disk is None:
-            rep.missing.append(path)
-        elif disk != data:
-            rep.changed.append(path)
-            rep.diffs[path] = _diff(path, disk, data)
-        else:
-            rep.unchanged.append(path)
-    for path in sorted(old):
-        if path not in tree and (out_dir / path).is_file():
-            rep.obsolete.append(path)
-    rep.stray = [p for p in _strays(out_dir, set(tree) | set(old)) if p not in tree]
+    with _open(out_dir) as folder:
+        lock = None
+        problems: list[Finding] = []
+        try:
+            try:
+                lock = folder.lock(CACHE_DIR, LOCK, exclusive=False, create=False) if folder.exists else None
+            except UnsafePath as exc:
+                problems.append(_unsafe(out_dir, exc))  # reported with the rest; compared unlocked
+            old = _manifest(folder, out_dir)
+            for path, data in tree.items():
+                try:
+                    disk = folder.read(path)
+                except UnsafePath as exc:
+                    problems.append(_unsafe(out_dir, exc))
+                    continue
+                if disk is None:
+                    rep.missing.append(path)
+                elif disk != data:
+                    rep.changed.append(path)
+                    rep.diffs[path] = _diff(path, disk, data)
+                else:
+                    rep.unchanged.append(path)
+            for path in sorted(old):
+                if path not in tree:
+                    try:
+                        if folder.entry_kind(path) is not None:
+                            rep.obsolete.append(path)
+                    except UnsafePath as exc:
+                        problems.append(_unsafe(out_dir, exc))
+            if problems:
+                raise OutputError(sorted(set(problems), key=Finding.sort_key))
+            known = set(tree) | set(old)
+            rep.stray = [p for p in _strays(folder) if p not in known]
+        except UnsafePath as exc:
+            raise OutputError([_unsafe(out_dir, exc)]) from None
+        except OSError as exc:
+            raise OutputError([_finding(out_dir, _rel_name(folder, exc), "read-failed",
+                                        f"cannot read: {exc.strerror or exc}", "check the folder's permissions")]) from None
+        finally:
+            if lock is not None:
+                os.close(lock)
     return rep
 
 
-# A new file, never an existing one or a symlink's target; binary on Windows too.
-_NEW_FILE = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
-)
-_TEMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
+def _rel_name(folder: Folder, exc: OSError) -> str:
+    """The path an OSError names, relative to the folder when it is inside."""
+    name = os.fsdecode(exc.filename) if exc.filename is not None else ""
+    if name.startswith(folder.path + os.sep):
+        return name[len(folder.path) + 1:]
+    return name if name and not os.path.isabs(name) else ""
 
 
-def _remove_stale_temps(out_dir: Path, owned: set[str]) -> None:
-    """Delete temporary files a killed build left next to files the generator owns
-    (``.<name>.XXXXXXXX.tmp``, the names ``_atomic_write`` uses); nothing else."""
-    folders: dict[str, set[str]] = {}
-    for rel in owned:  # (plain strings: pathlib is slow for hundreds of paths)
-        folder, _, name = rel.rpartition("/")
-        folders.setdefault(folder, set()).add(name)
-    root = os.fspath(out_dir)
-    for folder, names in folders.items():
+def _strays(folder: Folder) -> list[str]:
+    """Files and links below the folder (links not followed), caches excluded."""
+    if not folder.exists:
+        return []
+    return [p for p in folder.walk(_IGNORED_DIRS) if not p.endswith(".pyc")]
+
+
+def write(out_dir: Path | str, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
+    """Make ``out_dir`` hold exactly ``files`` plus their manifest (see the module doc;
+    files the generator never wrote are left alone).  ``records`` (``generator.reuse``)
+    are stored for the next build; None leaves the stored ones as they are.  Raises
+    ``OutputError``; then nothing in the folder has changed."""
+    _check_paths(files)
+    with _open(out_dir) as folder:
+        created_root = not folder.exists
         try:
-            entries = list(os.scandir(os.path.join(root, folder) if folder else root))
-        except OSError:
-            continue
-        for entry in entries:
-            m = _TEMP.match(entry.name)
-            if m and m.group("name") in names and entry.is_file(follow_symlinks=False):
-                try:
-                    os.unlink(entry.path)
-                except FileNotFoundError:
-                    pass
-
-
-def _atomic_write(path: Path | str, data: bytes, made: set[str] | None = None) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush, fsync, and rename it
-    over ``path`` (atomic on POSIX and Windows).  ``made`` remembers folders already
-    created in this build (plain strings, no pathlib: a build writes hundreds of files)."""
-    folder, name = os.path.split(os.fspath(path))
-    if made is None or folder not in made:
-        os.makedirs(folder, exist_ok=True)
-        if made is not None:
-            made.add(folder)
-    while True:  # what tempfile.mkstemp does, without importing it (a few ms per build)
-        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
+            folder.create()
+            lock = folder.lock(CACHE_DIR, LOCK, exclusive=True, create=True)
+        except UnsafePath as exc:
+            raise OutputError([_unsafe(out_dir, exc)]) from None
+        except OSError as exc:
+            raise OutputError([_os_finding(out_dir, exc, "")]) from None
         try:
-            fd = os.open(tmp, _NEW_FILE, 0o600)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-STAGE_PREFIX = "stage-"
-
-
-def _remove_stale_stages(out_dir: Path, keep: str | None) -> None:
-    """Delete staging folders that killed builds left under ``.gen-cache/`` (those of a
-    build still running, found by its process id, are left to it)."""
-    cache = os.path.join(os.fspath(out_dir), CACHE_DIR)
-    try:
-        entries = [e for e in os.scandir(cache) if e.name.startswith(STAGE_PREFIX)]
-    except OSError:
-        return
-    for entry in entries:
-        if entry.path == keep or not entry.is_dir(follow_symlinks=False):
-            continue
-        pid = entry.name[len(STAGE_PREFIX):].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid), entry.path):
-            continue
-        _remove_flat_folder(entry.path)
-
-
-def _alive(pid: int, folder: str) -> bool:
-    """Whether the build that made a staging folder may still be running."""
-    if os.name != "posix":  # no harmless signal 0 there: go by the folder's age
-        import time
-
-        try:
-            return time.time() - os.stat(folder).st_mtime < 3600
-        except OSError:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def _remove_flat_folder(folder: str) -> None:
-    """Remove a staging folder (it holds plain files only)."""
-    try:
-        for entry in os.scandir(folder):
             try:
-                os.unlink(entry.path)
-            except OSError:
-                pass
-        os.rmdir(folder)
-    except OSError:
+                rep = _commit(folder, Path(out_dir), files)
+            except OSError as exc:
+                raise OutputError([_os_finding(out_dir, exc, _rel_name(folder, exc))]) from None
+            if records is not None:
+                _store_records(folder, records)
+            rep.stray = [p for p in _strays(folder) if p not in files and p != MANIFEST]
+            return rep
+        except BaseException:
+            if created_root:  # a failed first build leaves no folder behind
+                _remove_cache(folder)
+                os.close(lock)
+                lock = None
+                try:
+                    os.rmdir(folder.path)
+                except OSError:
+                    pass
+            raise
+        finally:
+            if lock is not None:
+                os.close(lock)
+
+
+def _os_finding(out_dir: Path | str, exc: OSError, rel: str) -> Finding:
+    what = exc.strerror or str(exc)
+    help = "free some space and build again" if exc.errno == errno.ENOSPC else "check the folder's permissions"
+    return _finding(out_dir, rel, "write-failed", f"cannot write: {what}; nothing in the output folder changed", help)
+
+
+def _commit(folder: Folder, out_dir: Path, files: dict[str, bytes]) -> Report:
+    tree = with_manifest(files)
+    try:
+        _clear_stage(folder)  # what a killed build left (we hold the lock: nobody else's)
+    except UnsafePath as exc:
+        raise OutputError([_unsafe(out_dir, exc)]) from None
+    old = _manifest(folder, out_dir)
+    rep = Report()
+    problems: list[Finding] = []
+    current: dict[str, bytes | None] = {}
+    for path in files:
+        try:
+            current[path] = folder.read(path)
+        except UnsafePath as exc:
+            problems.append(_unsafe(out_dir, exc))
+    gone: list[str] = []
+    for path in sorted(old):
+        if path in files:
+            continue
+        try:
+            kind = folder.entry_kind(path)
+        except UnsafePath as exc:
+            problems.append(_unsafe(out_dir, exc))
+            continue
+        if kind == "file":
+            data = folder.read(path)
+            (gone if data is not None and sha256(data) == old[path]["sha256"] else rep.kept).append(path)
+        elif kind is not None:
+            problems.append(_unsafe(out_dir, UnsafePath(path, f"is a {'symbolic link' if kind == 'link' else 'folder'} "
+                                                               "where the manifest lists a file")))
+    if problems:
+        raise OutputError(sorted(set(problems), key=Finding.sort_key))
+    foreign = [p for p, data in files.items() if p not in old and current[p] is not None and current[p] != data]
+    if foreign:
+        raise OutputError([_finding(
+            out_dir, p, "foreign-file", "was not written by the generator; refusing to overwrite it",
+            "move it out of the output folder, or delete it; nothing was written") for p in sorted(foreign)])
+    todo = [p for p, data in files.items() if current[p] != data]
+    new_manifest = tree[MANIFEST]
+    old_manifest = folder.read(MANIFEST)
+    if not todo and not gone and old_manifest == new_manifest:
+        rep.unchanged = sorted(tree)
+        return rep
+    # 1. Everything that takes space (folders, files, manifests) is written first, files
+    #    to the staging folder; on failure all of it is undone.
+    staged: dict[str, str] = {}
+    created: list[str] = []
+    writing = ""
+    try:
+        writing = STAGE
+        folder.dir_fd(STAGE, create=True, created=created)
+        if todo or gone:
+            pending = {p: old[p] for p in old if p not in files}
+            pending.update({p: _entry(b) for p, b in files.items()})
+            interim_bytes = _manifest_doc(pending)
+            if interim_bytes not in (old_manifest, new_manifest):
+                writing = MANIFEST
+                staged["interim"] = _stage(folder, len(staged), interim_bytes)
+        for path in todo:
+            writing = path
+            folder.dir_fd(path.rpartition("/")[0], create=True, created=created)
+            staged[path] = _stage(folder, len(staged), files[path])
+        if old_manifest != new_manifest:
+            writing = MANIFEST
+            staged[MANIFEST] = _stage(folder, len(staged), new_manifest)
+    except OSError as exc:
+        _clear_stage(folder)
+        for made in reversed(created):
+            folder.rmdir(made)
+        raise OutputError([_os_finding(out_dir, exc, writing)]) from None
+    except UnsafePath as exc:
+        _clear_stage(folder)
+        for made in reversed(created):
+            folder.rmdir(made)
+        raise OutputError([_unsafe(out_dir, exc)]) from None
+    # 2. Renames only (no space needed): the interim manifest first (from here on the
+    #    manifest owns every file this build may create), files, deletions, manifest.
+    touched = {""}
+    if "interim" in staged:
+        folder.replace(staged["interim"], MANIFEST)
+    for path in files:
+        if path in staged:
+            folder.replace(staged[path], path)
+            touched.add(path.rpartition("/")[0])
+            rep.written.append(path)
+        else:
+            rep.unchanged.append(path)
+    for path in gone:
+        folder.unlink(path)
+        rep.removed.append(path)
+        _prune_empty(folder, path.rpartition("/")[0])
+    if MANIFEST in staged:
+        folder.replace(staged[MANIFEST], MANIFEST)
+        rep.written.append(MANIFEST)
+    else:
+        rep.unchanged.append(MANIFEST)
+    for made in sorted(touched):
+        folder.sync_dir(made)  # the renames survive a power loss
+    folder.rmdir(STAGE)
+    return rep
+
+
+def _stage(folder: Folder, n: int, data: bytes) -> str:
+    """Write ``data`` to a new file in the staging folder (fsynced); its path."""
+    rel = f"{STAGE}/{n}.tmp"
+    folder.write_new(rel, data)
+    return rel
+
+
+def _clear_stage(folder: Folder) -> None:
+    """Delete the staging folder's files (plain files only: nothing else is ours)."""
+    for entry in folder.names(STAGE):
+        if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+            folder.unlink(f"{STAGE}/{entry.name}", missing_ok=True)
+    folder.rmdir(STAGE)
+
+
+def _prune_empty(folder: Folder, rel_dir: str) -> None:
+    """Remove folders a removed file left empty (never the root itself)."""
+    while rel_dir and folder.rmdir(rel_dir):
+        rel_dir = rel_dir.rpartition("/")[0]
+
+
+def _store_records(folder: Folder, records: dict[str, dict]) -> None:
+    """Store the reuse records (a cache: a failure to store them is not an error)."""
+    from generator.reuse import records_bytes
+
+    try:
+        for rel, data in ((f"{CACHE_DIR}/.gitignore", b"*\n"), (RECORDS, records_bytes(records))):
+            if folder.read(rel) != data:
+                tmp = f"{STAGE}/{rel.rpartition('/')[2]}.tmp"
+                folder.dir_fd(STAGE, create=True)
+                folder.unlink(tmp, missing_ok=True)
+                folder.write_new(tmp, data)
+                folder.replace(tmp, rel)
+        folder.rmdir(STAGE)
+    except (OSError, UnsafePath):
         pass
 
 
-class Staging:
-    """Changed files written ahead of the commit, invisible until it (see module doc).
-
-    ``add(files)`` may be called any number of times while a build renders; it compares
-    each file with the disk and writes the changed ones to the staging folder.
-    ``commit(tree, records)`` makes the output folder hold exactly ``tree`` (which must
-    include everything added, with the same bytes) like ``write`` does, renaming staged
-    files into place.  ``discard()`` deletes whatever is still staged and any folder
-    staging created; it is safe to call at any time, also after a commit.  Staging is
-    only a head start: if it cannot write (a read-only or full disk), it stops quietly and
-    the commit writes everything itself, reporting any error there.
-    """
-
-    def __init__(self, out_dir: Path | str):
-        self.out_dir = Path(out_dir)
-        self._root = os.fspath(out_dir)
-        self._checked: dict[str, tuple[bytes, bytes | None]] = {}  # path -> (data, on disk)
-        self._staged: dict[str, tuple[str, bytes]] = {}  # path -> (temporary file, data)
-        self._dir: str | None = None
-        self._created: list[str] = []  # folders staging created, outermost first
-        self._off = False
-        self._count = 0
-
-    def add(self, files: dict[str, bytes]) -> None:
-        """Compare ``files`` with the disk and stage the ones that differ."""
-        _check_paths(files)
-        for path, data in files.items():
-            current = _read(os.path.join(self._root, path))
-            self._checked[path] = (data, current)
-            if current != data and not self._off:
-                try:
-                    self._stage(path, data)
-                except OSError:
-                    self.discard()
-                    self._off = True
-
-    def _stage(self, path: str, data: bytes) -> None:
-        if self._dir is None:
-            folder = os.path.join(self._root, CACHE_DIR, f"{STAGE_PREFIX}{os.getpid()}-{os.urandom(4).hex()}")
-            missing, parent = [], folder
-            while not os.path.isdir(parent) and os.path.dirname(parent) != parent:
-                missing.append(parent)
-                parent = os.path.dirname(parent)
-            self._created = missing[::-1]
-            self._dir = folder
-            os.makedirs(folder)
-        self._count += 1
-        tmp = os.path.join(self._dir, f"{self._count}.tmp")
-        fd = os.open(tmp, _NEW_FILE, 0o644)
-        self._staged[path] = (tmp, data)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fd)
-        os.chmod(tmp, 0o644)  # as ``_atomic_write`` leaves files, whatever the umask
-
-    def _current(self, path: str, data: bytes) -> bytes | None:
-        checked = self._checked.get(path)
-        if checked is not None and (checked[0] is data or checked[0] == data):
-            return checked[1]
-        return _read(os.path.join(self._root, path))
-
-    def _put(self, path: str, data: bytes, made: set[str]) -> None:
-        """Move the staged copy of ``path`` into place, or write it atomically."""
-        target = os.path.join(self._root, path)
-        staged = self._staged.pop(path, None)
-        if staged is not None and staged[1] == data:
-            folder = os.path.dirname(target)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            try:
-                os.replace(staged[0], target)
-                return
-            except OSError as exc:
-                import errno
-
-                if exc.errno != errno.EXDEV:  # a subfolder on another file system
-                    raise
-        _atomic_write(target, data, made)
-
-    def commit(self, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
-        """Make the output folder hold exactly ``files`` plus their manifest (and leave
-        alone any file the generator never wrote).  ``records`` (from
-        ``Previous.updates``) are stored for the next build's reuse checks; None leaves
-        the stored ones as they are.  Whatever happens, nothing stays staged."""
+def _remove_cache(folder: Folder) -> None:
+    """Remove what ``write`` put in ``.gen-cache/`` of a folder it created."""
+    _clear_stage(folder)
+    for rel in (f"{CACHE_DIR}/{LOCK}", f"{CACHE_DIR}/.gitignore", RECORDS):
         try:
-            return self._commit(files, records)
-        finally:
-            self.discard()
-
-    def _commit(self, files: dict[str, bytes], records: dict[str, dict] | None) -> Report:
-        out_dir = self.out_dir
-        root = self._root
-        _check_paths(files)
-        tree = with_manifest(files)
-        old = read_manifest(out_dir)
-        rep = Report()
-        current = {p: self._current(p, data) for p, data in files.items()}
-        foreign = [
-            p for p, data in files.items()
-            if p not in old and current[p] != data and os.path.lexists(os.path.join(root, p))
-        ]
-        if foreign:
-            raise ForeignFileError(sorted(foreign))
-        _remove_stale_stages(out_dir, self._dir)
-        todo = {p for p, data in files.items() if current[p] != data}
-        gone = [p for p in sorted(old) if p not in files and (out_dir / p).is_file()]
-        made: set[str] = set()
-        manifest_written = False
-        if todo or gone:
-            # Own every path this build may create before creating any (see module doc).
-            if gone:
-                pending = {p: old[p] for p in old if p not in files}
-                pending.update({p: _entry(b) for p, b in files.items()})
-                pending_bytes = _manifest_doc(pending)
-            else:
-                pending_bytes = tree[MANIFEST]
-            if _read(out_dir / MANIFEST) != pending_bytes:
-                _atomic_write(out_dir / MANIFEST, pending_bytes, made)
-                manifest_written = True
-        for path, data in files.items():
-            if path in todo:
-                self._put(path, data, made)
-                rep.written.append(path)
-            else:
-                rep.unchanged.append(path)
-        for path in gone:
-            target = out_dir / path
-            target.unlink()
-            rep.removed.append(path)
-            _prune_empty(target.parent, out_dir)
-        if _read(out_dir / MANIFEST) != tree[MANIFEST]:
-            _atomic_write(out_dir / MANIFEST, tree[MANIFEST])
-            manifest_written = True
-        (rep.written if manifest_written else rep.unchanged).append(MANIFEST)
-        if records is not None:
-            _write_records(out_dir, records)
-        _remove_stale_temps(out_dir, set(tree) | set(old) | {RECORDS})
-        rep.stray = [p for p in _strays(out_dir, set(tree)) if p not in tree]
-        return rep
-
-    def discard(self) -> None:
-        """Delete every staged file and the folders staging created (those now holding
-        other files, e.g. after a commit, stay)."""
-        for tmp, _ in self._staged.values():
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        self._staged.clear()
-        if self._dir is not None:
-            _remove_flat_folder(self._dir)
-            for folder in reversed(self._created):
-                if folder == self._dir:
-                    continue
-                try:
-                    os.rmdir(folder)
-                except OSError:
-                    break  # not empty: neither are its parents
-            self._dir = None
-            self._created = []
-
-
-def write(out_dir: Path, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
-    """Make ``out_dir`` hold exactly ``files`` plus their manifest (and leave alone any
-    file the generator never wrote).  ``records`` (from ``Previous.updates``) are stored
-    for the next build's reuse checks; None leaves the stored ones as they are."""
-    return Staging(out_dir).commit(files, records)
-
-
-def _write_records(out_dir: Path, records: dict[str, dict]) -> None:
-    data = (json.dumps({"records": records}, indent=1, sort_keys=True) + "\n").encode("utf-8")
-    if _read(out_dir / RECORDS) != data:
-        _atomic_write(out_dir / RECORDS, data)
-    ignore = out_dir / CACHE_DIR / ".gitignore"
-    if _read(ignore) != b"*\n":
-        _atomic_write(ignore, b"*\n")
-
-
-def _prune_empty(folder: Path, root: Path) -> None:
-    """Remove folders a removed file left empty (never ``root`` itself)."""
-    while folder != root and root in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+            folder.unlink(rel, missing_ok=True)
+        except (OSError, UnsafePath):
+            pass
+    folder.rmdir(CACHE_DIR)

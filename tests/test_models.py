@@ -11,12 +11,12 @@ import typing
 
 import pydantic
 import pytest
-from _build_helpers import MINIMAL, bundled_spec, import_models, write_spec
+from _build_helpers import MINIMAL, ROOT, bundled_spec, import_models, write_spec
 
-from generator import writer
-from generator.build import previous
+from generator import build, targets, writer
 from generator.pipeline import check_spec
-from generator.targets import Previous, json_schema, models
+from generator.reuse import Reuse
+from generator.targets import json_schema, models
 
 
 @pytest.fixture(scope="module")
@@ -131,15 +131,18 @@ def test_colliding_model_names_are_reported():
         models.render(spec)
 
 
-# --- reuse ----------------------------------------------------------------------------
+# --- reuse (one mechanism: the target's fingerprint, see generator.reuse) --------------
+
+
+def _reuse(out):
+    return Reuse(writer.read_records(out), lambda rel: writer.read_generated(out, rel))
 
 
 def _built(tmp_path, spec):
     out = tmp_path / "out"
-    prev = previous(out)
-    files = models.render(spec, prev)
-    writer.write(out, files, records=prev.updates)
-    return out, files
+    rendered = build.render(spec, _reuse(out))
+    writer.write(out, rendered.files, records=rendered.records)
+    return out, rendered.files
 
 
 def test_unchanged_input_reuses_the_last_output_without_the_generator(tmp_path, monkeypatch):
@@ -150,13 +153,47 @@ def test_unchanged_input_reuses_the_last_output_without_the_generator(tmp_path, 
         raise AssertionError("datamodel-code-generator ran although its input did not change")
 
     monkeypatch.setattr(models, "_generate", boom)
-    prev = previous(out)
-    assert models.render(spec, prev) == files
-    assert prev.updates["models"] == prev.records["models"]
+    monkeypatch.setattr(models, "prefetch", lambda spec: pytest.fail("no head start is needed"))
+    reuse = _reuse(out)
+    assert build.render(spec, reuse).files == files
+    assert reuse.records == writer.read_records(out)
+    assert set(reuse.records) == {t.name for t in targets.TARGETS}
 
 
-@pytest.mark.parametrize("damage", ["edit", "edit-and-manifest", "delete", "records"])
-def test_damaged_output_is_regenerated_not_reused(tmp_path, damage):
+def test_a_target_without_its_own_fingerprint_is_reused_by_spec_and_code(tmp_path, monkeypatch):
+    """The default fingerprint is the whole spec and the generator's code: a change to
+    either renders such a target again; otherwise its files come from disk."""
+    from generator import reuse as reuse_module
+    from generator.targets import docs_md
+
+    spec, _ = check_spec(MINIMAL)
+    out, files = _built(tmp_path, spec)
+    calls = []
+    real = docs_md.render
+    monkeypatch.setattr(docs_md, "render", lambda spec: calls.append(1) or real(spec))
+    assert build.render(spec, _reuse(out)).files == files and calls == []
+    changed = dataclasses.replace(spec, product=dataclasses.replace(spec.product, summary="Another summary."))
+    assert build.render(changed, _reuse(out)).files != files and calls == [1]
+    monkeypatch.setattr(reuse_module, "code_identity", lambda: b"another generator")
+    monkeypatch.setattr(build, "code_identity", lambda: b"another generator")
+    assert build.render(spec, _reuse(out)).files == files and calls == [1, 1]
+
+
+def test_a_change_outside_the_generator_input_still_reuses_the_models(tmp_path, monkeypatch):
+    """The fingerprint is exactly what the models read: a product-wide text the schemas
+    fed to the generator do not carry changes other targets, not the models."""
+    spec, _ = check_spec(MINIMAL)
+    out, files = _built(tmp_path, spec)
+    monkeypatch.setattr(models, "_generate", lambda source: pytest.fail("the models were regenerated"))
+    changed = dataclasses.replace(spec, product=dataclasses.replace(spec.product, summary="Another summary."))
+    rendered = build.render(changed, _reuse(out))
+    assert {p: files[p] for p in files if p.startswith("models/")} == {
+        p: rendered.files[p] for p in rendered.files if p.startswith("models/")}
+    assert rendered.files["docs/telemetry.md"] != files["docs/telemetry.md"]
+
+
+@pytest.mark.parametrize("damage", ["edit", "edit-and-manifest", "delete", "records", "records-symlink"])
+def test_damaged_output_is_regenerated_not_reused(tmp_path, monkeypatch, damage):
     spec, _ = check_spec(MINIMAL)
     out, files = _built(tmp_path, spec)
     target = out / "models" / "payloads.py"
@@ -164,35 +201,36 @@ def test_damaged_output_is_regenerated_not_reused(tmp_path, damage):
         target.write_text(target.read_text() + "# edited\n")
     elif damage == "edit-and-manifest":
         target.write_text(target.read_text() + "# edited\n")
-        writer._atomic_write(out / writer.MANIFEST, writer.manifest_bytes({
-            **files, "models/payloads.py": target.read_bytes()}))
+        (out / writer.MANIFEST).write_bytes(writer.manifest_bytes({**files, "models/payloads.py": target.read_bytes()}))
     elif damage == "delete":
         target.unlink()
-    else:
+    elif damage == "records":
         (out / writer.RECORDS).write_text("not json")
+    else:  # records that point outside the folder are not read
+        elsewhere = tmp_path / "elsewhere.json"
+        elsewhere.write_bytes((out / writer.RECORDS).read_bytes())
+        (out / writer.RECORDS).unlink()
+        (out / writer.RECORDS).symlink_to(elsewhere)
     calls = []
     real = models._generate
-    prev = previous(out)
-    models_generate = lambda source: calls.append(1) or real(source)
-    orig, models._generate = models._generate, models_generate
-    try:
-        assert models.render(spec, prev) == files
-    finally:
-        models._generate = orig
+    monkeypatch.setattr(models, "_generate", lambda source: calls.append(1) or real(source))
+    monkeypatch.setenv("GEN_NO_FORK", "1")  # generate here, where the spy sees it
+    assert build.render(spec, _reuse(out)).files == files
     assert calls == [1]
 
 
-def test_changed_input_or_tools_change_the_key(tmp_path, monkeypatch):
+def test_changed_input_or_tools_change_the_fingerprint(monkeypatch):
     spec, _ = check_spec(MINIMAL)
-    source = models.generator_input(spec)
-    key = models.reuse_key(source)
-    assert models.reuse_key(source) == key
-    assert models.reuse_key(source + b" ") != key
+    fp = models.fingerprint(spec)
+    assert models.fingerprint(spec) == fp
+    changed = dataclasses.replace(spec, payloads=(dataclasses.replace(spec.payloads[0], description="Changed."),
+                                                  *spec.payloads[1:]), _index={})
+    assert models.fingerprint(changed) != fp
     monkeypatch.setattr(models, "_tool_identity", lambda: b"datamodel-code-generator 99")
-    assert models.reuse_key(source) != key
+    assert models.fingerprint(spec) != fp
     monkeypatch.undo()
     monkeypatch.setattr(models, "base_module", lambda: b"# another base class\n")
-    assert models.reuse_key(source) != key
+    assert models.fingerprint(spec) != fp
 
 
 def test_generator_input_has_no_annotations(bundled):
@@ -201,21 +239,20 @@ def test_generator_input_has_no_annotations(bundled):
     assert json_schema.ANNOTATION not in source and "$id" not in source
 
 
-def test_previous_without_records_reuses_nothing():
-    prev = Previous(lambda path: None)
-    assert prev.reuse("models", "k") is None
+def test_no_records_reuse_nothing():
+    assert Reuse({}, lambda path: None).lookup("models", b"k") is None
 
 
-# --- the generator running beside the other targets -------------------------------------------
+# --- the generator's head start (the target's prefetch hook) ----------------------------
 
 
-def test_prefetched_models_are_the_same_bytes(tmp_path):
+def test_prefetched_models_are_the_same_bytes():
     spec, _ = check_spec(MINIMAL)
     expected = models.render(spec)
-    models.prefetch(spec, None)
-    assert models._PENDING, "prefetch should have started a child on Linux"
-    assert models.render(spec, Previous(lambda path: None)) == expected
-    assert not models._PENDING
+    child = models.prefetch(spec)
+    assert child is not None and child.running, "prefetch should have started a child on Linux"
+    assert models.render(spec, child) == expected
+    assert not child.running
 
 
 def test_a_failing_child_falls_back_to_generating_here(monkeypatch):
@@ -230,60 +267,98 @@ def test_a_failing_child_falls_back_to_generating_here(monkeypatch):
         return real(source)
 
     monkeypatch.setattr(models, "_generate", child_fails)
-    models.prefetch(spec, None)
-    assert models.render(spec, Previous(lambda path: None)) == expected
+    child = models.prefetch(spec)
+    assert child is not None
+    assert child.result() is None
+    assert models.render(spec, child) == expected
 
 
-def test_no_prefetch_when_the_models_will_be_reused(tmp_path):
+def test_the_build_starts_every_prefetch_before_any_target_renders(monkeypatch):
+    """Registry order does not matter: with the models first in the registry, their
+    head start still begins before anything renders, and is collected by their render."""
     spec, _ = check_spec(MINIMAL)
-    out, _ = _built(tmp_path, spec)
-    models.prefetch(spec, previous(out))
-    assert not models._PENDING
+    events = []
+    real_prefetch, real_render = targets.Target.prefetch, targets.Target.render
+
+    def prefetch(self, spec):
+        handle = real_prefetch(self, spec)
+        events.append(("prefetch", self.name, handle is not None))
+        return handle
+
+    def render(self, spec, prefetched=None):
+        events.append(("render", self.name, prefetched is not None))
+        return real_render(self, spec, prefetched)
+
+    monkeypatch.setattr(targets.Target, "prefetch", prefetch)
+    monkeypatch.setattr(targets.Target, "render", render)
+    reordered = tuple(sorted(targets.TARGETS, key=lambda t: t.name != "docs-rst"))
+    monkeypatch.setattr(targets, "TARGETS", reordered)
+    build.render(spec)
+    kinds = [e[0] for e in events]
+    assert kinds == ["prefetch"] * len(reordered) + ["render"] * len(reordered)
+    assert ("prefetch", "models", True) in events and ("render", "models", True) in events
 
 
-@pytest.mark.parametrize(
-    "argv, expected",
-    [
-        (["gen", "build"], ("spec", "generated")),
-        (["gen", "check", "--out", "o", "--spec=s", "--format", "json"], ("s", "o")),
-        (["gen", "build", "--check", "--spec", "s"], ("s", "generated")),
-        (["gen", "--help"], None),
-        (["gen", "build", "--help"], None),
-        (["gen", "check", "--no-output"], None),
-        (["gen", "validate", "x.json"], None),
-        (["gen", "targets"], None),
-        (["gen", "build", "--spec", "missing"], None),
-        (["pytest", "build"], None),  # not the gen program: an import of the module
-    ],
-)
-def test_gen_starts_the_models_child_only_for_build_and_check(tmp_path, monkeypatch, argv, expected):
-    """``gen build``/``gen check`` warm the models' child up before importing click;
-    help, other commands and imports of the module never do."""
-    from generator import cli
-
-    for name in ("spec", "s"):
-        (tmp_path / name).mkdir()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", argv)
-    monkeypatch.setattr("atexit.register", lambda fn: None)  # (gen's exit-time gc.freeze)
-    calls = []
-    monkeypatch.setattr(models, "warm_up", lambda spec_dir, out_dir: calls.append((str(spec_dir), str(out_dir))))
-    cli._warm_up_first()
-    assert calls == ([expected] if expected else [])
+def test_importing_the_cli_starts_no_process():
+    """``generator.cli`` is click only: importing it forks nothing and starts no child."""
+    code = (
+        "import os, sys\n"
+        "forks = []\n"
+        "os.register_at_fork(before=lambda: forks.append(1))\n"
+        "import subprocess\n"
+        "real = subprocess.Popen.__init__\n"
+        "subprocess.Popen.__init__ = lambda *a, **k: forks.append(2) or real(*a, **k)\n"
+        "sys.argv = ['gen', 'build']\n"
+        "import generator.cli\n"
+        "print(len(forks), os.listdir('/proc/self/task').__len__())\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.stdout.split() == ["0", "1"], r.stdout + r.stderr
 
 
-def test_warm_up_skips_the_child_when_the_output_is_newer_than_the_spec(tmp_path, monkeypatch):
+def test_every_registry_entry_names_exactly_the_hooks_its_module_declares():
+    for target in targets.TARGETS:
+        declared = tuple(h for h in ("fingerprint", "prefetch") if hasattr(target.load(), h))
+        assert target.hooks == declared, target.name
+
+
+# --- the generator spread over cores (#15) ----------------------------------------------
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_split_generation_gives_the_same_package(bundled, parts):
+    spec, files = bundled[0], bundled[1]
+    source = models.generator_input(spec)
+    assert models.generate_files(spec, source, models._generate_parts(source, parts)) == files
+
+
+def test_split_generation_with_a_class_named_like_an_import_is_still_the_same(bundled):
+    """datamodel-code-generator renames a class that an import of its module shadows
+    (``Field`` -> ``FieldModel``), which depends on what the whole module imports: a
+    payload named ``field`` whose own class needs no ``Field(...)``, beside one that
+    does, is renamed in one run but would not be in a part of its own."""
+    import ast
+
+    spec, files = bundled[0], bundled[1]
+    code = files["models/payloads.py"].decode()
+    uses = {n.name: "Field(" in ast.get_source_segment(code, n) for n in ast.parse(code).body if isinstance(n, ast.ClassDef)}
+    plain = next(p for p in spec.payloads if uses.get(p.model_name) is False)
+    needs = next(p for p in spec.payloads if uses.get(p.model_name) is True)
+    twin = dataclasses.replace(plain, wire_name="field")
+    spec = dataclasses.replace(spec, payloads=(twin, needs), _index={})
+    source = models.generator_input(spec)
+    whole = models.generate_files(spec, source, models._generate(source))
+    assert "class FieldModel(" in whole["models/payloads.py"].decode()
+    assert models.generate_files(spec, source, models._generate_parts(source, 2)) == whole
+
+
+def test_a_schema_version_bump_alone_is_not_served_a_stale_package(tmp_path):
+    """``__init__.py`` carries each schema's version, which the generator input lacks."""
     spec, _ = check_spec(MINIMAL)
-    out, _ = _built(tmp_path, spec)
-    calls = []
-    monkeypatch.setattr(models, "warm", lambda: calls.append(True))
-    spec_dir = tmp_path / "spec"
-    spec_dir.mkdir()
-    (spec_dir / "spec.yaml").write_bytes((MINIMAL / "spec.yaml").read_bytes())
-    old = (out / writer.MANIFEST).stat().st_mtime - 100
-    os.utime(spec_dir / "spec.yaml", (old, old))
-    models.warm_up(spec_dir, out)
-    assert calls == []
-    os.utime(spec_dir / "spec.yaml")
-    models.warm_up(spec_dir, out)
-    assert calls == [True]
+    out, files = _built(tmp_path, spec)
+    bumped = dataclasses.replace(spec, payloads=(dataclasses.replace(spec.payloads[0], version="9.9.9"),
+                                                 *spec.payloads[1:]), _index={})
+    assert models.generator_input(bumped) == models.generator_input(spec)
+    rendered = build.render(bumped, _reuse(out)).files
+    assert rendered["models/__init__.py"] == models.render(bumped)["models/__init__.py"] != files["models/__init__.py"]

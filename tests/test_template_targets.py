@@ -187,12 +187,12 @@ def test_written_manifested_and_drift_checked(tmp_path):
     # A hand edit of the output is drift.
     (out / "custom" / "names.txt").write_text("edited\n")
     r = runner.invoke(main, ["check", "--spec", str(spec_dir), "--out", str(out)])
-    assert r.exit_code == 1 and "changed:  custom/names.txt" in r.output
+    assert r.exit_code == 1 and "custom/names.txt: error[changed]" in r.output
     runner.invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)])
     # So is a template edit (the template is part of the spec's model, so nothing stale is reused).
     (tmp_path / "templates" / "t" / "names.txt.j2").write_text("{{ payloads | length }}\n")
     r = runner.invoke(main, ["check", "--spec", str(spec_dir), "--out", str(out)])
-    assert r.exit_code == 1 and "changed:  custom/names.txt" in r.output
+    assert r.exit_code == 1 and "custom/names.txt: error[changed]" in r.output
     assert runner.invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)]).exit_code == 0
     assert (out / "custom" / "names.txt").read_text() == "3\n"
     # Dropping the target removes its files, as for any target.

@@ -91,9 +91,9 @@ def test_files_the_generator_did_not_write_are_left_alone_and_reported(tmp_path)
 
 def test_an_existing_file_at_a_generated_path_is_never_overwritten(tmp_path):
     (tmp_path / "a.txt").write_text("hand written")
-    with pytest.raises(writer.ForeignFileError) as exc:
+    with pytest.raises(writer.OutputError) as exc:
         writer.write(tmp_path, {"a.txt": b"generated", "b.txt": b"b"})
-    assert exc.value.paths == ["a.txt"]
+    assert [(f.code, f.location.file) for f in exc.value.findings] == [("foreign-file", f"{tmp_path.as_posix()}/a.txt")]
     assert (tmp_path / "a.txt").read_text() == "hand written"
     assert not (tmp_path / "b.txt").exists() and not (tmp_path / "MANIFEST.json").exists()
 
@@ -119,7 +119,7 @@ def test_targets_may_not_write_outside_or_over_the_manifest(tmp_path):
 def test_a_failing_target_changes_nothing(tmp_path, monkeypatch, capsys):
     spec, _ = check_spec(MINIMAL)
     out = tmp_path / "out"
-    assert build.build_output(spec, MINIMAL, out) == 0
+    assert build.build_output(spec, out).ok
     (out / "notes.md").write_text("mine")
     before = snapshot(out)
     failing = Target("boom", "fails on purpose", "tests_failing_target")
@@ -141,14 +141,21 @@ def test_a_failing_target_changes_nothing(tmp_path, monkeypatch, capsys):
     )
     started = []
     real_prefetch = models.prefetch
-    monkeypatch.setattr(models, "prefetch", lambda *a: (real_prefetch(*a), started.append(bool(models._PENDING))))
-    assert build.build_output(changed, MINIMAL, out) == 1
-    assert started == [True], "the models' generator should have been running in a child"
-    err = capsys.readouterr().err
-    assert "target boom failed: this target is broken" in err and "nothing was written" in err
-    assert "Traceback" not in err
+
+    def prefetch(spec):
+        child = real_prefetch(spec)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(models, "prefetch", prefetch)
+    outcome = build.build_output(changed, out)
+    assert not outcome.ok
+    assert len(started) == 1 and started[0] is not None, "the models' generator should have been started in a child"
+    [finding] = outcome.findings
+    assert finding.code == "target-failed"
+    assert "target boom failed: this target is broken" in finding.message and "nothing was written" in finding.message
     assert snapshot(out) == before
-    assert not models._PENDING  # the child was stopped and reaped
+    assert not started[0].running  # the child was stopped and reaped
 
 
 def _all_paths(folder: Path) -> set[str]:
@@ -167,46 +174,37 @@ def _changed_minimal():
     return spec, changed
 
 
-def test_a_models_failure_after_staging_changes_nothing(tmp_path, monkeypatch, capsys):
-    """The other targets' files are staged on disk while the models are generated; when
-    the models then fail, the folder is byte-identical to before and holds no temp file."""
+def test_a_models_failure_changes_nothing(tmp_path, monkeypatch):
     spec, changed = _changed_minimal()
     out = tmp_path / "out"
-    assert build.build_output(spec, MINIMAL, out) == 0
+    assert build.build_output(spec, out).ok
     (out / "notes.md").write_text("mine")
     before, paths_before = snapshot(out), _all_paths(out)
-    parent = os.getpid()
-    staged_when_models_ran: list[list[str]] = []
 
     def broken_generator(source):
-        if os.getpid() == parent:  # (the prefetching child fails too, and is ignored)
-            cache = out / writer.CACHE_DIR
-            staged_when_models_ran.append(sorted(p.name for p in cache.glob(f"{writer.STAGE_PREFIX}*/*")))
         raise RuntimeError("the models' generator is broken")
 
     monkeypatch.setattr(models, "_generate", broken_generator)
-    assert build.build_output(changed, MINIMAL, out) == 1
-    err = capsys.readouterr().err
-    assert "target models failed: the models' generator is broken" in err and "nothing was written" in err
-    assert len(staged_when_models_ran) == 1 and len(staged_when_models_ran[0]) >= 3, staged_when_models_ran
+    outcome = build.build_output(changed, out)
+    assert [f.code for f in outcome.findings] == ["target-failed"]
+    assert "target models failed: the models' generator is broken" in outcome.findings[0].message
     assert snapshot(out) == before
     assert _all_paths(out) == paths_before
-    assert not [p for p in out.rglob("*.tmp")] and not list(out.rglob(f"{writer.STAGE_PREFIX}*"))
-    assert not models._PENDING
+    assert not [p for p in out.rglob("*.tmp")]
 
 
 def test_a_failed_first_build_creates_no_folder(tmp_path, monkeypatch):
     spec, _ = check_spec(MINIMAL)
     out = tmp_path / "new" / "out"
     monkeypatch.setattr(models, "_generate", lambda source: 1 / 0)
-    assert build.build_output(spec, MINIMAL, out) == 1
+    assert not build.build_output(spec, out).ok
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_foreign_file_found_after_staging_changes_nothing(tmp_path, capsys):
+def test_a_foreign_file_changes_nothing(tmp_path):
     spec, changed = _changed_minimal()
     out = tmp_path / "out"
-    assert build.build_output(spec, MINIMAL, out) == 0
+    assert build.build_output(spec, out).ok
     # A generated path that the manifest does not own holds someone else's file.
     manifest = json.loads((out / "MANIFEST.json").read_text())
     victim = max(manifest["files"])
@@ -214,49 +212,22 @@ def test_a_foreign_file_found_after_staging_changes_nothing(tmp_path, capsys):
     (out / "MANIFEST.json").write_text(json.dumps(manifest))
     (out / victim).write_text("hand written")
     before, paths_before = snapshot(out), _all_paths(out)
-    assert build.build_output(changed, MINIMAL, out) == 1
-    assert "refusing to overwrite" in capsys.readouterr().err
+    outcome = build.build_output(changed, out)
+    assert [(f.code, f.location.file) for f in outcome.findings] == [("foreign-file", f"{out.as_posix()}/{victim}")]
+    assert "refusing to overwrite" in outcome.findings[0].message
     assert snapshot(out) == before and _all_paths(out) == paths_before
 
 
-def test_staging_commits_like_write_and_discard_leaves_nothing(tmp_path):
-    out = tmp_path / "out"
-    writer.write(out, {"a.txt": b"a", "old.txt": b"o"}, records={})
-    before, paths_before = snapshot(out), _all_paths(out)
-    staging = writer.Staging(out)
-    staging.add({"a.txt": b"A", "sub/b.txt": b"b"})
-    assert len(list(out.glob(f"{writer.CACHE_DIR}/{writer.STAGE_PREFIX}*/*"))) == 2
-    staging.discard()
-    assert snapshot(out) == before and _all_paths(out) == paths_before
-    staging = writer.Staging(out)
-    staging.add({"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"staged, then changed"})
-    rep = staging.commit({"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"c", "d.txt": b"d"})
-    assert sorted(rep.written) == ["MANIFEST.json", "a.txt", "c.txt", "d.txt", "sub/b.txt"]
-    assert rep.removed == ["old.txt"]
-    assert writer.compare(out, {"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"c", "d.txt": b"d"}).clean
-    assert not list(out.rglob(f"{writer.STAGE_PREFIX}*")) and not list(out.rglob("*.tmp"))
-    assert oct((out / "sub" / "b.txt").stat().st_mode & 0o777) == oct(0o644)
-
-
-def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
-    writer.write(tmp_path, {"a.txt": b"a"}, records={})
-    dead = tmp_path / writer.CACHE_DIR / f"{writer.STAGE_PREFIX}999999999-0badf00d"
-    dead.mkdir()
-    (dead / "0.tmp").write_bytes(b"partial")
-    live = tmp_path / writer.CACHE_DIR / f"{writer.STAGE_PREFIX}{os.getppid()}-00c0ffee"
-    live.mkdir()  # a build still running (this test's parent process stands in for it)
+def test_a_killed_builds_staged_files_are_removed_by_the_next_build(tmp_path):
+    writer.write(tmp_path, {"a.txt": b"a"})
+    stage = tmp_path / writer.STAGE
+    stage.mkdir()
+    (stage / "0.tmp").write_bytes(b"partial")
+    (tmp_path / ".a.txt.abcd1234.tmp").write_bytes(b"not ours: a name is not proof")
     writer.write(tmp_path, {"a.txt": b"b"})
-    assert not dead.exists() and live.is_dir()
-    assert writer.compare(tmp_path, {"a.txt": b"b"}).clean
-
-
-def test_stale_temporary_files_of_a_killed_build_are_cleaned_up(tmp_path):
-    writer.write(tmp_path, {"a.txt": b"a"})
-    (tmp_path / ".a.txt.abcd1234.tmp").write_bytes(b"partial")
-    (tmp_path / ".other.abcd1234.tmp").write_bytes(b"not ours")
-    writer.write(tmp_path, {"a.txt": b"a"})
-    assert not (tmp_path / ".a.txt.abcd1234.tmp").exists()
-    assert (tmp_path / ".other.abcd1234.tmp").exists()
+    assert not stage.exists()
+    assert (tmp_path / ".a.txt.abcd1234.tmp").exists()
+    assert writer.compare(tmp_path, {"a.txt": b"b"}).stray == [".a.txt.abcd1234.tmp"]
 
 
 # --- the CLI ---------------------------------------------------------------------------------
@@ -298,7 +269,7 @@ def test_hand_edit_fails_check_with_a_unified_diff(built, tmp_path):
     for args in (("check",), ("build", "--check")):
         r = gen(*args, "--spec", str(spec_dir), "--out", str(out))
         assert r.returncode == 1
-        assert "changed:  schemas/login_failed.schema.json" in r.stderr
+        assert f"{out.as_posix()}/schemas/login_failed.schema.json: error[changed]:" in r.stderr
         assert "--- a/schemas/login_failed.schema.json" in r.stderr
         assert '-  "additionalProperties": true,' in r.stderr and '+  "additionalProperties": false,' in r.stderr
 
@@ -314,7 +285,7 @@ def test_hand_edit_to_a_reused_target_is_still_caught(built, tmp_path):
     manifest["files"]["models/payloads.py"]["sha256"] = hashlib.sha256(edited.encode()).hexdigest()
     (out / "MANIFEST.json").write_text(json.dumps(manifest))
     r = gen("check", "--spec", str(spec_dir), "--out", str(out))
-    assert r.returncode == 1 and "changed:  models/payloads.py" in r.stderr and "-EXTRA = 1" in r.stderr
+    assert r.returncode == 1 and "models/payloads.py: error[changed]" in r.stderr and "-EXTRA = 1" in r.stderr
     assert gen("build", "--spec", str(spec_dir), "--out", str(out)).returncode == 0
     assert "EXTRA" not in path.read_text()
     assert gen("check", "--spec", str(spec_dir), "--out", str(out)).returncode == 0
@@ -331,15 +302,18 @@ def test_missing_obsolete_and_stray_files_are_listed(built, tmp_path):
     for args in (("check",), ("build", "--check")):
         r = gen(*args, "--spec", str(spec_dir), "--out", str(out))
         assert r.returncode == 1
-        assert "missing:  catalog.json" in r.stderr
-        assert "obsolete: schemas/old_payload.schema.json" in r.stderr
-        assert "stray:    stray.txt" in r.stderr
+        assert f"{out.as_posix()}/catalog.json: error[missing]" in r.stderr
+        assert f"{out.as_posix()}/schemas/old_payload.schema.json: error[obsolete]" in r.stderr
+        assert f"{out.as_posix()}/stray.txt: error[stray]" in r.stderr
     r = gen("build", "--spec", str(spec_dir), "--out", str(out))
-    assert r.returncode == 0 and "not written by the generator" in r.stderr
-    assert not (out / "schemas" / "old_payload.schema.json").exists()
+    assert r.returncode == 0 and "stray.txt: note[stray]: not written by the generator" in r.stderr
+    # The obsolete file's bytes do not match its manifest entry: it is kept, and said so.
+    assert "old_payload.schema.json: warning[modified-kept]" in r.stderr
+    assert (out / "schemas" / "old_payload.schema.json").exists()
+    (out / "schemas" / "old_payload.schema.json").unlink()
     assert (out / "stray.txt").read_text() == "x"
     r = gen("check", "--spec", str(spec_dir), "--out", str(out))
-    assert r.returncode == 1 and "stray:    stray.txt" in r.stderr
+    assert r.returncode == 1 and f"{out.as_posix()}/stray.txt: error[stray]" in r.stderr
     (out / "stray.txt").unlink()
     assert gen("check", "--spec", str(spec_dir), "--out", str(out)).returncode == 0
 
@@ -373,8 +347,8 @@ def _allowed(trees: list[dict[str, bytes]]) -> dict[str, set[bytes]]:
 
 def _assert_whole(out: Path, allowed: dict[str, set[bytes]]) -> None:
     for path in out.rglob("*"):
-        if not path.is_file() or writer._TEMP.match(path.name):
-            continue  # a temp file of the killed write: cleaned by the next build
+        if not path.is_file():
+            continue
         rel = path.relative_to(out).as_posix()
         if rel.startswith(writer.CACHE_DIR + "/"):
             if rel == writer.RECORDS:
@@ -444,7 +418,7 @@ def test_gen_build_killed_at_random_moments_recovers(tmp_path):
     for d in spec_dirs:
         spec, findings = check_spec(d)
         assert spec is not None, findings
-        trees.append(build.render(spec))
+        trees.append(build.render(spec).files)
     allowed = _allowed(trees)
     out = tmp_path / "generated"
     start = time.perf_counter()
@@ -463,8 +437,8 @@ def test_gen_build_killed_at_random_moments_recovers(tmp_path):
     assert r.returncode == 0, r.stderr
     r = gen("check", "--spec", str(spec_dirs[0]), "--out", str(out))
     assert r.returncode == 0, r.stderr
-    # Files staged by killed builds are gone too.
-    assert not list(out.rglob(f"{writer.STAGE_PREFIX}*")) and not list(out.rglob("*.tmp"))
+    # Temporary files of killed builds are gone too.
+    assert not list(out.rglob("*.tmp"))
 
 
 @pytest.mark.parametrize(

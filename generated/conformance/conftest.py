@@ -77,6 +77,48 @@ def _read_json(path: Path) -> Any:
         return json.loads(fh.read().decode("utf-8"))
 
 
+def _value(described: Any) -> Any:
+    """A property value from its description in a vectors file."""
+    if isinstance(described, dict):
+        if set(described) == {"repeat", "times"}:
+            return described["repeat"] * described["times"]
+        return described["literal"]
+    if isinstance(described, list):
+        return [_value(v) for v in described]
+    return described
+
+
+def expand_vectors(doc: dict) -> dict:
+    """A vectors file as the tests use it: long repetitive strings are described
+    (``{"repeat": "x", "times": 4096}``) and most vectors are written as changes to the
+    payload's ``base`` (``"set": {...}`` and/or ``"drop": [...]`` instead of
+    ``properties``), and an
+    ``expect`` that is only a problem takes its key from the id (``null:<key>``); this
+    spells every vector out."""
+    base = {k: _value(v) for k, v in doc["base"].items()}
+    out = {k: v for k, v in doc.items() if k != "base"}
+    for group in ("valid", "invalid"):
+        rows = []
+        for vec in doc[group]:
+            row = {k: v for k, v in vec.items() if k not in ("set", "drop", "properties")}
+            if isinstance(row.get("expect"), str):  # the key is the id's suffix
+                row["expect"] = {"problem": row["expect"], "key": vec["id"].partition(":")[2]}
+            if "properties" not in vec:  # a variation of the base
+                props = dict(base)
+                props.update({k: _value(v) for k, v in vec.get("set", {}).items()})
+                for k in vec.get("drop", ()):
+                    del props[k]
+            elif isinstance(vec["properties"], dict):
+                props = {k: _value(v) for k, v in vec["properties"].items()}
+            else:
+                props = vec["properties"]
+            row["properties"] = props
+            rows.append({k: row[k] for k in _ORDER if k in row})
+        out[group] = rows
+    return out
+
+
+_ORDER = ("id", "description", "reason", "properties", "expect")
 _INDEX: dict | None = None
 
 
@@ -108,7 +150,7 @@ class Suite:
         self._models_error: str | None = None
 
     def vectors(self, payload: str) -> dict:
-        return _read_json(HERE / self.index["payloads"][payload]["vectors"])
+        return expand_vectors(_read_json(HERE / self.index["payloads"][payload]["vectors"]))
 
     def models(self) -> dict:
         """``MODELS`` of ``../models`` (skips the caller when the folder is absent)."""

@@ -43,7 +43,7 @@ def normalised(doc: dict) -> dict:
     """``doc`` after a JSON round trip in the project's JSON style (tuples become lists)."""
     import orjson  # a dependency already (the project's JSON writer)
 
-    from generator.targets.json_schema import dumps
+    from generator.json_output import dumps
 
     return orjson.loads(dumps(doc))
 

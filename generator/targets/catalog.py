@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.json_output import dumps
 from generator.kinds import KINDS
 from generator.model import (
     Category,
@@ -33,7 +34,7 @@ from generator.model import (
     Spec,
     Versions,
 )
-from generator.targets.json_schema import dumps, kind_fragment, schema_id, schema_path
+from generator.targets.json_schema import kind_fragment, schema_id, schema_path
 
 PATH = "catalog.json"
 CATALOG_FORMAT = 1

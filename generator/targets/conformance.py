@@ -28,9 +28,10 @@ from typing import Any
 
 import jinja2
 
+from generator.json_output import dumps
 from generator.kinds import Kind
 from generator.model import Feature, Field, Payload, Spec
-from generator.targets.json_schema import dumps, schema_path
+from generator.targets.json_schema import schema_path
 from generator.validate import ecma
 from generator.validate.problems import json_type
 
@@ -256,6 +257,106 @@ def vectors(payload: Payload) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- compact files
+#
+# A vectors file describes rather than spells out (issue: a 20,000-field spec wrote
+# 145 MB of vectors): a long string that repeats one short unit is written
+# ``{"repeat": unit, "times": n}``, and a vector that differs from the payload's ``base``
+# (every field at its first example) in a few keys is written as that difference
+# (``"set": {...}`` and/or ``"drop": [...]`` instead of ``properties``); an
+# ``expect`` whose key is the id's suffix (``wrong_type:<key>``) is written as just its
+# problem; each vector is one line.  The suite's ``conftest.py``
+# (``expand_vectors``) expands them to exactly the vectors ``vectors`` returns; a test
+# holds the two equal.
+
+REPEAT_MIN = 32  # shorter strings are written out
+
+
+def _describe(value: Any) -> Any:
+    """A property value as the file writes it (see above)."""
+    if isinstance(value, str) and len(value) >= REPEAT_MIN:
+        for size in range(1, 9):
+            unit = value[:size]
+            if len(value) % size == 0 and unit * (len(value) // size) == value:
+                return {"repeat": unit, "times": len(value) // size}
+        return value
+    if isinstance(value, list):
+        return [_describe(v) for v in value]
+    if isinstance(value, dict):  # (no kind has object values; kept unambiguous anyway)
+        return {"literal": value}
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON values (``True`` is not ``1``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _patch(base: dict, props: Any) -> dict | None:
+    """``{"set": ..., "drop": ...}`` turning ``base`` into ``props`` with the same key
+    order, or None when ``props`` is not such a variation."""
+    if not isinstance(props, dict):
+        return None
+    changed = {k: v for k, v in props.items() if k not in base or not _same(base[k], v)}
+    drop = [k for k in base if k not in props]
+    rebuilt = dict(base)
+    rebuilt.update(changed)
+    for k in drop:
+        del rebuilt[k]
+    if list(rebuilt) != list(props) or len(changed) + len(drop) > max(1, len(props) // 2):
+        return None
+    patch: dict = {}
+    if changed:
+        patch["set"] = {k: _describe(v) for k, v in changed.items()}
+    if drop:
+        patch["drop"] = drop
+    return patch
+
+
+def vectors_file(doc: dict) -> bytes:
+    """The bytes of a vectors file: ``compact(doc)`` with one vector per line (the
+    vectors are data for the suite, not prose: indenting each one tripled the folder)."""
+    import json
+
+    def line(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    out = compact(doc)
+    head = ",\n".join(f"  {line(k)}: {line(out[k])}" for k in ("payload", "schema", "model", "base"))
+    groups = []
+    for group in ("valid", "invalid"):
+        rows = ",\n".join(f"    {line(v)}" for v in out[group])
+        groups.append(f'  "{group}": [\n{rows}\n  ]' if rows else f'  "{group}": []')
+    return ("{\n" + head + ",\n" + ",\n".join(groups) + "\n}\n").encode("utf-8")
+
+
+def compact(doc: dict) -> dict:
+    """The vectors file of ``vectors(payload)`` (see above)."""
+    base = doc["valid"][0]["properties"] if doc["valid"] and doc["valid"][0]["id"] == "all_fields" else {}
+    out = {k: doc[k] for k in ("payload", "schema", "model")}
+    out["base"] = {k: _describe(v) for k, v in base.items()}
+    for group in ("valid", "invalid"):
+        rows = []
+        for vec in doc[group]:
+            row = {k: v for k, v in vec.items() if k != "properties"}
+            expect = row.get("expect")
+            if expect is not None and set(expect) == {"problem", "key"} and vec["id"].partition(":")[2] == expect["key"]:
+                row["expect"] = expect["problem"]  # the key is the id's suffix
+            patch = _patch(base, vec["properties"])
+            if patch is not None:
+                row.update(patch or {"set": {}})  # (no "properties": a variation of the base)
+            else:
+                props = vec["properties"]
+                row["properties"] = {k: _describe(v) for k, v in props.items()} if isinstance(props, dict) else props
+            rows.append(row)
+        out[group] = rows
+    return out
+
+
 # --------------------------------------------------------------------------- index
 
 
@@ -366,7 +467,7 @@ def render(spec: Spec) -> dict[str, bytes]:
     """The suite: index, vectors, test modules, README and the engine copy."""
     files: dict[str, bytes] = {f"{OUT}/index.json": dumps(index(spec))}
     for p in spec.payloads:
-        files[f"{OUT}/vectors/{p.wire_name}.json"] = dumps(vectors(p))
+        files[f"{OUT}/vectors/{p.wire_name}.json"] = vectors_file(vectors(p))
     folder = resources.files("generator").joinpath("templates", "conformance")
     for name in STATIC_FILES:
         files[f"{OUT}/{name}"] = folder.joinpath(name + ".tmpl").read_bytes()

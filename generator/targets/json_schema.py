@@ -11,15 +11,17 @@ edition and version limits, per payload and per field; each field's governance
 
 Keys are written in a fixed, readable order (not sorted), so the bytes depend only on the
 spec.  Other targets reuse ``payload_schema`` (the models target feeds these schemas to
-datamodel-code-generator) and ``schema_path``.
+datamodel-code-generator) and ``schema_path``.  This module owns the schema of a payload
+and nothing else: JSON serialisation is ``generator.json_output``'s, and it keeps no
+state between calls (no cache another target could read).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from generator.json_output import dumps
 from generator.kinds import Kind
 from generator.model import Edition, Field, Payload, Spec, Versions
 from generator.phrases import plain
@@ -174,38 +176,12 @@ def payload_schema(spec: Spec, payload: Payload) -> dict[str, Any]:
     }
 
 
-def dumps(doc: Any) -> bytes:
-    """The project's JSON style: 2-space indent, UTF-8 kept, insertion order, final
-    newline.  Everything JSON this package writes goes through here.
-
-    orjson writes it about ten times faster than the json module (whose indenting
-    encoder is pure Python: a third of a cold build went there); the json module
-    remains the fallback for what orjson refuses (integers beyond 64 bits).
-    """
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - orjson is a dependency
-        orjson = None
-    if orjson is not None:
-        try:
-            return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-        except TypeError:
-            pass
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-_LAST: list = [None, {}]  # [spec, {wire name: schema}]: one build's schemas, built once
-
-
 def schemas_of(spec: Spec) -> dict[str, dict[str, Any]]:
-    """Every payload's schema by wire name, computed once per spec object (the models
-    target feeds the same schemas to its generator).  Treat the dicts as read-only."""
-    if _LAST[0] is not spec:
-        _LAST[:] = [spec, {p.wire_name: payload_schema(spec, p) for p in spec.payloads}]
-    return _LAST[1]
+    """Every payload's schema by wire name, in spec order (computed on each call: this
+    module keeps no cache another target could read)."""
+    return {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
 
 
 def render(spec: Spec) -> dict[str, bytes]:
     """Every payload's schema, keyed by ``schema_path``."""
-    schemas = schemas_of(spec)
-    return {schema_path(p): dumps(schemas[p.wire_name]) for p in spec.payloads}
+    return {schema_path(p): dumps(payload_schema(spec, p)) for p in spec.payloads}

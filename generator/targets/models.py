@@ -15,10 +15,14 @@ Options are chosen for speed and determinism: no formatter pass (black and isort
 extra tools; even the library's built-in formatter costs a third of its run time on a
 5,000-field spec, and its output is already tidy once ``_import_block`` lays out the
 imports), Literal values instead of an Enum class per field, no timestamp, our own
-header (no tool version).  datamodel-code-generator is imported
-only when models must really be generated: when the schemas it would be fed are
-byte-identical to what the last build recorded, the previous output is reused
-(``ACCEPTS_PREVIOUS``; see ``generator.targets.Previous``).
+header (no tool version).  datamodel-code-generator is imported only when models must
+really be generated.
+
+The target declares the two optional hooks of ``generator.targets``: ``fingerprint``
+(its generator input and tools: while they are unchanged the build reuses the last
+output) and ``prefetch`` (the generator starts in a child process, managed by
+``generator.background``, while the other targets render).  It owns turning schemas
+into a models package; it must not manage processes, touch the disk or keep state.
 """
 
 from __future__ import annotations
@@ -32,13 +36,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # imported lazily: ``warm`` forks before the spec model is imported
+from generator.background import Child
+from generator.targets.json_schema import ANNOTATION, DRAFT, payload_schema
+
+if TYPE_CHECKING:
     import ast
 
     from generator.model import Payload, Spec
-    from generator.targets import Previous
-
-ACCEPTS_PREVIOUS = True
 
 PACKAGE = "models"
 BASE_CLASS = "_PayloadBase"
@@ -84,8 +88,6 @@ class ModelsError(Exception):
 def _strip(node: Any, drop: tuple[str, ...] = ()) -> Any:
     """A schema without our annotations and identifiers: only what shapes a model."""
     if not drop:
-        from generator.targets.json_schema import ANNOTATION
-
         drop = (ANNOTATION, "$schema", "$id")
     if isinstance(node, dict):
         return {k: _strip(v, drop) for k, v in node.items() if k not in drop}
@@ -106,12 +108,9 @@ def generator_input(spec: Spec) -> bytes:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
-    from generator.targets.json_schema import DRAFT, schemas_of
-
-    schemas = schemas_of(spec)
     doc = {
         "$schema": DRAFT,
-        "$defs": {p.model_name: _strip(schemas[p.wire_name]) for p in spec.payloads},
+        "$defs": {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads},
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -128,15 +127,6 @@ def _tool_identity() -> bytes:
         except OSError:
             out.append(b"")
     return b"\0".join(out)
-
-
-def reuse_key(source: bytes) -> str:
-    """What the models depend on: the generator input, the tools, and this module and
-    the base-class template (which shape what is done with the generator's output)."""
-    h = hashlib.sha256()
-    for part in (Path(__file__).read_bytes(), base_module(), _tool_identity(), source):
-        h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()
 
 
 def _generate(source: bytes) -> str:
@@ -328,247 +318,96 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None) -> d
     }
 
 
-# --- running the generator beside the other targets -----------------------------------
-#
-# datamodel-code-generator is the slowest part of a build (importing it alone takes
-# longer than rendering most targets).  ``prefetch`` starts it in a forked child as soon
-# as the build knows the models cannot be reused; the parent renders the other targets
-# meanwhile and ``render`` collects the child's output.  The child runs the very same
-# ``_generate``, so the bytes do not depend on whether it ran; on any trouble (no fork on
-# this platform, the child failing) ``render`` simply generates in-process.  Earlier
-# still, ``gen build``/``gen check`` call ``warm_up`` before importing anything else (see
-# ``generator.cli``): the child is forked ~30 ms after the interpreter starts and imports
-# the generator while the parent loads the spec; this module therefore imports nothing
-# heavy at module level.  While the child generates, the build stages the other
-# targets' files on disk (``writer.Staging``).
-
-_PENDING: dict[bytes, tuple[int, int]] = {}  # source -> (child pid, read end of its pipe)
-_WARM: list[tuple[int, int, int]] = []  # (pid, write end to child, read end from child)
-_AT_EXIT: list[bool] = []
+# --- the target's hooks (see ``generator.targets``) -------------------------------------
 
 
-def _child_forbidden() -> bool:
-    import os
-    import threading
+def fingerprint(spec: Spec) -> bytes:
+    """Exactly what the models depend on: the generator input and the schema versions,
+    the installed generator and pydantic, and this module and the base-class template (which shape what is done
+    with the generator's output).  The build reuses the last output while it is equal."""
+    # The schema versions too: ``__init__.py`` carries them and the input (schemas
+    # without ``$id``) does not, so a version bump is never served a stale package.
+    versions = json.dumps([p.version for p in spec.payloads]).encode("utf-8")
+    parts = (generator_input(spec), versions, Path(__file__).read_bytes(), base_module(), _tool_identity())
+    return b"".join(hashlib.sha256(part).digest() for part in parts)
 
-    return (
-        not hasattr(os, "fork")
-        or not sys.platform.startswith("linux")
-        or bool(os.environ.get("GEN_NO_FORK"))
-        or threading.active_count() != 1  # forking a threaded process is not safe
-    )
+
+def _generate_bytes(source: bytes) -> bytes:
+    return _generate(source).encode("utf-8")
 
 
-def _child_setup() -> None:
-    """What a child does first.
+#: Payloads per part below which the generator's input is not split (a part's own
+#: fixed cost, about a tenth of a second, would eat the gain).
+PART_MIN = 40
 
-    It never prints (its only output is the pipe), so its standard streams go to
-    /dev/null: a caller reading ``gen``'s output to the end must not wait for a child
-    that is still importing.  And it imports hundreds of modules and builds thousands of
-    objects, then exits: the cyclic garbage collector would only re-scan them (a measured
-    5-10% of its run time), so it is off.
+
+def _generate_parts(source: bytes, parts: int) -> str:
+    """``_generate(source)``, computed as ``parts`` runs over consecutive slices of the
+    ``$defs`` in parallel processes (``background.map_parallel``) and joined.
+
+    The generator treats every payload schema on its own (no shared definitions), so
+    the classes of a slice are the same text as in one run; only the import lines
+    differ, and ``_import_block`` lays those out from their union anyway.  Its one
+    cross-payload effect is renaming a class whose name an import uses (``Field`` ->
+    ``FieldModel``); when any class name meets an imported name, or was renamed, the
+    whole input is generated in one run instead, so the output never depends on the
+    split (a test holds split and whole equal).
     """
-    import gc
+    import ast
+
+    from generator.background import map_parallel
+
+    doc = json.loads(source)
+    names = list(doc["$defs"])
+    size = -(-len(names) // parts)
+    slices = [json.dumps({"$schema": doc["$schema"], "$defs": {n: doc["$defs"][n] for n in names[i:i + size]}},
+                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+              for i in range(0, len(names), size)]
+    import datamodel_code_generator.parser.jsonschema  # noqa: F401  (once, before forking)
+
+    raws = [raw.decode("utf-8") for raw in map_parallel(_generate_bytes, slices)]
+    heads, imports, bodies, classes, imported = [], [], [], [], set()
+    for raw in raws:
+        tree = ast.parse(raw)
+        nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        lines = raw.splitlines(keepends=True)
+        heads.append("".join(lines[: nodes[0].lineno - 1]))
+        imports.extend(line for line in lines[nodes[0].lineno - 1: nodes[-1].end_lineno] if line.strip())
+        bodies.append("".join(lines[nodes[-1].end_lineno:]))
+        classes += [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+        imported |= {a.asname or a.name.split(".")[0] for n in nodes for a in n.names}
+    if len(set(heads)) != 1 or classes != names or imported & set(classes):
+        return _generate(source)
+    lead = bodies[0][: len(bodies[0]) - len(bodies[0].lstrip("\n"))]
+    block = "".join(dict.fromkeys(imports))
+    return heads[0] + block + lead + "\n\n\n".join(b.strip("\n") for b in bodies)
+
+
+def _generate_spread(source: bytes) -> bytes:
+    """The generator's output for ``source``, spread over the available cores."""
     import os
 
-    gc.disable()
-    try:
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        os.close(null)
-    except OSError:
-        pass
+    payloads = source.count(b'"type":"object"')  # (an upper bound is enough here)
+    parts = min(os.cpu_count() or 1, 8, payloads // PART_MIN)
+    return (_generate_parts(source, parts) if parts > 1 else _generate(source)).encode("utf-8")
 
 
-def warm_up(spec_dir: Path, out_dir: Path) -> None:
-    """Give the models a head start (``warm``) when they will probably be regenerated.
-
-    A cheap guess, made before the spec is even loaded: the models are likely stale when
-    the output folder has no reuse records, or a spec file is newer than its manifest.
-    A wrong guess costs nothing but a child process that is stopped unused (or a build
-    as fast as without the head start); the output bytes never depend on it.
-    """
-    from generator.writer import MANIFEST, RECORDS
-
-    try:
-        stamp = min((out_dir / RECORDS).stat().st_mtime, (out_dir / MANIFEST).stat().st_mtime)
-        newest = max((p.stat().st_mtime for p in spec_dir.rglob("*.y*ml")), default=0.0)
-        if newest < stamp:
-            return
-    except OSError:
-        pass
-    warm()
-
-
-def warm() -> None:
-    """Fork a child that imports datamodel-code-generator now, while the parent is still
-    loading the spec, and then waits for the generator input on a pipe.
-
-    Only a head start: ``prefetch`` hands the input to this child instead of forking a
-    new one.  If the models turn out to be reusable (or the spec has errors) the child
-    reads end-of-file and exits without generating anything; the output bytes never
-    depend on whether it ran.
-    """
-    import os
-
-    if _WARM or _child_forbidden():
-        return
-    to_child_r, to_child_w = os.pipe()
-    from_child_r, from_child_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        status = 1
-        try:
-            _child_setup()
-            import threading
-
-            os.close(to_child_w)
-            os.close(from_child_r)
-            got: list[bytes] = []
-
-            def drain() -> None:  # read while importing, so the parent never blocks
-                with os.fdopen(to_child_r, "rb") as fh:
-                    got.append(fh.read())
-
-            reader = threading.Thread(target=drain)
-            reader.start()
-            import datamodel_code_generator
-            import datamodel_code_generator.parser.jsonschema  # noqa: F401
-
-            reader.join()
-            source = got[0] if got else b""
-            if source:
-                data = b"ok\0" + _generate(source).encode("utf-8")
-                with os.fdopen(from_child_w, "wb") as fh:
-                    fh.write(data)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(to_child_r)
-    os.close(from_child_w)
-    _WARM.append((pid, to_child_w, from_child_r))
-    if not _AT_EXIT:  # e.g. the spec has errors: stop the child rather than leave it
-        import atexit
-
-        atexit.register(cancel)
-        _AT_EXIT.append(True)
-
-
-def prefetch(spec: Spec, previous: Previous | None, target_key: str | None = None) -> None:
-    """Start generating the models in a child process unless they will be reused."""
-    import os
-
-    if _child_forbidden() and not _WARM:
-        return
+def prefetch(spec: Spec) -> Child | None:
+    """Start datamodel-code-generator (the slowest part of a build: importing it alone
+    takes longer than rendering most targets) in a child process, so that it runs while
+    the other targets render; ``render`` collects it."""
     if not spec.payloads:
-        return
-    if previous is not None and target_key is not None and previous.would_reuse("target:models", target_key):
-        return
+        return None
     try:
         source = generator_input(spec)
     except ModelsError:
-        return  # render reports it
-    if source in _PENDING:
-        return
-    if previous is not None and previous.would_reuse("models", _package_key(spec, source)):
-        return
-    if _WARM:
-        pid, to_child, from_child = _WARM.pop()
-        try:
-            _write_all(to_child, source)
-        except OSError:
-            os.close(from_child)
-            os.waitpid(pid, 0)
-        else:
-            _PENDING[source] = (pid, from_child)
-            return
-        finally:
-            os.close(to_child)
-    if _child_forbidden():
-        return
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: generate, send, leave without running any cleanup
-        status = 1
-        try:
-            _child_setup()
-            os.close(read)
-            data = b"ok\0" + _generate(source).encode("utf-8")
-            with os.fdopen(write, "wb") as fh:
-                fh.write(data)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
-    _PENDING[source] = (pid, read)
+        return None  # render reports it
+    return Child.start(_generate_spread, source)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    import os
-
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _collect(source: bytes) -> str | None:
-    """The prefetched generator output for ``source``, or None (then generate here)."""
-    import os
-
-    pending = _PENDING.pop(source, None)
-    if pending is None:
-        return None
-    pid, read = pending
-    with os.fdopen(read, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data.startswith(b"ok\0"):
-        return None
-    return data[3:].decode("utf-8")
-
-
-def cancel() -> None:
-    """Stop waiting for any child still generating (the build failed elsewhere)."""
-    import os
-    import signal
-
-    while _WARM:  # never used (e.g. the models were reused): it holds nothing, stop it
-        pid, to_child, from_child = _WARM.pop()
-        os.close(to_child)
-        os.close(from_child)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    while _PENDING:
-        _, (pid, read) = _PENDING.popitem()
-        os.close(read)
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-
-
-def _package_key(spec: Spec, source: bytes) -> str:
-    """The reuse key of the whole package: the generator's input plus each payload's
-    schema version, which ``__init__.py`` carries and the input (schemas without
-    ``$id``) does not, so a version bump is never served a stale ``__init__.py``."""
-    return reuse_key(source + json.dumps([p.version for p in spec.payloads]).encode("ascii"))
-
-
-def render(spec: Spec, previous: Previous | None = None) -> dict[str, bytes]:
-    """The models package; reuses the last build's files when their input is unchanged."""
+def render(spec: Spec, prefetched: Child | None = None) -> dict[str, bytes]:
+    """The models package; uses the prefetched generator output when there is one (the
+    same function's result, so the bytes do not depend on it)."""
     source = generator_input(spec)
-    if previous is None:
-        return generate_files(spec, source)
-    key = _package_key(spec, source)
-    reused = previous.reuse("models", key)
-    if reused is not None:
-        _collect(source)
-        return reused
-    files = generate_files(spec, source, _collect(source))
-    previous.remember("models", key, files)
-    return files
+    raw = prefetched.result() if prefetched is not None else None
+    return generate_files(spec, source, raw.decode("utf-8") if raw is not None else None)
