@@ -19,7 +19,8 @@ it reports, in the same run:
 * ``gen validate`` end to end as a child process on one core (start-up and spec
   loading included);
 * plain ``jsonschema`` (``json.loads`` + ``Draft202012Validator.is_valid``) on one core,
-  on a slice of the same stream, and the engine's speed-up over it.
+  on a slice of the same stream, and the engine's speed-up over it;
+* ``--files N`` small files in one folder, serial against ``--jobs 4``.
 
 Target (issue 5): at least 50,000 payloads per second on one core, over 50 times
 ``jsonschema``'s rate.  Values vary per line (seeded), 2% of lines carry an undeclared
@@ -196,10 +197,35 @@ def bench(title: str, spec_dir: Path, wire: str, lines: int, tmp: Path) -> None:
         print(f"  engine, --jobs {jobs:<2}         {lines / t_par:>10,.0f} payloads/s  ({t_par:.2f} s)")
 
 
+def bench_files(spec_dir: Path, count: int, tmp: Path) -> None:
+    """``count`` small NDJSON files (one envelope each) in one folder: serial against
+    ``--jobs 4`` (which must pay, or fall back to serial), both through ``sources``."""
+    spec = load(spec_dir)
+    if spec is None or not spec.payloads:
+        return
+    payload = min(spec.payloads, key=lambda p: len(p.fields))
+    folder = tmp / "files"
+    folder.mkdir()
+    rng = random.Random(7)
+    for i in range(count):
+        props = {f.wire_key: sample_value(f, rng) for f in payload.fields}
+        (folder / f"c{i:06d}.ndjson").write_text(json.dumps({"payload": payload.wire_name, "properties": props}) + "\n")
+    checker = payload_engine.Checker({p.wire_name: payload_schema(spec, p) for p in spec.payloads})
+    print(f"\nsmall files: {count} files of one {payload.wire_name} envelope each")
+    for jobs in (1, 4):
+        def run(jobs=jobs):
+            srcs = payload_engine.sources([str(folder)], checker.names)
+            tally = payload_engine.check_sources(checker, srcs, jobs=jobs)
+            assert tally.documents == count, tally.documents
+        t = best_of(2, run)
+        print(f"  --jobs {jobs}                 {count / t:>10,.0f} files/s  ({t:.2f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--spec", type=Path, default=ROOT / "spec")
+    parser.add_argument("--files", type=int, default=20_000, help="small files for the --jobs test (0: skip)")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}; msgspec: {optional.msgspec is not None}; "
           f"orjson: {optional.orjson is not None}; "
@@ -215,6 +241,8 @@ def main() -> None:
         syn = tmp_path / "synthetic"
         syn.mkdir()
         bench("synthetic", synthetic_spec(syn), "config_big", args.lines, tmp_path)
+        if args.files:
+            bench_files(syn if spec is None else args.spec, args.files, tmp_path)
 
 
 if __name__ == "__main__":

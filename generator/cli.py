@@ -211,8 +211,14 @@ def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str 
 @click.option("--master", default=None, metavar="URL", help="--engine spark: the Spark master (default local[*]).")
 @click.option("--output", default=None, metavar="DIR",
               help="--engine spark: write conforming payloads and an error table as Parquet under DIR.")
+@click.option("--product-version", default=None, metavar="V",
+              help="Also check what version V sends: no payload or field outside its version range, "
+                   "every required field inside it.")
+@click.option("--allow-empty", is_flag=True, help="Pass when no documents are found (by default an empty "
+              "capture fails: it proves nothing).")
 def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, payload: str | None,
-             fmt: str, jobs: int, engine_name: str, master: str | None, output: str | None) -> None:
+             fmt: str, jobs: int, engine_name: str, master: str | None, output: str | None,
+             product_version: str | None, allow_empty: bool) -> None:
     """Check captured payloads against the spec's schemas.
 
     PATH is a .json file (one document or an array), an .ndjson/.jsonl file (one
@@ -221,7 +227,8 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     "properties": {...}}), or a bare property object named by --payload, its file name
     (NAME.ndjson) or its folder (NAME/).  Reports undeclared keys, type mismatches,
     missing keys, invalid values, unknown payload names and unreadable documents, with
-    file:line.  Exit 0 when everything conforms, 1 when something does not.
+    file:line.  Exit 0 when everything conforms, 1 when something does not or when no
+    document was found (unless --allow-empty).
     """
     import json
     import os
@@ -252,21 +259,27 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
     if payload is not None and payload not in schemas:
         raise click.UsageError(f"--payload {payload!r} is not a payload of the spec")
     if engine_name == "spark" or master or output:
+        if product_version is not None:
+            raise click.UsageError("--product-version is not supported with --engine spark yet")
         from generator.spark.cli import validate_on_spark
 
         tally = validate_on_spark(schemas, paths, payload, engine_name, master, output, spec, schemas_dir)
     else:
-        checker = engine.Checker(schemas)
+        try:
+            checker = engine.Checker(schemas, product_version)
+        except ValueError as exc:
+            raise click.UsageError(f"--product-version: {exc}") from None
         try:
             srcs = engine.sources(paths, checker.names, payload)
         except engine.UsageError as exc:
             raise click.UsageError(str(exc)) from None
         tally = engine.check_sources(checker, srcs, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
-        click.echo(json.dumps(tally.as_dict(), indent=2))
+        report = json.dumps(tally.as_dict(allow_empty), indent=2) + "\n"
     else:
-        click.echo(engine.format_text(tally), nl=False)
-    sys.exit(0 if tally.ok else 1)
+        report = engine.format_text(tally, allow_empty=allow_empty)
+    engine.write_report(report, "gen validate")
+    sys.exit(0 if tally.passes(allow_empty) else 1)
 
 
 @main.command()

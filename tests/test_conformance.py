@@ -251,15 +251,53 @@ def test_generated_suite_reports_a_producer_it_cannot_load(built):
     assert "cannot import no_such_module_xyz" in out and "Traceback" not in out
 
 
-def test_generated_suite_passes_on_the_bundled_spec(tmp_path):
+@pytest.fixture(scope="module")
+def bundled_built(tmp_path_factory):
+    """The bundled spec built into a temporary generated/ folder, plus the blocker."""
     spec = bundled_spec()  # fails, never skips, when spec/ is absent or broken
-    out = tmp_path / "generated"
+    base = tmp_path_factory.mktemp("bundled")
+    out = base / "generated"
     writer.write(out, render_all(spec))
-    (tmp_path / "plugins").mkdir()
-    (tmp_path / "plugins" / "blocker.py").write_text(BLOCKER, "utf-8")
+    (base / "plugins").mkdir()
+    (base / "plugins" / "blocker.py").write_text(BLOCKER, "utf-8")
+    return spec, out
+
+
+def test_generated_suite_passes_on_the_bundled_spec(bundled_built):
+    spec, out = bundled_built
     proc = run_suite(out, "-k", "vectors")
     assert proc.returncode == 0, _out(proc)[-5000:]
     assert f"{3 * len(spec.payloads)} passed" in _out(proc)
+
+
+def test_generated_suite_fails_an_empty_capture_unless_allowed(built, tmp_path):
+    """The suite and ``gen validate`` agree: an empty capture fails, unless allowed."""
+    empty = tmp_path / "empty.ndjson"
+    empty.write_text("", "utf-8")
+    proc = run_suite(built, "-k", "captured", env={"TELEMETRY_CAPTURE": str(empty)})
+    out = _out(proc)
+    assert proc.returncode == 1, out
+    assert "no documents found; an empty capture proves nothing (set TELEMETRY_ALLOW_EMPTY=1 if none were expected)" in out
+    proc = run_suite(built, "-k", "captured", env={"TELEMETRY_CAPTURE": str(empty), "TELEMETRY_ALLOW_EMPTY": "1"})
+    assert proc.returncode == 0 and "1 passed" in _out(proc), _out(proc)
+
+
+def test_generated_suite_checks_version_limits(bundled_built, tmp_path):
+    """TELEMETRY_PRODUCT_VERSION applies the spec's version limits to the captures."""
+    spec, out = bundled_built
+    payload = next(p for p in spec.payloads if p.versions.max)
+    props = conformance.vectors(payload)["valid"][0]["properties"]
+    capture = tmp_path / "capture.ndjson"
+    capture.write_text(json.dumps({"payload": payload.wire_name, "properties": props}) + "\n", "utf-8")
+    env = {"TELEMETRY_CAPTURE": str(capture), "TELEMETRY_PRODUCT_VERSION": payload.versions.max}
+    proc = run_suite(out, "-k", "captured", env=env)
+    assert proc.returncode == 0 and "1 passed" in _out(proc), _out(proc)[-3000:]
+    proc = run_suite(out, "-k", "captured", env={**env, "TELEMETRY_PRODUCT_VERSION": "99.0"})
+    assert proc.returncode == 1, _out(proc)[-3000:]
+    assert f"{capture.as_posix()}:1: {payload.wire_name}: not in this version: the payload is sent " \
+           f"{payload.versions.text()}, not by v99.0" in _out(proc)
+    proc = run_suite(out, "-k", "captured", env={**env, "TELEMETRY_PRODUCT_VERSION": "banana"})
+    assert proc.returncode == 1 and "TELEMETRY_PRODUCT_VERSION: product version 'banana' is not a version" in _out(proc)
 
 
 def test_generated_suite_passes_ruff(built):

@@ -50,7 +50,7 @@ def test_no_function_takes_many_positional_parameters() -> None:
 
 def test_pipeline_owns_loading() -> None:
     """The old entry points live in the pipeline, not in the resolver."""
-    import generator.resolve as resolve
+    from generator import resolve
 
     assert callable(pipeline.load_resolved) and callable(pipeline.check_spec)
     assert not hasattr(resolve, "load_resolved") and not hasattr(resolve, "load_spec")

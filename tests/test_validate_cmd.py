@@ -144,13 +144,18 @@ def test_bad_input_is_reported_with_file_and_line_and_the_rest_is_checked(tmp_pa
 
 
 def test_lone_surrogates_and_non_ascii_keys_are_reported_not_crashed_on(tmp_path):
+    """A lone surrogate is not Unicode text: the document is an unportable value (the
+    values policy, docs/validate.md), reported escaped; non-ASCII keys are keys."""
     f = write_lines(tmp_path / "cap.ndjson", ['{"payload": "config_service", "properties": {"\\ud800": "\\udfff", "schlüssel": 1}}',
-                                               env({**GOOD, "driver": "\ud800"})])
+                                               env({**GOOD, "driver": "\ud800"}), env({**GOOD, "schlüssel": 1})])
     code, out = run(str(f))
     assert code == 1 and "Traceback" not in out
-    assert "undeclared key '\\ud800'" in out and "undeclared key 'schlüssel'" in out
+    loc = f.as_posix()
+    assert f"{loc}:1: unportable value: " in out and "lone UTF-16 surrogate" in out
+    assert f"{loc}:2: unportable value: '\\ud800' holds a lone UTF-16 surrogate" in out
+    assert f"{loc}:3: config_service: undeclared key 'schlüssel'" in out
     code, rep = run_json(str(f))
-    assert code == 1 and rep["failing"] == 2
+    assert code == 1 and rep["failing"] == 3
 
 
 def test_a_broken_vendored_schema_is_a_usage_error(tmp_path):
@@ -179,10 +184,20 @@ def test_crlf_bom_and_trailing_line_without_newline(tmp_path):
     assert "2 document(s) checked, 2 conform" in out
 
 
-def test_empty_input_conforms_and_says_so(tmp_path):
+def test_empty_input_fails_unless_allowed(tmp_path):
+    """An empty capture proves nothing: exit 1 by default, as in the conformance suite;
+    --allow-empty says the other."""
     f = write_lines(tmp_path / "cap.ndjson", [])
     code, out = run(str(f))
+    assert code == 1
+    assert out.strip() == "gen validate: no documents found; an empty capture proves nothing " \
+                          "(pass --allow-empty if none were expected)"
+    code, rep = run_json(str(f))
+    assert code == 1 and rep["ok"] is False and rep["documents"] == 0
+    code, out = run("--allow-empty", str(f))
     assert code == 0 and "0 document(s) checked, 0 conform (no documents found)." in out
+    code, rep = run_json("--allow-empty", str(f))
+    assert code == 0 and rep["ok"] is True
 
 
 def test_a_json_file_holds_one_document_or_an_array(tmp_path):
@@ -296,6 +311,7 @@ def test_jobs_gives_the_same_report_in_input_order(tmp_path, monkeypatch):
     with open(f, "ab") as fh:
         fh.write(env({**GOOD, "last": 1}).encode())  # a final line without a newline
     serial = run_json(str(f), str(f))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)  # small input: no serial fallback
     batched = run_json("--jobs", "3", str(f), str(f))
     monkeypatch.setattr(parallel, "RANGE_BYTES", 100_000)  # workers read byte ranges
     ranged = run_json("--jobs", "3", str(f), str(f))

@@ -13,7 +13,12 @@ the command-line options work when pytest is started on this folder, e.g.
 * ``--telemetry-capture PATH`` / ``TELEMETRY_CAPTURE=PATH[:PATH...]``: captured payloads
   to check (JSON files, NDJSON files, folders of them);
 * ``--telemetry-producer MODULE:FUNCTION`` / ``TELEMETRY_PRODUCER=MODULE:FUNCTION``: the
-  callable whose opt-out behaviour is checked (``MODULE`` may also be a path to a .py file).
+  callable whose opt-out behaviour is checked (``MODULE`` may also be a path to a .py file);
+* ``TELEMETRY_PRODUCT_VERSION=V``: the product version that sent the captures (and that
+  the producer stands for): no payload or field outside its version range, every required
+  field inside it (as ``gen validate --product-version V``);
+* ``TELEMETRY_ALLOW_EMPTY=1``: a capture with no documents passes (by default it fails,
+  as in ``gen validate``: an empty capture proves nothing; ``--allow-empty`` there).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent  # the vendored output folder (any name)
 CAPTURE_ENV = "TELEMETRY_CAPTURE"
 PRODUCER_ENV = "TELEMETRY_PRODUCER"
+VERSION_ENV = "TELEMETRY_PRODUCT_VERSION"
+ALLOW_EMPTY_ENV = "TELEMETRY_ALLOW_EMPTY"
 _ENGINE_NAME = "_telemetry_conformance_payload_engine"
 _MODELS_NAME = "_telemetry_conformance_models"
 
@@ -145,7 +152,12 @@ class Suite:
         self.index = read_index()
         self.engine = _load_module(_ENGINE_NAME, HERE / "_payload_engine" / "__init__.py", package=True)
         self.schemas = {name: _read_json(ROOT / p["schema"]) for name, p in self.index["payloads"].items()}
-        self.checker = self.engine.Checker(self.schemas)
+        self.product_version = os.environ.get(VERSION_ENV) or None
+        self.allow_empty = os.environ.get(ALLOW_EMPTY_ENV, "").strip().lower() not in ("", "0", "false", "no")
+        try:
+            self.checker = self.engine.Checker(self.schemas, self.product_version)
+        except ValueError as exc:
+            pytest.fail(f"{VERSION_ENV}: {exc}", pytrace=False)
         self._models: dict | None = None
         self._models_error: str | None = None
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import ecma
-from .fast import fast_validator
+from .fast import fast_validator, is_number
 from .problems import (
     INVALID,
     MISSING,
@@ -40,7 +40,9 @@ _NOT_SIMPLE = frozenset({
 def _reference_class():
     import jsonschema
 
-    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": ecma.pattern_keyword})
+    base = jsonschema.Draft202012Validator
+    types = base.TYPE_CHECKER.redefine("number", lambda _checker, value: is_number(value))
+    return jsonschema.validators.extend(base, {"pattern": ecma.pattern_keyword}, type_checker=types)
 
 
 def reference_validator(schema: Mapping, registry: Any = None):
@@ -128,7 +130,10 @@ def problem_from_error(key: str, value: Any, err) -> Problem:
     v, vv = err.validator, err.validator_value
     if v == "type":
         expected = " or ".join(vv) if isinstance(vv, list) else str(vv)
-        return Problem(TYPE_MISMATCH, name, f"expected {expected}, got {json_type(inst)}")
+        got = json_type(inst)
+        if got in ("number", "integer") and "number" in expected:  # the values policy
+            return Problem(TYPE_MISMATCH, name, f"expected a number within a 64-bit float's range, got {short(inst)}")
+        return Problem(TYPE_MISMATCH, name, f"expected {expected}, got {got}")
     if v in ("enum", "const"):
         allowed = vv if v == "enum" else [vv]
         return Problem(NOT_ALLOWED, name, f"{short(inst)} is not one of {short(allowed, 80)}")

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from typing import Any, NamedTuple
 
 from . import optional
-from .problems import MALFORMED, MAX_DEPTH, TOO_DEEP, TOO_LARGE, UNREADABLE, Problem
+from .problems import (
+    MALFORMED,
+    MAX_DEPTH,
+    TOO_DEEP,
+    TOO_LARGE,
+    UNPORTABLE,
+    UNREADABLE,
+    Problem,
+)
 
 MAX_DOCUMENT_BYTES = 1 << 20  # one NDJSON line (or one .json item) larger than this is skipped
 MAX_JSON_FILE_BYTES = 64 << 20  # a whole .json file is parsed at once, so it is capped too
@@ -31,13 +41,16 @@ BOM = b"\xef\xbb\xbf"
 
 
 class Source(NamedTuple):
-    """One input: a file path (None for standard input), its label in reports, its
-    format ("ndjson" or "json") and the payload name its bare objects default to."""
+    """One input: a file path (None for standard input), its label in reports (escaped:
+    a file name cannot forge a report line), its format ("ndjson" or "json"), the
+    payload name its bare objects default to, and the problem that stops it from being
+    read at all (a folder that cannot be listed, a symlink not followed, a device)."""
 
     path: str | None
     label: str
     format: str
     default_name: str | None
+    problem: Problem | None = None
 
 
 class UsageError(Exception):
@@ -47,38 +60,113 @@ class UsageError(Exception):
 # --------------------------------------------------------------------------- parsing
 
 
+# The values policy (docs/validate.md): a document is read as I-JSON (RFC 7493), the
+# subset every JSON parser reads alike.  Valid JSON outside it is reported as an
+# "unportable value" before any schema is applied, so the engine, the generated models
+# and any double-based consumer agree: a number beyond a 64-bit float's range (1e400,
+# 2**1024, any integer of 309 digits or more, which Python and pydantic would otherwise
+# read as infinity or refuse), and a lone UTF-16 surrogate escape ("\ud800", which is
+# not Unicode text).  Integers inside that range are read exactly.
+MAX_FLOAT = 1.7976931348623157e308
+_LONG_NUMBER = re.compile(r"[0-9]{20}").search  # for text; bytes go through _DIGITS
+_DIGITS = bytes(0x39 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))  # digits -> 9, else space
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]").search
+
+
+class _Unportable(ValueError):
+    """A valid JSON value outside I-JSON (see above)."""
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Unportable(f"{text[:20]}{'...' if len(text) > 20 else ''} is beyond the range of a 64-bit float")
+    return value
+
+
+def _double_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > 309:
+        raise _Unportable(f"an integer of {digits} digits is beyond the range of a 64-bit float")
+    value = int(text)
+    if abs(value) > MAX_FLOAT:
+        raise _Unportable(f"an integer of {digits} digits is beyond the range of a 64-bit float")
+    return value
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first string (key or value) holding a lone surrogate, if any."""
+    stack = [value]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, str):
+            try:
+                obj.encode("utf-8")
+            except UnicodeEncodeError:
+                return obj
+        elif isinstance(obj, dict):
+            stack.extend(obj)
+            stack.extend(obj.values())
+        elif isinstance(obj, list):
+            stack.extend(obj)
+    return None
+
+
 def parse_slow(data: bytes | str) -> tuple[Any, Problem | None]:
-    """The standard library parser, with its errors turned into problems."""
+    """The standard library parser, with its errors turned into problems and the
+    values policy above applied."""
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             return None, Problem(MALFORMED, None, f"not UTF-8 (byte {exc.start + 1})")
+    else:
+        text = data
+    # Only a run of 20 digits can be an integer beyond 64 bits: the per-integer check
+    # (a Python call each) is paid by the documents that have one.
+    parse_int = _double_int if not orjson_safe(data) else None
     try:
-        return json.loads(data, parse_constant=_reject_constant), None
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=parse_int)
     except RecursionError:
         return None, Problem(TOO_DEEP, None, f"more than {MAX_DEPTH} levels")
+    except _Unportable as exc:
+        return None, Problem(UNPORTABLE, None, f"{exc}; numbers must fit one (RFC 7493, I-JSON)")
     except json.JSONDecodeError as exc:
         return None, Problem(MALFORMED, None, f"{exc.msg} (column {exc.colno})")
     except (ValueError, UnicodeDecodeError) as exc:
         return None, Problem(MALFORMED, None, str(exc).split("\n")[0][:200])
+    if _SURROGATE_ESCAPE(text) is not None:
+        bad = _lone_surrogate(value)
+        if bad is not None:
+            return None, Problem(UNPORTABLE, None, f"{ascii(bad)[:60]} holds a lone UTF-16 surrogate, which is not "
+                                 "Unicode text (RFC 7493, I-JSON)")
+    return value, None
+
+
+def orjson_safe(data: bytes | str) -> bool:
+    """Whether orjson reads ``data`` exactly as ``parse_slow`` does: not when it holds a
+    run of 20 digits (orjson turns integers beyond 64 bits into floats).  For bytes a
+    translation and a substring search in C (a regex costs ten times more)."""
+    if data.__class__ is str:
+        return _LONG_NUMBER(data) is None
+    return b"99999999999999999999" not in data.translate(_DIGITS)
 
 
 def parse(data: bytes | str) -> tuple[Any, Problem | None]:
     """Parse one JSON document: ``(value, None)`` or ``(None, problem)``."""
     orjson = optional.orjson
-    if orjson is not None:
+    if orjson is not None and orjson_safe(data):
         try:
             return orjson.loads(data), None
         except orjson.JSONDecodeError as exc:
             if "depth" in exc.msg or "recursion" in exc.msg.lower():
                 return None, Problem(TOO_DEEP, None, f"more than {MAX_DEPTH} levels")
-            # orjson rejects a few documents the standard library reads (integers beyond
-            # 64 bits); let it decide, and report its wording otherwise.
+            # orjson rejects a few documents the standard library reads (lone surrogates,
+            # numbers beyond a double); parse_slow says why in the policy's words.
     return parse_slow(data)
 
 
@@ -99,30 +187,99 @@ def format_of(path: str) -> str:
     return "json" if path.lower().endswith(JSON_SUFFIXES) else "ndjson"
 
 
+def label_of(path: str) -> str:
+    """A path as reports print it: ``/`` separators, and every character that is not
+    printable (a newline, an escape, an undecodable byte) written as an escape."""
+    path = path.replace(os.sep, "/")
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in path)
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISLNK, "a symbolic link")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _problem_source(path: str, detail: str) -> Source:
+    return Source(path, label_of(path), "ndjson", None, Problem(UNREADABLE, None, detail))
+
+
+def _listing(folder: str) -> tuple[list[os.DirEntry], Source | None]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name), None
+    except OSError as exc:
+        return [], _problem_source(folder, f"cannot list the folder: {exc.strerror or exc}")
+
+
+def _walk(folder: str, names: frozenset[str], payload: str | None) -> Iterator[Source]:
+    """The JSON files below a folder: a folder's own files in name order, then each
+    subfolder in name order (``os.walk``'s order, iteratively: any depth).  Hidden
+    entries are skipped; a symbolic link is never followed, and it, a folder that cannot
+    be listed, and anything that is not a regular file are reported as problems with
+    their path."""
+    stack = [folder]
+    while stack:
+        entries, problem = _listing(stack.pop())
+        if problem is not None:
+            yield problem
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            full = entry.path
+            try:
+                if entry.is_symlink():
+                    yield _problem_source(full, "a symbolic link; links inside a folder are not followed "
+                                          "(name the target itself to check it)")
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append(full)
+                elif entry.name.lower().endswith(JSON_SUFFIXES + NDJSON_SUFFIXES):
+                    if entry.is_file(follow_symlinks=False):
+                        yield Source(full, label_of(full), format_of(entry.name), payload or _default_name(full, names))
+                    else:
+                        mode = entry.stat(follow_symlinks=False).st_mode
+                        yield _problem_source(full, f"{_kind_of(mode)}, not a file of documents")
+            except OSError as exc:
+                yield _problem_source(full, exc.strerror or str(exc))
+        stack.extend(reversed(subfolders))
+
+
 def sources(paths: Iterable[str], names: frozenset[str], payload: str | None = None) -> list[Source]:
     """The inputs named on a command line: files, folders (their ``.json``, ``.ndjson``
     and ``.jsonl`` files, recursively, in name order) and ``-`` for standard input.
 
-    Raises ``UsageError`` listing every path that does not exist.
+    A path named here is followed if it is a link; it may be a regular file or a pipe.
+    Anything that cannot be read (a folder that cannot be listed, a permission denied,
+    a device, a link inside a folder) becomes a ``Source`` carrying its problem, so it
+    is reported with its path.  Raises ``UsageError`` listing every path that does not
+    exist.
     """
     out: list[Source] = []
     missing = []
     for arg in paths:
         if arg == "-":
             out.append(Source(None, "<stdin>", "ndjson", payload))
-        elif os.path.isdir(arg):
-            for root, dirs, files in os.walk(arg):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for fname in sorted(files):
-                    if fname.startswith(".") or not fname.lower().endswith(JSON_SUFFIXES + NDJSON_SUFFIXES):
-                        continue
-                    full = os.path.join(root, fname)
-                    label = full.replace(os.sep, "/")
-                    out.append(Source(full, label, format_of(fname), payload or _default_name(full, names)))
-        elif os.path.exists(arg):
-            out.append(Source(arg, arg.replace(os.sep, "/"), format_of(arg), payload or _default_name(arg, names)))
+            continue
+        try:
+            mode = os.stat(arg).st_mode
+        except FileNotFoundError:
+            missing.append(label_of(arg))
+            continue
+        except OSError as exc:
+            out.append(_problem_source(arg, exc.strerror or str(exc)))
+            continue
+        if stat.S_ISDIR(mode):
+            out.extend(_walk(arg, names, payload))
+        elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+            out.append(Source(arg, label_of(arg), format_of(arg), payload or _default_name(arg, names)))
         else:
-            missing.append(arg)
+            out.append(_problem_source(arg, f"{_kind_of(mode)}, not a file of documents"))
     if missing:
         raise UsageError("no such file or folder: " + ", ".join(missing))
     return out
@@ -210,6 +367,12 @@ def batches(srcs: Iterable[Source], cap: int = MAX_DOCUMENT_BYTES) -> Iterator[B
     ``BATCH_BYTES``), streaming each NDJSON input: memory does not grow with its length."""
     for src in srcs:
         lineno = 1
+        if src.problem is not None:
+            yield (src, 0, src.problem)
+            continue
+        if src.path is None and sys.stdin is None:
+            yield (src, 0, Problem(UNREADABLE, None, "standard input is closed"))
+            continue
         try:
             if src.format == "json":
                 with open(src.path, "rb") as fh:

@@ -50,7 +50,15 @@ class Tally:
 
     @property
     def ok(self) -> bool:
+        """No document failed (an empty run is ok; see ``passes``)."""
         return not self.failing
+
+    def passes(self, allow_empty: bool = False) -> bool:
+        """The run's verdict: no document failed, and at least one was found unless
+        ``allow_empty``.  An empty capture proves nothing, so by default it does not
+        pass, in ``gen validate`` (``--allow-empty``) and in the conformance suite
+        (``TELEMETRY_ALLOW_EMPTY=1``) alike."""
+        return self.ok and (allow_empty or self.documents > 0)
 
     def add_failure(self, where: Where, name: str | None, problems: list[Problem]) -> None:
         """Record one failing document (under ``None`` when its payload is unknown)."""
@@ -125,8 +133,9 @@ class Tally:
         rows.sort(key=lambda r: (order[r["problem"]], -r["count"], str(r["key"])))
         return rows
 
-    def as_dict(self) -> dict:
-        """The machine-readable report (``gen validate --format json``)."""
+    def as_dict(self, allow_empty: bool = False) -> dict:
+        """The machine-readable report (``gen validate --format json``); ``ok`` is the
+        verdict (``passes``)."""
         payloads = {}
         for name in self.payload_names():
             payloads[name] = {
@@ -136,7 +145,7 @@ class Tally:
             }
         unknown = self.table(None, (UNKNOWN,))
         return {
-            "ok": self.ok,
+            "ok": self.passes(allow_empty),
             "documents": self.documents,
             "conforming": self.conforming_documents,
             "failing": self.failing_documents,
@@ -165,8 +174,14 @@ def format_failure(where: Where, name: str | None, problems: list[Problem]) -> s
     return head + "; ".join(p.text() for p in problems)
 
 
-def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate") -> str:
-    """The human report: failing documents (first few), then a per-payload summary."""
+EMPTY_HINT = "pass --allow-empty if none were expected"
+
+
+def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate", allow_empty: bool = False,
+                empty_hint: str = EMPTY_HINT) -> str:
+    """The human report: failing documents (first few), then a per-payload summary, and
+    a last line with the verdict (``Tally.passes``; ``empty_hint`` says how to accept an
+    empty capture)."""
     lines: list[str] = []
     for where, name, probs in tally.failures[:max_failures]:
         lines.append(format_failure(where, name, probs))
@@ -198,6 +213,9 @@ def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate
         lines.append(f"  ({tally.problems_dropped} further distinct problem(s) not tabulated)")
     if lines:
         lines.append("")
+    if not tally.documents and not allow_empty:
+        lines.append(f"{title}: no documents found; an empty capture proves nothing ({empty_hint})")
+        return "\n".join(lines) + "\n"
     lines.append(
         f"{title}: {tally.documents} document(s) checked, {tally.conforming_documents} conform"
         + ("" if tally.ok else f", {tally.failing_documents} do not")
@@ -210,3 +228,31 @@ def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate
 def _row_text(r: dict) -> str:
     p = Problem(r["problem"], r["key"], r["detail"])
     return f"{p.text()}: {r['count']} document(s) (first at {r['first']})"
+
+
+def write_report(text: str, command: str) -> None:
+    """Write a report to standard output.  When it cannot be written (a full disk,
+    ``/dev/full``, a closed pipe) say so on standard error and exit 2: the run's verdict
+    never reached its reader.  Standard output is then pointed at the null device so
+    that the interpreter's own flush at exit cannot fail again."""
+    import os
+    import sys
+
+    try:
+        if sys.stdout is None:
+            raise OSError(9, "standard output is closed")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write(f"{command}: cannot write the report to standard output: {exc.strerror or exc}\n")
+                sys.stderr.flush()
+            except OSError:
+                pass
+        sys.exit(2)

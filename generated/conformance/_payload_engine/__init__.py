@@ -16,6 +16,7 @@ are optional speed-ups (``optional``).  One module per job:
 * ``report``: ``Tally`` and the text and JSON reports;
 * ``parallel``: ``check_sources`` and ``--jobs``;
 * ``schemas``: loading a schemas folder; what ``$ref`` may reach;
+* ``versions``: what one product version must and must not send;
 * ``ecma``: the ECMA-262 regex dialect of ``pattern``;
 * ``optional``: the optional speed-up libraries.
 
@@ -37,8 +38,9 @@ _PUBLIC = {
     "parallel": ("check_sources",),
     "problems": ("INPUT_PROBLEMS", "MAX_DEPTH", "PAYLOAD_PROBLEMS", "Problem", "Where", "json_type",
                  "too_deep"),
-    "report": ("MAX_FAILURES", "MAX_TABLE", "Tally", "format_failure", "format_text"),
+    "report": ("MAX_FAILURES", "MAX_TABLE", "Tally", "format_failure", "format_text", "write_report"),
     "schemas": ("load_schema_dir",),
+    "versions": ("parse_version",),
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 

@@ -18,7 +18,7 @@ from . import optional
 from .diagnose import Diagnosis
 from .fast import LineDecoders, fast_validator
 from .identification import BARE, ENVELOPE, TRACK, identify_shape
-from .inputs import BOM, MAX_DOCUMENT_BYTES, Batch, parse
+from .inputs import BOM, MAX_DOCUMENT_BYTES, Batch, orjson_safe, parse
 from .problems import (
     MALFORMED,
     MAX_DEPTH,
@@ -31,18 +31,28 @@ from .problems import (
     too_deep,
 )
 from .report import Tally
+from .versions import VersionRules, parse_version
 
 
 class Checker:
     """Holds one compiled validator per payload name; checks documents and properties.
 
     ``schemas`` maps wire names to JSON Schemas (draft 2020-12).  Their ``$ref``s reach
-    only the schemas of the set (``schemas.registry``; nothing is fetched).  Validators
-    and diagnoses are built on first use, so a run only pays for the payloads it meets.
+    only the schemas of the set (``schemas.registry``; nothing is fetched).  With a
+    ``product_version`` the version rules of their annotations apply too (``versions``).
+    Validators and diagnoses are built on first use, so a run only pays for the
+    payloads it meets.
     """
 
-    def __init__(self, schemas: Mapping[str, Mapping]):
+    def __init__(self, schemas: Mapping[str, Mapping], product_version: str | None = None):
         self.schemas = dict(schemas)
+        self.product_version = product_version
+        self._version = None
+        if product_version is not None:
+            self._version = parse_version(product_version)
+            if self._version is None:
+                raise ValueError(f"product version {product_version!r} is not a version (e.g. 5.6 or 5.6.0)")
+        self._rules: dict[str, VersionRules] = {}
         self._fast: dict[str, Callable[[Any], bool]] = {}
         self._diag: dict[str, Diagnosis] = {}
         self._lines: LineDecoders | None | bool = None
@@ -67,10 +77,22 @@ class Checker:
             self._registry = registry(self.schemas)
         return self._registry
 
+    def version_problems(self, name: str, properties: Any) -> list[Problem]:
+        """What the product version (if any) forbids or demands of a payload ([] when
+        nothing, or when no version was given)."""
+        if self._version is None or name not in self.schemas:
+            return []
+        rules = self._rules.get(name)
+        if rules is None:
+            rules = self._rules[name] = VersionRules(self.schemas[name], self._version, self.product_version)
+        return rules.problems(properties)
+
     def line_decoders(self) -> LineDecoders | None:
-        """The whole-line decoders (None without msgspec); built on first use."""
+        """The whole-line decoders (None without msgspec, or when a product version is
+        checked: they cannot see which keys a line holds); built on first use."""
         if self._lines is None:
-            self._lines = LineDecoders(self.schemas) if optional.msgspec is not None else False
+            usable = optional.msgspec is not None and self._version is None
+            self._lines = LineDecoders(self.schemas) if usable else False
         return self._lines or None
 
     @property
@@ -92,9 +114,10 @@ class Checker:
         check = self.validator(name)
         if check is None:
             return [Problem(UNKNOWN, name)]
+        versioned = self.version_problems(name, properties)
         try:
             if check(properties):
-                return []
+                return versioned
         except Exception:  # noqa: BLE001, S110 - e.g. a lone surrogate: diagnosed below
             pass
         if isinstance(properties, (dict, list)) and too_deep(properties):
@@ -102,7 +125,11 @@ class Checker:
         diag = self._diag.get(name)
         if diag is None:
             diag = self._diag[name] = Diagnosis(self.schemas[name], self.registry, self.rs_options)
-        return diag.problems(properties)
+        found = diag.problems(properties)
+        if self._version is not None:
+            rules = self._rules[name]
+            found = [p for p in found if rules.relevant(p)] + versioned
+        return found
 
     def check_document(self, doc: Any, default_name: str | None = None) -> tuple[str | None, list[Problem]]:
         """Identify a parsed document's payload (envelope, Segment ``track`` message or
@@ -138,6 +165,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
     orjson = optional.orjson
     loads = orjson.loads if orjson is not None else None
     fast = checker._fast
+    versioned = checker.product_version is not None
     documents = 0
     # The line decoder tried first is the one that fitted the last identified document.
     lines = checker.line_decoders()
@@ -176,7 +204,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                         conforming[name] = conforming.get(name, 0) + 1
                         continue
             doc = None
-            if loads is not None:
+            if loads is not None and orjson_safe(line):
                 try:
                     doc = loads(line)
                 except Exception:  # noqa: BLE001 - re-parsed below for a precise message
@@ -196,7 +224,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     decode, decoded_name = shapes[shape]
                 check = fast.get(name) or checker.validator(name)
                 try:
-                    if check is not None and check(props):
+                    if check is not None and check(props) and not (versioned and checker.version_problems(name, props)):
                         conforming[name] = conforming.get(name, 0) + 1
                         continue
                 except Exception:  # noqa: BLE001, S110 - e.g. a lone surrogate: diagnosed below

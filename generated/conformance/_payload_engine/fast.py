@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import ecma, optional
+from .inputs import MAX_FLOAT
 
 # Keywords the specialised checkers (Python and msgspec) handle exactly; a schema using
 # any other keyword is left to jsonschema_rs / jsonschema.
@@ -32,6 +33,7 @@ ROOT_KEYS = frozenset({
     "required", "additionalProperties", "examples", "default", "deprecated",
 })
 _NUMBER_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt"}
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 def fast_validator(schema: Mapping, rs_options: Mapping | None = None) -> Callable[[Any], bool]:
@@ -50,6 +52,13 @@ def fast_validator(schema: Mapping, rs_options: Mapping | None = None) -> Callab
     from .diagnose import reference_validator
 
     return reference_validator(schema).is_valid
+
+
+def is_number(v: Any) -> bool:
+    """A JSON number under the values policy (``inputs``): a finite float, or an integer
+    within a 64-bit float's range (booleans are not numbers, unlike in Python)."""
+    t = type(v)
+    return (t is float and -MAX_FLOAT <= v <= MAX_FLOAT) or (t is int and -MAX_FLOAT <= v <= MAX_FLOAT)
 
 
 def _numeric(v: Any) -> bool:
@@ -76,7 +85,7 @@ def value_check(prop: Any) -> Callable[[Any], bool] | None:
     elif jtype == "integer":
         tests.append(_is_integer)
     elif jtype == "number":
-        tests.append(lambda v: type(v) is int or type(v) is float)
+        tests.append(is_number)
     elif jtype == "string":
         tests.append(lambda v: type(v) is str)
     elif jtype == "array":
@@ -188,7 +197,7 @@ def python_check(schema: Mapping) -> Callable[[Any], bool] | None:
 def _line_type(prop: Any) -> Any:
     """The msgspec type of one property schema, or None when it cannot be exact."""
     import re
-    from typing import Annotated, Literal
+    from typing import Annotated, Literal, Union
 
     if not isinstance(prop, dict) or any(k not in PROP_KEYS and not k.startswith("x-") for k in prop):
         return None
@@ -211,13 +220,29 @@ def _line_type(prop: Any) -> Any:
     if jtype == "boolean":
         base: Any = bool
     elif jtype in ("integer", "number"):
-        base = int if jtype == "integer" else float
         for key, arg in _NUMBER_BOUNDS.items():
             if key in prop:
                 bound = prop[key]
                 if type(bound) not in (int, float):
                     return None
                 meta[arg] = bound
+        # msgspec reads an integer of any length exactly, and as a float for a float
+        # field: integers beyond 64 bits leave this shortcut, so that the values policy
+        # (``inputs``) and exact comparisons decide them.
+        if any(type(b) is not int or not _INT64[0] <= b <= _INT64[1] for b in meta.values()):
+            if jtype == "integer" or any(type(b) is int for b in meta.values()):
+                return None
+            inner = Annotated[int, optional.msgspec.Meta(ge=_INT64[0], le=_INT64[1])]
+            return Union[inner, Annotated[float, optional.msgspec.Meta(**meta)]]  # noqa: UP007
+        imeta = dict(meta)
+        if "gt" not in imeta:
+            imeta.setdefault("ge", _INT64[0])
+        if "lt" not in imeta:
+            imeta.setdefault("le", _INT64[1])
+        inner = Annotated[int, optional.msgspec.Meta(**imeta)]
+        if jtype == "integer":
+            return inner
+        return Union[inner, Annotated[float, optional.msgspec.Meta(**meta)] if meta else float]  # noqa: UP007
     elif jtype == "string":
         base = str
         for key, arg in (("maxLength", "max_length"), ("minLength", "min_length")):

@@ -18,17 +18,19 @@ TYPE_MISMATCH = "type-mismatch"
 MISSING = "missing-key"
 NOT_ALLOWED = "value-not-allowed"
 INVALID = "invalid-value"
+NOT_IN_VERSION = "not-in-version"
 UNKNOWN = "unknown-payload"
 NO_NAME = "no-payload-name"
 UNSUPPORTED = "unsupported-message"
 MALFORMED = "malformed-json"
+UNPORTABLE = "unportable-value"
 NOT_OBJECT = "not-an-object"
 TOO_LARGE = "too-large"
 TOO_DEEP = "too-deep"
 UNREADABLE = "unreadable"
 
-PAYLOAD_PROBLEMS = (UNDECLARED, TYPE_MISMATCH, MISSING, NOT_ALLOWED, INVALID)
-INPUT_PROBLEMS = (NO_NAME, UNSUPPORTED, MALFORMED, NOT_OBJECT, TOO_LARGE, TOO_DEEP, UNREADABLE)
+PAYLOAD_PROBLEMS = (UNDECLARED, TYPE_MISMATCH, MISSING, NOT_ALLOWED, INVALID, NOT_IN_VERSION)
+INPUT_PROBLEMS = (NO_NAME, UNSUPPORTED, MALFORMED, UNPORTABLE, NOT_OBJECT, TOO_LARGE, TOO_DEEP, UNREADABLE)
 UNIDENTIFIED = frozenset((UNKNOWN,) + INPUT_PROBLEMS)
 TITLES = {
     UNDECLARED: "undeclared key",
@@ -36,10 +38,12 @@ TITLES = {
     MISSING: "missing key",
     NOT_ALLOWED: "value not allowed",
     INVALID: "invalid value",
+    NOT_IN_VERSION: "not in this version",
     UNKNOWN: "unknown payload name",
     NO_NAME: "no payload name",
     UNSUPPORTED: "unsupported message",
     MALFORMED: "malformed JSON",
+    UNPORTABLE: "unportable value",
     NOT_OBJECT: "not a JSON object",
     TOO_LARGE: "document too large",
     TOO_DEEP: "nested too deep",
