@@ -93,7 +93,7 @@ BREAKAGES = [
     Breakage(
         "msgspec whole-line fast path disabled (no decoders built)",
         "generator/validate/check.py",
-        "self._lines = LineDecoders(self.schemas) if optional.msgspec is not None else False",
+        "self._lines = LineDecoders(self.schemas) if usable else False",
         "self._lines = False",
         ("tests/test_validate_cmd.py::test_valid_lines_take_the_whole_line_fast_path",),
     ),
