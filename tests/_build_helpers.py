@@ -1,6 +1,9 @@
 """Helpers shared by the schema/model/catalog/writer tests (not a test module).
 
-* ``bundled_spec()``: the real spec under ``spec/`` when it loads, else ``ok_minimal``.
+* ``bundled_spec_dir()``/``bundled_spec()``: the real spec under ``spec/``; a test that
+  needs it fails when it is absent or does not load (never a smaller stand-in, which
+  would let every test of the bundled spec pass on a broken one).
+* ``load_or_fail(spec_dir)``: the resolved spec of a folder, or a failure listing why.
 * ``write_spec(doc, folder)``: a spec dict written as YAML, ready for ``check_spec``.
 * ``import_models(files, root, package)``: the rendered ``models/`` package written to
   ``root/<package>/models`` and imported under a unique name, so many generated model
@@ -16,6 +19,7 @@ import itertools
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import strategies as st
 
@@ -28,20 +32,29 @@ MINIMAL = ROOT / "tests" / "cases" / "ok_minimal" / "spec"
 _counter = itertools.count()
 
 
-def bundled_spec_dir() -> Path:
-    """``spec/`` when it loads without errors, else the minimal example spec."""
-    spec_dir = ROOT / "spec"
-    if spec_dir.is_dir():
-        spec, _ = check_spec(spec_dir)
-        if spec is not None:
-            return spec_dir
-    return MINIMAL
+SPEC_DIR = ROOT / "spec"
+
+
+def load_or_fail(spec_dir: Path):
+    """The resolved spec of ``spec_dir``, or a test failure listing every finding."""
+    spec, findings = check_spec(spec_dir)
+    if spec is None:
+        pytest.fail(f"{spec_dir} does not load:\n" + "\n".join(str(f) for f in findings), pytrace=False)
+    return spec
 
 
 def bundled_spec():
-    spec, findings = check_spec(bundled_spec_dir())
-    assert spec is not None, findings
-    return spec
+    """The resolved bundled spec ``spec/``; a test that needs it fails when it is absent
+    or does not load (the project ships it, so that is a bug, not a missing input)."""
+    if not SPEC_DIR.is_dir():
+        pytest.fail(f"the bundled spec {SPEC_DIR} is absent", pytrace=False)
+    return load_or_fail(SPEC_DIR)
+
+
+def bundled_spec_dir() -> Path:
+    """``spec/``, after checking as ``bundled_spec`` does that it loads."""
+    bundled_spec()
+    return SPEC_DIR
 
 
 def write_spec(doc: dict, folder: Path) -> Path:

@@ -7,25 +7,21 @@
   known names, kinds and words, so the catalogue's search and filters can be checked
   against exact expected counts.
 * ``bundled_spec``/``seed_text``: the real spec and the seed page, with the project's
-  skip-locally/fail-in-CI rule.
+  skip-locally/fail-in-CI rule (``_ci.skip_or_fail``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import pytest
-
-from generator.model import Spec
-from generator.pipeline import check_spec
+from _build_helpers import bundled_spec  # noqa: F401 - re-exported
+from _build_helpers import load_or_fail as load  # noqa: F401 - re-exported
+from _ci import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC_DIR = REPO / "spec"
 MINIMAL_SPEC_DIR = REPO / "tests/cases/ok_minimal/spec"
 SEED = Path(__file__).resolve().parents[2] / "shared/seeds/000_e845a4544a31fba0.txt"
-IN_CI = os.environ.get("CI") == "true"
 
 POLICY_URL = "https://acme.example/privacy"
 
@@ -53,32 +49,9 @@ EVIL = (
 )
 
 
-def fail_or_skip(reason: str) -> None:
-    """Skip a test whose input is absent locally; fail it in CI, where it must run."""
-    if IN_CI:
-        pytest.fail(reason + " (CI=true: this test must run)")
-    pytest.skip(reason)
-
-
-def load(spec_dir: Path) -> Spec:
-    """The resolved spec of a folder, or a test failure listing its errors."""
-    spec, findings = check_spec(spec_dir)
-    if spec is None:
-        pytest.fail(f"{spec_dir} does not load:\n" + "\n".join(str(f) for f in findings))
-    return spec
-
-
-def bundled_spec() -> Spec:
-    """The bundled spec (spec/); a test that needs it fails if it is absent or does not
-    load (the project ships it, so that is a bug, not a missing input)."""
-    if not SPEC_DIR.is_dir():
-        pytest.fail(f"{SPEC_DIR} is absent")
-    return load(SPEC_DIR)
-
-
 def seed_text() -> str:
     if not SEED.is_file():
-        fail_or_skip(f"seed page {SEED} is absent")
+        skip_or_fail(f"seed page {SEED} is absent")
     return SEED.read_text("utf-8")
 
 

@@ -204,3 +204,28 @@ def test_one_run_reports_every_error_of_a_file(tmp_path: Path) -> None:
         (8, "duplicate-key"),
         (10, "wrong-type"),
     ], findings
+
+
+def test_the_changes_section_is_worded_by_the_spec(tmp_path: Path) -> None:
+    """The Changes section (from version limits) speaks the spec's phrases in all three
+    formats, like every other sentence of the docs."""
+    import shutil
+
+    from generator.targets import docs_html, docs_md, docs_rst
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", spec_dir)
+    (spec_dir / "95_de.yaml").write_text(
+        "spec_format: 1\nphrases:\n  changes_title: 'Verlauf'\n"
+        "  changes_not_sent_after: 'Nicht mehr gesendet nach v{version}'\n",
+        encoding="utf-8",
+    )
+    spec, findings = check_spec(spec_dir)
+    assert spec is not None and not [f for f in findings if f.severity == "error"], findings
+    md = docs_md.render(spec)["docs/telemetry.md"].decode("utf-8")
+    rst = docs_rst.render(spec)["docs/telemetry.rst"].decode("utf-8")
+    html = docs_html.render(spec)["docs/catalog.html"].decode("utf-8")
+    assert "\n## Verlauf\n" in md and "## Changes" not in md
+    assert "- Nicht mehr gesendet nach v5.5: WebrtcSettings (Server Configuration Settings)" in md
+    assert "\nVerlauf\n-------\n" in rst and "Not sent after" not in rst
+    assert '<h2 id="changes-h">Verlauf</h2>' in html and "Not sent after" not in html

@@ -16,11 +16,11 @@ tests/test_cases.py`` and review the diff of ``tests/cases/`` before committing.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
+from _ci import update_golden
 
 from generator.governance import NOW_UNKNOWN, AsOf, parse_as_of
 from generator.load import load_dir
@@ -28,7 +28,7 @@ from generator.pipeline import check_spec
 from generator.spec_format import validate_file
 
 CASES = Path(__file__).parent / "cases"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+UPDATE = update_golden()
 # file:line:column: severity[code]: message
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>[1-9][0-9]*):(?P<column>[1-9][0-9]*): (?P<severity>error|warning|note)\[(?P<code>[a-z0-9-]+)\]: .+$")
 
@@ -77,7 +77,8 @@ def test_case(case: Path) -> None:
 
 def test_every_case_is_named_for_what_it_expects() -> None:
     names = [c.name for c in _cases()]
-    assert names, "no golden cases found"
+    folders = sorted(p.name for p in CASES.iterdir() if p.is_dir())
+    assert names == folders, "every folder under tests/cases/ is a case with a spec/ folder"
     for name in names:
         assert name.split("_")[0] in ("ok", "err", "lint"), f"{name}: name cases ok_*, err_* or lint_*"
 

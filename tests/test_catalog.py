@@ -35,6 +35,11 @@ def test_bundled_catalog_is_valid_and_complete(validator):
     assert sum(len(p["fields"]) for p in doc["payloads"]) == len(spec.fields)
     assert [f["id"] for f in doc["features"]] == [f.id for f in spec.features]
     assert [s["id"] for s in doc["sections"]] == [s.id for s in spec.sections]
+    # Field groups keep the spec's order of kinds (test_determinism checks every seed).
+    groups = {s["id"]: [(g["title"], g["kinds"]) for g in s["field_groups"]] for s in doc["sections"]}
+    assert groups == {s.id: [(g.title, list(g.kinds)) for g in s.field_groups] for s in spec.sections}
+    assert [g[1] for g in groups["server_configuration"]] == [
+        ["enumerated_integer", "enumerated_boolean", "integer"], ["count"], ["is_default"]]
     # Every reference resolves inside the document.
     features = {f["id"] for f in doc["features"]}
     sections = {s["id"]: s for s in doc["sections"]}

@@ -47,6 +47,22 @@ def test_spec_errors_exit_1_with_every_finding_on_stderr() -> None:
     assert r.stdout == ""
 
 
+@pytest.mark.parametrize("extra", [[], ["--check"]])
+def test_build_of_a_spec_with_errors_exits_1_and_changes_nothing(tmp_path: Path, extra: list[str]) -> None:
+    out = tmp_path / "out"
+    r = run("build", "--spec", str(BAD), "--out", str(out), *extra)
+    assert r.exit_code == 1, r.output
+    _, findings = check_spec(BAD)
+    assert f"{len(findings)} error(s), 0 warning(s)\n" in r.stderr
+    assert r.stderr.endswith("gen build: spec has errors; nothing was written\n")
+    assert not out.exists()
+    # Over an earlier build: the same exit code, and not a byte changes.
+    assert run("build", "--spec", str(OK), "--out", str(out)).exit_code == 0
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert run("build", "--spec", str(BAD), "--out", str(out), *extra).exit_code == 1
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
 def test_warnings_alone_do_not_fail() -> None:
     r = run("check", "--no-output", "--spec", str(WARN_ONLY))
     assert r.exit_code == 0
@@ -133,13 +149,39 @@ def test_github_annotations() -> None:
 
 
 def test_github_annotation_escapes_newlines_and_separators(tmp_path: Path) -> None:
+    """GitHub's workflow-command rules: in the message ``%``, CR and LF become ``%25``,
+    ``%0D``, ``%0A``; in a property (file, title) ``:`` and ``,`` too.  A spec file whose
+    name holds all of them goes through the whole pipeline; each finding stays one line."""
     spec = tmp_path / "spec"
     spec.mkdir()
-    (spec / "a,b:c.yaml").write_text("spec_format: 1\nfeatures:\n  'x\n\n y': {}\n")
+    (spec / "a\nb%,c:d.yaml").write_text("spec_format: 1\nproduct:\n  sumary: x\n", "utf-8")
     r = run("check", "--no-output", "--spec", str(spec), "--format", "github")
-    line = r.stdout.splitlines()[0]
-    assert "a%2Cb%3Ac.yaml" in line
-    assert "\n" not in line.split("::", 2)[2]
+    assert r.exit_code == 1, r.output
+    root = spec.as_posix()
+    lines = r.stdout.split("\n")
+    assert lines[-1] == "" and len(lines) == 3, r.stdout  # two findings, one line each
+    assert lines[0].startswith(f"::error file={root}/a%0Ab%25%2Cc%3Ad.yaml,line=3,col=3,title=missing-key::")
+    assert lines[1].startswith(f"::error file={root}/a%0Ab%25%2Cc%3Ad.yaml,line=3,col=3,title=unknown-key::")
+
+
+def test_github_annotation_escapes_a_multi_line_message(monkeypatch) -> None:
+    """A message and help that span lines (as a wrapped library error can) stay in one
+    annotation, escaped exactly; ``:`` and ``,`` in the message are left alone."""
+    from generator.diagnostics import Finding
+    from generator.model import Location
+
+    found = [
+        Finding("multi-line", "error", "first\nsecond\r\nthird 100% a:b,c", Location("x.yaml", 2, 5), "do\nthis"),
+        Finding("odd,code:x", "warning", "%0A is not a newline", Location("y.yaml", 0, 0)),
+    ]
+    monkeypatch.setattr(generator.pipeline, "check_spec", lambda spec_dir: (None, found))
+    r = run("check", "--no-output", "--spec", str(OK), "--format", "github")
+    assert r.exit_code == 1
+    root = OK.as_posix()
+    assert r.stdout == (
+        f"::error file={root}/x.yaml,line=2,col=5,title=multi-line::first%0Asecond%0D%0Athird 100%25 a:b,c (help: do%0Athis)\n"
+        f"::warning file={root}/y.yaml,title=odd%2Ccode%3Ax::%250A is not a newline\n"
+    )
 
 
 # ------------------------------------------------------------ help

@@ -11,12 +11,12 @@ other than its list's fails here.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from _ci import skip_or_fail
 
 from generator.diagnostics import ERROR
 from generator.pipeline import check_spec
@@ -43,10 +43,7 @@ VERSION_LIMIT = "(only in v5.5 and earlier)"
 @pytest.fixture(scope="module")
 def seed_text() -> str:
     if not SEED.is_file():
-        reason = f"seed page not found at {SEED} (the completeness check needs the source page)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(f"seed page not found at {SEED} (the completeness check needs the source page)")
     return SEED.read_text(encoding="utf-8")
 
 
@@ -269,7 +266,9 @@ def test_security_update_check_items(seed_text, spec):
     descriptions = [_norm(re.sub(r"\s*\([^)]*\)", "", f.description)) for f in payload.fields]
     assert descriptions == items
     # The parentheticals are kept in the descriptions, word for word.
-    for paren in re.findall(r"\(([^)]*)\)", sentence):
+    parens = re.findall(r"\(([^)]*)\)", sentence)
+    assert len(parens) == 2
+    for paren in parens:
         assert any(paren in " ".join(f.description.split()) for f in payload.fields), paren
     assert payload.schedule.id == "every 24h"
 
@@ -296,6 +295,7 @@ def test_product_facts(seed_text, spec):
         seed_text, "We use the data for the following purposes:", "Security Update Check Feature"
     )
     bullets = [b.strip() for b in re.findall(r"^\s*- (.+)$", intro, re.MULTILINE)]
+    assert len(bullets) == 4
     assert list(product.purposes) == bullets
     assert product.summary in " ".join(seed_text.split())
     text = " ".join(product.guarantees)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _ci import skip_or_fail
 from click.testing import CliRunner
 
 import generator
@@ -25,18 +26,12 @@ DOWNSTREAM_SPEC = ROOT / "tests" / "downstream_spec" / "spec.yaml"
 EXAMPLES = ROOT / "examples" / "templates"
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
-
-
 def _tool(name: str) -> str:
     """The compiler's path; a missing one fails under CI and skips elsewhere."""
     local = ROOT / "node_modules" / ".bin" / name
     found = str(local) if local.is_file() else shutil.which(name)
     if found is None:
-        if _in_ci():
-            pytest.fail(f"{name} is not installed; .ci/run installs it")
-        pytest.skip(f"{name} is not installed (outside CI)")
+        skip_or_fail(f"{name} is not installed; .ci/run installs it")
     return found
 
 

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from _build_helpers import bundled_spec, load_or_fail
+from _ci import skip_or_fail
 from click.testing import CliRunner
 
 from generator import validate as engine
@@ -321,6 +323,19 @@ def test_jobs_gives_the_same_report_in_input_order(tmp_path, monkeypatch):
     assert f"{f.as_posix()}:5001" in where and f"{f.as_posix()}:12001" in where
 
 
+def test_jobs_count_problems_beyond_the_table_as_a_serial_run_does(tmp_path, monkeypatch):
+    """Distinct problems past the table's size are still counted, also when workers'
+    tallies are merged (each range fills its own table first)."""
+    monkeypatch.setattr(engine.report, "MAX_TABLE", 5)
+    lines = [env({**GOOD, f"leak_{i}": 1}) if i % 10 == 0 else env(GOOD) for i in range(4000)]
+    f = write_lines(tmp_path / "many.ndjson", lines)
+    serial = run_json(str(f))[1]
+    monkeypatch.setattr(parallel, "RANGE_BYTES", 50_000)  # several ranges, each with its own table
+    ranged = run_json("--jobs", "3", str(f))[1]
+    assert serial["problems_not_tabulated"] == 400 - 5
+    assert ranged == serial
+
+
 # --------------------------------------------------------------------------- memory
 
 
@@ -372,8 +387,9 @@ def _peak_rss_kib(lines: int) -> tuple[int, dict]:
     return int(hwm[-1].split()[1]), json.loads(out["stdout"])
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for peak RSS")
 def test_memory_stays_flat_for_a_long_stream():
+    if not Path("/proc/self/status").exists():
+        skip_or_fail("needs Linux /proc for peak RSS")
     small, rep_small = _peak_rss_kib(10_000)
     big, rep_big = _peak_rss_kib(200_000)  # ~210 MB of NDJSON
     assert rep_big["documents"] == 200_000 and rep_small["documents"] == 10_000
@@ -391,19 +407,21 @@ def test_memory_stays_flat_for_a_long_stream():
 
 
 def _specs():
-    out = [check_spec(SPEC)[0]]
-    bundled = check_spec(ROOT / "spec")[0] if (ROOT / "spec").is_dir() else None
-    if bundled is not None:
-        out.append(bundled)
-    return out
+    """The fixture spec and the bundled spec; a test fails if either does not load."""
+    return [load_or_fail(SPEC), bundled_spec()]
 
 
 def test_whole_line_decoders_never_accept_what_the_schema_rejects():
     """The msgspec decoders accept a line only when the reference validator accepts its
-    properties, and accept every valid vector (so the fast path is really used)."""
-    if optional.msgspec is None:
-        pytest.skip("msgspec not installed")
+    properties, and accept every valid vector (so the fast path is really used).
+
+    msgspec is a hard dependency, so its absence fails here; every payload of both specs
+    must get a decoder; and only msgspec's own decode error counts as a rejection (a
+    missing decoder raising TypeError must not pass for one)."""
     import jsonschema
+    import msgspec
+
+    assert optional.msgspec is msgspec
 
     from generator.targets import conformance
     from generator.targets.json_schema import payload_schema
@@ -411,6 +429,8 @@ def test_whole_line_decoders_never_accept_what_the_schema_rejects():
     for spec in _specs():
         schemas = {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
         lines = fast.LineDecoders(schemas)
+        assert sorted(lines.props) == sorted(schemas)
+        assert lines.envelope is not None and lines.track is not None
         for p in spec.payloads:
             ref = jsonschema.Draft202012Validator(schemas[p.wire_name])
             vec = conformance.vectors(p)
@@ -428,16 +448,16 @@ def test_whole_line_decoders_never_accept_what_the_schema_rejects():
                     (lines.track, json.dumps({"type": "track", "event": p.wire_name, "properties": props,
                                               "context": {"ip": "0.0.0.0"}})),
                 ]
-                if lines.bare(p.wire_name) is not None:
-                    shapes.append((lines.bare(p.wire_name), json.dumps(props)))
+                # No payload here has an envelope-like key, so each has a bare decoder.
+                shapes.append((lines.bare(p.wire_name), json.dumps(props)))
                 for decode, line in shapes:
                     try:
                         decode(line.encode())
                         accepted = True
-                    except Exception:  # noqa: BLE001
+                    except msgspec.DecodeError:  # ValidationError is a DecodeError
                         accepted = False
                     assert not accepted or valid, (p.wire_name, case["id"], line[:200])
-                    if case in vec["valid"] and p.wire_name in lines.props:
+                    if case in vec["valid"]:
                         assert accepted, (p.wire_name, case["id"])
 
 
@@ -463,6 +483,38 @@ def test_specialised_python_checks_equal_the_reference_validator():
                 cases.extend({**cases[0], f.wire_key: odd} for f in p.fields)
             for props in cases:
                 assert check(props) == ref.is_valid(props), (p.wire_name, props)
+
+
+def test_valid_lines_take_the_whole_line_fast_path(tmp_path, monkeypatch):
+    """A valid envelope, track message or bare object is parsed and checked by msgspec
+    alone: the JSON parser of the careful path is never called for it."""
+    import orjson
+
+    parsed = []
+
+    class SpyJson:
+        JSONDecodeError = orjson.JSONDecodeError
+        dumps = staticmethod(orjson.dumps)
+
+        @staticmethod
+        def loads(data):
+            parsed.append(data)
+            return orjson.loads(data)
+
+    monkeypatch.setattr(optional, "orjson", SpyJson)
+    track = json.dumps({"type": "track", "event": "crash_report", "properties": CRASH})
+    # One file per shape: the decoder tried first is the one that fitted the last line.
+    for name, line, slow in (("envelopes.ndjson", env(GOOD), 0), ("config_service.ndjson", json.dumps(GOOD), 0),
+                             ("tracks.ndjson", track, 1)):  # the first track line finds the shape
+        parsed.clear()
+        code, rep = run_json(str(write_lines(tmp_path / name, [line] * 20)))
+        assert code == 0, rep
+        assert (rep["documents"], rep["conforming"]) == (20, 20)
+        assert len(parsed) <= slow, (name, len(parsed))
+    # The spy does see a line that the fast path passes on (an undeclared key).
+    parsed.clear()
+    code, rep = run_json(str(write_lines(tmp_path / "x.ndjson", [env({**GOOD, "x": 1})])))
+    assert code == 1 and len(parsed) == 1
 
 
 def test_every_engine_path_gives_the_same_report(tmp_path, monkeypatch):

@@ -24,8 +24,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from _ci import skip_or_fail
 from click.testing import CliRunner
-from docs_fixtures import fail_or_skip
 
 from generator.cli import main
 from generator.pipeline import check_spec
@@ -54,7 +54,7 @@ def spark():
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        fail_or_skip("PySpark is not installed (pip install '.[spark]')")
+        skip_or_fail("PySpark is not installed (pip install '.[spark]')")
     from pyspark import SparkContext
 
     from generator.spark.job import start_session
@@ -310,7 +310,7 @@ def test_spark_submit_runs_the_shipped_module(spark, tmp_path):
     """The module spark-submit runs, as a real spark-submit child (its own JVM)."""
     submit = Path(sys.executable).with_name("spark-submit")
     if not submit.exists():
-        fail_or_skip("spark-submit is not installed next to this Python")
+        skip_or_fail("spark-submit is not installed next to this Python")
     module = subprocess.run([sys.executable, "-m", "generator.spark.submit", "--path"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert module.endswith("generator/spark/submit.py")

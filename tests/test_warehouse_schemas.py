@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from pathlib import Path
 
 import fastavro
 import pytest
 from _build_helpers import bundled_spec, spec_docs, write_spec
-from docs_fixtures import fail_or_skip
+from _ci import skip_or_fail, update_golden
 from hypothesis import HealthCheck, given, settings
 
 from generator.kinds import KINDS, Kind
@@ -39,7 +38,7 @@ from generator.targets import (
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SPEC = ROOT / "tests" / "conformance_examples" / "spec"
 GOLDEN = ROOT / "tests" / "warehouse_golden"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+UPDATE = update_golden()
 RENDERERS = (warehouse_bigquery, warehouse_spark, warehouse_avro)
 ENVELOPE = [c.name for c in warehouse.ENVELOPE]
 BQ_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,299}$")
@@ -172,7 +171,7 @@ def test_spark_schemas_load_with_structtype_fromjson():
     try:
         from pyspark.sql.types import StructType
     except ImportError:
-        fail_or_skip("PySpark is not installed (pip install '.[spark]')")
+        skip_or_fail("PySpark is not installed (pip install '.[spark]')")
     for spec in (bundled_spec(), _fixture_spec()):
         for rel, data in warehouse_spark.render(spec).items():
             doc = json.loads(data)

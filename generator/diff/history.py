@@ -10,10 +10,12 @@ repeated.  Pure: reads the model, returns data for the docs targets to print.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.diff.compare import version_key
 from generator.model import Spec, Versions
+from generator.phrases import DEFAULTS, plain
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,9 @@ class HistoryEntry:
     items: tuple[str, ...]
 
 
-def version_history(spec: Spec) -> tuple[HistoryEntry, ...]:
+def version_history(spec: Spec, ph: Mapping[str, str] = DEFAULTS) -> tuple[HistoryEntry, ...]:
     """The Changes entries of ``spec``, newest version first; "Sent since" before "Not
-    sent after" for one version."""
+    sent after" for one version.  The wording is the spec's phrases (``changes_*``)."""
     since: dict[str, list[str]] = {}
     until: dict[str, list[str]] = {}
 
@@ -41,20 +43,20 @@ def version_history(spec: Spec) -> tuple[HistoryEntry, ...]:
     none = Versions()
     for section in spec.sections:
         for cat in section.categories:
-            note(cat.versions, none, f"{cat.title} ({section.title} events)")
+            note(cat.versions, none, f"{cat.title} ({plain(ph['changes_events'], section=section.title)})")
     for p in spec.payloads:
         section = spec.section(p.section_id)
         parent = none
         if p.category_id is not None:
             parent = next((c.versions for c in section.categories if c.id == p.category_id), none)
-        what = f"{section.title} event" if p.type == "event" else section.title
+        what = plain(ph["changes_event"], section=section.title) if p.type == "event" else section.title
         note(p.versions, parent, f"{p.title or p.wire_name} ({what})")
         for f in p.fields:
             note(f.versions, p.versions, f"{f.qualified_name} ({p.title or p.wire_name})")
     entries = []
     for v in sorted(set(since) | set(until), key=version_key, reverse=True):
         if v in since:
-            entries.append(HistoryEntry(v, f"Sent since v{v}", tuple(since[v])))
+            entries.append(HistoryEntry(v, plain(ph["changes_sent_since"], version=v), tuple(since[v])))
         if v in until:
-            entries.append(HistoryEntry(v, f"Not sent after v{v}", tuple(until[v])))
+            entries.append(HistoryEntry(v, plain(ph["changes_not_sent_after"], version=v), tuple(until[v])))
     return tuple(entries)

@@ -461,7 +461,7 @@ def build_view(spec: Spec) -> DocView:
         total_events += n_events
     from generator.diff.history import version_history
 
-    return DocView(product, tuple(features), total_fields, total_events, ph, bool(spec.editions), version_history(spec))
+    return DocView(product, tuple(features), total_fields, total_events, ph, bool(spec.editions), version_history(spec, ph))
 
 
 def _category_of(section: Section, payload: Payload):
