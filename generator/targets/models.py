@@ -18,9 +18,11 @@ imports), Literal values instead of an Enum class per field, no timestamp, our o
 header (no tool version).  datamodel-code-generator is imported only when models must
 really be generated.
 
-The target declares the two optional hooks of ``generator.targets``: ``fingerprint``
+The target declares three optional hooks of ``generator.targets``: ``fingerprint``
 (its generator input and tools: while they are unchanged the build reuses the last
-output) and ``prefetch`` (the generator starts in a child process, managed by
+output), ``parts`` (one fingerprint per payload class: after an edit only the changed
+payloads are generated, the other classes are reused, ``models_partial``) and
+``prefetch`` (the generator starts in a child process, managed by
 ``generator.background``, while the other targets render).  It owns turning schemas
 into a models package; it must not manage processes, touch the disk or keep state.
 """
