@@ -67,7 +67,7 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     """
     from generator.diff import formats, rules
     from generator.diff.compare import diff_catalogs
-    from generator.diff.sources import SourceError, load_side
+    from generator.diff.sources import SourceError, load_sides
 
     if list_rules:
         from generator.diff.versions import BASELINE_RULES
@@ -80,10 +80,7 @@ def diff_command(base: str | None, head: str | None, spec_dir: Path, fmt: str, f
     if base is None:
         raise click.UsageError("name the BASE to compare against: a spec folder, a git revision, or a catalog.json")
     try:
-        if head is None and not spec_dir.is_dir():
-            raise SourceError(f"spec folder '{spec_dir}' does not exist; give HEAD or use --spec DIR")
-        before = load_side(base, spec_dir)
-        after = load_side(head if head is not None else str(spec_dir), spec_dir)
+        before, after = load_sides(base, head, spec_dir)
     except SourceError as exc:
         raise click.UsageError(str(exc)) from None
     changes = diff_catalogs(before.catalog, after.catalog)
