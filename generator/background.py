@@ -98,6 +98,95 @@ class Child:
         return self._pid is not None
 
 
+class Worker:
+    """A child forked early that runs ``setup()`` (e.g. slow imports) at once, then
+    waits for one job: ``submit(fn, arg)`` hands it ``fn(arg)`` and returns the ``Child``
+    to collect.  The job is read by a thread of the child while ``setup`` runs, so the
+    parent never waits for it; the thread is gone before ``fn`` runs (so ``fn`` may fork).
+    ``fn`` must be a module-level function (it is sent by name, as pickle does)."""
+
+    def __init__(self, pid: int, job_fd: int, result_fd: int):
+        self._pid: int | None = pid
+        self._job_fd: int | None = job_fd
+        self._result_fd = result_fd
+
+    @classmethod
+    def start(cls, setup: Callable[[], None]) -> Worker | None:
+        """Fork a worker that runs ``setup()``; None when forking is not possible."""
+        if not can_fork():
+            return None
+        job_r, job_w = os.pipe()
+        res_r, res_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                _child_setup()
+                os.close(job_w)
+                os.close(res_r)
+                box: list[bytes] = []
+                reader = threading.Thread(target=lambda: box.append(_read_job(job_r)))
+                reader.start()
+                setup()
+                reader.join()
+                if box and box[0]:
+                    import pickle
+
+                    fn, arg = pickle.loads(box[0])
+                    data = b"ok\0" + fn(arg)
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(res_w, view):]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(job_r)
+        os.close(res_w)
+        return cls(pid, job_w, res_r)
+
+    def submit(self, fn: Callable[[bytes], bytes], arg: bytes) -> Child | None:
+        """Give the worker its job; the ``Child`` to collect ``fn(arg)`` from (None if
+        this worker was used or cancelled already)."""
+        if self._pid is None or self._job_fd is None:
+            return None
+        import pickle
+
+        job, self._job_fd = self._job_fd, None
+        try:
+            data = pickle.dumps((fn, arg), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(job, "wb") as fh:
+                fh.write(len(data).to_bytes(8, "big") + data)
+        except OSError:  # the worker died: the caller computes it itself
+            self.cancel()
+            return None
+        child = Child(self._pid, self._result_fd)
+        self._pid = None
+        return child
+
+    def cancel(self) -> None:
+        """Stop the worker unless a job was submitted (its ``Child`` owns it then)."""
+        if self._pid is None:
+            return
+        if self._job_fd is not None:
+            os.close(self._job_fd)
+            self._job_fd = None
+        Child(self._pid, self._result_fd).cancel()
+        self._pid = None
+
+
+def _read_job(fd: int) -> bytes:
+    """A job sent by ``Worker.submit``: its length (8 bytes) then exactly that many
+    bytes, so that a copy of the pipe some other child inherited cannot hold it up;
+    b"" when the parent closed the pipe without a job."""
+    with os.fdopen(fd, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            return b""
+        size = int.from_bytes(head, "big")
+        data = fh.read(size)
+    return data if len(data) == size else b""
+
+
 def map_parallel(fn: Callable[[bytes], bytes], args: list[bytes]) -> list[bytes]:
     """``[fn(a) for a in args]``, the first computed here and the others in forked
     children at the same time (each computed here too if its child failed or could not

@@ -14,6 +14,7 @@ print, parse the command line, or touch the disk except through ``generator.writ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,11 +50,46 @@ class Rendered:
     records: dict[str, dict] = field(default_factory=dict)
 
 
-def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
-    """Every generated file, in memory (no manifest; the writer adds it).
+class Warm:
+    """The workers of every target with a ``warm`` hook, forked by ``warm_up`` before
+    the spec loads (so their slow imports overlap loading); ``render`` hands each to its
+    target's ``prefetch`` or stops it.  ``cancel()`` stops whatever is left (a spec with
+    errors: nothing is rendered)."""
+
+    def __init__(self, workers: dict[str, object]):
+        self.workers = workers
+
+    def take(self, name: str) -> object | None:
+        """The worker of target ``name`` (once), or None."""
+        return self.workers.pop(name, None)
+
+    def cancel(self) -> None:
+        """Stop every worker not taken."""
+        for worker in self.workers.values():
+            worker.cancel()
+        self.workers.clear()
+
+
+def warm_up() -> Warm:
+    """Start the ``warm`` hook of every target that declares one (see ``Warm``)."""
+    workers = {}
+    for target in targets.TARGETS:
+        worker = target.warm()
+        if worker is not None:
+            workers[target.name] = worker
+    return Warm(workers)
+
+
+def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
+           sink: Callable[[Files], None] | None = None) -> Rendered:
+    """Every generated file, in memory (no manifest; the writer adds it).  ``warm``:
+    the workers ``warm_up`` started (each is used or stopped here).  ``sink``: called
+    with each target's files as soon as it has them (``writer.Session.stage``); targets
+    with a head start render last, so the sink's disk work overlaps theirs.
 
     Raises ``TargetFailed`` (with the target's name) or ``TargetCollision``.
     """
+    warm = warm if warm is not None else Warm({})
     reused: dict[str, Files] = {}
     fingerprints: dict[str, bytes] = {}
     parts: dict[str, dict[str, bytes] | None] = {}
@@ -84,14 +120,14 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
                     if reuse is not None and "parts" in target.hooks:
                         parts[target.name] = target.parts(spec)
                         previous = reuse.previous(target.name, parts[target.name])
-                    handle = target.prefetch(spec, previous) if previous is not None else target.prefetch(spec)
+                    handle = target.prefetch(spec, previous, warm.take(target.name))
                 except Exception as exc:
                     raise TargetFailed(target.name, exc) from exc
                 if handle is not None:
                     started[target.name] = handle
         out: Files = {}
         owner: dict[str, str] = {}
-        for target in registry:
+        for target in sorted(registry, key=lambda t: t.name in started):
             files = reused.get(target.name)
             if files is None:
                 try:
@@ -105,22 +141,26 @@ def render(spec: Spec, reuse: Reuse | None = None) -> Rendered:
                     raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")
                 out[path] = data
                 owner[path] = target.name
+            if sink is not None:
+                sink(files)
     finally:
+        warm.cancel()  # the workers of reused targets
         for handle in started.values():
             handle.cancel()  # collected ones are left as they are
     return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
 
 
-def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True) -> tuple[Rendered | None, list[Finding]]:
+def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True, warm: Warm | None = None,
+                    sink: Callable[[Files], None] | None = None) -> tuple[Rendered | None, list[Finding]]:
     """Render, reusing what ``out_dir`` holds where fingerprints allow (unless ``reuse``
     is False); a target failure becomes a finding (never a traceback)."""
     import os
 
     try:
         if not reuse:
-            return render(spec), []
+            return render(spec, warm=warm), []
         with writer.Reader(out_dir) as read:
-            return render(spec, Reuse(writer.read_records(out_dir), read)), []
+            return render(spec, Reuse(writer.read_records(out_dir), read), warm, sink), []
     except TargetCollision as exc:
         return None, [Finding("target-collision", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
                               "rename the path in one of the two targets")]
@@ -132,6 +172,9 @@ def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True) -> tuple[Rend
             "if the message does not point at the spec, this is a bug in the generator "
             "(re-run with GEN_DEBUG=1 for a traceback)",
         )]
+    finally:
+        if warm is not None:
+            warm.cancel()  # (render stops them; this covers a failure before it)
 
 
 @dataclass
@@ -148,15 +191,19 @@ class Outcome:
         return not any(f.severity == ERROR for f in self.findings)
 
 
-def build_output(spec: Spec, out_dir: Path) -> Outcome:
-    """Render and write.  On any error finding nothing in ``out_dir`` changed."""
+def build_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outcome:
+    """Render and write.  On any error finding nothing in ``out_dir`` changed.
+    ``warm``: what ``warm_up`` started before the spec was loaded, if anything."""
     out_dir = Path(out_dir)
-    rendered, findings = _render_reusing(spec, out_dir)
-    if rendered is None:
-        return Outcome(findings)
     try:
-        rep = writer.write(out_dir, rendered.files, records=rendered.records)
+        with writer.Session(out_dir) as session:
+            rendered, findings = _render_reusing(spec, out_dir, warm=warm, sink=session.stage)
+            if rendered is None:
+                return Outcome(findings)
+            rep = session.commit(rendered.files, records=rendered.records)
     except writer.OutputError as exc:
+        if warm is not None:
+            warm.cancel()
         return Outcome(exc.findings)
     notes = [_at(out_dir, p, "stray", NOTE, "not written by the generator (left alone)") for p in rep.stray]
     notes += [_at(out_dir, p, "modified-kept", "warning",
@@ -167,14 +214,14 @@ def build_output(spec: Spec, out_dir: Path) -> Outcome:
     return Outcome(notes, summary)
 
 
-def compare_output(spec: Spec, out_dir: Path) -> Outcome:
+def compare_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outcome:
     """Whether OUT is exactly what the spec produces; every difference is a finding.
 
     Renders everything afresh, never from the folder's reuse records: the folder is
     untrusted, and records committed with hand-edited files (``git add -f``) whose
     fingerprints match would otherwise make the gate call those files correct."""
     out_dir = Path(out_dir)
-    rendered, findings = _render_reusing(spec, out_dir, reuse=False)
+    rendered, findings = _render_reusing(spec, out_dir, reuse=False, warm=warm)
     if rendered is None:
         return Outcome(findings)
     try:

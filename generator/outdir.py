@@ -60,6 +60,7 @@ class Folder:
         except NotADirectoryError:
             raise UnsafePath(".", "is a file, not a folder") from None
         self.created_root = False
+        self.made: list[str] = []
 
     @property
     def exists(self) -> bool:
@@ -77,8 +78,13 @@ class Folder:
         self._fds.clear()
 
     def create(self) -> None:
-        """Make the folder (and its parents) if it does not exist."""
+        """Make the folder (and its parents) if it does not exist; ``made`` lists the
+        folders this made, deepest first (for undoing it)."""
         if not self.exists:
+            path = self.path
+            while not os.path.lexists(path):
+                self.made.append(path)
+                path = os.path.dirname(path)
             os.makedirs(self.path, exist_ok=True)
             self.created_root = True
             self._fds[""] = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))

@@ -358,145 +358,200 @@ def write(out_dir: Path | str, files: dict[str, bytes], records: dict[str, dict]
     are stored for the next build; None leaves the stored ones as they are.  Raises
     ``OutputError``; then nothing in the folder has changed."""
     _check_paths(files)
-    with _open(out_dir) as folder:
-        created_root = not folder.exists
+    with Session(out_dir) as session:
+        return session.commit(files, records)
+
+
+class Session:
+    """One ``write`` begun before the tree is complete: ``stage(files)`` writes each
+    target's changed files to the staging folder as soon as it is rendered (so the disk
+    work overlaps the slowest target), ``commit(files)`` checks the whole tree and moves
+    it into place exactly as ``write`` does.  Holds the folder's lock from the start.
+    Leaving without a commit (a target failed) removes what was staged: nothing in the
+    folder changes, and a first build leaves no folder behind."""
+
+    def __init__(self, out_dir: Path | str):
+        self.out_dir = out_dir
+        self._folder = _open(out_dir)
+        self._lock: int | None = None
+        self._created_root = False
+        self._current: dict[str, bytes | None] = {}
+        self._staged: dict[str, str] = {}
+        self._problems: list[Finding] = []
+        self._failed: OutputError | None = None
+        self._committed = False
+
+    def __enter__(self) -> Session:  # noqa: PYI034
+        folder = self._folder
+        self._created_root = not folder.exists
         try:
             folder.create()
-            lock = folder.lock(CACHE_DIR, LOCK, exclusive=True, create=True)
+            self._lock = folder.lock(CACHE_DIR, LOCK, exclusive=True, create=True)
+            _clear_stage(folder)  # what a killed build left (we hold the lock: nobody else's)
+            folder.dir_fd(STAGE, create=True)
         except UnsafePath as exc:
-            raise OutputError([_unsafe(out_dir, exc)]) from None
+            self.__exit__()
+            raise OutputError([_unsafe(self.out_dir, exc)]) from None
         except OSError as exc:
-            raise OutputError([_os_finding(out_dir, exc, "")]) from None
+            self.__exit__()
+            raise OutputError([_os_finding(self.out_dir, exc, "")]) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        folder = self._folder
         try:
-            try:
-                rep = _commit(folder, Path(out_dir), files)
-            except OSError as exc:
-                raise OutputError([_os_finding(out_dir, exc, _rel_name(folder, exc))]) from None
-            if records is not None:
-                _store_records(folder, records)
-            rep.stray = [p for p in _strays(folder) if p not in files and p != MANIFEST]
-            return rep
-        except BaseException:
-            if created_root:  # a failed first build leaves no folder behind
-                _remove_cache(folder)
-                os.close(lock)
-                lock = None
+            if not self._committed:
                 try:
-                    os.rmdir(folder.path)
-                except OSError:
+                    _clear_stage(folder)
+                except (OSError, UnsafePath):
                     pass
-            raise
+                if self._created_root:  # a failed first build leaves no folder behind
+                    _remove_cache(folder)
+                    if self._lock is not None:
+                        os.close(self._lock)
+                        self._lock = None
+                    for made in folder.made:  # the folder, then parents it made
+                        try:
+                            os.rmdir(made)
+                        except OSError:
+                            break
         finally:
-            if lock is not None:
-                os.close(lock)
+            if self._lock is not None:
+                os.close(self._lock)
+                self._lock = None
+            folder.close()
+
+    def stage(self, files: dict[str, bytes]) -> None:
+        """Read what is on disk at each path of ``files`` and stage the files that
+        differ (problems are kept for ``commit`` to raise)."""
+        _check_paths(files)
+        folder = self._folder
+        for path, data in files.items():
+            if self._failed is not None:
+                return
+            try:
+                current = self._current[path] = folder.read(path)
+            except UnsafePath as exc:
+                self._problems.append(_unsafe(self.out_dir, exc))
+                continue
+            except OSError as exc:
+                self._failed = OutputError([_os_finding(self.out_dir, exc, _rel_name(folder, exc) or path)])
+                return
+            if current != data:
+                try:
+                    self._staged[path] = _stage(folder, len(self._staged), data)
+                except OSError as exc:
+                    self._failed = OutputError([_os_finding(self.out_dir, exc, path)])
+
+    def commit(self, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
+        """Move the tree ``files`` into place (staging what ``stage`` has not seen);
+        store ``records``.  Raises ``OutputError``; then nothing has changed."""
+        self.stage({p: b for p, b in files.items() if p not in self._current and p not in self._staged})
+        if self._failed is not None:
+            raise self._failed
+        folder = self._folder
+        try:
+            rep = self._commit(files)
+        except OSError as exc:
+            raise OutputError([_os_finding(self.out_dir, exc, _rel_name(folder, exc))]) from None
+        self._committed = True
+        if records is not None:
+            _store_records(folder, records)
+        rep.stray = [p for p in _strays(folder) if p not in files and p != MANIFEST]
+        return rep
+
+    def _commit(self, files: dict[str, bytes]) -> Report:
+        folder, out_dir, current, staged = self._folder, self.out_dir, self._current, self._staged
+        stale = set(staged) - set(files)  # staged for a path no longer in the tree
+        if stale:
+            raise ValueError(f"staged files that are not in the tree: {sorted(stale)}")
+        tree = with_manifest(files)
+        old = _manifest(folder, out_dir)
+        rep = Report()
+        problems = list(self._problems)
+        gone: list[str] = []
+        for path in sorted(old):
+            if path in files:
+                continue
+            try:
+                kind = folder.entry_kind(path)
+            except UnsafePath as exc:
+                problems.append(_unsafe(out_dir, exc))
+                continue
+            if kind == "file":
+                data = folder.read(path)
+                (gone if data is not None and sha256(data) == old[path]["sha256"] else rep.kept).append(path)
+            elif kind is not None:
+                problems.append(_unsafe(out_dir, UnsafePath(path, f"is a {'symbolic link' if kind == 'link' else 'folder'} "
+                                                                   "where the manifest lists a file")))
+        if problems:
+            raise OutputError(sorted(set(problems), key=Finding.sort_key))
+        foreign = [p for p, data in files.items() if p not in old and current[p] is not None and current[p] != data]
+        if foreign:
+            raise OutputError([_finding(
+                out_dir, p, "foreign-file", "was not written by the generator; refusing to overwrite it",
+                "move it out of the output folder, or delete it; nothing was written") for p in sorted(foreign)])
+        todo = [p for p in files if p in staged]
+        new_manifest = tree[MANIFEST]
+        old_manifest = folder.read(MANIFEST)
+        if not todo and not gone and old_manifest == new_manifest:
+            rep.unchanged = sorted(tree)
+            return rep
+        # 1. Everything that takes space (folders, the manifests; the files are staged)
+        #    is made first; on failure all of it is undone.
+        created: list[str] = []
+        writing = ""
+        try:
+            if todo or gone:
+                pending = {p: old[p] for p in old if p not in files}
+                pending.update({p: _entry(b) for p, b in files.items()})
+                interim_bytes = _manifest_doc(pending)
+                if interim_bytes not in (old_manifest, new_manifest):
+                    writing = MANIFEST
+                    staged["interim"] = _stage(folder, len(staged), interim_bytes)
+            for path in todo:
+                writing = path
+                folder.dir_fd(path.rpartition("/")[0], create=True, created=created)
+            if old_manifest != new_manifest:
+                writing = MANIFEST
+                staged[MANIFEST] = _stage(folder, len(staged), new_manifest)
+        except (OSError, UnsafePath) as exc:
+            for made in reversed(created):
+                folder.rmdir(made)
+            if isinstance(exc, UnsafePath):
+                raise OutputError([_unsafe(out_dir, exc)]) from None
+            raise OutputError([_os_finding(out_dir, exc, writing)]) from None
+        # 2. Renames only (no space needed): the interim manifest first (from here on the
+        #    manifest owns every file this build may create), files, deletions, manifest.
+        touched = {""}
+        if "interim" in staged:
+            folder.replace(staged["interim"], MANIFEST)
+        for path in files:
+            if path in staged:
+                folder.replace(staged[path], path)
+                touched.add(path.rpartition("/")[0])
+                rep.written.append(path)
+            else:
+                rep.unchanged.append(path)
+        for path in gone:
+            folder.unlink(path)
+            rep.removed.append(path)
+            _prune_empty(folder, path.rpartition("/")[0])
+        if MANIFEST in staged:
+            folder.replace(staged[MANIFEST], MANIFEST)
+            rep.written.append(MANIFEST)
+        else:
+            rep.unchanged.append(MANIFEST)
+        for made in sorted(touched):
+            folder.sync_dir(made)  # the renames survive a power loss
+        folder.rmdir(STAGE)
+        return rep
 
 
 def _os_finding(out_dir: Path | str, exc: OSError, rel: str) -> Finding:
     what = exc.strerror or str(exc)
     help = "free some space and build again" if exc.errno == errno.ENOSPC else "check the folder's permissions"
     return _finding(out_dir, rel, "write-failed", f"cannot write: {what}; nothing in the output folder changed", help)
-
-
-def _commit(folder: Folder, out_dir: Path, files: dict[str, bytes]) -> Report:
-    tree = with_manifest(files)
-    try:
-        _clear_stage(folder)  # what a killed build left (we hold the lock: nobody else's)
-    except UnsafePath as exc:
-        raise OutputError([_unsafe(out_dir, exc)]) from None
-    old = _manifest(folder, out_dir)
-    rep = Report()
-    problems: list[Finding] = []
-    current: dict[str, bytes | None] = {}
-    for path in files:
-        try:
-            current[path] = folder.read(path)
-        except UnsafePath as exc:
-            problems.append(_unsafe(out_dir, exc))
-    gone: list[str] = []
-    for path in sorted(old):
-        if path in files:
-            continue
-        try:
-            kind = folder.entry_kind(path)
-        except UnsafePath as exc:
-            problems.append(_unsafe(out_dir, exc))
-            continue
-        if kind == "file":
-            data = folder.read(path)
-            (gone if data is not None and sha256(data) == old[path]["sha256"] else rep.kept).append(path)
-        elif kind is not None:
-            problems.append(_unsafe(out_dir, UnsafePath(path, f"is a {'symbolic link' if kind == 'link' else 'folder'} "
-                                                               "where the manifest lists a file")))
-    if problems:
-        raise OutputError(sorted(set(problems), key=Finding.sort_key))
-    foreign = [p for p, data in files.items() if p not in old and current[p] is not None and current[p] != data]
-    if foreign:
-        raise OutputError([_finding(
-            out_dir, p, "foreign-file", "was not written by the generator; refusing to overwrite it",
-            "move it out of the output folder, or delete it; nothing was written") for p in sorted(foreign)])
-    todo = [p for p, data in files.items() if current[p] != data]
-    new_manifest = tree[MANIFEST]
-    old_manifest = folder.read(MANIFEST)
-    if not todo and not gone and old_manifest == new_manifest:
-        rep.unchanged = sorted(tree)
-        return rep
-    # 1. Everything that takes space (folders, files, manifests) is written first, files
-    #    to the staging folder; on failure all of it is undone.
-    staged: dict[str, str] = {}
-    created: list[str] = []
-    writing = ""
-    try:
-        writing = STAGE
-        folder.dir_fd(STAGE, create=True, created=created)
-        if todo or gone:
-            pending = {p: old[p] for p in old if p not in files}
-            pending.update({p: _entry(b) for p, b in files.items()})
-            interim_bytes = _manifest_doc(pending)
-            if interim_bytes not in (old_manifest, new_manifest):
-                writing = MANIFEST
-                staged["interim"] = _stage(folder, len(staged), interim_bytes)
-        for path in todo:
-            writing = path
-            folder.dir_fd(path.rpartition("/")[0], create=True, created=created)
-            staged[path] = _stage(folder, len(staged), files[path])
-        if old_manifest != new_manifest:
-            writing = MANIFEST
-            staged[MANIFEST] = _stage(folder, len(staged), new_manifest)
-    except OSError as exc:
-        _clear_stage(folder)
-        for made in reversed(created):
-            folder.rmdir(made)
-        raise OutputError([_os_finding(out_dir, exc, writing)]) from None
-    except UnsafePath as exc:
-        _clear_stage(folder)
-        for made in reversed(created):
-            folder.rmdir(made)
-        raise OutputError([_unsafe(out_dir, exc)]) from None
-    # 2. Renames only (no space needed): the interim manifest first (from here on the
-    #    manifest owns every file this build may create), files, deletions, manifest.
-    touched = {""}
-    if "interim" in staged:
-        folder.replace(staged["interim"], MANIFEST)
-    for path in files:
-        if path in staged:
-            folder.replace(staged[path], path)
-            touched.add(path.rpartition("/")[0])
-            rep.written.append(path)
-        else:
-            rep.unchanged.append(path)
-    for path in gone:
-        folder.unlink(path)
-        rep.removed.append(path)
-        _prune_empty(folder, path.rpartition("/")[0])
-    if MANIFEST in staged:
-        folder.replace(staged[MANIFEST], MANIFEST)
-        rep.written.append(MANIFEST)
-    else:
-        rep.unchanged.append(MANIFEST)
-    for made in sorted(touched):
-        folder.sync_dir(made)  # the renames survive a power loss
-    folder.rmdir(STAGE)
-    return rep
 
 
 def _stage(folder: Folder, n: int, data: bytes) -> str:

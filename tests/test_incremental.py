@@ -123,8 +123,9 @@ def test_split_generation_with_aliases_shared_between_slices_is_a_whole_run(tmp_
     source = models.generator_input(spec)
     whole = models._generate(source)
     assert whole.count("[list[") > whole.count(" = TypeAliasType(") > 0  # aliases are shared
-    split = models._generate_parts(source, 3)
-    assert models.generate_files(spec, source, split) == models.generate_files(spec, source, whole)
+    split, joined = models._generate_parts(source, 3)
+    assert joined is not None  # joined, not one whole run
+    assert models.generate_files(spec, source, split, joined) == models.generate_files(spec, source, whole)
 
 
 def test_an_edit_of_a_payload_sharing_aliases_is_partial_and_exact(tmp_path, monkeypatch):

@@ -280,8 +280,8 @@ def test_the_build_starts_every_prefetch_before_any_target_renders(monkeypatch):
     events = []
     real_prefetch, real_render = targets.Target.prefetch, targets.Target.render
 
-    def prefetch(self, spec):
-        handle = real_prefetch(self, spec)
+    def prefetch(self, spec, previous=None, worker=None):
+        handle = real_prefetch(self, spec, previous, worker)
         events.append(("prefetch", self.name, handle is not None))
         return handle
 
@@ -319,7 +319,7 @@ def test_importing_the_cli_starts_no_process():
 
 def test_every_registry_entry_names_exactly_the_hooks_its_module_declares():
     for target in targets.TARGETS:
-        declared = tuple(h for h in ("fingerprint", "prefetch", "parts") if hasattr(target.load(), h))
+        declared = tuple(h for h in ("fingerprint", "warm", "prefetch", "parts") if hasattr(target.load(), h))
         assert target.hooks == declared, target.name
 
 
@@ -330,7 +330,7 @@ def test_every_registry_entry_names_exactly_the_hooks_its_module_declares():
 def test_split_generation_gives_the_same_package(bundled, parts):
     spec, files = bundled[0], bundled[1]
     source = models.generator_input(spec)
-    assert models.generate_files(spec, source, models._generate_parts(source, parts)) == files
+    assert models.generate_files(spec, source, *models._generate_parts(source, parts)) == files
 
 
 def test_split_generation_with_a_class_named_like_an_import_is_still_the_same(bundled):
@@ -350,7 +350,7 @@ def test_split_generation_with_a_class_named_like_an_import_is_still_the_same(bu
     source = models.generator_input(spec)
     whole = models.generate_files(spec, source, models._generate(source))
     assert "class FieldModel(" in whole["models/payloads.py"].decode()
-    assert models.generate_files(spec, source, models._generate_parts(source, 2)) == whole
+    assert models.generate_files(spec, source, *models._generate_parts(source, 2)) == whole
 
 
 def test_a_schema_version_bump_alone_is_not_served_a_stale_package(tmp_path):

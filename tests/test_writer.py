@@ -142,8 +142,8 @@ def test_a_failing_target_changes_nothing(tmp_path, monkeypatch, capsys):
     started = []
     real_prefetch = models.prefetch
 
-    def prefetch(spec, previous=None):
-        child = real_prefetch(spec, previous)
+    def prefetch(spec, previous=None, worker=None):
+        child = real_prefetch(spec, previous, worker)
         started.append(child)
         return child
 

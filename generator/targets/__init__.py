@@ -12,6 +12,10 @@ calls:
   rendering (``generator.reuse``).
 * ``prefetch(spec) -> background.Child | None``: a head start on slow work, begun before
   any target renders; ``render(spec, prefetched)`` then receives what it returned.
+* ``warm()``: setup (slow imports) for its prefetch, run in a ``background.Worker``
+  the build forks before the spec is even loaded (``generator.build.warm_up``); the
+  module's ``prefetch`` then also gets ``worker=`` (that Worker, or None) and may hand
+  its slow job to it instead of forking afresh.
 * ``parts(spec) -> {part: bytes}``: a fingerprint per part of its output (the models: one
   per payload), recorded beside its files.  A target declaring it gets
   ``prefetch(spec, previous)``, where ``previous`` is the last build's output and part
@@ -54,14 +58,29 @@ class Target:
         """The module's ``fingerprint(spec)``, or None when it declares none (never reused)."""
         return self.load().fingerprint(spec) if "fingerprint" in self.hooks else None
 
-    def prefetch(self, spec: Spec, previous: Any = None) -> Any:
-        """The module's ``prefetch(spec)`` (a head start), or None when it declares none;
-        a module with ``parts`` also gets ``previous`` (``reuse.Previous`` or None)."""
-        if "prefetch" not in self.hooks:
+    def warm(self) -> Any:
+        """A ``background.Worker`` that has begun the module's ``warm()``, or None (no
+        such hook, or no fork here)."""
+        if "warm" not in self.hooks:
             return None
+        from generator.background import Worker
+
+        return Worker.start(self.load().warm)
+
+    def prefetch(self, spec: Spec, previous: Any = None, worker: Any = None) -> Any:
+        """The module's ``prefetch(spec)`` (a head start), or None when it declares none;
+        a module with ``parts`` also gets ``previous`` (``reuse.Previous`` or None), one
+        with ``warm`` gets ``worker`` (what ``warm`` returned, or None)."""
+        if "prefetch" not in self.hooks:
+            if worker is not None:
+                worker.cancel()
+            return None
+        kwargs: dict[str, Any] = {}
         if "parts" in self.hooks:
-            return self.load().prefetch(spec, previous)
-        return self.load().prefetch(spec)
+            kwargs["previous"] = previous
+        if "warm" in self.hooks:
+            kwargs["worker"] = worker
+        return self.load().prefetch(spec, **kwargs)
 
     def parts(self, spec: Spec) -> dict[str, bytes] | None:
         """The module's ``parts(spec)`` (a fingerprint per part), or None without the hook."""
@@ -89,7 +108,7 @@ TARGETS: tuple[Target, ...] = (
     Target("package", "the output folder as a Python package: __init__.py, README.md, test guard", "generator.targets.package"),
     Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates"),
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models",
-           hooks=("fingerprint", "prefetch", "parts")),
+           hooks=("fingerprint", "warm", "prefetch", "parts")),
 )
 
 

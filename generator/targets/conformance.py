@@ -287,6 +287,9 @@ def _describe(value: Any) -> Any:
     return value
 
 
+_ABSENT = object()
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal as JSON values (``True`` is not ``1``)."""
     if type(a) is not type(b):
@@ -301,7 +304,10 @@ def _patch(base: dict, props: Any) -> dict | None:
     order, or None when ``props`` is not such a variation."""
     if not isinstance(props, dict):
         return None
-    changed = {k: v for k, v in props.items() if k not in base or not _same(base[k], v)}
+    get = base.get
+    # (``is`` first: a variation shares the base's untouched values, so most keys are
+    # settled without a comparison)
+    changed = {k: v for k, v in props.items() if get(k, _ABSENT) is not v and not _same(get(k, _ABSENT), v)}
     drop = [k for k in base if k not in props]
     rebuilt = dict(base)
     rebuilt.update(changed)

@@ -348,8 +348,14 @@ def fingerprint(spec: Spec) -> bytes:
     return b"".join(hashlib.sha256(part).digest() for part in parts)
 
 
-def _generate_bytes(source: bytes) -> bytes:
-    return _generate(source).encode("utf-8")
+def _generate_pieces(source: bytes) -> bytes:
+    """The generator's output for ``source`` cut into pieces (``models_partial.cut``),
+    pickled: the work of one slice, cut where it was generated."""
+    import pickle
+
+    from generator.targets import models_partial
+
+    return pickle.dumps(models_partial.cut(_generate(source), _BASE_PLACEHOLDER))
 
 
 #: Payloads per part below which the generator's input is not split (a part's own
@@ -357,9 +363,11 @@ def _generate_bytes(source: bytes) -> bytes:
 PART_MIN = 40
 
 
-def _generate_parts(source: bytes, parts: int) -> str:
+def _generate_parts(source: bytes, parts: int) -> tuple[str, int | None]:
     """``_generate(source)``, computed as ``parts`` runs over consecutive slices of the
-    ``$defs`` in parallel processes (``background.map_parallel``) and joined.
+    ``$defs`` (``balanced_slices``) in parallel processes (``background.map_parallel``),
+    each cut into pieces where it ran, and joined; with the length ``join`` gives (None
+    after a whole run).
 
     The slices are joined by ``models_partial.join`` (the generator treats every payload
     schema on its own, except that an alias several payloads share is written once, at
@@ -367,30 +375,57 @@ def _generate_parts(source: bytes, parts: int) -> str:
     anything else the join cannot reproduce exactly means one whole run instead), so the
     output never depends on the split (tests hold split and whole equal).
     """
+    import pickle
+
     from generator.background import map_parallel
     from generator.targets import models_partial
 
     doc = json.loads(source)
-    names = list(doc["$defs"])
-    size = -(-len(names) // parts)
-    slices = [json.dumps({"$schema": doc["$schema"], "$defs": {n: doc["$defs"][n] for n in names[i:i + size]}},
+    defs = doc["$defs"]
+    slices = [json.dumps({"$schema": doc["$schema"], "$defs": {n: defs[n] for n in group}},
                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-              for i in range(0, len(names), size)]
-    import datamodel_code_generator.parser.jsonschema  # noqa: F401  (once, before forking)
+              for group in balanced_slices(defs, parts)]
+    warm()  # once, before forking
+    pieces = [pickle.loads(raw) for raw in map_parallel(_generate_pieces, slices)]
+    joined = models_partial.join(list(defs), pieces) if all(p is not None for p in pieces) else None
+    return joined if joined is not None else (_generate(source), None)
 
-    raws = [raw.decode("utf-8") for raw in map_parallel(_generate_bytes, slices)]
-    pieces = [models_partial.cut(raw, _BASE_PLACEHOLDER) for raw in raws]
-    joined = models_partial.join(names, pieces) if all(p is not None for p in pieces) else None  # type: ignore[arg-type]
-    return joined[0] if joined is not None else _generate(source)
+
+def balanced_slices(defs: dict[str, Any], parts: int) -> list[list[str]]:
+    """``defs``' names cut into at most ``parts`` consecutive runs of about equal work.
+
+    The generator's time grows with a schema's size (its fields), not with the number
+    of payloads, and specs mix large records with small events: slices of equal *count*
+    left one child with nine tenths of a benchmark spec's fields.  So the cut falls at
+    equal shares of the schemas' total JSON length."""
+    sizes = [len(json.dumps(d, ensure_ascii=False, separators=(",", ":"))) for d in defs.values()]
+    total = sum(sizes) or 1
+    out: list[list[str]] = [[]]
+    done = 0
+    for name, size in zip(defs, sizes):
+        if out[-1] and len(out) < parts and done + size / 2 > total * len(out) / parts:
+            out.append([])
+        out[-1].append(name)
+        done += size
+    return out
 
 
 def _generate_spread(source: bytes) -> bytes:
-    """The generator's output for ``source``, spread over the available cores."""
+    """The generator's output for ``source``, spread over the available cores: pickled
+    ``(code, joined)``, ``joined`` as ``generate_files`` takes it."""
     import os
+    import pickle
 
     payloads = source.count(b'"type":"object"')  # (an upper bound is enough here)
     parts = min(os.cpu_count() or 1, 8, payloads // PART_MIN)
-    return (_generate_parts(source, parts) if parts > 1 else _generate(source)).encode("utf-8")
+    result = _generate_parts(source, parts) if parts > 1 else (_generate(source), None)
+    return pickle.dumps(result)
+
+
+def warm() -> None:
+    """The ``warm`` hook: import the generator (a third of a second), ahead of its job."""
+    import datamodel_code_generator.parser.jsonschema  # noqa: F401
+    from datamodel_code_generator import generate  # noqa: F401
 
 
 def parts(spec: Spec) -> dict[str, bytes]:
@@ -402,22 +437,36 @@ def parts(spec: Spec) -> dict[str, bytes]:
             for name, d in _definitions(spec).items()}
 
 
+def _partial_job(arg: bytes) -> bytes:
+    """A partial regeneration's work, done in a child: the fresh payloads' generator
+    output and the last ``payloads.py``, each cut into pieces (pickled; None where the
+    text does not cut cleanly).  ``arg``: the pickled (generator input or b"", old code)."""
+    import pickle
+
+    from generator.targets import models_partial
+
+    source, old_code = pickle.loads(arg)
+    new = models_partial.cut(_generate(source), _BASE_PLACEHOLDER) if source else None
+    try:
+        old = models_partial.cut(old_code.decode("utf-8"), _BASE_PLACEHOLDER)
+    except UnicodeDecodeError:
+        old = None
+    return pickle.dumps((new, old))
+
+
 class _Partial:
-    """A partial regeneration under way: the last ``payloads.py`` cut into pieces, the
-    payloads to generate afresh and the child generating them."""
+    """A partial regeneration under way: the payloads to generate afresh and the child
+    generating them and cutting the last ``payloads.py`` (``_partial_job``)."""
 
-    def __init__(self, old: Any, fresh: list[str], child: Child | None, source: bytes):
-        self.old, self.fresh, self.child, self.source = old, fresh, child, source
+    def __init__(self, fresh: list[str], child: Child | None, arg: bytes):
+        self.fresh, self.child, self.arg = fresh, child, arg
 
-    def result(self) -> Any:
-        """The cut generator output for the fresh payloads (None if there are none)."""
-        if not self.fresh:
-            return None
-        from generator.targets import models_partial
+    def result(self) -> tuple[Any, Any]:
+        """(the fresh payloads' pieces or None, the old file's pieces or None)."""
+        import pickle
 
         raw = self.child.result() if self.child is not None else None
-        code = raw.decode("utf-8") if raw is not None else _generate(self.source)
-        return models_partial.cut(code, _BASE_PLACEHOLDER)
+        return pickle.loads(raw if raw is not None else _partial_job(self.arg))
 
     @property
     def running(self) -> bool:
@@ -430,10 +479,17 @@ class _Partial:
             self.child.cancel()
 
 
-def _partial(spec: Spec, previous: Any) -> _Partial | None:
+def _start(worker: Any, fn: Any, arg: bytes) -> Child | None:
+    """``fn(arg)`` in ``worker`` (a ``background.Worker`` from ``warm``), else in a
+    freshly forked child; None when neither can run it."""
+    child = worker.submit(fn, arg) if worker is not None else None
+    return child if child is not None else Child.start(fn, arg)
+
+
+def _partial(spec: Spec, previous: Any, worker: Any) -> _Partial | None:
     """A partial regeneration from ``previous`` (``reuse.Previous``), or None when too
-    little of it can be reused or its ``payloads.py`` does not cut cleanly."""
-    from generator.targets import models_partial
+    little of it can be reused."""
+    import pickle
 
     old_code = previous.files.get(f"{PACKAGE}/payloads.py")
     if old_code is None:
@@ -441,49 +497,54 @@ def _partial(spec: Spec, previous: Any) -> _Partial | None:
     fresh = [p for p in spec.payloads if p.model_name in previous.changed]
     if len(fresh) * 2 > len(spec.payloads):
         return None  # most of it changed: a cold run is as fast
-    try:
-        old = models_partial.cut(old_code.decode("utf-8"), _BASE_PLACEHOLDER)
-    except UnicodeDecodeError:
-        return None
-    if old is None:
-        return None
-    source = _document({p.model_name: _strip(payload_schema(spec, p)) for p in fresh})
-    child = Child.start(_generate_spread, source) if fresh else None
-    return _Partial(old, [p.model_name for p in fresh], child, source)
+    source = _document({p.model_name: _strip(payload_schema(spec, p)) for p in fresh}) if fresh else b""
+    arg = pickle.dumps((source, old_code))
+    return _Partial([p.model_name for p in fresh], _start(worker, _partial_job, arg), arg)
 
 
-def prefetch(spec: Spec, previous: Any = None) -> Child | _Partial | None:
+def prefetch(spec: Spec, previous: Any = None, worker: Any = None) -> Child | _Partial | None:
     """Start datamodel-code-generator (the slowest part of a build: importing it alone
     takes longer than rendering most targets) in a child process, so that it runs while
     the other targets render; ``render`` collects it.  With ``previous`` (the last
-    build's output and part fingerprints), only the changed payloads are generated."""
-    if not spec.payloads:
-        return None
+    build's output and part fingerprints), only the changed payloads are generated.
+    ``worker``: the ``background.Worker`` running ``warm``, used if given."""
     try:
-        if previous is not None:
-            partial = _partial(spec, previous)
-            if partial is not None:
-                return partial
-        source = generator_input(spec)
-    except ModelsError:
-        return None  # render reports it
-    return Child.start(_generate_spread, source)
+        if not spec.payloads:
+            return None
+        try:
+            if previous is not None:
+                partial = _partial(spec, previous, worker)
+                if partial is not None:
+                    worker = None
+                    return partial
+            source = generator_input(spec)
+        except ModelsError:
+            return None  # render reports it
+        child, worker = _start(worker, _generate_spread, source), None
+        return child
+    finally:
+        if worker is not None:
+            worker.cancel()
 
 
 def render(spec: Spec, prefetched: Child | _Partial | None = None) -> dict[str, bytes]:
     """The models package; uses the prefetched generator output when there is one (the
     same function's result, so the bytes do not depend on it)."""
+    import pickle
+
     if isinstance(prefetched, _Partial):
         from generator.targets import models_partial
 
         order = [p.model_name for p in spec.payloads]
-        new = prefetched.result()
-        ok = new is not None and set(new.classes) == set(prefetched.fresh)
-        joined = models_partial.join(order, [new, prefetched.old] if ok else [prefetched.old]) \
-            if ok or not prefetched.fresh else None
+        new, old = prefetched.result()
+        ok = old is not None and (not prefetched.fresh or (new is not None and set(new.classes) == set(prefetched.fresh)))
+        joined = models_partial.join(order, [new, old] if new is not None else [old]) if ok else None
         if joined is not None:
             return generate_files(spec, b"", joined[0], joined[1])
         prefetched = None  # cannot be joined exactly: generate the whole input
     source = generator_input(spec)
     raw = prefetched.result() if prefetched is not None else None
-    return generate_files(spec, source, raw.decode("utf-8") if raw is not None else None)
+    if raw is None:
+        return generate_files(spec, source)
+    code, joined = pickle.loads(raw)
+    return generate_files(spec, source, code, joined)
