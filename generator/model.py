@@ -12,7 +12,7 @@ do), mutable containers, or anything specific to one product or one target.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -421,6 +421,19 @@ class Spec:
         if table is None:
             table = self._index["phrases"] = dict(self.phrases)
         return table[key]
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per Spec object: a value derived from the whole spec that
+        several targets read (the docs view, the models' schema definitions).  The value
+        must be immutable or never changed by its readers.  Kept with the owning object, so
+        a spec made by ``dataclasses.replace`` (which shares ``_index``) never sees
+        another's value."""
+        hit = self._index.get(("memo", key))
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        value = compute()
+        self._index[("memo", key)] = (self, value)
+        return value
 
     def feature(self, feature_id: str) -> Feature:
         return self._lookup("feature", feature_id, self.features)

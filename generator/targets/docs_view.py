@@ -372,7 +372,12 @@ def _opt_out(feature: Feature, ph: Mapping[str, str]) -> OptOutView | None:
 
 
 def build_view(spec: Spec) -> DocView:
-    """The whole docs view of a spec; pure, deterministic, spec order throughout."""
+    """The whole docs view of a spec; pure, deterministic, spec order throughout.  Built
+    once per spec (``Spec.memo``): the three docs and the template targets share it."""
+    return spec.memo("docs_view", lambda: _build_view(spec))
+
+
+def _build_view(spec: Spec) -> DocView:
     anchors = _Anchors()
     ph = dict(spec.phrases) or dict(DEFAULTS)
     p = spec.product

@@ -101,7 +101,7 @@ def _strip(node: Any, drop: tuple[str, ...] = ()) -> Any:
 def generator_input(spec: Spec) -> bytes:
     """The one JSON document datamodel-code-generator is fed: every payload schema under
     ``$defs``, keyed by its model name, in spec order.  Also the reuse key's main part."""
-    return _document(_definitions(spec))
+    return spec.memo("models_input", lambda: _document(_definitions(spec)))
 
 
 def _document(defs: dict[str, Any]) -> bytes:
@@ -111,7 +111,12 @@ def _document(defs: dict[str, Any]) -> bytes:
 
 def _definitions(spec: Spec) -> dict[str, Any]:
     """Each payload's stripped schema by model name, in spec order (raises ``ModelsError``
-    when two payloads would be the same class)."""
+    when two payloads would be the same class).  Computed once per spec (``Spec.memo``):
+    the fingerprint, the parts and the generator input all start from it."""
+    return spec.memo("models_definitions", lambda: _compute_definitions(spec))
+
+
+def _compute_definitions(spec: Spec) -> dict[str, Any]:
     names: dict[str, Payload] = {}
     for p in spec.payloads:
         if p.model_name in names:
