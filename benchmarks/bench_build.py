@@ -262,6 +262,7 @@ def main() -> None:
             ("bundled spec: no-change rebuild", bundled["nochange"], 0.3),
         ]
         ratios = []
+        sizes = [(len(spec.fields), _folder_bytes(work / "bundled" / "out0" / "conformance"))]
         for fields in args.fields:
             synth_dir = work / f"synthetic-spec-{fields}"
             n_payloads, n_fields = write_synthetic_spec(synth_dir, fields)
@@ -271,6 +272,7 @@ def main() -> None:
                 (f"  {n_fields} fields: no-change rebuild", synth["nochange"], None),
                 (f"  {n_fields} fields: rebuild after a one-field edit", synth["edit"], None),
             ]
+            sizes.append((n_fields, _folder_bytes(work / f"synthetic-{fields}" / "out0" / "conformance")))
             if shutil.which("glean_parser") or _has_module("glean_parser"):
                 metrics = work / f"metrics-{fields}.yaml"
                 write_glean_metrics(metrics, n_fields)
@@ -292,11 +294,19 @@ def main() -> None:
             print(f"\n{n_fields} fields: glean_parser (Markdown only) / our full build: {g[0] / ours[0]:.1f}x wall, "
                   f"{g[3] / ours[3]:.1f}x CPU; peak memory ours/glean {ours[2] / g[2]:.2f} "
                   f"(ours renders JSON Schemas, models, docs, conformance suite and catalogue)")
+        print()
+        for n_fields, size in sizes:
+            print(f"conformance folder at {n_fields} fields: {size / 1e6:.2f} MB (target for 20,000 fields: < 15 MB)")
         if not ratios:
             print("\nglean_parser is not installed (pip install glean-parser) -- no reference ratio")
         if args.importtime:
             print("\nimport time of a no-change rebuild of the bundled spec (cumulative, top-level):")
             print(importtime_report(spec_dir, work / "bundled" / "out0"))
+
+
+def _folder_bytes(folder: Path) -> int:
+    """Total size of the files under ``folder``."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def _has_module(name: str) -> bool:

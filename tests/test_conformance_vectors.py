@@ -52,6 +52,24 @@ def test_a_described_string_expands_to_the_exact_value(expand):
     assert conformance._describe("short") == "short"
 
 
+def test_a_reason_template_expands_to_the_exact_reason(expand):
+    doc = {"payload": "p", "schema": "s", "model": "M", "base": {"b": 1},
+           "texts": [["", " is null; ", " again"], ["no key here"]],
+           "valid": [],
+           "invalid": [{"id": "null:b", "reason": 0, "set": {"b": None}, "expect": "type-mismatch"},
+                       {"id": "undeclared_key", "reason": 1, "set": {"x": 1},
+                        "expect": {"problem": "undeclared-key", "key": "x"}}]}
+    out = expand(doc)
+    assert out["invalid"][0]["reason"] == "'b' is null; 'b' again"
+    assert out["invalid"][1]["reason"] == "no key here"
+    assert "texts" not in out and "base" not in out
+    # Built the other way round: one template serves every key of one kind.
+    spec = check_spec(MINIMAL)[0]
+    written = json.loads(conformance.render(spec)[f"conformance/vectors/{spec.payloads[0].wire_name}.json"])
+    reasons = [v["reason"] for v in written["invalid"]]
+    assert all(isinstance(r, int) for r in reasons) and len(written["texts"]) < len(reasons)
+
+
 def test_the_bundled_vectors_are_compact():
     spec = bundled_spec()
     files = conformance.render(spec)

@@ -100,14 +100,18 @@ def expand_vectors(doc: dict) -> dict:
     (``{"repeat": "x", "times": 4096}``) and most vectors are written as changes to the
     payload's ``base`` (``"set": {...}`` and/or ``"drop": [...]`` instead of
     ``properties``), and an
-    ``expect`` that is only a problem takes its key from the id (``null:<key>``); this
-    spells every vector out."""
+    ``expect`` that is only a problem takes its key from the id (``null:<key>``), and a
+    reason is the number of a template in ``texts`` (its parts, joined by that key in
+    single quotes); this spells every vector out."""
     base = {k: _value(v) for k, v in doc["base"].items()}
-    out = {k: v for k, v in doc.items() if k != "base"}
+    texts = doc.get("texts", [])
+    out = {k: v for k, v in doc.items() if k not in ("base", "texts")}
     for group in ("valid", "invalid"):
         rows = []
         for vec in doc[group]:
             row = {k: v for k, v in vec.items() if k not in ("set", "drop", "properties")}
+            if isinstance(row.get("reason"), int):
+                row["reason"] = "'{}'".format(vec["id"].partition(":")[2]).join(texts[row["reason"]])
             if isinstance(row.get("expect"), str):  # the key is the id's suffix
                 row["expect"] = {"problem": row["expect"], "key": vec["id"].partition(":")[2]}
             if "properties" not in vec:  # a variation of the base

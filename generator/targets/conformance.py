@@ -265,7 +265,9 @@ def vectors(payload: Payload) -> dict:
 # (every field at its first example) in a few keys is written as that difference
 # (``"set": {...}`` and/or ``"drop": [...]`` instead of ``properties``); an
 # ``expect`` whose key is the id's suffix (``wrong_type:<key>``) is written as just its
-# problem; each vector is one line.  The suite's ``conftest.py``
+# problem; a reason is the number of a template in the file's ``texts`` (its parts,
+# joined by the id's suffix in single quotes: most reasons differ only in the key);
+# each vector is one line.  The suite's ``conftest.py``
 # (``expand_vectors``) expands them to exactly the vectors ``vectors`` returns; a test
 # holds the two equal.
 
@@ -332,7 +334,7 @@ def vectors_file(doc: dict) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     out = compact(doc)
-    head = ",\n".join(f"  {line(k)}: {line(out[k])}" for k in ("payload", "schema", "model", "base"))
+    head = ",\n".join(f"  {line(k)}: {line(out[k])}" for k in ("payload", "schema", "model", "base", "texts"))
     groups = []
     for group in ("valid", "invalid"):
         rows = ",\n".join(f"    {line(v)}" for v in out[group])
@@ -345,10 +347,25 @@ def compact(doc: dict) -> dict:
     base = doc["valid"][0]["properties"] if doc["valid"] and doc["valid"][0]["id"] == "all_fields" else {}
     out = {k: doc[k] for k in ("payload", "schema", "model")}
     out["base"] = {k: _describe(v) for k, v in base.items()}
+    out["texts"] = texts = []
+    numbers: dict[tuple[str, ...], int] = {}
+
+    def text_number(text: str, vec_id: str) -> int:
+        # A reason as a template: split at its key, quoted as the id's suffix.
+        key = vec_id.partition(":")[2]
+        token = f"'{key}'"
+        parts = tuple(text.split(token)) if key and repr(key) == token else (text,)
+        if parts not in numbers:
+            numbers[parts] = len(texts)
+            texts.append(list(parts))
+        return numbers[parts]
+
     for group in ("valid", "invalid"):
         rows = []
         for vec in doc[group]:
             row = {k: v for k, v in vec.items() if k != "properties"}
+            if isinstance(row.get("reason"), str):
+                row["reason"] = text_number(row["reason"], vec["id"])
             expect = row.get("expect")
             if expect is not None and set(expect) == {"problem", "key"} and vec["id"].partition(":")[2] == expect["key"]:
                 row["expect"] = expect["problem"]  # the key is the id's suffix
