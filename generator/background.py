@@ -7,7 +7,10 @@ orchestration (``generator.build``) starts every such hook before rendering and 
 whatever is left when it is done.  A child is only a head start: ``result()`` returns
 None when anything went wrong (no fork on this platform, the child failed), and the
 caller then computes the same value itself, so output never depends on whether a child
-ran.  This module keeps no module-level state: each ``Child`` owns its process.
+ran.  A ``Worker`` is a child forked before its job is known (``gen build`` forks one for
+each target with a ``warm`` hook before loading the spec, so slow imports overlap
+it), and ``map_parallel`` spreads one function over several children.  This module
+keeps no module-level state: each ``Child`` or ``Worker`` owns its process.
 
 It must not import anything heavy, and the function given to ``start`` must be pure
 (its result depends only on its argument), because its result is used as if computed

@@ -1,10 +1,11 @@
 """The only module that writes generated files to disk, and the policy it follows.
 
-A build hands over the complete in-memory tree (``{relative path: bytes}``), so a failed
-target has already stopped the build before anything here runs.  Every access to the
-output folder goes through ``generator.outdir.Folder`` (never out of the folder, never
-through a symbolic link).  ``write`` then, holding the folder's lock
-(``.gen-cache/lock``, ``fcntl.flock``: concurrent builds into one folder take turns):
+A build opens a ``Session`` (taking the folder's lock, ``.gen-cache/lock``, ``fcntl.flock``:
+concurrent builds into one folder take turns), stages each target's changed files as it
+renders them, and commits the complete tree only when every target succeeded; leaving
+without a commit removes what was staged.  ``write`` is the same in one call.  Every
+access to the output folder goes through ``generator.outdir.Folder`` (never out of the
+folder, never through a symbolic link).  A commit:
 
 * reads ``MANIFEST.json`` (every file an earlier build wrote, with its sha256) and
   validates it as data: normalised relative paths and known fields only, else nothing
@@ -12,10 +13,11 @@ through a symbolic link).  ``write`` then, holding the folder's lock
 * checks every path it will write or delete before writing anything: a symbolic link,
   or a file where a folder is needed, is refused (``unsafe-path``); an existing file the
   manifest does not own is never overwritten (``foreign-file``);
-* writes every changed file, and both manifests below, to ``.gen-cache/stage/``, each
-  flushed and fsynced (a killed build's leftovers there are cleared by the next one).  If any of that fails (a full disk), the temporary
-  files and the folders made for them are removed and the folder is exactly as it was;
-  the finding names the file (``write-failed``);
+* has every changed file, and both manifests below, in ``.gen-cache/stage/``, each
+  flushed and fsynced (a killed build's leftovers there are cleared by the next one).
+  If any of that fails (a full disk), the staged files and the folders made for them
+  are removed and the folder is exactly as it was; the finding names the file
+  (``write-failed``);
 * renames an interim manifest (old and new files) into place, so a build killed from
   here on owns every file it may have created; renames every file into place (each
   file is whole at every moment, old or new); deletes the files the old manifest lists
@@ -86,8 +88,6 @@ def _entry(data: bytes) -> dict:
 def manifest_bytes(files: dict[str, bytes]) -> bytes:
     """The manifest for a tree: sorted paths with sha256 and size; deterministic."""
     return _manifest_doc({p: _entry(b) for p, b in files.items()})
-
-
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -185,13 +185,6 @@ def _open(out_dir: Path | str) -> Folder:
                                     "check the folder's permissions")]) from None
 
 
-def read_manifest(out_dir: Path | str) -> dict[str, dict]:
-    """Files the last build recorded ({} without a manifest; ``OutputError`` if it is
-    unsafe or malformed)."""
-    with Folder(out_dir) as folder:
-        return _manifest(folder, out_dir)
-
-
 def read_generated(out_dir: Path | str, rel: str) -> bytes | None:
     """The bytes of ``rel`` inside the output folder; None if it is missing, unsafe
     (a link on the way) or not a plain relative path."""
@@ -283,8 +276,6 @@ def _check_paths(files: dict[str, bytes]) -> None:
     bad = [p for p in files if not _safe_rel(p) or p == MANIFEST or p.split("/")[0] == CACHE_DIR]
     if bad:
         raise ValueError(f"targets may not write these paths: {', '.join(sorted(bad))}")
-
-
 
 
 def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
