@@ -36,7 +36,7 @@ CODES: dict[str, str] = {
     "yaml-tag": "A tag other than plain strings, numbers, booleans, null, lists and mappings (`!!python/object`, `!!binary`, `!include`, ...).",
     "yaml-merge-key": "A merge key (`<<`); write the keys out.",
     "yaml-key": "A mapping key that is a list, a mapping or an alias.",
-    "yaml-value": "A non-finite number (`.nan`, `.inf`).",
+    "yaml-value": "A non-finite number (`.nan`, `.inf`), or a value that does not fit its tag (`!!int ten`).",
     "duplicate-key": "The same key twice in one mapping (YAML would silently keep the last).",
     "control-character": "Spec text or a key holds a control character (ESC, BS, DEL, C1, bidirectional override), usually from a YAML escape.",
     "top-level-type": "A file whose top level is not a mapping (a list, a string, a number, null).",

@@ -135,7 +135,12 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         raise _tag_error(tag, event.start_mark)
     if tag == _STR:
         return value
-    out = _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, value))
+    try:
+        out = _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, value))
+    except (ValueError, KeyError, IndexError):  # an explicit tag on text that does not fit it
+        short = tag.rsplit(":", 1)[-1]
+        what = {"int": "an integer", "float": "a number", "bool": "a boolean"}.get(short, f"a {short}")
+        raise _Bad("yaml-value", f"{value!r} is not {what}, as its tag !!{short} says", event.start_mark, f"write {what}, or remove the tag") from None
     if isinstance(out, float) and not math.isfinite(out):
         raise _Bad("yaml-value", f"non-finite number {value!r}", event.start_mark, "write a finite number")
     return out
@@ -150,23 +155,22 @@ def _is_merge_key(event: yaml.ScalarEvent) -> bool:
     )
 
 
-class _Open:
-    """A mapping or sequence being built, with what is needed to finish it."""
-
-    __slots__ = ("anchor", "is_map", "key", "path", "size", "value")
-
-    def __init__(self, value: Any, path: tuple, anchor: str | None):
-        self.value = value
-        self.is_map = isinstance(value, dict)
-        self.path = path
-        self.anchor = anchor
-        self.size = 1  # nodes in this subtree, aliases expanded
-        self.key: Any = _NO_KEY
-
-
-_NO_KEY = object()
+def _scalar_node(event: yaml.ScalarEvent, anchors: dict, in_key: bool) -> Any:
+    """The value of a scalar event that may be anything (tagged, anchored, a number):
+    the composer's slow path, checks in the order the fast path would make them."""
+    mark = event.start_mark
+    if in_key and _is_merge_key(event):
+        raise _Bad("yaml-merge-key", "merge keys (<<) are not supported", mark, "write the keys out; merged keys hide where a value came from")
+    value = _scalar(event)
+    anchor = event.anchor
+    if anchor is not None:
+        if anchor in anchors:
+            raise _Bad("yaml-syntax", f"invalid YAML: anchor &{anchor} is defined twice (first at line {anchors[anchor][2].line + 1})", mark, "rename one of the anchors")
+        anchors[anchor] = (value, 1, mark)
+    return value
 
 
+_NO_KEY = object()  # a mapping waiting for its next key
 _SKIP = object()  # the key of a repeated mapping entry: its value is dropped
 
 
@@ -181,13 +185,29 @@ def _compose(loader: Any, limit: int = MAX_NODES, soft: list | None = None) -> t
     problem that leaves the rest of the file readable (a repeated key: its first value
     is kept) is appended to ``soft`` instead, when given, so that one run reports it and
     everything after it.
+
+    Speed: this loop runs once per event (a 20,000-field spec has ~200,000), so the
+    container being built lives in local variables (pushed on ``stack`` only when a
+    nested one opens), and an untagged, unanchored scalar that can only be a string
+    (quoted, or plain text that its first character or an earlier resolution of the
+    same text shows is no number, boolean or null) takes a path of its own;
+    everything else goes through ``_scalar_node``.
     """
     positions: dict = {}
     anchors: dict[str, tuple[Any, int, Any]] = {}  # name -> (value, size, mark)
     open_anchors: set[str] = set()
-    stack: list[_Open] = []
-    top: _Open | None = None  # stack[-1]
-    count = 0
+    # The open container (None before the document's root) and what finishing it
+    # needs; the enclosing ones are saved on ``stack`` as the same 7-tuple.
+    cur: Any = None
+    is_map = False
+    path: tuple = ()
+    keypath: tuple = ()  # ("#key",) + path: where a mapping's key positions are filed
+    key: Any = _NO_KEY
+    anchor: str | None = None
+    start = 0  # values counted before ``cur`` opened (its size, for an alias, is the rest)
+    stack: list[tuple] = []
+    count = 0  # every node, keys included (the budget)
+    keys = 0  # mapping keys among them (an alias repeats values only)
 
     def too_many(mark: Any, alias: bool) -> _Bad:
         if limit < MAX_NODES:
@@ -202,30 +222,32 @@ def _compose(loader: Any, limit: int = MAX_NODES, soft: list | None = None) -> t
         raise _Bad("empty-file", "file holds no YAML document", None, "add `spec_format: 1` and content")
     get_event()  # DocumentStart
 
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    may_be_other, no_wildcard, plain_tags = _IMPLICIT_FIRST, _NO_WILDCARD, _PLAIN_TAGS
     while True:
         event = get_event()
         cls = event.__class__
-        mark = event.start_mark
-        in_key = top is not None and top.is_map and top.key is _NO_KEY
 
         # 1. Turn the event into a finished value (or open/close a container).
-        if cls is yaml.ScalarEvent:
+        if cls is scalar_event:
             count += 1
+            mark = event.start_mark
             if count > limit:
                 raise too_many(mark, alias=False)
-            if in_key and _is_merge_key(event):
-                raise _Bad("yaml-merge-key", "merge keys (<<) are not supported", mark, "write the keys out; merged keys hide where a value came from")
-            value = _scalar(event)
-            size = 1
-            if event.anchor is not None:
-                if event.anchor in anchors:
-                    raise _Bad("yaml-syntax", f"invalid YAML: anchor &{event.anchor} is defined twice (first at line {anchors[event.anchor][2].line + 1})", mark, "rename one of the anchors")
-                anchors[event.anchor] = (value, 1, mark)
-            if in_key:
-                if not isinstance(value, str):
-                    value = event.value  # `1: x` or `true: x` -> keep the key as written
-                if value in top.value:
-                    first = positions.get(("#key",) + top.path + (value,), (0, 0))
+            value = event.value
+            plain_str = (
+                event.tag is None
+                and event.anchor is None
+                and (not event.implicit[0] or (no_wildcard and value and value[0] not in may_be_other) or plain_tags.get(value) == _STR)
+            )
+            if is_map and key is _NO_KEY:
+                if not plain_str:  # checked (tag, merge key, anchor), but kept as written: `1: x`
+                    _scalar_node(event, anchors, True)
+                keys += 1
+                if value in cur:
+                    first = positions.get(keypath + (value,), (0, 0))
                     bad = _Bad(
                         "duplicate-key",
                         f"duplicate key {value!r} (first defined at line {first[0]})",
@@ -235,47 +257,59 @@ def _compose(loader: Any, limit: int = MAX_NODES, soft: list | None = None) -> t
                     if soft is None:
                         raise bad
                     soft.append(bad)
-                    top.key = _SKIP
+                    key = _SKIP
                     continue
-                positions[("#key",) + top.path + (value,)] = (mark.line + 1, mark.column + 1)
-                top.key = value
+                positions[keypath + (value,)] = (mark.line + 1, mark.column + 1)
+                key = value
                 continue
-        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
-            is_map = cls is yaml.MappingStartEvent
-            if in_key:
+            if not plain_str:
+                value = _scalar_node(event, anchors, False)
+        elif cls is map_end or cls is seq_end:
+            value = cur
+            if anchor is not None:
+                open_anchors.discard(anchor)
+                anchors[anchor] = (value, count - keys - start, event.start_mark)
+            cur, is_map, path, keypath, key, anchor, start = stack.pop()
+            # Attach without a position (the container's was filed when it opened).
+            if cur is None:
+                result = value
+                break
+            if is_map:
+                if key is not _SKIP:
+                    cur[key] = value
+                key = _NO_KEY
+            else:
+                cur.append(value)
+            continue
+        elif cls is map_start or cls is seq_start:
+            mark = event.start_mark
+            opens_map = cls is map_start
+            if is_map and key is _NO_KEY:
                 raise _Bad("yaml-key", "mapping keys must be plain scalars", mark, "use a string key")
-            if event.tag not in (None, "!", _MAP if is_map else _SEQ):
+            if event.tag not in (None, "!", _MAP if opens_map else _SEQ):
                 raise _tag_error(event.tag, mark)
             if len(stack) >= MAX_DEPTH:
                 raise _Bad("yaml-depth", f"nesting deeper than {MAX_DEPTH} levels", mark, "flatten the document; spec files need only a few levels")
             count += 1
             if count > limit:
                 raise too_many(mark, alias=False)
-            anchor = event.anchor
-            if anchor is not None:
-                if anchor in anchors or anchor in open_anchors:
-                    line = anchors[anchor][2].line + 1 if anchor in anchors else "?"
-                    raise _Bad("yaml-syntax", f"invalid YAML: anchor &{anchor} is defined twice (first at line {line})", mark, "rename one of the anchors")
-                open_anchors.add(anchor)
-            if top is None:
-                path: tuple = ()
-            elif top.is_map:
-                path = top.path + (top.key,)
-            else:
-                path = top.path + (len(top.value),)
+            new_anchor = event.anchor
+            if new_anchor is not None:
+                if new_anchor in anchors or new_anchor in open_anchors:
+                    line = anchors[new_anchor][2].line + 1 if new_anchor in anchors else "?"
+                    raise _Bad("yaml-syntax", f"invalid YAML: anchor &{new_anchor} is defined twice (first at line {line})", mark, "rename one of the anchors")
+                open_anchors.add(new_anchor)
+            stack.append((cur, is_map, path, keypath, key, anchor, start))
+            if cur is not None:
+                path = path + ((key if is_map else len(cur)),)
             positions[path] = (mark.line + 1, mark.column + 1)
-            top = _Open({} if is_map else [], path, anchor)
-            stack.append(top)
+            start = count - keys - 1
+            cur, is_map, key, anchor = ({} if opens_map else []), opens_map, _NO_KEY, new_anchor
+            if opens_map:
+                keypath = ("#key",) + path
             continue
-        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
-            node = stack.pop()
-            top = stack[-1] if stack else None
-            value, size = node.value, node.size
-            if node.anchor is not None:
-                open_anchors.discard(node.anchor)
-                anchors[node.anchor] = (value, size, mark)
-            mark = None  # the container's position is already recorded
-        elif cls is yaml.AliasEvent:
+        elif cls is alias_event:
+            mark = event.start_mark
             name = event.anchor
             if name in open_anchors:
                 raise _Bad(
@@ -286,33 +320,30 @@ def _compose(loader: Any, limit: int = MAX_NODES, soft: list | None = None) -> t
                 )
             if name not in anchors:
                 raise _Bad("yaml-syntax", f"invalid YAML: alias *{name} has no anchor &{name} before it", mark, "define the anchor first")
-            if in_key:
+            if is_map and key is _NO_KEY:
                 raise _Bad("yaml-key", "mapping keys must be plain scalars, not aliases", mark, "write the key out")
             value, size, _ = anchors[name]
             count += size
             if count > limit:
                 raise too_many(mark, alias=True)
         else:  # pragma: no cover - the parser emits no other events inside a document
-            raise _Bad("yaml-syntax", f"invalid YAML: unexpected {cls.__name__}", mark)
+            raise _Bad("yaml-syntax", f"invalid YAML: unexpected {cls.__name__}", event.start_mark)
 
-        # 2. Attach the finished value to its container (or end the document).
-        if top is None:
-            if mark is not None:
-                positions[()] = (mark.line + 1, mark.column + 1)
+        # 2. Attach a scalar or an alias to its container, with its position.
+        if is_map:
+            if key is _SKIP:
+                key = _NO_KEY
+                continue
+            positions[path + (key,)] = (mark.line + 1, mark.column + 1)
+            cur[key] = value
+            key = _NO_KEY
+        elif cur is not None:
+            positions[path + (len(cur),)] = (mark.line + 1, mark.column + 1)
+            cur.append(value)
+        else:
+            positions[()] = (mark.line + 1, mark.column + 1)
             result = value
             break
-        top.size += size
-        if top.is_map and top.key is _SKIP:
-            top.key = _NO_KEY
-        elif top.is_map:
-            if mark is not None:
-                positions[top.path + (top.key,)] = (mark.line + 1, mark.column + 1)
-            top.value[top.key] = value
-            top.key = _NO_KEY
-        else:
-            if mark is not None:
-                positions[top.path + (len(top.value),)] = (mark.line + 1, mark.column + 1)
-            top.value.append(value)
 
     get_event()  # DocumentEnd
     if not loader.check_event(yaml.StreamEndEvent):
@@ -344,7 +375,7 @@ def load_text_partial(text: str, rel: str, node_budget: int = MAX_NODES) -> tupl
     keys, control characters) is returned too, next to its findings, so that its other
     errors can be found in the same run; such a file must never be resolved."""
     loc0 = Location(rel, 1, 1)
-    if not text.strip():
+    if not text or text.isspace():
         return None, [error("empty-file", "file is empty", loc0, "add `spec_format: 1` and content, or delete the file")]
     loader = _Loader(text)
     try:
@@ -385,7 +416,7 @@ def load_text_partial(text: str, rel: str, node_budget: int = MAX_NODES) -> tupl
         ]
     raw = RawFile(rel, data, positions, nodes)
     found = [error(b.code, b.message, Location(rel, b.mark.line + 1, b.mark.column + 1), b.help) for b in soft]
-    if _MAYBE_CONTROL.search(text):
+    if "\\" in text or (not text.isascii() and _MAYBE_CONTROL.search(text)):
         found += _control_characters(raw)
     return raw, sorted(found, key=Finding.sort_key)
 
@@ -397,7 +428,8 @@ def load_text_partial(text: str, rel: str, node_budget: int = MAX_NODES) -> tupl
 # or a terminal they could hide or forge text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Cheap test on the file's text: such characters can only come from an escape (a
-# backslash in a quoted scalar), a raw NEL, or a raw bidirectional control.
+# backslash in a quoted scalar), a raw NEL, or a raw bidirectional control (so, in an
+# ASCII file, only from a backslash).
 _MAYBE_CONTROL = re.compile(r"[\\\x85\u202a-\u202e\u2066-\u2069]")
 _CONTROL_NAMES = {0x1B: "ESC", 0x08: "BS", 0x7F: "DEL", 0x00: "NUL", 0x07: "BEL", 0x0B: "VT", 0x0C: "FF", 0x85: "NEL", 0x202E: "RIGHT-TO-LEFT OVERRIDE"}
 

@@ -247,6 +247,10 @@ def test_byte_order_mark_and_crlf_are_accepted() -> None:
         ("spec_format: 1\nx: !!python/object/apply:os.system ['true']\n", "yaml-tag", 2, 4),
         ("spec_format: 1\nx: !!timestamp 2024-01-31\n", "yaml-tag", 2, 4),
         ("spec_format: 1\nx: -.inf\n", "yaml-value", 2, 4),
+        ("spec_format: 1\nx: !!int ten\n", "yaml-value", 2, 4),  # a tag the text does not fit
+        ("spec_format: 1\nx: !!float\n", "yaml-value", 2, 4),
+        ("spec_format: 1\nx:\n  - !!bool maybe\n", "yaml-value", 3, 5),
+        ("spec_format: 1\n!!int k: 1\n", "yaml-value", 2, 1),
         ("spec_format: 1\nx: &a 1\ny: &a 2\n", "yaml-syntax", 3, 4),
         ("spec_format: 1\n&k a: 1\n*k : 2\n", "yaml-key", 3, 1),
         ("spec_format: 1\n[a]: 1\n", "yaml-key", 2, 1),
@@ -290,3 +294,44 @@ def test_loader_never_raises_on_random_bytes() -> None:
         assert (raw is None) == bool(findings)
         for f in findings:
             assert f.location.file == "r.yaml" and f.location.line >= 1
+
+
+def test_loader_never_raises_on_mutated_spec_text() -> None:
+    """Tokens that change what YAML reads (tags, anchors, aliases, brackets, merge keys,
+    escapes, documents) spliced at random into a valid spec file: always findings or a
+    file, never an exception (``!!int`` on a word once raised ValueError)."""
+    import random
+
+    rng = random.Random(4321)
+    text = (REPO / "tests" / "cases" / "ok_minimal" / "spec").glob("*.yaml")
+    base = "\n".join(p.read_text(encoding="utf-8") for p in sorted(text))
+    tokens = [
+        "!!int ", "!!float ", "!!bool ", "!!null ", "!!str ", "!!map ", "!!seq ", "!!binary ", "!foo ", "! ",
+        "&a ", "*a", "&b [*a, *a]", "<<: ", ": ", "- ", "[", "]", "{", "}", "? ", ",", "#", "~", "\t", "\n",
+        "---\n", '"\\e"', "'", '"', "1.5", ".inf", "yes", "2024-01-01", "0x1F", "0b", "\u202e", "\x85", "=",
+    ]
+    for _ in range(400):
+        chunk = list(base)
+        for _ in range(rng.randint(1, 3)):
+            chunk.insert(rng.randrange(len(chunk) + 1), rng.choice(tokens))
+        for partial in (False, True):
+            raw, findings = load_bytes("".join(chunk).encode("utf-8"), "m.yaml", partial=partial)
+            assert raw is not None or findings
+            assert all(f.location.file == "m.yaml" and f.location.line >= 1 for f in findings)
+
+
+def test_a_repeated_key_keeps_the_first_value_whatever_the_second_is() -> None:
+    """Loaded in part (to report the file's other errors), a mapping keeps the first of
+    a repeated key's values, when the repeated one is a scalar, a mapping or a list."""
+    text = "spec_format: 1\na: 1\na: {b: 2}\nc: [x]\nc: [y, z]\nd: {e: 1}\nd: 2\n"
+    raw, findings = load_bytes(text.encode(), "r.yaml", partial=True)
+    assert raw is not None and raw.data == {"spec_format": 1, "a": 1, "c": ["x"], "d": {"e": 1}}
+    assert [(f.code, f.location.line) for f in findings] == [("duplicate-key", 3), ("duplicate-key", 5), ("duplicate-key", 7)]
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066"])
+def test_raw_bidirectional_controls_are_found_in_a_non_ascii_file(char: str) -> None:
+    """Written raw (not escaped) in a quoted string, among other non-ASCII text."""
+    raw, findings = load_text(f'spec_format: 1\nx: "caf\u00e9 {char} abc"\n', "u.yaml")
+    assert raw is None
+    assert [(f.code, f.location.line, f.location.column) for f in findings] == [("control-character", 2, 4)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,42 @@ def test_pipeline_owns_loading() -> None:
 
     assert callable(pipeline.load_resolved) and callable(pipeline.check_spec)
     assert not hasattr(resolve, "load_resolved") and not hasattr(resolve, "load_spec")
+
+
+MINIMAL = Path(__file__).resolve().parent / "cases" / "ok_minimal" / "spec"
+
+
+@pytest.mark.parametrize("entry", ["check_spec", "load_resolved"])
+def test_the_collector_is_paused_for_the_stages_and_restored(entry: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stages run with the cyclic collector off (bench_load.py shows what it saves);
+    afterwards it is back on, also when a stage raises, and left off if it was off."""
+    seen: list[bool] = []
+    real_resolve = pipeline.resolve
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_resolve(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "resolve", spy)
+    assert gc.isenabled()
+    spec = getattr(pipeline, entry)(MINIMAL)[0]
+    assert spec is not None and seen == [False] and gc.isenabled()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("stage failed")
+
+    monkeypatch.setattr(pipeline, "resolve", boom)
+    with pytest.raises(RuntimeError):
+        getattr(pipeline, entry)(MINIMAL)
+    assert gc.isenabled()
+
+    monkeypatch.setattr(pipeline, "resolve", spy)
+    gc.disable()
+    try:
+        getattr(pipeline, entry)(MINIMAL)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("name", SHARED)

@@ -19,7 +19,8 @@ from generator.load import RawFile
 from generator.model import NO_GOVERNANCE, Expiry, Governance, GovernancePolicy
 from generator.resolve.context import Report
 
-_KEYS = ("owners", "reviews", "tickets", "expires", "expiry_reason")
+#: The keys through which an element declares governance of its own.
+GOVERNANCE_KEYS = frozenset({"owners", "reviews", "tickets", "expires", "expiry_reason"})
 
 
 def _expiry(report: Report, raw: RawFile, path: tuple, node: dict, scope: tuple) -> Expiry | None:
@@ -54,7 +55,7 @@ def _expiry(report: Report, raw: RawFile, path: tuple, node: dict, scope: tuple)
 
 def governance_of(report: Report, raw: RawFile, path: tuple, node: dict, inherited: Governance, scope: tuple) -> Governance:
     """What ``node`` declares, each part falling back to ``inherited``."""
-    if not any(k in node for k in _KEYS):
+    if GOVERNANCE_KEYS.isdisjoint(node):
         return inherited
     own = _expiry(report, raw, path, node, scope)
     return Governance(

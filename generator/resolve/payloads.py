@@ -39,9 +39,10 @@ from generator.resolve.context import (
     unsafe_wire,
     versions_of,
 )
-from generator.resolve.governance import governance_of
+from generator.resolve.governance import GOVERNANCE_KEYS, governance_of
 
 _UNKNOWN_SCHEDULE = Schedule("", "unknown", None, None, "")
+_IS_DEFAULT = KINDS["is_default"]
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,14 @@ def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
 @dataclass
 class _Names:
     """Payload wire names and model class names seen so far (duplicates are errors),
-    and the unknown section ids already reported."""
+    the unknown section ids already reported, and the wire keys derived so far (by
+    documented name and whether it is an is-default boolean: many payloads repeat a
+    name, and the product's conventions are the same for all)."""
 
     wires: dict[str, Location] = field(default_factory=dict)
     models: dict[str, tuple[str, Location]] = field(default_factory=dict)
     unknown_sections: set[str] = field(default_factory=set)
+    derived: dict[tuple[str, bool], str] = field(default_factory=dict)
 
     def claim(self, report: Report, wire: str, loc: Location) -> bool:
         """Record ``wire``; False (reported) when another payload already has it.  A
@@ -219,7 +223,7 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
         opt_out_setting=opt_setting,
         edition=edition,
         versions=versions,
-        fields=_fields(ctx, inherited, p.get("fields") or []),
+        fields=_fields(ctx, names, inherited, p.get("fields") or []),
         location=loc,
         version=p.get("version", "1.0.0"),
         review=p.get("review", ""),
@@ -248,50 +252,64 @@ def _check_values(ctx: Context, raw: RawFile, path: tuple, kind, values: tuple) 
             ctx.report.error("invalid-value", f"value {val!r} does not fit kind {kind.id!r} ({jtype})", raw.where(path + ("values", vi)), f"list {jtype} values only")
 
 
-def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]:
-    """A payload's fields, with what they inherit from ``up`` resolved onto each."""
+def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tuple[Field, ...]:
+    """A payload's fields, with what they inherit from ``up`` resolved onto each.
+
+    Runs once per field of the spec (tens of thousands), so what is the same for every
+    field of the payload is looked up once, a part a field does not set (edition,
+    versions, governance, ``lint_ignore``) costs one membership test, and a derived wire
+    key is computed once per documented name and kind (``_Names.derived``)."""
     raw = up.raw
+    positions, file = raw.positions, raw.path
+    report, conv, derived = ctx.report, ctx.conventions, names.derived
+    wire, group, up_edition, up_versions, up_gov = up.wire, up.group, up.edition, up.versions, up.governance
+    section_id, feature_id, schedule, opt_setting = up.section.id, up.feature.id, up.section.schedule, up.opt_setting
+    base = up.path + ("fields",)
     out: list[Field] = []
-    names: dict[tuple, Location] = {}
+    seen: dict[tuple, Location] = {}
     keys: dict[str, Location] = {}
     for j, f in enumerate(raw_fields):
-        path = up.path + ("fields", j)
-        loc = raw.where(path)
+        path = base + (j,)
+        pos = positions.get(path)
+        loc = Location(file, *pos) if pos is not None else raw.where(path)
         kind = KINDS[f["kind"]]
-        is_default = kind.id == "is_default"
-        ident = (f["name"], is_default)
-        label = f["name"] + (" (is-default)" if is_default else "")
-        if ident in names:
-            ctx.report.error(
+        name = f["name"]
+        is_default = kind is _IS_DEFAULT
+        ident = (name, is_default)
+        if ident in seen:
+            report.error(
                 "duplicate-field",
-                f"field {label!r} is already declared in payload {up.wire!r} at {names[ident]}",
+                f"field {_label(name, is_default)!r} is already declared in payload {wire!r} at {seen[ident]}",
                 loc,
                 "remove the repeated field (keep a note on the first if the source lists it twice)",
             )
             continue
-        names[ident] = loc
+        seen[ident] = loc
         key = f.get("wire_key")
         if key is None:
-            key = field_wire_key(f["name"], is_default, ctx.conventions.is_default_prefix, ctx.conventions.acronyms, ctx.conventions.numbers)
+            key = derived.get(ident)
+            if key is None:
+                key = derived[ident] = field_wire_key(name, is_default, conv.is_default_prefix, conv.acronyms, conv.numbers)
             if not SAFE_WIRE.fullmatch(key):
-                unsafe_wire(ctx.report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
+                unsafe_wire(report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
         if key in keys:
-            ctx.report.error(
+            report.error(
                 "duplicate-wire-key",
-                f"wire key {key!r} of field {label!r} is already used in payload {up.wire!r} at {keys[key]}",
+                f"wire key {key!r} of field {_label(name, is_default)!r} is already used in payload {wire!r} at {keys[key]}",
                 loc,
                 "set a distinct `wire_key:` on one of them",
             )
             continue
         keys[key] = loc
-        values = tuple(f.get("values", ()))
+        values = tuple(f["values"]) if "values" in f else ()
         if values:
             _check_values(ctx, raw, path, kind, values)
-        ctx.report.suppress(raw, path, f, ("field", up.wire, key))
+        if "lint_ignore" in f:
+            report.suppress(raw, path, f, ("field", wire, key))
         out.append(
             Field(
-                name=f["name"],
-                qualified_name=f"{up.group}.{f['name']}" if up.group else f["name"],
+                name=name,
+                qualified_name=f"{group}.{name}" if group else name,
                 wire_key=key,
                 kind=kind,
                 description=f.get("description", ""),
@@ -301,23 +319,26 @@ def _fields(ctx: Context, up: _Inherited, raw_fields: list) -> tuple[Field, ...]
                 personal_data_note=f.get("personal_data_note", ""),
                 personal_data=f.get("personal_data", "pseudonymous" if kind.id == "pseudonymous_id" else "none"),
                 collected_because=f.get("collected_because", ""),
-                reduction=tuple(f.get("reduction", ())),
-                notes=tuple(f.get("notes", ())),
-                payload=up.wire,
-                section_id=up.section.id,
-                feature_id=up.feature.id,
-                schedule=up.section.schedule,
-                opt_out_setting=up.opt_setting,
-                edition=edition_of(ctx.report, ctx.editions, ctx.elsewhere, raw, path, f) or up.edition,
-                versions=versions_of(ctx.report, raw, path, f, up.versions) if "versions" in f else up.versions,
+                reduction=tuple(f["reduction"]) if "reduction" in f else (),
+                notes=tuple(f["notes"]) if "notes" in f else (),
+                payload=wire,
+                section_id=section_id,
+                feature_id=feature_id,
+                schedule=schedule,
+                opt_out_setting=opt_setting,
+                edition=(edition_of(report, ctx.editions, ctx.elsewhere, raw, path, f) if "edition" in f else None) or up_edition,
+                versions=versions_of(report, raw, path, f, up_versions) if "versions" in f else up_versions,
                 location=loc,
                 review=f.get("review", ""),
-                governance=governance_of(ctx.report, raw, path, f, up.governance, ("field", up.wire, key)),
+                governance=up_gov if GOVERNANCE_KEYS.isdisjoint(f) else governance_of(report, raw, path, f, up_gov, ("field", wire, key)),
             )
         )
     return tuple(out)
 
 
+def _label(name: str, is_default: bool) -> str:
+    """A field's name in messages: the is-default boolean of a setting is marked."""
+    return name + (" (is-default)" if is_default else "")
 
 
 def resolve_payloads(ctx: Context, files: list[RawFile]) -> list[Payload]:
