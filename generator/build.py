@@ -14,14 +14,16 @@ print, parse the command line, or touch the disk except through ``generator.writ
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import targets, writer
+from generator.background import Child
 from generator.diagnostics import ERROR, NOTE, Finding
 from generator.model import Location, Spec
-from generator.reuse import Reuse, code_identity, spec_fingerprint
+from generator.reuse import Reuse, code_identity, spec_fingerprint, unit_fingerprints
 from generator.targets import Files, TargetCollision, TargetFailed
 
 # Every code the build, ``gen check``'s comparison and the writer report (spec codes are
@@ -81,11 +83,12 @@ def warm_up() -> Warm:
 
 
 def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
-           sink: Callable[[Files], None] | None = None) -> Rendered:
+           sink: Callable[[Files, set[str]], None] | None = None) -> Rendered:
     """Every generated file, in memory (no manifest; the writer adds it).  ``warm``:
     the workers ``warm_up`` started (each is used or stopped here).  ``sink``: called
-    with each target's files as soon as it has them (``writer.Session.stage``); targets
-    with a head start render last, so the sink's disk work overlaps theirs.
+    with each target's files as soon as it has them, and the paths among them that were
+    just read from the output folder (``writer.Session.stage``); targets with a head
+    start render last, so the sink's disk work overlaps theirs.
 
     Raises ``TargetFailed`` (with the target's name) or ``TargetCollision``.
     """
@@ -95,7 +98,7 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
     parts: dict[str, dict[str, bytes] | None] = {}
     started: dict[str, object] = {}
     registry = targets.TARGETS
-    default_fp = None
+    default_fp = code = apart_child = None
     try:
         for target in registry:
             if reuse is None:
@@ -106,7 +109,8 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                 raise TargetFailed(target.name, exc) from exc
             if fp is None:
                 if default_fp is None:
-                    default_fp = spec_fingerprint(spec, code_identity())
+                    code = code_identity()
+                    default_fp = spec_fingerprint(spec, code)
                 fp = default_fp
             if fp is not None:
                 fingerprints[target.name] = fp
@@ -125,15 +129,33 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                     raise TargetFailed(target.name, exc) from exc
                 if handle is not None:
                     started[target.name] = handle
+        apart = [t for t in registry if "apart" in t.hooks and t.name not in reused]
+        apart_child = Child.start(lambda _: _render_apart(spec, apart), b"") if len(apart) else None
+        apart_files: dict[str, Files] | None = None
         out: Files = {}
         owner: dict[str, str] = {}
-        for target in sorted(registry, key=lambda t: t.name in started):
+        for target in sorted(registry, key=lambda t: 2 if t.name in started else 1 if t in apart else 0):
             files = reused.get(target.name)
+            read = set(files) if files is not None else set()
+            if files is None and target in apart:
+                if apart_files is None:
+                    got = apart_child.result() if apart_child is not None else None
+                    apart_files = pickle.loads(got) if got is not None else {}
+                files = apart_files.get(target.name)
+                if files is not None and target.name in fingerprints:
+                    reuse.record(target.name, fingerprints[target.name], files)
             if files is None:
                 try:
-                    files = target.render(spec, started.get(target.name))
-                    if target.name in fingerprints:
-                        reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
+                    if reuse is not None and "units" in target.hooks and target.name in fingerprints:
+                        unit_fps = unit_fingerprints(spec, code or code_identity())
+                        previous_units = reuse.previous_units(target.name, unit_fps)
+                        files, units = target.render_units(spec, previous_units)
+                        read = {path for unit in previous_units.values() for path in unit}
+                        reuse.record(target.name, fingerprints[target.name], files, unit_fps, units)
+                    else:
+                        files = target.render(spec, started.get(target.name))
+                        if target.name in fingerprints:
+                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
                 except Exception as exc:  # re-raised with the target's name
                     raise TargetFailed(target.name, exc) from exc
             for path, data in files.items():
@@ -142,16 +164,30 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                 out[path] = data
                 owner[path] = target.name
             if sink is not None:
-                sink(files)
+                sink(files, read)
     finally:
+        if apart_child is not None:
+            apart_child.cancel()
         warm.cancel()  # the workers of reused targets
         for handle in started.values():
             handle.cancel()  # collected ones are left as they are
     return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
 
 
+def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
+    """What a child rendering the ``apart`` targets sends back: {name: files}, pickled
+    (a target that fails here is rendered again in the build, which reports it)."""
+    out = {}
+    for target in apart:
+        try:
+            out[target.name] = target.render(spec)
+        except Exception:  # noqa: BLE001 (reported when the build renders it itself)
+            continue
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True, warm: Warm | None = None,
-                    sink: Callable[[Files], None] | None = None) -> tuple[Rendered | None, list[Finding]]:
+                    sink: Callable[[Files, set[str]], None] | None = None) -> tuple[Rendered | None, list[Finding]]:
     """Render, reusing what ``out_dir`` holds where fingerprints allow (unless ``reuse``
     is False); a target failure becomes a finding (never a traceback)."""
     import os
