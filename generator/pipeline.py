@@ -10,7 +10,8 @@ findings when the file declaring the product, and so the naming conventions, is 
 are dropped rather than guessed.
 
 The CLI, the build and the tests call ``check_spec`` (everything) or ``load_resolved``
-(stages 1-3, for lint's tests); targets receive only the resolved ``Spec``.
+(stages 1-3, for lint's tests); targets receive only the resolved ``Spec``.  Both run
+the stages with the cyclic garbage collector paused (``_collector_paused``).
 
 Must not: implement a stage itself (each lives in its own module), print, or touch
 the output folder.
