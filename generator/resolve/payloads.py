@@ -133,7 +133,7 @@ def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
 @dataclass
 class _Names:
     """Payload wire names and model class names seen so far (duplicates are errors),
-    the unknown section ids already reported, and the wire keys derived so far (by
+    the unknown section ids already reported, and the safe wire keys derived so far (by
     documented name and whether it is an is-default boolean: many payloads repeat a
     name, and the product's conventions are the same for all)."""
 
@@ -258,7 +258,7 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
     Runs once per field of the spec (tens of thousands), so what is the same for every
     field of the payload is looked up once, a part a field does not set (edition,
     versions, governance, ``lint_ignore``) costs one membership test, and a derived wire
-    key is computed once per documented name and kind (``_Names.derived``)."""
+    key is computed and checked once per documented name and kind (``_Names.derived``)."""
     raw = up.raw
     positions, file = raw.positions, raw.path
     report, conv, derived = ctx.report, ctx.conventions, names.derived
@@ -271,7 +271,7 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
     for j, f in enumerate(raw_fields):
         path = base + (j,)
         pos = positions.get(path)
-        loc = Location(file, *pos) if pos is not None else raw.where(path)
+        loc = Location(file, pos[0], pos[1]) if pos is not None else raw.where(path)
         kind = KINDS[f["kind"]]
         name = f["name"]
         is_default = kind is _IS_DEFAULT
@@ -288,10 +288,12 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
         key = f.get("wire_key")
         if key is None:
             key = derived.get(ident)
-            if key is None:
-                key = derived[ident] = field_wire_key(name, is_default, conv.is_default_prefix, conv.acronyms, conv.numbers)
-            if not SAFE_WIRE.fullmatch(key):
-                unsafe_wire(report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
+            if key is None:  # derived and checked once per name (an unsafe one each time: it is reported)
+                key = field_wire_key(name, is_default, conv.is_default_prefix, conv.acronyms, conv.numbers)
+                if SAFE_WIRE.fullmatch(key):
+                    derived[ident] = key
+                else:
+                    unsafe_wire(report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
         if key in keys:
             report.error(
                 "duplicate-wire-key",
