@@ -23,7 +23,7 @@ from generator import targets, writer
 from generator.background import Child
 from generator.diagnostics import ERROR, NOTE, Finding
 from generator.model import Location, Spec
-from generator.reuse import Reuse, code_identity, spec_fingerprint, unit_fingerprints
+from generator.reuse import Reuse, code_identity, digest, spec_fingerprint, unit_fingerprints
 from generator.targets import Files, TargetCollision, TargetFailed
 
 # Every code the build, ``gen check``'s comparison and the writer report (spec codes are
@@ -95,7 +95,8 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
     warm = warm if warm is not None else Warm({})
     reused: dict[str, Files] = {}
     fingerprints: dict[str, bytes] = {}
-    parts: dict[str, dict[str, bytes] | None] = {}
+    parts: dict[str, dict[str, str] | None] = {}
+    keys: dict[str, bytes] = {}
     started: dict[str, object] = {}
     registry = targets.TARGETS
     default_fp = code = apart_child = None
@@ -104,12 +105,16 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
             if reuse is None:
                 break
             try:
-                fp = target.fingerprint(spec)
+                if "parts" in target.hooks:  # digests of unchanged payloads come from the record
+                    code = code or code_identity()
+                    keys = keys or unit_fingerprints(spec, code)
+                    parts[target.name] = target.parts(spec, reuse.known_parts(target.name, keys))
+                fp = target.fingerprint(spec, parts.get(target.name))
             except Exception as exc:
                 raise TargetFailed(target.name, exc) from exc
             if fp is None:
                 if default_fp is None:
-                    code = code_identity()
+                    code = code or code_identity()
                     default_fp = spec_fingerprint(spec, code)
                 fp = default_fp
             if fp is not None:
@@ -117,12 +122,13 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                 files = reuse.lookup(target.name, fp)
                 if files is not None:
                     reused[target.name] = files
+                    if target.name in parts:  # today's keys, so the next build knows the parts
+                        reuse.record(target.name, fp, files, parts[target.name], keys=keys)
         for target in registry:
             if target.name not in reused:
                 previous = None
                 try:
                     if reuse is not None and "parts" in target.hooks:
-                        parts[target.name] = target.parts(spec)
                         previous = reuse.previous(target.name, parts[target.name])
                     handle = target.prefetch(spec, previous, warm.take(target.name))
                 except Exception as exc:
@@ -151,11 +157,13 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                         previous_units = reuse.previous_units(target.name, unit_fps)
                         files, units = target.render_units(spec, previous_units)
                         read = {path for unit in previous_units.values() for path in unit}
-                        reuse.record(target.name, fingerprints[target.name], files, unit_fps, units)
+                        reuse.record(target.name, fingerprints[target.name], files,
+                                     {w: digest(fp) for w, fp in unit_fps.items()}, units)
                     else:
                         files = target.render(spec, started.get(target.name))
                         if target.name in fingerprints:
-                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
+                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name),
+                                         keys=keys if target.name in parts else None)
                 except Exception as exc:  # re-raised with the target's name
                     raise TargetFailed(target.name, exc) from exc
             for path, data in files.items():

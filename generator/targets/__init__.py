@@ -26,11 +26,13 @@ calls:
   others, together with the other ``apart`` targets in registry order (so they share
   what ``Spec.memo`` keeps: the three docs build one docs view); without a child it
   renders in the build as usual.
-* ``parts(spec) -> {part: bytes}``: a fingerprint per part of its output (the models: one
-  per payload), recorded beside its files.  A target declaring it gets
-  ``prefetch(spec, previous)``, where ``previous`` is the last build's output and part
-  fingerprints (``reuse.Previous``) or None, and regenerates only the changed parts;
-  its output must stay byte-identical to a cold build.
+* ``parts(spec, known) -> {wire name: hex digest}``: a digest per payload's part of its
+  output (the models: one class per payload), recorded beside its files, and taken from
+  ``known`` (the last build's digests of payloads whose unit fingerprint is unchanged,
+  ``reuse.Reuse.known_parts``) without computing them; its ``fingerprint(spec, parts)``
+  is built from them.  A target declaring it gets ``prefetch(spec, previous)``, where
+  ``previous`` is the last build's output and the changed parts (``reuse.Previous``) or
+  None, and regenerates only those; its output must stay byte-identical to a cold build.
 
 A registry entry names the hooks its module declares (``hooks``), so that the build
 knows them without importing every module.  The build, ``gen check`` and ``gen targets``
@@ -64,9 +66,14 @@ class Target:
         """The target's module."""
         return importlib.import_module(self.module)
 
-    def fingerprint(self, spec: Spec) -> bytes | None:
-        """The module's ``fingerprint(spec)``, or None when it declares none (never reused)."""
-        return self.load().fingerprint(spec) if "fingerprint" in self.hooks else None
+    def fingerprint(self, spec: Spec, parts: dict[str, str] | None = None) -> bytes | None:
+        """The module's ``fingerprint(spec)``, or None when it declares none (never reused);
+        a module with ``parts`` gets them too, to build it from."""
+        if "fingerprint" not in self.hooks:
+            return None
+        if "parts" in self.hooks:
+            return self.load().fingerprint(spec, parts)
+        return self.load().fingerprint(spec)
 
     def warm(self) -> Any:
         """A ``background.Worker`` that has begun the module's ``warm()``, or None (no
@@ -92,9 +99,10 @@ class Target:
             kwargs["worker"] = worker
         return self.load().prefetch(spec, **kwargs)
 
-    def parts(self, spec: Spec) -> dict[str, bytes] | None:
-        """The module's ``parts(spec)`` (a fingerprint per part), or None without the hook."""
-        return self.load().parts(spec) if "parts" in self.hooks else None
+    def parts(self, spec: Spec, known: dict[str, str] | None = None) -> dict[str, str] | None:
+        """The module's ``parts(spec, known)`` (a digest per part, taken from ``known``
+        where it has one), or None without the hook."""
+        return self.load().parts(spec, known) if "parts" in self.hooks else None
 
     def render_units(self, spec: Spec, previous: dict[str, Files]) -> tuple[Files, dict[str, list[str]]]:
         """A ``units`` target's files, taking each payload's unit from ``previous`` when

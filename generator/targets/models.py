@@ -117,6 +117,12 @@ def _definitions(spec: Spec) -> dict[str, Any]:
 
 
 def _compute_definitions(spec: Spec) -> dict[str, Any]:
+    _check_model_names(spec)
+    return {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads}
+
+
+def _check_model_names(spec: Spec) -> None:
+    """Raise ``ModelsError`` when two payloads would be the same class."""
     names: dict[str, Payload] = {}
     for p in spec.payloads:
         if p.model_name in names:
@@ -126,7 +132,6 @@ def _compute_definitions(spec: Spec) -> dict[str, Any]:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
-    return {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads}
 
 
 def _tool_identity() -> bytes:
@@ -342,15 +347,18 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None,
 # --- the target's hooks (see ``generator.targets``) -------------------------------------
 
 
-def fingerprint(spec: Spec) -> bytes:
-    """Exactly what the models depend on: the generator input and the schema versions,
-    the installed generator and pydantic, and this module and the base-class template (which shape what is done
-    with the generator's output).  The build reuses the last output while it is equal."""
+def fingerprint(spec: Spec, digests: dict[str, str] | None = None) -> bytes:
+    """Exactly what the models depend on: the generator input (each class's part digest,
+    ``parts``, in spec order: its name, its stripped schema, this module, the base-class
+    template and the installed generator and pydantic) and the schema versions.  The
+    build reuses the last output while it is equal.  ``digests``: ``parts(spec)``, if
+    the caller has them."""
+    if digests is None:
+        digests = parts(spec)
     # The schema versions too: ``__init__.py`` carries them and the input (schemas
     # without ``$id``) does not, so a version bump is never served a stale package.
-    versions = json.dumps([p.version for p in spec.payloads]).encode("utf-8")
-    parts = (generator_input(spec), versions, Path(__file__).read_bytes(), base_module(), _tool_identity())
-    return b"".join(hashlib.sha256(part).digest() for part in parts)
+    doc = [[p.model_name, p.version, digests[p.wire_name]] for p in spec.payloads]
+    return hashlib.sha256(json.dumps([DRAFT, doc]).encode("utf-8")).digest()
 
 
 def _generate_pieces(source: bytes) -> bytes:
@@ -433,13 +441,22 @@ def warm() -> None:
     from datamodel_code_generator import generate  # noqa: F401
 
 
-def parts(spec: Spec) -> dict[str, bytes]:
-    """The ``parts`` hook: a fingerprint per payload class (its stripped schema, and this
-    module, the base template and the tools), so that a rebuild regenerates only the
-    classes whose fingerprint changed (``generator.targets.models_partial``)."""
+def parts(spec: Spec, known: dict[str, str] | None = None) -> dict[str, str]:
+    """The ``parts`` hook: a digest per payload (by wire name) of its class: the class
+    name, its stripped schema, and this module, the base template and the tools, so that
+    a rebuild regenerates only the classes whose digest changed
+    (``generator.targets.models_partial``).  ``known``: digests the build already has
+    (payloads unchanged since the last build), taken as they are."""
+    _check_model_names(spec)
     code = hashlib.sha256(Path(__file__).read_bytes() + base_module() + _tool_identity()).digest()
-    return {name: code + hashlib.sha256(json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode()).digest()
-            for name, d in _definitions(spec).items()}
+    out = {}
+    for p in spec.payloads:
+        d = (known or {}).get(p.wire_name)
+        if d is None:
+            schema = json.dumps(_strip(payload_schema(spec, p)), ensure_ascii=False, separators=(",", ":"))
+            d = hashlib.sha256(code + p.model_name.encode("utf-8") + b"\0" + schema.encode("utf-8")).hexdigest()
+        out[p.wire_name] = d
+    return out
 
 
 def _partial_job(arg: bytes) -> bytes:
@@ -499,7 +516,7 @@ def _partial(spec: Spec, previous: Any, worker: Any) -> _Partial | None:
     old_code = previous.files.get(f"{PACKAGE}/payloads.py")
     if old_code is None:
         return None
-    fresh = [p for p in spec.payloads if p.model_name in previous.changed]
+    fresh = [p for p in spec.payloads if p.wire_name in previous.changed]
     if len(fresh) * 2 > len(spec.payloads):
         return None  # most of it changed: a cold run is as fast
     source = _document({p.model_name: _strip(payload_schema(spec, p)) for p in fresh}) if fresh else b""
