@@ -24,6 +24,7 @@ print product facts that are not in the model.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -86,14 +87,22 @@ def _marks(
 _NO_VERSIONS = Versions()
 
 
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
+
+
 class _Anchors:
     """Unique, stable HTML ids made of spec names (``field-config_service-site_url``)."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self.slugs: dict[str, str] = {}  # each part as it reads in an anchor
 
     def make(self, *parts: str) -> str:
-        base = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "-", p).strip("-") or "x" for p in parts)
+        slugs = self.slugs
+        for p in parts:
+            if p not in slugs:
+                slugs[p] = _ANCHOR_UNSAFE.sub("-", p).strip("-") or "x"
+        base = "-".join([slugs[p] for p in parts])
         anchor, n = base, 2
         while anchor in self.used:
             anchor, n = f"{base}-{n}", n + 1
@@ -114,6 +123,7 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=256)
 def _noun(title: str) -> str:
     """A kind's title as it reads mid-sentence: "Version string" -> "version string";
     acronyms ("URL list") are left alone."""
@@ -169,7 +179,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
         kind_title=f.kind.title,
         kind_noun=_noun(f.kind.title),
         description=f.description,
-        values=tuple(_value_text(v) for v in f.values),
+        values=tuple(map(_value_text, f.values)) if f.values else (),
         notes=tuple(f.notes),
         personal_data_note=f.personal_data_note,
         uses_input_data=f.uses_input_data,
@@ -180,7 +190,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
         personal_data=f.personal_data,
         personal_data_label=ph["pd_" + f.personal_data],
         collected_because=f.collected_because,
-        reduction=", ".join(ph["reduction_" + r] for r in f.reduction),
+        reduction=", ".join([ph["reduction_" + r] for r in f.reduction]) if f.reduction else "",
         owners=", ".join(f.governance.owners),
         expires=expiry_text(ph, e),
         expires_date=e.value if e and e.kind == "date" else "",
