@@ -50,9 +50,9 @@ _WS = re.compile(r"\s+")
 # escape character itself, and "@" (docutils turns a bare e-mail address into a link).
 # A colon is escaped where it starts the text or follows a space or a colon, and where
 # another character than a space follows it (so "Note: x" and "end:" keep theirs).
-_RST_ESCAPED = re.compile(r"[\\*`|_@]|(?<![^ :]):|:(?=[^ ])")
-_RST_SPECIAL = re.compile(r"[\\*`|_@:]")  # (a quick test: most text holds none)
-
+_RST_ALWAYS = frozenset("\\*`|_@")
+_RST_ESCAPED = re.compile(f"[{re.escape(''.join(sorted(_RST_ALWAYS)))}]|(?<![^ :]):|:(?=[^ ])")
+_RST_SPECIAL = re.compile(f"[{re.escape(''.join(sorted(_RST_ALWAYS | {':'})))}]")  # (most text holds none)
 # A paragraph that begins like a block construct (list bullet, directive "..", field
 # list ":", line block "|", quote ">", option list, section adornment) is defused by
 # escaping its first character; one that begins with a list enumerator ("A. ", "1) ",
