@@ -10,8 +10,14 @@ in every format, and only a filter written in Python can emit markup.
 ``render`` also normalises the text the way every docs file wants it: '\\n' line
 endings, no trailing spaces, at most one blank line in a row, one final newline.
 
+The one exception to "templates hold the layout": the line each field gets in the
+reStructuredText and Markdown lists (``row_filters``), printed in Python because a large
+spec has tens of thousands of them and a template loop or macro per field was most of
+the pages' rendering time.  They print exactly what the template code printed
+(tests/test_docs_rows.py keeps that code as their reference) in the spec's phrases.
+
 Must not: decide what a page says (``docs_view`` does) or hold a format's document
-structure (the templates do).
+structure beyond a field's line (the templates do).
 """
 
 from __future__ import annotations

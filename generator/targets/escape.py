@@ -130,7 +130,9 @@ def md_code(text: Any) -> str:
     s = fold(text)
     if not s or "|" in s or "\\" in s:
         return md_text(s)
-    longest = max((len(r) for r in re.findall(r"`+", s)), default=0) if "`" in s else 0
+    if "`" not in s:
+        return f"`{s}`"  # (the common case)
+    longest = max(len(r) for r in re.findall(r"`+", s))
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
