@@ -21,7 +21,7 @@ from pathlib import Path
 from generator import targets, writer
 from generator.diagnostics import ERROR, NOTE, Finding
 from generator.model import Location, Spec
-from generator.reuse import Reuse, code_identity, spec_fingerprint
+from generator.reuse import Reuse, code_identity, spec_fingerprint, unit_fingerprints
 from generator.targets import Files, TargetCollision, TargetFailed
 
 # Every code the build, ``gen check``'s comparison and the writer report (spec codes are
@@ -81,11 +81,12 @@ def warm_up() -> Warm:
 
 
 def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
-           sink: Callable[[Files], None] | None = None) -> Rendered:
+           sink: Callable[[Files, set[str]], None] | None = None) -> Rendered:
     """Every generated file, in memory (no manifest; the writer adds it).  ``warm``:
     the workers ``warm_up`` started (each is used or stopped here).  ``sink``: called
-    with each target's files as soon as it has them (``writer.Session.stage``); targets
-    with a head start render last, so the sink's disk work overlaps theirs.
+    with each target's files as soon as it has them, and the paths among them that were
+    just read from the output folder (``writer.Session.stage``); targets with a head
+    start render last, so the sink's disk work overlaps theirs.
 
     Raises ``TargetFailed`` (with the target's name) or ``TargetCollision``.
     """
@@ -95,7 +96,7 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
     parts: dict[str, dict[str, bytes] | None] = {}
     started: dict[str, object] = {}
     registry = targets.TARGETS
-    default_fp = None
+    default_fp = code = None
     try:
         for target in registry:
             if reuse is None:
@@ -106,7 +107,8 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                 raise TargetFailed(target.name, exc) from exc
             if fp is None:
                 if default_fp is None:
-                    default_fp = spec_fingerprint(spec, code_identity())
+                    code = code_identity()
+                    default_fp = spec_fingerprint(spec, code)
                 fp = default_fp
             if fp is not None:
                 fingerprints[target.name] = fp
@@ -129,11 +131,19 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
         owner: dict[str, str] = {}
         for target in sorted(registry, key=lambda t: t.name in started):
             files = reused.get(target.name)
+            read = set(files) if files is not None else set()
             if files is None:
                 try:
-                    files = target.render(spec, started.get(target.name))
-                    if target.name in fingerprints:
-                        reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
+                    if reuse is not None and "units" in target.hooks and target.name in fingerprints:
+                        unit_fps = unit_fingerprints(spec, code or code_identity())
+                        previous_units = reuse.previous_units(target.name, unit_fps)
+                        files, units = target.render_units(spec, previous_units)
+                        read = {path for unit in previous_units.values() for path in unit}
+                        reuse.record(target.name, fingerprints[target.name], files, unit_fps, units)
+                    else:
+                        files = target.render(spec, started.get(target.name))
+                        if target.name in fingerprints:
+                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
                 except Exception as exc:  # re-raised with the target's name
                     raise TargetFailed(target.name, exc) from exc
             for path, data in files.items():
@@ -142,7 +152,7 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                 out[path] = data
                 owner[path] = target.name
             if sink is not None:
-                sink(files)
+                sink(files, read)
     finally:
         warm.cancel()  # the workers of reused targets
         for handle in started.values():
@@ -151,7 +161,7 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
 
 
 def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True, warm: Warm | None = None,
-                    sink: Callable[[Files], None] | None = None) -> tuple[Rendered | None, list[Finding]]:
+                    sink: Callable[[Files, set[str]], None] | None = None) -> tuple[Rendered | None, list[Finding]]:
     """Render, reusing what ``out_dir`` holds where fingerprints allow (unless ``reuse``
     is False); a target failure becomes a finding (never a traceback)."""
     import os

@@ -18,6 +18,13 @@ it means no reuse, never an error.  A fresh clone (CI) has no records and render
 everything: a fingerprint covers the installed tools, which must not enter the
 committed, deterministic output.
 
+A target whose files are mostly one or more per payload (the schemas, the warehouse
+tables, the conformance vectors) declares the ``units`` hook instead: each payload's
+files are a unit whose fingerprint is that payload and the rest of the spec
+(``unit_fingerprints``), recorded with the files of each unit; a rebuild takes every
+unit whose fingerprint holds and whose files are intact from the folder
+(``previous_units``) and renders the others and the target's shared files.
+
 A target may also reuse *part* of its last output: with the optional ``parts`` hook it
 declares a fingerprint per part (the models: one per payload), stored in its record
 beside the files; when the target's fingerprint changed, ``previous(name)`` still hands
@@ -35,11 +42,16 @@ files or keep state beyond one ``Reuse`` object per build.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.model import Spec
 
 FORMAT = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -52,10 +64,34 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def spec_fingerprint(spec: object, code: bytes) -> bytes:
-    """The fingerprint of a target that declares none: the whole resolved spec (the
-    frozen model's repr covers every field, source locations included) and ``code``."""
-    return hashlib.sha256(repr(spec).encode("utf-8")).digest() + code
+def spec_digests(spec: Spec) -> tuple[bytes, dict[str, bytes]]:
+    """(a digest of everything in the resolved spec but its payloads, {wire name: a
+    digest of that payload}), computed once per spec (``Spec.memo``).  The frozen
+    model's repr covers every field, source locations included."""
+
+    def compute() -> tuple[bytes, dict[str, bytes]]:
+        rest = [getattr(spec, f.name) for f in dataclasses.fields(spec) if f.repr and f.name != "payloads"]
+        return (hashlib.sha256(repr(rest).encode("utf-8")).digest(),
+                {p.wire_name: hashlib.sha256(repr(p).encode("utf-8")).digest() for p in spec.payloads})
+
+    return spec.memo("reuse_digests", compute)
+
+
+def spec_fingerprint(spec: Spec, code: bytes) -> bytes:
+    """The fingerprint of a target that declares none: the whole resolved spec (its
+    digests, in spec order) and ``code``."""
+    rest, payloads = spec_digests(spec)
+    h = hashlib.sha256(rest)
+    for wire_name, d in payloads.items():
+        h.update(wire_name.encode("utf-8") + b"\0" + d)
+    return h.digest() + code
+
+
+def unit_fingerprints(spec: Spec, code: bytes) -> dict[str, bytes]:
+    """The fingerprint of each payload's unit (see ``Reuse.previous_units``): the
+    payload, everything in the spec but the payloads, and ``code``."""
+    rest, payloads = spec_digests(spec)
+    return {w: hashlib.sha256(code + rest + d).digest() for w, d in payloads.items()}
 
 
 def code_identity() -> bytes:
@@ -107,14 +143,26 @@ def parse_records(data: bytes | None) -> dict[str, dict]:
     for name, rec in targets.items():
         if (
             isinstance(rec, dict)
-            and set(rec) in ({"fingerprint", "files"}, {"fingerprint", "files", "parts"})
+            and set(rec) in _RECORD_KEYS
             and isinstance(rec["fingerprint"], str)
             and _HEX64.match(rec["fingerprint"])
             and _digests(rec["files"])
             and _digests(rec.get("parts", {}))
+            and _units(rec.get("units", {}), rec["files"], rec.get("parts", {}))
         ):
             out[name] = rec
     return out
+
+
+_RECORD_KEYS = ({"fingerprint", "files"}, {"fingerprint", "files", "parts"}, {"fingerprint", "files", "parts", "units"})
+
+
+def _units(value: object, files: dict, parts: dict) -> bool:
+    """Whether ``value`` maps parts to lists of recorded files."""
+    return isinstance(value, dict) and all(
+        k in parts and isinstance(paths, list) and all(isinstance(p, str) and p in files for p in paths)
+        for k, paths in value.items()
+    )
 
 
 def _digests(value: object) -> bool:
@@ -165,6 +213,23 @@ class Reuse:
         old = rec["parts"]
         return Previous(frozenset(k for k, fp in parts.items() if old.get(k) != digest(fp)), files)
 
+    def previous_units(self, name: str, units: dict[str, bytes]) -> dict[str, Files]:
+        """The last output of each unit of ``name`` (a target with the ``units`` hook:
+        the files of one payload) whose fingerprint in ``units`` is the recorded one and
+        whose files are intact, whatever the target's fingerprint was."""
+        rec = self._previous.get(name)
+        if rec is None or "units" not in rec:
+            return {}
+        out: dict[str, Files] = {}
+        for unit, paths in rec["units"].items():
+            fp = units.get(unit)
+            if fp is None or rec["parts"][unit] != digest(fp):
+                continue
+            files = self._intact({"files": {p: rec["files"][p] for p in paths}})
+            if files is not None:
+                out[unit] = files
+        return out
+
     def _intact(self, rec: dict) -> Files | None:
         """The files ``rec`` lists, read back, or None if any is missing or differs."""
         files: Files = {}
@@ -175,15 +240,19 @@ class Reuse:
             files[path] = data
         return files
 
-    def record(self, name: str, fingerprint: bytes, files: Files, parts: dict[str, bytes] | None = None) -> None:
+    def record(self, name: str, fingerprint: bytes, files: Files, parts: dict[str, bytes] | None = None,
+               units: dict[str, list[str]] | None = None) -> None:
         """Remember that ``files`` are what ``name`` produces for ``fingerprint`` (and,
-        for a target with parts, the fingerprint of each part)."""
+        for a target with parts, the fingerprint of each part; with units, the files of
+        each)."""
         rec: dict = {
             "fingerprint": digest(fingerprint),
             "files": {p: digest(b) for p, b in sorted(files.items())},
         }
         if parts:
             rec["parts"] = {k: digest(v) for k, v in sorted(parts.items())}
+        if parts and units is not None:
+            rec["units"] = {k: sorted(units[k]) for k in sorted(units)}
         self.records[name] = rec
 
 

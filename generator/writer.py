@@ -412,14 +412,18 @@ class Session:
                 self._lock = None
             folder.close()
 
-    def stage(self, files: dict[str, bytes]) -> None:
+    def stage(self, files: dict[str, bytes], read: set[str] | frozenset[str] = frozenset()) -> None:
         """Read what is on disk at each path of ``files`` and stage the files that
-        differ (problems are kept for ``commit`` to raise)."""
+        differ (problems are kept for ``commit`` to raise).  ``read``: paths whose bytes
+        were read from this folder during this session (under its lock), so are known."""
         _check_paths(files)
         folder = self._folder
         for path, data in files.items():
             if self._failed is not None:
                 return
+            if path in read:
+                self._current[path] = data
+                continue
             try:
                 current = self._current[path] = folder.read(path)
             except UnsafePath as exc:

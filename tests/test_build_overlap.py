@@ -105,9 +105,9 @@ def test_files_are_staged_as_each_target_renders_and_the_models_render_last(tmp_
     real_stage = writer.Session.stage
     real_render = Target.render
 
-    def stage(self, files):
+    def stage(self, files, read=frozenset()):
         events.append("stage")
-        return real_stage(self, files)
+        return real_stage(self, files, read)
 
     def render(self, spec, prefetched=None):
         events.append(self.name)

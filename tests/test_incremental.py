@@ -46,6 +46,24 @@ def _count_generated(monkeypatch) -> list[int]:
     return generated
 
 
+def _count_units(monkeypatch) -> dict[str, list[str]]:
+    """Target name -> the payloads whose unit it rendered (targets with ``units``)."""
+    from generator.targets import TARGETS
+
+    rendered: dict[str, list[str]] = {}
+    for target in TARGETS:
+        if "units" not in target.hooks:
+            continue
+        module = target.load()
+
+        def spy(spec, payload, _real=module.unit, _name=target.name):
+            rendered.setdefault(_name, []).append(payload.wire_name)
+            return _real(spec, payload)
+
+        monkeypatch.setattr(module, "unit", spy)
+    return rendered
+
+
 def _replace_once(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert old in text, f"{path.name} no longer has {old!r}"
@@ -75,11 +93,14 @@ def test_an_edit_then_build_equals_a_cold_build_byte_for_byte(case, tmp_path, mo
     _build(spec_dir, incremental)
 
     generated = _count_generated(monkeypatch)
+    units = _count_units(monkeypatch)
     name, old, new, most = EDITS[case]
     _replace_once(spec_dir / name, old, new)
     _build(spec_dir, incremental)
     if most is not None:  # the edit was served by a partial run, not a whole one
         assert generated and max(generated) <= most, generated
+        # and every per-payload target rendered only the edited payload's files
+        assert units and all(len(wire_names) == most for wire_names in units.values()), units
     _build(spec_dir, cold)
     a, b = _tree(incremental), _tree(cold)
     assert sorted(a) == sorted(b)

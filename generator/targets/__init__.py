@@ -16,6 +16,11 @@ calls:
   the build forks before the spec is even loaded (``generator.build.warm_up``); the
   module's ``prefetch`` then also gets ``worker=`` (that Worker, or None) and may hand
   its slow job to it instead of forking afresh.
+* ``units``: the module has ``unit(spec, payload) -> files`` (the files of one payload,
+  which may read only that payload and the spec's non-payload parts) and ``shared(spec)
+  -> files`` (the rest), and its ``render`` is ``render_units(module, spec)``; a rebuild
+  then renders only the units whose payload (or the rest of the spec) changed and takes
+  the others from the last build (``generator.reuse.Reuse.previous_units``).
 * ``parts(spec) -> {part: bytes}``: a fingerprint per part of its output (the models: one
   per payload), recorded beside its files.  A target declaring it gets
   ``prefetch(spec, previous)``, where ``previous`` is the last build's output and part
@@ -86,6 +91,11 @@ class Target:
         """The module's ``parts(spec)`` (a fingerprint per part), or None without the hook."""
         return self.load().parts(spec) if "parts" in self.hooks else None
 
+    def render_units(self, spec: Spec, previous: dict[str, Files]) -> tuple[Files, dict[str, list[str]]]:
+        """A ``units`` target's files, taking each payload's unit from ``previous`` when
+        it is there, and the paths of each unit."""
+        return render_units(self.load(), spec, previous)
+
     def render(self, spec: Spec, prefetched: Any = None) -> Files:
         """The target's files (``prefetched``: what its ``prefetch`` returned, if any)."""
         mod = self.load()
@@ -99,17 +109,36 @@ TARGETS: tuple[Target, ...] = (
     Target("docs-rst", "privacy docs as reStructuredText (docs/telemetry.rst)", "generator.targets.docs_rst"),
     Target("docs-md", "privacy docs as GitHub-flavoured Markdown (docs/telemetry.md)", "generator.targets.docs_md"),
     Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)", "generator.targets.docs_html"),
-    Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema"),
+    Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema", hooks=("units",)),
     Target("catalog", "the resolved spec as one JSON document", "generator.targets.catalog"),
-    Target("warehouse-bigquery", "one BigQuery table schema per payload", "generator.targets.warehouse_bigquery"),
-    Target("warehouse-spark", "one Spark StructType (JSON) per payload", "generator.targets.warehouse_spark"),
-    Target("warehouse-avro", "one Avro schema per payload", "generator.targets.warehouse_avro"),
-    Target("conformance", "a pytest conformance suite downstream projects run", "generator.targets.conformance"),
+    Target("warehouse-bigquery", "one BigQuery table schema per payload", "generator.targets.warehouse_bigquery",
+           hooks=("units",)),
+    Target("warehouse-spark", "one Spark StructType (JSON) per payload", "generator.targets.warehouse_spark",
+           hooks=("units",)),
+    Target("warehouse-avro", "one Avro schema per payload", "generator.targets.warehouse_avro", hooks=("units",)),
+    Target("conformance", "a pytest conformance suite downstream projects run", "generator.targets.conformance",
+           hooks=("units",)),
     Target("package", "the output folder as a Python package: __init__.py, README.md, test guard", "generator.targets.package"),
     Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates"),
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models",
            hooks=("fingerprint", "warm", "prefetch", "parts")),
 )
+
+
+def render_units(module: Any, spec: Spec, previous: dict[str, Files] | None = None
+                 ) -> tuple[Files, dict[str, list[str]]]:
+    """The files of a target with the ``units`` hook: ``module.shared(spec)`` and each
+    payload's ``module.unit(spec, payload)`` (or its files in ``previous``, by wire
+    name); also the paths of each unit."""
+    files = dict(module.shared(spec))
+    owners: dict[str, list[str]] = {}
+    for payload in spec.payloads:
+        unit = (previous or {}).get(payload.wire_name)
+        if unit is None:
+            unit = module.unit(spec, payload)
+        files.update(unit)
+        owners[payload.wire_name] = sorted(unit)
+    return files, owners
 
 
 class TargetCollision(Exception):

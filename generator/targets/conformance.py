@@ -488,9 +488,21 @@ def engine_files() -> dict[str, bytes]:
 
 def render(spec: Spec) -> dict[str, bytes]:
     """The suite: index, vectors, test modules, README and the engine copy."""
+    import sys
+
+    from generator.targets import render_units
+
+    return dict(sorted(render_units(sys.modules[__name__], spec)[0].items()))
+
+
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's vectors file."""
+    return {f"{OUT}/vectors/{payload.wire_name}.json": vectors_file(vectors(payload))}
+
+
+def shared(spec: Spec) -> dict[str, bytes]:
+    """The ``units`` hook: the index, test modules, README and the engine copy."""
     files: dict[str, bytes] = {f"{OUT}/index.json": dumps(index(spec))}
-    for p in spec.payloads:
-        files[f"{OUT}/vectors/{p.wire_name}.json"] = vectors_file(vectors(p))
     folder = resources.files("generator").joinpath("templates", "conformance")
     for name in STATIC_FILES:
         files[f"{OUT}/{name}"] = folder.joinpath(name + ".tmpl").read_bytes()

@@ -18,6 +18,7 @@ state between calls (no cache another target could read).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -182,6 +183,18 @@ def schemas_of(spec: Spec) -> dict[str, dict[str, Any]]:
     return {p.wire_name: payload_schema(spec, p) for p in spec.payloads}
 
 
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's schema file."""
+    return {schema_path(payload): dumps(payload_schema(spec, payload))}
+
+
+def shared(spec: Spec) -> dict[str, bytes]:
+    """The ``units`` hook: no file is shared by several payloads."""
+    return {}
+
+
 def render(spec: Spec) -> dict[str, bytes]:
     """Every payload's schema, keyed by ``schema_path``."""
-    return {schema_path(p): dumps(payload_schema(spec, p)) for p in spec.payloads}
+    from generator.targets import render_units
+
+    return render_units(sys.modules[__name__], spec)[0]

@@ -102,3 +102,8 @@ def table_columns(payload: Payload) -> tuple[Column, ...]:
 def table_path(folder: str, payload: Payload, suffix: str) -> str:
     """Where a warehouse target writes a payload's table: ``warehouse/<folder>/<wire name><suffix>``."""
     return f"warehouse/{folder}/{payload.wire_name}{suffix}"
+
+
+def shared(spec: object) -> dict[str, bytes]:
+    """The ``units`` hook of the warehouse targets: no file is shared by payloads."""
+    return {}

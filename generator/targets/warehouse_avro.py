@@ -11,11 +11,14 @@ keep their values in the ``doc``.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from generator.model import Payload, Spec
+from generator.targets import render_units
 from generator.targets.json_schema import dumps, payload_description
 from generator.targets.warehouse import Column, table_columns, table_path
+from generator.targets.warehouse import shared  # noqa: F401  (the units hook)
 
 TYPES: dict[str, Any] = {
     "boolean": "boolean",
@@ -51,6 +54,11 @@ def avro_schema(spec: Spec, payload: Payload) -> dict[str, Any]:
     }
 
 
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's Avro schema."""
+    return {table_path("avro", payload, ".avsc"): dumps(avro_schema(spec, payload))}
+
+
 def render(spec: Spec) -> dict[str, bytes]:
     """Every payload's Avro schema."""
-    return {table_path("avro", p, ".avsc"): dumps(avro_schema(spec, p)) for p in spec.payloads}
+    return render_units(sys.modules[__name__], spec)[0]

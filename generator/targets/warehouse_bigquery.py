@@ -10,11 +10,14 @@ longer one is cut there with an ellipsis.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from generator.model import Spec
+from generator.model import Payload, Spec
+from generator.targets import render_units
 from generator.targets.json_schema import dumps
 from generator.targets.warehouse import Column, table_columns, table_path
+from generator.targets.warehouse import shared  # noqa: F401  (the units hook)
 
 TYPES = {"boolean": "BOOL", "integer": "INT64", "double": "FLOAT64", "string": "STRING", "timestamp": "TIMESTAMP"}
 MAX_DESCRIPTION = 1024
@@ -35,9 +38,11 @@ def bigquery_field(column: Column) -> dict[str, Any]:
     }
 
 
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's BigQuery table schema."""
+    return {table_path("bigquery", payload, ".json"): dumps([bigquery_field(c) for c in table_columns(payload)])}
+
+
 def render(spec: Spec) -> dict[str, bytes]:
     """Every payload's BigQuery table schema."""
-    return {
-        table_path("bigquery", p, ".json"): dumps([bigquery_field(c) for c in table_columns(p)])
-        for p in spec.payloads
-    }
+    return render_units(sys.modules[__name__], spec)[0]

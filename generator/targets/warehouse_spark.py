@@ -10,11 +10,14 @@ exactly these schemas (``spark_schema``).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from generator.model import Payload, Spec
+from generator.targets import render_units
 from generator.targets.json_schema import dumps
 from generator.targets.warehouse import Column, table_columns, table_path
+from generator.targets.warehouse import shared  # noqa: F401  (the units hook)
 
 TYPES = {"boolean": "boolean", "integer": "long", "double": "double", "string": "string", "timestamp": "timestamp"}
 
@@ -42,6 +45,11 @@ def spark_path(payload: Payload) -> str:
     return table_path("spark", payload, ".json")
 
 
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's Spark schema."""
+    return {spark_path(payload): dumps(spark_schema(payload))}
+
+
 def render(spec: Spec) -> dict[str, bytes]:
     """Every payload's Spark schema."""
-    return {spark_path(p): dumps(spark_schema(p)) for p in spec.payloads}
+    return render_units(sys.modules[__name__], spec)[0]
