@@ -8,10 +8,10 @@ payloads of 50 fields plus 5-field events), loads it once, and times, in this pr
 * ``rst``, ``md``, ``html``: each target's ``render`` with the view already built;
 * ``total``: the view plus the three targets (the cost a build pays for the docs).
 
-Prints the median (and minimum) seconds of ``--runs`` runs per row.  ``--save DIR``
-writes each target's output bytes under ``DIR/<fields>/`` and ``--compare DIR`` checks
-them against such a folder byte for byte (to show a change to the docs code kept every
-byte), exiting 1 on a difference.
+Prints the median (and minimum) wall seconds and the median CPU seconds of ``--runs``
+runs per row.  ``--save DIR`` writes each target's output bytes under ``DIR/<fields>/``
+and ``--compare DIR`` checks them against such a folder byte for byte (to show a change
+to the docs code kept every byte), exiting 1 on a difference.
 
 Run:  python benchmarks/bench_docs.py [--runs N] [--fields N [N ...]] [--save DIR | --compare DIR]
 
@@ -40,29 +40,31 @@ from generator.targets import docs_html, docs_md, docs_rst, docs_view  # noqa: E
 TARGETS = {"rst": docs_rst, "md": docs_md, "html": docs_html}
 
 
-def _time(fn, runs: int) -> tuple[float, float]:
-    """(median, minimum) seconds of ``runs`` calls of ``fn``."""
-    times = []
+def _time(fn, runs: int) -> tuple[float, float, float]:
+    """(median, minimum) wall seconds and median CPU seconds of ``runs`` calls of
+    ``fn`` (on a shared machine CPU time moves far less than wall time)."""
+    times, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times)
+        cpu.append(time.process_time() - c)
+    return statistics.median(times), min(times), statistics.median(cpu)
 
 
-def bench(fields: int, runs: int, save: Path | None, compare: Path | None) -> tuple[dict[str, tuple[float, float]], list[str]]:
+def bench(fields: int, runs: int, save: Path | None, compare: Path | None) -> tuple[dict[str, tuple[float, ...]], list[str]]:
     """Timings by row for one spec size, and the names of outputs that differ from
     ``compare`` (empty without it)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / f"s{fields}"
         write_synthetic_spec(folder, fields)
         spec, _ = check_spec(folder)
-    out: dict[str, tuple[float, float]] = {"view": _time(lambda: docs_view._build_view(spec), runs)}
+    out: dict[str, tuple[float, ...]] = {"view": _time(lambda: docs_view._build_view(spec), runs)}
     docs_view.build_view(spec)  # memoised from here on, as in a build
     outputs: dict[str, bytes] = {}
     for name, mod in TARGETS.items():
         out[name] = _time(lambda mod=mod: outputs.update(mod.render(spec)), runs)
-    out["total"] = (sum(out[k][0] for k in ("view", *TARGETS)), sum(out[k][1] for k in ("view", *TARGETS)))
+    out["total"] = tuple(sum(out[k][i] for k in ("view", *TARGETS)) for i in range(3))
     differ = []
     for path, data in outputs.items():
         if save:
@@ -90,7 +92,7 @@ def main() -> int:
     print("| docs, in-process | " + " | ".join(f"{n:,} fields" for n in args.fields) + " |")
     print("|---|" + "---|" * len(args.fields))
     for row in ("view", *TARGETS, "total"):
-        cells = " | ".join(f"{results[n][row][0]:.3f} s (min {results[n][row][1]:.3f})" for n in args.fields)
+        cells = " | ".join("%.3f s (min %.3f, cpu %.3f)" % results[n][row] for n in args.fields)
         print(f"| {row} | {cells} |")
     if args.compare:
         print("outputs: " + ("DIFFER: " + ", ".join(differ) if differ else f"identical to {args.compare}"))

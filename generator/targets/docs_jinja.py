@@ -125,6 +125,8 @@ def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
     """The sentences after a listed field, as plain text: the no-input-data statement,
     its notes, and what it says about personal data (why none, or its label, why it is
     collected and how it is reduced)."""
+    if f.uses_input_data and not f.notes and f.personal_data == "none" and not f.personal_data_note:
+        return []  # (most fields: nothing to add)
     parts = [ph["no_input_data"]] if not f.uses_input_data else []
     parts += list(f.notes)
     if f.personal_data == "none":
@@ -246,7 +248,7 @@ def row_filters(
     """
 
     def marks(values: tuple[str, ...]) -> str:
-        return "".join(f" ({escape(m)})" for m in values)
+        return "".join([f" ({escape(m)})" for m in values]) if values else ""
 
     # Each phrase escaped once, with _SLOT where its value goes: a page says "key
     # ``wire``" once per field.

@@ -45,7 +45,8 @@ def _table_rows(escape, ph, kind_words):
             line = f"| {escape(f.description)} | {md_code(f.name)} | {md_code(f.wire_key)} | {kind_words(f)} |"
             if annotated:
                 tail = docs_jinja.tail_text(f, ph, escape)
-                line += f" {escape('; '.join(f.marks), part=True)}{'; ' if f.marks and tail else ''}{tail} |"
+                marks = escape("; ".join(f.marks), part=True) if f.marks else ""
+                line += f" {marks}{'; ' if f.marks and tail else ''}{tail} |"
             lines.append(line + "\n")
         return Markup("".join(lines))
 

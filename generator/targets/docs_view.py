@@ -160,7 +160,7 @@ def governance_text(ph: Mapping[str, str], g: Governance) -> str:
 
 def _governance_mark(ph: Mapping[str, str], f: Field, feature: Governance) -> tuple[str, ...]:
     """The governance a field sets apart from its feature's, as a mark (none when equal)."""
-    if f.governance == feature:
+    if f.governance is feature or f.governance == feature:
         return ()
     text = governance_text(ph, f.governance)
     return (text[:-1],) if text else ()
@@ -209,7 +209,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
 
 def _field_groups(
     ph: Mapping[str, str],
-    section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
+    section: Section, records: list[Payload], fviews: dict[str, tuple[FieldView, ...]]
 ) -> tuple[FieldGroupView, ...]:
     """Fields by the section's field groups, then by payload group in spec order.
 
@@ -230,7 +230,7 @@ def _field_groups(
             if not chosen:
                 continue
             claimed.update(chosen)
-            views = tuple(fviews[k] for k in chosen)
+            views = tuple(fviews[w][i] for w, i in chosen)
             blocks.append(
                 GroupBlock(
                     group=p.group or p.title,
@@ -254,7 +254,7 @@ def _field_groups(
 
 def _payload_blocks(
     ph: Mapping[str, str],
-    section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
+    section: Section, records: list[Payload], fviews: dict[str, tuple[FieldView, ...]]
 ) -> tuple[PayloadBlock, ...]:
     out = []
     for p in records:
@@ -266,7 +266,7 @@ def _payload_blocks(
                 marks=marks,
                 description=p.description,
                 show_title=True,
-                fields=tuple(fviews[p.wire_name, i] for i in range(len(p.fields))),
+                fields=fviews[p.wire_name],
             )
         )
     return tuple(out)
@@ -296,7 +296,7 @@ def _categories(
     ph: Mapping[str, str],
     section: Section,
     events: list[Payload],
-    fviews: dict[tuple[str, int], FieldView],
+    fviews: dict[str, tuple[FieldView, ...]],
     eviews: dict[str, EventView],
 ) -> tuple[CategoryView, ...]:
     """Events by category in the section's category order; events without a category
@@ -426,11 +426,8 @@ def _build_view(spec: Spec) -> DocView:
             payloads = spec.payloads_of(sec.id)
             records = [x for x in payloads if x.type != "event"]
             events = [x for x in payloads if x.type == "event"]
-            fviews = {
-                (x.wire_name, i): _field_view(ph, f, x, anchors, feat.governance)
-                for x in payloads
-                for i, f in enumerate(x.fields)
-            }
+            # Each payload's fields, by wire name (unique in a spec), in spec order.
+            fviews = {x.wire_name: tuple([_field_view(ph, f, x, anchors, feat.governance) for f in x.fields]) for x in payloads}
             eviews = {
                 x.wire_name: EventView(
                     anchor=anchors.make("event", x.wire_name),
@@ -443,7 +440,7 @@ def _build_view(spec: Spec) -> DocView:
                     ),
                     edition=x.edition.title if x.edition else "",
                     versions=x.versions.text(ph),
-                    fields=tuple(fviews[x.wire_name, i] for i in range(len(x.fields))),
+                    fields=fviews[x.wire_name],
                 )
                 for x in events
             }
@@ -461,7 +458,7 @@ def _build_view(spec: Spec) -> DocView:
             )
             schedules.setdefault(sec.schedule.id, []).append(view)
             schedule_of[sec.schedule.id] = sec.schedule
-            n_fields += len(fviews)
+            n_fields += sum(map(len, fviews.values()))
             n_events += len(eviews)
         features.append(
             FeatureView(
