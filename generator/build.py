@@ -14,11 +14,13 @@ print, parse the command line, or touch the disk except through ``generator.writ
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import targets, writer
+from generator.background import Child
 from generator.diagnostics import ERROR, NOTE, Finding
 from generator.model import Location, Spec
 from generator.reuse import Reuse, code_identity, spec_fingerprint, unit_fingerprints
@@ -96,7 +98,7 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
     parts: dict[str, dict[str, bytes] | None] = {}
     started: dict[str, object] = {}
     registry = targets.TARGETS
-    default_fp = code = None
+    default_fp = code = apart_child = None
     try:
         for target in registry:
             if reuse is None:
@@ -127,11 +129,21 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                     raise TargetFailed(target.name, exc) from exc
                 if handle is not None:
                     started[target.name] = handle
+        apart = [t for t in registry if "apart" in t.hooks and t.name not in reused]
+        apart_child = Child.start(lambda _: _render_apart(spec, apart), b"") if len(apart) else None
+        apart_files: dict[str, Files] | None = None
         out: Files = {}
         owner: dict[str, str] = {}
-        for target in sorted(registry, key=lambda t: t.name in started):
+        for target in sorted(registry, key=lambda t: 2 if t.name in started else 1 if t in apart else 0):
             files = reused.get(target.name)
             read = set(files) if files is not None else set()
+            if files is None and target in apart:
+                if apart_files is None:
+                    got = apart_child.result() if apart_child is not None else None
+                    apart_files = pickle.loads(got) if got is not None else {}
+                files = apart_files.get(target.name)
+                if files is not None and target.name in fingerprints:
+                    reuse.record(target.name, fingerprints[target.name], files)
             if files is None:
                 try:
                     if reuse is not None and "units" in target.hooks and target.name in fingerprints:
@@ -154,10 +166,24 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
             if sink is not None:
                 sink(files, read)
     finally:
+        if apart_child is not None:
+            apart_child.cancel()
         warm.cancel()  # the workers of reused targets
         for handle in started.values():
             handle.cancel()  # collected ones are left as they are
     return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
+
+
+def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
+    """What a child rendering the ``apart`` targets sends back: {name: files}, pickled
+    (a target that fails here is rendered again in the build, which reports it)."""
+    out = {}
+    for target in apart:
+        try:
+            out[target.name] = target.render(spec)
+        except Exception:  # noqa: BLE001 (reported when the build renders it itself)
+            continue
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True, warm: Warm | None = None,

@@ -224,3 +224,37 @@ def test_no_generator_module_is_over_600_lines():
     long = {p.relative_to(ROOT).as_posix(): n for p in (ROOT / "generator").rglob("*.py")
             if (n := len(p.read_text("utf-8").splitlines())) > 600}
     assert long == {}
+
+
+# --- targets rendered apart ---------------------------------------------------------------
+
+
+def test_targets_rendered_apart_in_a_child_give_the_bytes_of_an_in_process_build(tmp_path, monkeypatch):
+    spec, _ = check_spec(MINIMAL)
+    apart = [t.name for t in TARGETS if "apart" in t.hooks]
+    assert {"docs-rst", "docs-md", "docs-html"} <= set(apart)
+    started = []
+    real_start = background.Child.start
+
+    def start(fn, arg):
+        child = real_start(fn, arg)
+        started.append(child is not None)
+        return child
+
+    monkeypatch.setattr(build.Child, "start", start)
+    forked = build.render(spec).files
+    assert started and all(started)  # the models' child and the apart child
+    monkeypatch.setenv("GEN_NO_FORK", "1")
+    assert build.render(spec).files == forked
+
+
+def test_an_apart_target_that_fails_in_the_child_is_reported_by_the_build(tmp_path, monkeypatch):
+    from generator.targets import docs_md
+
+    spec, _ = check_spec(MINIMAL)
+    monkeypatch.setattr(docs_md, "render", lambda _spec: 1 / 0)
+    outcome = build.build_output(spec, tmp_path / "out")
+    assert not outcome.ok
+    [finding] = outcome.findings
+    assert finding.code == "target-failed" and "target docs-md failed" in finding.message
+    assert not (tmp_path / "out").exists()

@@ -21,6 +21,11 @@ calls:
   -> files`` (the rest), and its ``render`` is ``render_units(module, spec)``; a rebuild
   then renders only the units whose payload (or the rest of the spec) changed and takes
   the others from the last build (``generator.reuse.Reuse.previous_units``).
+* ``apart`` (a declaration in the registry only, nothing in the module): the target is
+  slow and its render pure, so the build renders it in a forked child beside the
+  others, together with the other ``apart`` targets in registry order (so they share
+  what ``Spec.memo`` keeps: the three docs build one docs view); without a child it
+  renders in the build as usual.
 * ``parts(spec) -> {part: bytes}``: a fingerprint per part of its output (the models: one
   per payload), recorded beside its files.  A target declaring it gets
   ``prefetch(spec, previous)``, where ``previous`` is the last build's output and part
@@ -106,9 +111,12 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     Target("spec-schema", "the spec format's JSON Schema, for editors", "generator.targets.spec_schema"),
-    Target("docs-rst", "privacy docs as reStructuredText (docs/telemetry.rst)", "generator.targets.docs_rst"),
-    Target("docs-md", "privacy docs as GitHub-flavoured Markdown (docs/telemetry.md)", "generator.targets.docs_md"),
-    Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)", "generator.targets.docs_html"),
+    Target("docs-rst", "privacy docs as reStructuredText (docs/telemetry.rst)",
+           "generator.targets.docs_rst", hooks=("apart",)),
+    Target("docs-md", "privacy docs as GitHub-flavoured Markdown (docs/telemetry.md)",
+           "generator.targets.docs_md", hooks=("apart",)),
+    Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)",
+           "generator.targets.docs_html", hooks=("apart",)),
     Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema", hooks=("units",)),
     Target("catalog", "the resolved spec as one JSON document", "generator.targets.catalog"),
     Target("warehouse-bigquery", "one BigQuery table schema per payload", "generator.targets.warehouse_bigquery",
