@@ -50,6 +50,7 @@ class Rendered:
 
     files: Files
     records: dict[str, dict] = field(default_factory=dict)
+    known: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # digests computed while reusing
 
 
 class Warm:
@@ -179,7 +180,9 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
         warm.cancel()  # the workers of reused targets
         for handle in started.values():
             handle.cancel()  # collected ones are left as they are
-    return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
+    if reuse is None:
+        return Rendered(dict(sorted(out.items())))
+    return Rendered(dict(sorted(out.items())), reuse.records, reuse.verified)
 
 
 def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
@@ -189,7 +192,7 @@ def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
     for target in apart:
         try:
             out[target.name] = target.render(spec)
-        except Exception:  # noqa: BLE001 (reported when the build renders it itself)
+        except Exception:  # noqa: BLE001, S112 (reported when the build renders it itself)
             continue
     return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -244,7 +247,7 @@ def build_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outcome
             rendered, findings = _render_reusing(spec, out_dir, warm=warm, sink=session.stage)
             if rendered is None:
                 return Outcome(findings)
-            rep = session.commit(rendered.files, records=rendered.records)
+            rep = session.commit(rendered.files, records=rendered.records, known=rendered.known)
     except writer.OutputError as exc:
         if warm is not None:
             warm.cancel()

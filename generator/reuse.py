@@ -192,6 +192,9 @@ class Reuse:
         self._previous = previous
         self._read = read
         self.records: dict[str, dict] = {}
+        #: Every file read back and checked: path -> (its bytes, their sha256), so that
+        #: neither the records nor the manifest hash those bytes again.
+        self.verified: dict[str, tuple[bytes, str]] = {}
 
     def lookup(self, name: str, fingerprint: bytes) -> Files | None:
         """The files recorded for ``name`` under ``fingerprint``, if all are intact."""
@@ -251,6 +254,7 @@ class Reuse:
             if data is None or digest(data) != sha:
                 return None
             files[path] = data
+            self.verified[path] = (data, sha)
         return files
 
     def record(self, name: str, fingerprint: bytes, files: Files, parts: dict[str, str] | None = None,
@@ -260,7 +264,7 @@ class Reuse:
         with keys, what each part was computed from, see ``known_parts``)."""
         rec: dict = {
             "fingerprint": digest(fingerprint),
-            "files": {p: digest(b) for p, b in sorted(files.items())},
+            "files": {p: known_digest(self.verified, p, b) for p, b in sorted(files.items())},
         }
         if parts:
             rec["parts"] = dict(sorted(parts.items()))
@@ -269,6 +273,13 @@ class Reuse:
         elif parts and keys is not None:
             rec["keys"] = {k: digest(keys[k]) for k in sorted(keys) if k in parts}
         self.records[name] = rec
+
+
+def known_digest(verified: dict[str, tuple[bytes, str]], path: str, data: bytes) -> str:
+    """``digest(data)``, taken from ``verified`` when ``data`` is the very object that
+    was checked there (a target that rendered new bytes for the path is hashed)."""
+    hit = verified.get(path)
+    return hit[1] if hit is not None and hit[0] is data else digest(data)
 
 
 @dataclass(frozen=True)

@@ -133,10 +133,10 @@ def test_row_filters_print_what_the_template_printed(fmt, ph):
 
 def test_reference_templates_print_markup_escaped():
     """The comparison above is not vacuous: the lines hold the escaped markup."""
-    env, rows = _env("rst", _MARKUP_PHRASES)
+    _env_rst, rows = _env("rst", _MARKUP_PHRASES)
     text = rows["field_items"](tuple(_fields()), 2)
     assert r"\*key\*" in text and r"\`opt\` \| ional:" in text and "\\*star\\*" in text
-    env, rows = _env("md", DEFAULTS)
+    _env_md, rows = _env("md", DEFAULTS)
     assert "\\<script>" in rows["field_table"](tuple(_fields()), True)
 
 
