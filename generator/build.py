@@ -73,11 +73,12 @@ class Warm:
         self.workers.clear()
 
 
-def warm_up() -> Warm:
-    """Start the ``warm`` hook of every target that declares one (see ``Warm``)."""
+def warm_up(out_dir: Path | None = None) -> Warm:
+    """Start the ``warm`` hook of every target that declares one (see ``Warm``), for a
+    build into ``out_dir``."""
     workers = {}
     for target in targets.TARGETS:
-        worker = target.warm()
+        worker = target.warm(out_dir)
         if worker is not None:
             workers[target.name] = worker
     return Warm(workers)

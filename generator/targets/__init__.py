@@ -12,10 +12,11 @@ calls:
   rendering (``generator.reuse``).
 * ``prefetch(spec) -> background.Child | None``: a head start on slow work, begun before
   any target renders; ``render(spec, prefetched)`` then receives what it returned.
-* ``warm()``: setup (slow imports) for its prefetch, run in a ``background.Worker``
-  the build forks before the spec is even loaded (``generator.build.warm_up``); the
-  module's ``prefetch`` then also gets ``worker=`` (that Worker, or None) and may hand
-  its slow job to it instead of forking afresh.
+* ``warm(out_dir)``: setup (slow imports; work on the output folder's last files,
+  read through ``generator.writer``) for its prefetch, run in a ``background.Worker``
+  the build forks before the spec is even loaded (``generator.build.warm_up``); what it
+  returns is handed to the job.  The module's ``prefetch`` then also gets ``worker=``
+  (that Worker, or None) and may hand its slow job to it instead of forking afresh.
 * ``units``: the module has ``unit(spec, payload) -> files`` (the files of one payload,
   which may read only that payload and the spec's non-payload parts) and ``shared(spec)
   -> files`` (the rest), and its ``render`` is ``render_units(module, spec)``; a rebuild
@@ -75,14 +76,15 @@ class Target:
             return self.load().fingerprint(spec, parts)
         return self.load().fingerprint(spec)
 
-    def warm(self) -> Any:
-        """A ``background.Worker`` that has begun the module's ``warm()``, or None (no
-        such hook, or no fork here)."""
+    def warm(self, out_dir: Any = None) -> Any:
+        """A ``background.Worker`` that has begun the module's ``warm(out_dir)``, or None
+        (no such hook, or no fork here)."""
         if "warm" not in self.hooks:
             return None
         from generator.background import Worker
 
-        return Worker.start(self.load().warm)
+        module = self.load()
+        return Worker.start(lambda: module.warm(out_dir))
 
     def prefetch(self, spec: Spec, previous: Any = None, worker: Any = None) -> Any:
         """The module's ``prefetch(spec)`` (a head start), or None when it declares none;
