@@ -309,3 +309,14 @@ def test_a_warmed_cut_of_another_file_is_not_used(tmp_path):
     arg = pickle.dumps((b"", good.encode()))
     new, old = pickle.loads(models._partial_job(arg, warmed))
     assert new is None and old != "pieces of some other file"
+
+
+def test_warm_cuts_only_the_models_file_the_last_build_recorded(tmp_path):
+    spec, _ = check_spec(MINIMAL)
+    out = tmp_path / "out"
+    assert build.build_output(spec, out).ok
+    warmed = models.warm(out)
+    assert warmed is not None and warmed[0] == hashlib.sha256((out / "models" / "payloads.py").read_bytes()).hexdigest()
+    (out / "models" / "payloads.py").write_text("x = (" * 200000)  # edited by hand: never parsed
+    assert models.warm(out) is None
+    assert models.warm(tmp_path / "nowhere") is None
