@@ -103,8 +103,9 @@ class Child:
 
 class Worker:
     """A child forked early that runs ``setup()`` (e.g. slow imports) at once, then
-    waits for one job: ``submit(fn, arg)`` hands it ``fn(arg)`` and returns the ``Child``
-    to collect.  The job is read by a thread of the child while ``setup`` runs, so the
+    waits for one job: ``submit(fn, arg)`` hands it ``fn(arg)`` (``fn(arg, state)`` when
+    ``setup`` returned a ``state`` other than None, e.g. work it could do ahead) and
+    returns the ``Child`` to collect.  The job is read by a thread of the child while ``setup`` runs, so the
     parent never waits for it; the thread is gone before ``fn`` runs (so ``fn`` may fork).
     ``fn`` must be a module-level function (it is sent by name, as pickle does)."""
 
@@ -114,7 +115,7 @@ class Worker:
         self._result_fd = result_fd
 
     @classmethod
-    def start(cls, setup: Callable[[], None]) -> Worker | None:
+    def start(cls, setup: Callable[[], object]) -> Worker | None:
         """Fork a worker that runs ``setup()``; None when forking is not possible."""
         if not can_fork():
             return None
@@ -130,13 +131,13 @@ class Worker:
                 box: list[bytes] = []
                 reader = threading.Thread(target=lambda: box.append(_read_job(job_r)))
                 reader.start()
-                setup()
+                state = setup()
                 reader.join()
                 if box and box[0]:
                     import pickle
 
                     fn, arg = pickle.loads(box[0])
-                    data = b"ok\0" + fn(arg)
+                    data = b"ok\0" + (fn(arg) if state is None else fn(arg, state))
                     view = memoryview(data)
                     while view:
                         view = view[os.write(res_w, view):]

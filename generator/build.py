@@ -23,7 +23,7 @@ from generator import targets, writer
 from generator.background import Child
 from generator.diagnostics import ERROR, NOTE, Finding
 from generator.model import Location, Spec
-from generator.reuse import Reuse, code_identity, spec_fingerprint, unit_fingerprints
+from generator.reuse import Reuse, code_identity, digest, spec_fingerprint, unit_fingerprints
 from generator.targets import Files, TargetCollision, TargetFailed
 
 # Every code the build, ``gen check``'s comparison and the writer report (spec codes are
@@ -50,6 +50,7 @@ class Rendered:
 
     files: Files
     records: dict[str, dict] = field(default_factory=dict)
+    known: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # digests computed while reusing
 
 
 class Warm:
@@ -72,11 +73,12 @@ class Warm:
         self.workers.clear()
 
 
-def warm_up() -> Warm:
-    """Start the ``warm`` hook of every target that declares one (see ``Warm``)."""
+def warm_up(out_dir: Path | None = None) -> Warm:
+    """Start the ``warm`` hook of every target that declares one (see ``Warm``), for a
+    build into ``out_dir``."""
     workers = {}
     for target in targets.TARGETS:
-        worker = target.warm()
+        worker = target.warm(out_dir)
         if worker is not None:
             workers[target.name] = worker
     return Warm(workers)
@@ -95,7 +97,8 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
     warm = warm if warm is not None else Warm({})
     reused: dict[str, Files] = {}
     fingerprints: dict[str, bytes] = {}
-    parts: dict[str, dict[str, bytes] | None] = {}
+    parts: dict[str, dict[str, str] | None] = {}
+    keys: dict[str, bytes] = {}
     started: dict[str, object] = {}
     registry = targets.TARGETS
     default_fp = code = apart_child = None
@@ -104,12 +107,16 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
             if reuse is None:
                 break
             try:
-                fp = target.fingerprint(spec)
+                if "parts" in target.hooks:  # digests of unchanged payloads come from the record
+                    code = code or code_identity()
+                    keys = keys or unit_fingerprints(spec, code)
+                    parts[target.name] = target.parts(spec, reuse.known_parts(target.name, keys))
+                fp = target.fingerprint(spec, parts.get(target.name))
             except Exception as exc:
                 raise TargetFailed(target.name, exc) from exc
             if fp is None:
                 if default_fp is None:
-                    code = code_identity()
+                    code = code or code_identity()
                     default_fp = spec_fingerprint(spec, code)
                 fp = default_fp
             if fp is not None:
@@ -117,12 +124,13 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                 files = reuse.lookup(target.name, fp)
                 if files is not None:
                     reused[target.name] = files
+                    if target.name in parts:  # today's keys, so the next build knows the parts
+                        reuse.record(target.name, fp, files, parts[target.name], keys=keys)
         for target in registry:
             if target.name not in reused:
                 previous = None
                 try:
                     if reuse is not None and "parts" in target.hooks:
-                        parts[target.name] = target.parts(spec)
                         previous = reuse.previous(target.name, parts[target.name])
                     handle = target.prefetch(spec, previous, warm.take(target.name))
                 except Exception as exc:
@@ -151,11 +159,13 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
                         previous_units = reuse.previous_units(target.name, unit_fps)
                         files, units = target.render_units(spec, previous_units)
                         read = {path for unit in previous_units.values() for path in unit}
-                        reuse.record(target.name, fingerprints[target.name], files, unit_fps, units)
+                        reuse.record(target.name, fingerprints[target.name], files,
+                                     {w: digest(fp) for w, fp in unit_fps.items()}, units)
                     else:
                         files = target.render(spec, started.get(target.name))
                         if target.name in fingerprints:
-                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name))
+                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name),
+                                         keys=keys if target.name in parts else None)
                 except Exception as exc:  # re-raised with the target's name
                     raise TargetFailed(target.name, exc) from exc
             for path, data in files.items():
@@ -171,7 +181,9 @@ def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
         warm.cancel()  # the workers of reused targets
         for handle in started.values():
             handle.cancel()  # collected ones are left as they are
-    return Rendered(dict(sorted(out.items())), reuse.records if reuse is not None else {})
+    if reuse is None:
+        return Rendered(dict(sorted(out.items())))
+    return Rendered(dict(sorted(out.items())), reuse.records, reuse.verified)
 
 
 def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
@@ -181,7 +193,7 @@ def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
     for target in apart:
         try:
             out[target.name] = target.render(spec)
-        except Exception:  # noqa: BLE001 (reported when the build renders it itself)
+        except Exception:  # noqa: BLE001, S112 (reported when the build renders it itself)
             continue
     return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -236,7 +248,7 @@ def build_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outcome
             rendered, findings = _render_reusing(spec, out_dir, warm=warm, sink=session.stage)
             if rendered is None:
                 return Outcome(findings)
-            rep = session.commit(rendered.files, records=rendered.records)
+            rep = session.commit(rendered.files, records=rendered.records, known=rendered.known)
     except writer.OutputError as exc:
         if warm is not None:
             warm.cancel()

@@ -169,7 +169,7 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     """
     from generator.build import build_output, compare_output, warm_up
 
-    warm = warm_up()  # slow imports of the targets' workers overlap loading the spec
+    warm = warm_up(out_dir)  # the targets' workers' slow setup overlaps loading the spec
     try:
         spec, findings = _spec_or_exit(spec_dir, fmt)
     except BaseException:

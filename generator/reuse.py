@@ -149,12 +149,15 @@ def parse_records(data: bytes | None) -> dict[str, dict]:
             and _digests(rec["files"])
             and _digests(rec.get("parts", {}))
             and _units(rec.get("units", {}), rec["files"], rec.get("parts", {}))
+            and _digests(rec.get("keys", {}))
+            and set(rec.get("keys", {})) <= set(rec.get("parts", {}))
         ):
             out[name] = rec
     return out
 
 
-_RECORD_KEYS = ({"fingerprint", "files"}, {"fingerprint", "files", "parts"}, {"fingerprint", "files", "parts", "units"})
+_RECORD_KEYS = ({"fingerprint", "files"}, {"fingerprint", "files", "parts"}, {"fingerprint", "files", "parts", "units"},
+                {"fingerprint", "files", "parts", "keys"})
 
 
 def _units(value: object, files: dict, parts: dict) -> bool:
@@ -189,6 +192,9 @@ class Reuse:
         self._previous = previous
         self._read = read
         self.records: dict[str, dict] = {}
+        #: Every file read back and checked: path -> (its bytes, their sha256), so that
+        #: neither the records nor the manifest hash those bytes again.
+        self.verified: dict[str, tuple[bytes, str]] = {}
 
     def lookup(self, name: str, fingerprint: bytes) -> Files | None:
         """The files recorded for ``name`` under ``fingerprint``, if all are intact."""
@@ -200,9 +206,9 @@ class Reuse:
             self.records[name] = rec
         return files
 
-    def previous(self, name: str, parts: dict[str, bytes] | None) -> Previous | None:
+    def previous(self, name: str, parts: dict[str, str] | None) -> Previous | None:
         """The last output of ``name`` and which of ``parts`` (this build's part
-        fingerprints) differ from its record, whatever the target's fingerprint was, if it
+        digests) differ from its record, whatever the target's fingerprint was, if it
         recorded parts and all its files are intact (for a partial rebuild)."""
         rec = self._previous.get(name)
         if rec is None or not rec.get("parts") or not parts:
@@ -211,7 +217,17 @@ class Reuse:
         if files is None:
             return None
         old = rec["parts"]
-        return Previous(frozenset(k for k, fp in parts.items() if old.get(k) != digest(fp)), files)
+        return Previous(frozenset(k for k, d in parts.items() if old.get(k) != d), files)
+
+    def known_parts(self, name: str, keys: dict[str, bytes]) -> dict[str, str]:
+        """The recorded digest of each part of ``name`` whose key is the recorded one:
+        ``keys`` maps a part to what it was computed from (the models: the payload's
+        unit fingerprint), so the target need not compute those parts again."""
+        rec = self._previous.get(name)
+        if rec is None or "keys" not in rec:
+            return {}
+        old = rec["keys"]
+        return {k: rec["parts"][k] for k, fp in keys.items() if k in old and old[k] == digest(fp)}
 
     def previous_units(self, name: str, units: dict[str, bytes]) -> dict[str, Files]:
         """The last output of each unit of ``name`` (a target with the ``units`` hook:
@@ -238,22 +254,32 @@ class Reuse:
             if data is None or digest(data) != sha:
                 return None
             files[path] = data
+            self.verified[path] = (data, sha)
         return files
 
-    def record(self, name: str, fingerprint: bytes, files: Files, parts: dict[str, bytes] | None = None,
-               units: dict[str, list[str]] | None = None) -> None:
+    def record(self, name: str, fingerprint: bytes, files: Files, parts: dict[str, str] | None = None,
+               units: dict[str, list[str]] | None = None, keys: dict[str, bytes] | None = None) -> None:
         """Remember that ``files`` are what ``name`` produces for ``fingerprint`` (and,
-        for a target with parts, the fingerprint of each part; with units, the files of
-        each)."""
+        for a target with parts, the digest of each part; with units, the files of each;
+        with keys, what each part was computed from, see ``known_parts``)."""
         rec: dict = {
             "fingerprint": digest(fingerprint),
-            "files": {p: digest(b) for p, b in sorted(files.items())},
+            "files": {p: known_digest(self.verified, p, b) for p, b in sorted(files.items())},
         }
         if parts:
-            rec["parts"] = {k: digest(v) for k, v in sorted(parts.items())}
+            rec["parts"] = dict(sorted(parts.items()))
         if parts and units is not None:
             rec["units"] = {k: sorted(units[k]) for k in sorted(units)}
+        elif parts and keys is not None:
+            rec["keys"] = {k: digest(keys[k]) for k in sorted(keys) if k in parts}
         self.records[name] = rec
+
+
+def known_digest(verified: dict[str, tuple[bytes, str]], path: str, data: bytes) -> str:
+    """``digest(data)``, taken from ``verified`` when ``data`` is the very object that
+    was checked there (a target that rendered new bytes for the path is hashed)."""
+    hit = verified.get(path)
+    return hit[1] if hit is not None and hit[0] is data else digest(data)
 
 
 @dataclass(frozen=True)

@@ -34,63 +34,31 @@ Problems are raised as ``OutputError`` carrying ``Finding``s (codes in
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 import os
-import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.diagnostics import ERROR, Finding
+from generator.manifest import (  # noqa: F401  (the manifest format, used here and re-exported)
+    CACHE_DIR,
+    MANIFEST,
+    MANIFEST_FORMAT,
+    _entries,
+    _manifest_doc,
+    _safe_rel,
+    manifest_bytes,
+    parse_manifest,
+    sha256,
+    with_manifest,
+)
 from generator.model import Location
 from generator.outdir import Folder, UnsafePath
 
-MANIFEST = "MANIFEST.json"
-MANIFEST_FORMAT = 1
-CACHE_DIR = ".gen-cache"
 RECORDS = f"{CACHE_DIR}/fingerprints.json"
 LOCK = "lock"
 STAGE = f"{CACHE_DIR}/stage"
 LOCK_PATH = f"{CACHE_DIR}/{LOCK}"
 _IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", CACHE_DIR})
-
-
-def sha256(data: bytes) -> str:
-    """Hex sha256, as the manifest records it."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def _manifest_doc(entries: dict[str, dict]) -> bytes:
-    """``json.dumps(doc, indent=2, sort_keys=True)``, written out by hand: the same bytes
-    (a test holds them equal) in a fraction of the time for hundreds of files."""
-    rows = []
-    for path, entry in sorted(entries.items()):
-        sha = entry.get("sha256")
-        if entry.keys() == _ENTRY_KEYS and type(entry["bytes"]) is int and type(sha) is str and _HEX.match(sha):
-            # The usual entry, formatted without json.dumps (same bytes).
-            fields = f'      "bytes": {entry["bytes"]},\n      "sha256": "{sha}"'
-        else:
-            fields = ",\n".join(f"      {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(entry.items()))
-        rows.append(f"    {json.dumps(path)}: {{\n{fields}\n    }}" if entry else f"    {json.dumps(path)}: {{}}")
-    files = "{\n" + ",\n".join(rows) + "\n  }" if rows else "{}"
-    return f'{{\n  "files": {files},\n  "manifest_format": {MANIFEST_FORMAT}\n}}\n'.encode()
-
-
-_ENTRY_KEYS = {"bytes", "sha256"}
-_HEX = re.compile(r"[0-9a-f]*\Z")
-
-
-def _entry(data: bytes) -> dict:
-    return {"sha256": sha256(data), "bytes": len(data)}
-
-
-def manifest_bytes(files: dict[str, bytes]) -> bytes:
-    """The manifest for a tree: sorted paths with sha256 and size; deterministic."""
-    return _manifest_doc({p: _entry(b) for p, b in files.items()})
-
-
-_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 
 
 class OutputError(Exception):
@@ -110,51 +78,6 @@ def _finding(out_dir: Path | str, rel: str, code: str, message: str, help: str) 
 def _unsafe(out_dir: Path | str, exc: UnsafePath) -> Finding:
     return _finding(out_dir, exc.path, "unsafe-path", exc.why,
                     "replace it with a plain folder or file (or delete it), then build again")
-
-
-def _safe_rel(path: object) -> bool:
-    """A normalised relative POSIX path inside the folder: no ``..``, ``.``, empty or
-    absolute parts, no backslashes or NUL (string checks; pathlib is slow for hundreds
-    of paths)."""
-    return (
-        isinstance(path, str)
-        and bool(path)
-        and "\\" not in path
-        and "\0" not in path
-        and not path.startswith("/")
-        and all(part not in ("", ".", "..") for part in path.split("/"))
-    )
-
-
-def parse_manifest(data: bytes) -> dict[str, dict]:
-    """The ``files`` of a manifest document, validated as data; ``ValueError`` naming
-    the first problem otherwise.  Only what ``manifest_bytes`` writes is accepted:
-    ``{"files": {path: {"bytes": int, "sha256": hex}}, "manifest_format": 1}`` with
-    normalised relative paths outside ``.gen-cache/``."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"not JSON ({exc})") from None
-    if not isinstance(doc, dict) or set(doc) != {"files", "manifest_format"}:
-        raise ValueError('expected exactly the keys "files" and "manifest_format"')
-    if doc["manifest_format"] != MANIFEST_FORMAT or type(doc["manifest_format"]) is not int:
-        raise ValueError(f"manifest_format is {doc['manifest_format']!r}, not {MANIFEST_FORMAT}")
-    files = doc["files"]
-    if not isinstance(files, dict):
-        raise ValueError('"files" is not an object')  # noqa: TRY004 (a data error, reported as one)
-    for path, entry in files.items():
-        if not _safe_rel(path) or posixpath.normpath(path) != path or path == MANIFEST or path.split("/")[0] == CACHE_DIR:
-            raise ValueError(f"entry {json.dumps(path)} is not a plain relative path inside the folder")
-        if (
-            not isinstance(entry, dict)
-            or entry.keys() != _ENTRY_KEYS
-            or type(entry["bytes"]) is not int
-            or entry["bytes"] < 0
-            or not isinstance(entry["sha256"], str)
-            or not _HEX64.match(entry["sha256"])
-        ):
-            raise ValueError(f'entry {json.dumps(path)} is not {{"bytes": <size>, "sha256": <64 hex digits>}}')
-    return files
 
 
 def _manifest(folder: Folder, out_dir: Path | str) -> dict[str, dict]:
@@ -262,13 +185,6 @@ def _diff(path: str, old: bytes, new: bytes, limit: int = 200) -> str:
     if len(lines) > limit:
         lines = lines[:limit] + [f"... ({len(lines) - limit} more diff lines)\n"]
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The tree plus its ``MANIFEST.json``."""
-    tree = dict(files)
-    tree[MANIFEST] = manifest_bytes(files)
-    return tree
 
 
 def _check_paths(files: dict[str, bytes]) -> None:
@@ -438,15 +354,17 @@ class Session:
                 except OSError as exc:
                     self._failed = OutputError([_os_finding(self.out_dir, exc, path)])
 
-    def commit(self, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
+    def commit(self, files: dict[str, bytes], records: dict[str, dict] | None = None,
+               known: dict[str, tuple[bytes, str]] | None = None) -> Report:
         """Move the tree ``files`` into place (staging what ``stage`` has not seen);
-        store ``records``.  Raises ``OutputError``; then nothing has changed."""
+        store ``records``.  ``known``: digests already computed (``manifest_bytes``).
+        Raises ``OutputError``; then nothing has changed."""
         self.stage({p: b for p, b in files.items() if p not in self._current and p not in self._staged})
         if self._failed is not None:
             raise self._failed
         folder = self._folder
         try:
-            rep = self._commit(files)
+            rep = self._commit(files, known)
         except OSError as exc:
             raise OutputError([_os_finding(self.out_dir, exc, _rel_name(folder, exc))]) from None
         self._committed = True
@@ -455,12 +373,13 @@ class Session:
         rep.stray = [p for p in _strays(folder) if p not in files and p != MANIFEST]
         return rep
 
-    def _commit(self, files: dict[str, bytes]) -> Report:
+    def _commit(self, files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None) -> Report:
         folder, out_dir, current, staged = self._folder, self.out_dir, self._current, self._staged
         stale = set(staged) - set(files)  # staged for a path no longer in the tree
         if stale:
             raise ValueError(f"staged files that are not in the tree: {sorted(stale)}")
-        tree = with_manifest(files)
+        entries = _entries(files, known)
+        tree = {**files, MANIFEST: _manifest_doc(entries)}
         old = _manifest(folder, out_dir)
         rep = Report()
         problems = list(self._problems)
@@ -499,7 +418,7 @@ class Session:
         try:
             if todo or gone:
                 pending = {p: old[p] for p in old if p not in files}
-                pending.update({p: _entry(b) for p, b in files.items()})
+                pending.update(entries)
                 interim_bytes = _manifest_doc(pending)
                 if interim_bytes not in (old_manifest, new_manifest):
                     writing = MANIFEST

@@ -258,3 +258,65 @@ def test_an_apart_target_that_fails_in_the_child_is_reported_by_the_build(tmp_pa
     [finding] = outcome.findings
     assert finding.code == "target-failed" and "target docs-md failed" in finding.message
     assert not (tmp_path / "out").exists()
+
+
+def test_the_warm_worker_cuts_the_last_models_file_ahead_and_the_edit_uses_it(tmp_path, monkeypatch):
+    """While the spec loads, the models' worker cuts the folder's last ``payloads.py``;
+    a one-payload edit then uses those pieces (the file is cut once, in ``warm``) and the
+    bytes are a cold build's."""
+    import shutil
+
+    from _build_helpers import bundled_spec_dir
+
+    from generator.targets import models_partial
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(bundled_spec_dir(), spec_dir)
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    spec, _ = check_spec(spec_dir)
+    assert build.build_output(spec, out).ok
+    old = (out / "models" / "payloads.py").read_text()
+    log = tmp_path / "cuts.log"
+    real_cut = models_partial.cut
+
+    def cut(code, placeholder):  # runs in the forked worker: it logs to a file
+        with open(log, "a") as fh:
+            fh.write(f"{'old' if code == old else 'other'}\n")
+        return real_cut(code, placeholder)
+
+    monkeypatch.setattr(models_partial, "cut", cut)
+    target = spec_dir / "10_security_update_check.yaml"
+    target.write_text(target.read_text().replace("description: server operating system",
+                                                 "description: server operating system (warm)", 1))
+    warm = build.warm_up(out)
+    edited, _ = check_spec(spec_dir)
+    assert build.build_output(edited, out, warm).ok
+    assert log.read_text().split().count("old") == 1  # cut once, ahead, and used
+    monkeypatch.setattr(models_partial, "cut", real_cut)
+    assert build.build_output(edited, cold).ok
+    def generated(folder):
+        return {k: v for k, v in _snapshot(folder).items() if not k.startswith(".gen-cache/")}
+
+    assert generated(out) == generated(cold)
+
+
+def test_a_warmed_cut_of_another_file_is_not_used(tmp_path):
+    """The job uses what ``warm`` cut only for the very file the build checked."""
+    import pickle
+
+    good = "from __future__ import annotations\n\nfrom pydantic import Field\n"
+    warmed = ("0" * 64, "pieces of some other file")
+    arg = pickle.dumps((b"", good.encode()))
+    new, old = pickle.loads(models._partial_job(arg, warmed))
+    assert new is None and old != "pieces of some other file"
+
+
+def test_warm_cuts_only_the_models_file_the_last_build_recorded(tmp_path):
+    spec, _ = check_spec(MINIMAL)
+    out = tmp_path / "out"
+    assert build.build_output(spec, out).ok
+    warmed = models.warm(out)
+    assert warmed is not None and warmed[0] == hashlib.sha256((out / "models" / "payloads.py").read_bytes()).hexdigest()
+    (out / "models" / "payloads.py").write_text("x = (" * 200000)  # edited by hand: never parsed
+    assert models.warm(out) is None
+    assert models.warm(tmp_path / "nowhere") is None

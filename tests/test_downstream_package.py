@@ -82,7 +82,8 @@ def test_generated_package_files(project):
     pkg = project / "vendor" / "widget_tel"
     readme = (pkg / "README.md").read_text("utf-8")
     # The spec names no package: the docs use <product id>_telemetry.
-    for text in ("cp -R path/to/generated vendor/widget_telemetry", "from widget_telemetry.models import MODELS",
+    for text in ("rsync -a --exclude .gen-cache path/to/generated/ vendor/widget_telemetry/",
+                 "delete `vendor/widget_telemetry/.gen-cache`", "from widget_telemetry.models import MODELS",
                  "pytest vendor/widget_telemetry/conformance", "--ignore=vendor/widget_telemetry/conformance",
                  "TELEMETRY_PRODUCER="):
         assert text in readme, text

@@ -163,3 +163,29 @@ def test_an_edit_of_a_payload_sharing_aliases_is_partial_and_exact(tmp_path, mon
     _build(spec_dir, cold)
     a, b = _tree(incremental), _tree(cold)
     assert [p for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)] == []
+
+
+def test_after_a_one_payload_edit_the_models_compute_only_that_payloads_schema(tmp_path, monkeypatch):
+    """The part digests of unchanged payloads come from the last build's record
+    (``Reuse.known_parts``), so the fingerprint costs one schema, not all of them."""
+    monkeypatch.setenv("GEN_NO_FORK", "1")
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(bundled_spec_dir(), spec_dir)
+    out = tmp_path / "out"
+    _build(spec_dir, out)
+    seen: list[str] = []
+    real = models.payload_schema
+
+    def spy(spec, payload):
+        seen.append(payload.wire_name)
+        return real(spec, payload)
+
+    monkeypatch.setattr(models, "payload_schema", spy)
+    _replace_once(spec_dir / "10_security_update_check.yaml", "description: server operating system",
+                  "description: server operating system (edited again)")
+    _build(spec_dir, out)
+    assert len(set(seen)) == 1, sorted(set(seen))
+    # and a build with nothing changed computes none
+    seen.clear()
+    _build(spec_dir, out)
+    assert seen == []

@@ -538,3 +538,14 @@ def test_every_engine_path_gives_the_same_report(tmp_path, monkeypatch):
     assert reports[0]["conforming"] == 5, reports[0]
     for rep in reports[1:]:
         assert rep == reports[0]
+
+
+def test_problems_beyond_the_table_are_counted_as_occurrences_and_said_so(tmp_path, monkeypatch):
+    """The text names what the number counts: occurrences (one repeated problem counts
+    each time), beyond a table of the first MAX_TABLE distinct problems."""
+    monkeypatch.setattr(engine.report, "MAX_TABLE", 2)
+    lines = [env({**GOOD, f"leak_{i % 3}": 1}) for i in range(9)]  # 3 distinct, 3 times each
+    f = write_lines(tmp_path / "repeat.ndjson", lines)
+    assert run_json(str(f))[1]["problems_not_tabulated"] == 3  # the third problem, 3 times
+    _, text = run(str(f))
+    assert "(3 further problem occurrence(s) not tabulated: the table holds the first 2 distinct problems)" in text

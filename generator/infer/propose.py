@@ -30,6 +30,7 @@ from generator.infer.stats import VALUES_BOUND, KeyStats, PayloadStats, where_te
 from generator.kinds import KINDS
 from generator.model import Field, Location, Payload, Spec
 from generator.naming import field_wire_key, pascal_case
+from generator.validate import ecma
 
 ENUM_MAX = 16  # at most this many distinct strings make an enumerated string ...
 SHOW_VALUES = 6  # values quoted in a report line or review marker
@@ -189,9 +190,12 @@ def fit(f: Field, ks: KeyStats) -> str:
     strs = [v for v in (ks.distinct or ()) if isinstance(v, str)]
     if "pattern" in schema and types == {str}:
         if f.kind.id == "version":
-            ok = ks.version_shape if ks.distinct is None else all(re.fullmatch(schema["pattern"], s) for s in strs)
+            # The schema's own test: ECMA-262 ``pattern`` semantics (a search, ``\d`` only
+            # ASCII digits), as every validator of the generated schemas applies it.
+            matches = ecma.compile(schema["pattern"]).search
+            ok = ks.version_shape if ks.distinct is None else all(matches(s) for s in strs)
             if not ok:
-                return "none" if ks.distinct is not None and not any(re.fullmatch(schema["pattern"], s) for s in strs) else "some"
+                return "none" if ks.distinct is not None and not any(matches(s) for s in strs) else "some"
         elif ks.distinct is None or not all(_ID_SHAPE.fullmatch(s) for s in strs):
             return "some"
     if "minimum" in schema:

@@ -12,10 +12,11 @@ calls:
   rendering (``generator.reuse``).
 * ``prefetch(spec) -> background.Child | None``: a head start on slow work, begun before
   any target renders; ``render(spec, prefetched)`` then receives what it returned.
-* ``warm()``: setup (slow imports) for its prefetch, run in a ``background.Worker``
-  the build forks before the spec is even loaded (``generator.build.warm_up``); the
-  module's ``prefetch`` then also gets ``worker=`` (that Worker, or None) and may hand
-  its slow job to it instead of forking afresh.
+* ``warm(out_dir)``: setup (slow imports; work on the output folder's last files,
+  read through ``generator.writer``) for its prefetch, run in a ``background.Worker``
+  the build forks before the spec is even loaded (``generator.build.warm_up``); what it
+  returns is handed to the job.  The module's ``prefetch`` then also gets ``worker=``
+  (that Worker, or None) and may hand its slow job to it instead of forking afresh.
 * ``units``: the module has ``unit(spec, payload) -> files`` (the files of one payload,
   which may read only that payload and the spec's non-payload parts) and ``shared(spec)
   -> files`` (the rest), and its ``render`` is ``render_units(module, spec)``; a rebuild
@@ -26,11 +27,13 @@ calls:
   others, together with the other ``apart`` targets in registry order (so they share
   what ``Spec.memo`` keeps: the three docs build one docs view); without a child it
   renders in the build as usual.
-* ``parts(spec) -> {part: bytes}``: a fingerprint per part of its output (the models: one
-  per payload), recorded beside its files.  A target declaring it gets
-  ``prefetch(spec, previous)``, where ``previous`` is the last build's output and part
-  fingerprints (``reuse.Previous``) or None, and regenerates only the changed parts;
-  its output must stay byte-identical to a cold build.
+* ``parts(spec, known) -> {wire name: hex digest}``: a digest per payload's part of its
+  output (the models: one class per payload), recorded beside its files, and taken from
+  ``known`` (the last build's digests of payloads whose unit fingerprint is unchanged,
+  ``reuse.Reuse.known_parts``) without computing them; its ``fingerprint(spec, parts)``
+  is built from them.  A target declaring it gets ``prefetch(spec, previous)``, where
+  ``previous`` is the last build's output and the changed parts (``reuse.Previous``) or
+  None, and regenerates only those; its output must stay byte-identical to a cold build.
 
 A registry entry names the hooks its module declares (``hooks``), so that the build
 knows them without importing every module.  The build, ``gen check`` and ``gen targets``
@@ -64,18 +67,24 @@ class Target:
         """The target's module."""
         return importlib.import_module(self.module)
 
-    def fingerprint(self, spec: Spec) -> bytes | None:
-        """The module's ``fingerprint(spec)``, or None when it declares none (never reused)."""
-        return self.load().fingerprint(spec) if "fingerprint" in self.hooks else None
+    def fingerprint(self, spec: Spec, parts: dict[str, str] | None = None) -> bytes | None:
+        """The module's ``fingerprint(spec)``, or None when it declares none (never reused);
+        a module with ``parts`` gets them too, to build it from."""
+        if "fingerprint" not in self.hooks:
+            return None
+        if "parts" in self.hooks:
+            return self.load().fingerprint(spec, parts)
+        return self.load().fingerprint(spec)
 
-    def warm(self) -> Any:
-        """A ``background.Worker`` that has begun the module's ``warm()``, or None (no
-        such hook, or no fork here)."""
+    def warm(self, out_dir: Any = None) -> Any:
+        """A ``background.Worker`` that has begun the module's ``warm(out_dir)``, or None
+        (no such hook, or no fork here)."""
         if "warm" not in self.hooks:
             return None
         from generator.background import Worker
 
-        return Worker.start(self.load().warm)
+        module = self.load()
+        return Worker.start(lambda: module.warm(out_dir))
 
     def prefetch(self, spec: Spec, previous: Any = None, worker: Any = None) -> Any:
         """The module's ``prefetch(spec)`` (a head start), or None when it declares none;
@@ -92,9 +101,10 @@ class Target:
             kwargs["worker"] = worker
         return self.load().prefetch(spec, **kwargs)
 
-    def parts(self, spec: Spec) -> dict[str, bytes] | None:
-        """The module's ``parts(spec)`` (a fingerprint per part), or None without the hook."""
-        return self.load().parts(spec) if "parts" in self.hooks else None
+    def parts(self, spec: Spec, known: dict[str, str] | None = None) -> dict[str, str] | None:
+        """The module's ``parts(spec, known)`` (a digest per part, taken from ``known``
+        where it has one), or None without the hook."""
+        return self.load().parts(spec, known) if "parts" in self.hooks else None
 
     def render_units(self, spec: Spec, previous: dict[str, Files]) -> tuple[Files, dict[str, list[str]]]:
         """A ``units`` target's files, taking each payload's unit from ``previous`` when

@@ -171,7 +171,8 @@ _PD_LEVEL = {"none": 0, "pseudonymous": 1, "possible": 2}
 
 def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: str = "") -> dict:
     """One field's catalogue row (see ``catalog_data``); empty optional keys are left
-    out to keep the page small."""
+    out to keep the page small (in this key order: the page's JSON is part of the
+    output, so the order is fixed)."""
     row: dict[str, Any] = {
         "t": "f",
         "id": fv.anchor,
@@ -185,21 +186,32 @@ def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: 
         "v": fv.versions,
         "pl": _PD_LEVEL[fv.personal_data],
     }
-    extra = {
-        "g": group,
-        "ev": event,
-        "vals": list(fv.values),
-        "notes": list(fv.notes),
-        "pd": fv.personal_data_note,
-        "ni": 0 if fv.uses_input_data else 1,
-        "opt": 1 if fv.optional else 0,
-        "pdw": fv.collected_because,
-        "pdr": fv.reduction,
-    }
-    row.update({k: v for k, v in extra.items() if v})
+    if group:
+        row["g"] = group
+    if event:
+        row["ev"] = event
+    if fv.values:
+        row["vals"] = list(fv.values)
+    if fv.notes:
+        row["notes"] = list(fv.notes)
+    if fv.personal_data_note:
+        row["pd"] = fv.personal_data_note
+    if not fv.uses_input_data:
+        row["ni"] = 1
+    if fv.optional:
+        row["opt"] = 1
+    if fv.collected_because:
+        row["pdw"] = fv.collected_because
+    if fv.reduction:
+        row["pdr"] = fv.reduction
     # Governance: owners ``ow``, expiry text ``x``, and the ISO date ``xd`` of a date
     # expiry (the "expires before" filter compares it).
-    row.update({k: v for k, v in (("ow", fv.owners), ("x", fv.expires), ("xd", fv.expires_date)) if v})
+    if fv.owners:
+        row["ow"] = fv.owners
+    if fv.expires:
+        row["x"] = fv.expires
+    if fv.expires_date:
+        row["xd"] = fv.expires_date
     return row
 
 

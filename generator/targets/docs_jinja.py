@@ -10,8 +10,14 @@ in every format, and only a filter written in Python can emit markup.
 ``render`` also normalises the text the way every docs file wants it: '\\n' line
 endings, no trailing spaces, at most one blank line in a row, one final newline.
 
+The one exception to "templates hold the layout": the line each field gets in the
+reStructuredText and Markdown lists (``row_filters``), printed in Python because a large
+spec has tens of thousands of them and a template loop or macro per field was most of
+the pages' rendering time.  They print exactly what the template code printed
+(tests/test_docs_rows.py keeps that code as their reference) in the spec's phrases.
+
 Must not: decide what a page says (``docs_view`` does) or hold a format's document
-structure (the templates do).
+structure beyond a field's line (the templates do).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from markupsafe import escape as markupsafe_escape
 
 from generator.phrases import fill, plain
 
-_BLANKS = re.compile(r"\n{3,}")
+_BLANKS = re.compile(r"\n\n\n+")  # (as \n{3,}, but a literal prefix: 10x faster)
+_SLOT = "\ue002"  # where a phrase's value goes (private use: in no phrase)
 
 
 def bytecode_cache(tag: str) -> jinja2.BytecodeCache | None:
@@ -118,6 +125,8 @@ def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
     """The sentences after a listed field, as plain text: the no-input-data statement,
     its notes, and what it says about personal data (why none, or its label, why it is
     collected and how it is reduced)."""
+    if f.uses_input_data and not f.notes and f.personal_data == "none" and not f.personal_data_note:
+        return []  # (most fields: nothing to add)
     parts = [ph["no_input_data"]] if not f.uses_input_data else []
     parts += list(f.notes)
     if f.personal_data == "none":
@@ -139,13 +148,19 @@ def sayer(ph: Mapping[str, str], escape: Callable[..., Any]) -> Callable[..., Ma
     def escape_part(value: Any) -> str:
         return str(escape(value, part=True))
 
+    # The escaped phrase with its placeholders, by (key, value names): a page says the
+    # same few phrases thousands of times.
+    escaped: dict[tuple[str, tuple[str, ...]], str] = {}
+
     def say(key: str, /, **values: Any) -> Markup:
         # Escape the phrase as one piece of text (escaping depends on context, e.g. a
         # colon at the end), with each value held by a private-use placeholder, then put
         # the values in.
-        names = list(values)
-        marked = fill(ph[key], lambda t: t, **{k: f"\ue000{i}\ue001" for i, k in enumerate(names)})
-        text = escape_part(marked)
+        names = tuple(values)
+        text = escaped.get((key, names))
+        if text is None:
+            marked = fill(ph[key], lambda t: t, **{k: f"\ue000{i}\ue001" for i, k in enumerate(names)})
+            text = escaped[key, names] = escape_part(marked)
         for i, k in enumerate(names):
             v = values[k]
             text = text.replace(f"\ue000{i}\ue001", str(v) if isinstance(v, Markup) else escape_part(v))
@@ -194,10 +209,8 @@ def text_filters(
         return sentence(parts, url, escape, link)
 
     def field_tail(f: Any) -> Markup:
-        parts = field_tail_parts(f, ph)
-        if not parts:
-            return Markup("")
-        return Markup(tail_lead + " ".join(escape(p, part=True) for p in parts))
+        tail = tail_text(f, ph, escape)
+        return Markup(tail_lead + tail if tail else "")
 
     return {
         "text": text,
@@ -208,6 +221,93 @@ def text_filters(
         "sentence": sentence_,
         "field_tail": field_tail,
     }
+
+
+def tail_text(f: Any, ph: Mapping[str, str], escape: Callable[..., str]) -> str:
+    """A field's tail sentences (``field_tail_parts``) escaped and joined ("" if none)."""
+    return " ".join(escape(p, part=True) for p in field_tail_parts(f, ph))
+
+
+def row_filters(
+    escape: Callable[..., str], code: Callable[[str], str], ph: Mapping[str, str], say: Callable[..., Markup]
+) -> dict[str, Callable[..., Markup]]:
+    """The per-field lines of the reStructuredText and Markdown pages, as filters over a
+    tuple of ``FieldView`` (``code`` is the format's inline literal, ``say`` the page's).
+
+    A page prints one such line per field, and a jinja macro or loop per field was most
+    of a large page's rendering time; these functions print exactly what that template
+    code printed.  The wording is the spec's phrases (``say``), as in the templates.
+
+    * ``field_items(fields, indent)``: one list item per field, each line ending in a
+      newline: "- Description (``name``, key ``wire``, kind: "a", "b", optional)
+      (marks). Tail sentences."
+    * ``field_words(fields, indent)``: the compact lines of a field group, one per field,
+      comma-ended but the last, no final newline: "label Name (key wire) (values: a /
+      b) (optional) (personal data) (marks)".
+    * ``kind_words(field)``: its "kind: values, optional" (the Markdown table's too).
+    """
+
+    def marks(values: tuple[str, ...]) -> str:
+        return "".join([f" ({escape(m)})" for m in values]) if values else ""
+
+    # Each phrase escaped once, with _SLOT where its value goes: a page says "key
+    # ``wire``" once per field.
+    phrases: dict[tuple[str, str], str] = {}
+
+    def said(key: str, name: str = "", value: str = "") -> str:
+        """Phrase ``key`` with ``value`` (escaped already) as its value ``name``, as
+        ``say`` puts it, as plain str ("text" + Markup would HTML-escape the text)."""
+        text = phrases.get((key, name))
+        if text is None:
+            text = phrases[key, name] = str(say(key, **({name: Markup(_SLOT)} if name else {})))
+        return text.replace(_SLOT, value) if name else text
+
+    # "kind: values, optional" by (kind, values, optional): few distinct ones per page.
+    kinds: dict[tuple[str, tuple[str, ...], bool], Markup] = {}
+
+    def kind_words(f: Any) -> Markup:
+        key = (f.kind_noun, f.values, f.optional)
+        text = kinds.get(key)
+        if text is None:
+            text = kinds[key] = Markup(field_kind_words(f, escape, said))
+        return text
+
+    def field_items(fields: tuple[Any, ...], indent: int) -> Markup:
+        lines = []
+        for f in fields:
+            tail = tail_text(f, ph, escape)
+            lines.append(
+                f"{' ' * indent}- {escape(f.description) + ' (' if f.description else '('}"
+                f"{code(f.name)}, {said('wire_key', 'key', code(f.wire_key))}, {kind_words(f)})"
+                f"{marks(f.marks)}{'. ' + tail if tail else ''}\n"
+            )
+        return Markup("".join(lines))
+
+    def field_words(fields: tuple[Any, ...], indent: int) -> Markup:
+        lines = []
+        for f in fields:
+            line = f"{' ' * indent}{escape(f.kind_label, part=True)} {escape(f.name, part=True)} ({said('wire_key', 'key', escape(f.wire_key, part=True))})"
+            if f.values:
+                line += f" ({said('values', 'values', escape(' / '.join(f.values), part=True))})"
+            if f.optional:
+                line += f" ({said('optional')})"
+            if f.personal_data != "none":
+                line += f" ({escape(f.personal_data_label, part=True)})"
+            lines.append(line + marks(f.marks))
+        return Markup(",\n".join(lines))
+
+    return {"field_items": field_items, "field_words": field_words, "kind_words": kind_words}
+
+
+def field_kind_words(f: Any, escape: Callable[..., str], said: Callable[[str], str]) -> str:
+    """ "kind: values, optional" as a field's list item and Markdown table row say it
+    (plain str of escaped pieces; ``said(key)`` is a phrase without values)."""
+    out = escape(f.kind_noun, part=True)
+    if f.values:
+        out += ": " + escape(", ".join(f.values), part=True)
+    if f.optional:
+        out += ", " + said("optional")
+    return out
 
 
 def sentence(

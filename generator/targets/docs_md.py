@@ -32,6 +32,27 @@ def _link(title: str, url: str) -> str:
 
 
 
+def _table_rows(escape, ph, kind_words):
+    """The filter ``field_table(fields, annotated)``: a payload's fields as table rows,
+    one line each, each ending in a newline: "| Description | `name` | `key` | kind:
+    values, optional |" and, when ``annotated``, " marks; tail sentences |".  Python
+    rather than a template loop because a page has one per field (see
+    ``docs_jinja.row_filters``)."""
+
+    def field_table(fields, annotated: bool) -> Markup:
+        lines = []
+        for f in fields:
+            line = f"| {escape(f.description)} | {md_code(f.name)} | {md_code(f.wire_key)} | {kind_words(f)} |"
+            if annotated:
+                tail = docs_jinja.tail_text(f, ph, escape)
+                marks = escape("; ".join(f.marks), part=True) if f.marks else ""
+                line += f" {marks}{'; ' if f.marks and tail else ''}{tail} |"
+            lines.append(line + "\n")
+        return Markup("".join(lines))
+
+    return field_table
+
+
 def filters(ph) -> dict:
     """The template filters for a spec's wording ``ph``."""
     return {**docs_jinja.text_filters(md_text, _link, ph), "code": _code}
@@ -45,5 +66,9 @@ FILTERS = filters(DEFAULTS)
 def render(spec: Spec) -> dict[str, bytes]:
     """The Markdown page for a spec."""
     view = build_view(spec)
-    env = docs_jinja.environment(md_text, filters(view.phrases), {"say": docs_jinja.sayer(view.phrases, md_text)})
+    ph = view.phrases
+    say = docs_jinja.sayer(ph, md_text)
+    rows = docs_jinja.row_filters(md_text, md_code, ph, say)
+    rows["field_table"] = _table_rows(md_text, ph, rows["kind_words"])
+    env = docs_jinja.environment(md_text, {**filters(ph), **rows}, {"say": say})
     return {PATH: docs_jinja.render(env, "telemetry.md.j2", view=view)}

@@ -56,5 +56,7 @@ FILTERS = filters(DEFAULTS)
 def render(spec: Spec) -> dict[str, bytes]:
     """The reStructuredText page for a spec."""
     view = build_view(spec)
-    env = docs_jinja.environment(rst_text, filters(view.phrases), {"say": docs_jinja.sayer(view.phrases, rst_text)})
+    ph = view.phrases
+    say = docs_jinja.sayer(ph, rst_text)
+    env = docs_jinja.environment(rst_text, {**filters(ph), **docs_jinja.row_filters(rst_text, rst_literal, ph, say)}, {"say": say})
     return {PATH: docs_jinja.render(env, "telemetry.rst.j2", view=view)}

@@ -24,6 +24,7 @@ print product facts that are not in the model.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -86,14 +87,22 @@ def _marks(
 _NO_VERSIONS = Versions()
 
 
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")
+
+
 class _Anchors:
     """Unique, stable HTML ids made of spec names (``field-config_service-site_url``)."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self.slugs: dict[str, str] = {}  # each part as it reads in an anchor
 
     def make(self, *parts: str) -> str:
-        base = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "-", p).strip("-") or "x" for p in parts)
+        slugs = self.slugs
+        for p in parts:
+            if p not in slugs:
+                slugs[p] = _ANCHOR_UNSAFE.sub("-", p).strip("-") or "x"
+        base = "-".join([slugs[p] for p in parts])
         anchor, n = base, 2
         while anchor in self.used:
             anchor, n = f"{base}-{n}", n + 1
@@ -114,6 +123,7 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=256)
 def _noun(title: str) -> str:
     """A kind's title as it reads mid-sentence: "Version string" -> "version string";
     acronyms ("URL list") are left alone."""
@@ -150,15 +160,25 @@ def governance_text(ph: Mapping[str, str], g: Governance) -> str:
 
 def _governance_mark(ph: Mapping[str, str], f: Field, feature: Governance) -> tuple[str, ...]:
     """The governance a field sets apart from its feature's, as a mark (none when equal)."""
-    if f.governance == feature:
+    if f.governance is feature or f.governance == feature:
         return ()
     text = governance_text(ph, f.governance)
     return (text[:-1],) if text else ()
 
 
+def _new_field_view(**values: Any) -> FieldView:
+    """``FieldView(**values)`` with every field given, filled in one step: a frozen
+    dataclass's ``__init__`` sets its fields one ``object.__setattr__`` at a time, which
+    was a fifth of building the view of a large spec.  (``copy.copy`` restores frozen
+    dataclasses the same way.)"""
+    view = object.__new__(FieldView)
+    view.__dict__.update(values)
+    return view
+
+
 def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anchors, feature: Governance = NO_GOVERNANCE) -> FieldView:
     e = f.governance.expires
-    return FieldView(
+    return _new_field_view(
         anchor=anchors.make("field", f.payload, f.wire_key),
         name=f.name,
         qualified_name=f.qualified_name,
@@ -169,7 +189,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
         kind_title=f.kind.title,
         kind_noun=_noun(f.kind.title),
         description=f.description,
-        values=tuple(_value_text(v) for v in f.values),
+        values=tuple(map(_value_text, f.values)) if f.values else (),
         notes=tuple(f.notes),
         personal_data_note=f.personal_data_note,
         uses_input_data=f.uses_input_data,
@@ -180,7 +200,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
         personal_data=f.personal_data,
         personal_data_label=ph["pd_" + f.personal_data],
         collected_because=f.collected_because,
-        reduction=", ".join(ph["reduction_" + r] for r in f.reduction),
+        reduction=", ".join([ph["reduction_" + r] for r in f.reduction]) if f.reduction else "",
         owners=", ".join(f.governance.owners),
         expires=expiry_text(ph, e),
         expires_date=e.value if e and e.kind == "date" else "",
@@ -189,7 +209,7 @@ def _field_view(ph: Mapping[str, str], f: Field, payload: Payload, anchors: _Anc
 
 def _field_groups(
     ph: Mapping[str, str],
-    section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
+    section: Section, records: list[Payload], fviews: dict[str, tuple[FieldView, ...]]
 ) -> tuple[FieldGroupView, ...]:
     """Fields by the section's field groups, then by payload group in spec order.
 
@@ -210,7 +230,7 @@ def _field_groups(
             if not chosen:
                 continue
             claimed.update(chosen)
-            views = tuple(fviews[k] for k in chosen)
+            views = tuple(fviews[w][i] for w, i in chosen)
             blocks.append(
                 GroupBlock(
                     group=p.group or p.title,
@@ -234,7 +254,7 @@ def _field_groups(
 
 def _payload_blocks(
     ph: Mapping[str, str],
-    section: Section, records: list[Payload], fviews: dict[tuple[str, int], FieldView]
+    section: Section, records: list[Payload], fviews: dict[str, tuple[FieldView, ...]]
 ) -> tuple[PayloadBlock, ...]:
     out = []
     for p in records:
@@ -246,7 +266,7 @@ def _payload_blocks(
                 marks=marks,
                 description=p.description,
                 show_title=True,
-                fields=tuple(fviews[p.wire_name, i] for i in range(len(p.fields))),
+                fields=fviews[p.wire_name],
             )
         )
     return tuple(out)
@@ -276,7 +296,7 @@ def _categories(
     ph: Mapping[str, str],
     section: Section,
     events: list[Payload],
-    fviews: dict[tuple[str, int], FieldView],
+    fviews: dict[str, tuple[FieldView, ...]],
     eviews: dict[str, EventView],
 ) -> tuple[CategoryView, ...]:
     """Events by category in the section's category order; events without a category
@@ -406,11 +426,8 @@ def _build_view(spec: Spec) -> DocView:
             payloads = spec.payloads_of(sec.id)
             records = [x for x in payloads if x.type != "event"]
             events = [x for x in payloads if x.type == "event"]
-            fviews = {
-                (x.wire_name, i): _field_view(ph, f, x, anchors, feat.governance)
-                for x in payloads
-                for i, f in enumerate(x.fields)
-            }
+            # Each payload's fields, by wire name (unique in a spec), in spec order.
+            fviews = {x.wire_name: tuple([_field_view(ph, f, x, anchors, feat.governance) for f in x.fields]) for x in payloads}
             eviews = {
                 x.wire_name: EventView(
                     anchor=anchors.make("event", x.wire_name),
@@ -423,7 +440,7 @@ def _build_view(spec: Spec) -> DocView:
                     ),
                     edition=x.edition.title if x.edition else "",
                     versions=x.versions.text(ph),
-                    fields=tuple(fviews[x.wire_name, i] for i in range(len(x.fields))),
+                    fields=fviews[x.wire_name],
                 )
                 for x in events
             }
@@ -441,7 +458,7 @@ def _build_view(spec: Spec) -> DocView:
             )
             schedules.setdefault(sec.schedule.id, []).append(view)
             schedule_of[sec.schedule.id] = sec.schedule
-            n_fields += len(fviews)
+            n_fields += sum(map(len, fviews.values()))
             n_events += len(eviews)
         features.append(
             FeatureView(

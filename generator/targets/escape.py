@@ -33,9 +33,11 @@ def fold(text: Any, part: bool = False) -> str:
     With ``part`` (a piece of a longer sentence) a space at either end is kept, so the
     pieces join up as written.
     """
-    if part:
-        return _WS.sub(" ", str(text))
-    return " ".join(str(text).split())
+    s = str(text)
+    folded = " ".join(s.split())
+    if part and folded != s:  # (the common case, text already on one line, is fast)
+        return _WS.sub(" ", s)
+    return folded
 
 
 _WS = re.compile(r"\s+")
@@ -46,12 +48,20 @@ _WS = re.compile(r"\s+")
 # Characters that start or end inline markup anywhere: emphasis/strong (*), literals,
 # interpreted text and roles (`), substitutions (|), references and targets (_), the
 # escape character itself, and "@" (docutils turns a bare e-mail address into a link).
+# A colon is escaped where it starts the text or follows a space or a colon, and where
+# another character than a space follows it (so "Note: x" and "end:" keep theirs).
 _RST_ALWAYS = frozenset("\\*`|_@")
+_RST_ESCAPED = re.compile(f"[{re.escape(''.join(sorted(_RST_ALWAYS)))}]|(?<![^ :]):|:(?=[^ ])")
+_RST_SPECIAL = re.compile(f"[{re.escape(''.join(sorted(_RST_ALWAYS | {':'})))}]")  # (most text holds none)
 # A paragraph that begins like a block construct (list bullet, directive "..", field
 # list ":", line block "|", quote ">", option list, section adornment) is defused by
 # escaping its first character; one that begins with a list enumerator ("A. ", "1) ",
 # "(iv) ", "#. ") by escaping the enumerator's closing punctuation.
 _RST_ENUMERATOR = re.compile(r"^(?:(?:[A-Za-z0-9]+|#)[.)]|\([A-Za-z0-9]+\))(?=\s|$)")
+
+
+def _backslashed(m: re.Match[str]) -> str:
+    return "\\" + m.group()
 
 
 def rst_text(text: Any, part: bool = False) -> str:
@@ -63,16 +73,7 @@ def rst_text(text: Any, part: bool = False) -> str:
     ``part``: a piece that continues a line, see ``fold``).
     """
     s = fold(text, part)
-    out: list[str] = []
-    n = len(s)
-    for i, ch in enumerate(s):
-        if ch in _RST_ALWAYS:
-            out.append("\\" + ch)
-        elif ch == ":" and (i == 0 or s[i - 1] in " :" or (i + 1 < n and s[i + 1] != " ")):
-            out.append("\\:")
-        else:
-            out.append(ch)
-    escaped = "".join(out)
+    escaped = _RST_ESCAPED.sub(_backslashed, s) if _RST_SPECIAL.search(s) else s
     if part or not s or escaped.startswith("\\"):
         return escaped
     m = _RST_ENUMERATOR.match(s)
@@ -105,7 +106,7 @@ def rst_heading(text: str, char: str) -> str:
 # emphasis (* _), code (`), links and images ([ ] !), raw HTML and autolinks (< >),
 # entities (&), table cells (|), strikethrough (~), headings' closing sequence (#).
 # (">" only means something at the start of a line, or after an escaped "<".)
-_MD_ALWAYS = frozenset("\\`*_[]<&|~#")
+_MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<&|~#"})
 # At the start of a line: list bullets, blockquote, setext underline, ordered lists.
 _MD_BLOCK_START = re.compile(r"^(?:[-+=>]|\d{1,9}[.)](?:\s|$))")
 
@@ -114,7 +115,7 @@ def md_text(text: Any, part: bool = False) -> str:
     """Spec text as Markdown inline text that renders verbatim (backslash escapes);
     ``part`` as for ``rst_text``."""
     s = fold(text, part)
-    escaped = "".join("\\" + ch if ch in _MD_ALWAYS else ch for ch in s)
+    escaped = s.translate(_MD_ESCAPES)
     m = None if part else _MD_BLOCK_START.match(s)
     if m:
         token = m.group(0).rstrip()
@@ -129,7 +130,9 @@ def md_code(text: Any) -> str:
     s = fold(text)
     if not s or "|" in s or "\\" in s:
         return md_text(s)
-    longest = max((len(r) for r in re.findall(r"`+", s)), default=0)
+    if "`" not in s:
+        return f"`{s}`"  # (the common case)
+    longest = max(len(r) for r in re.findall(r"`+", s))
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"

@@ -117,6 +117,12 @@ def _definitions(spec: Spec) -> dict[str, Any]:
 
 
 def _compute_definitions(spec: Spec) -> dict[str, Any]:
+    _check_model_names(spec)
+    return {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads}
+
+
+def _check_model_names(spec: Spec) -> None:
+    """Raise ``ModelsError`` when two payloads would be the same class."""
     names: dict[str, Payload] = {}
     for p in spec.payloads:
         if p.model_name in names:
@@ -126,7 +132,6 @@ def _compute_definitions(spec: Spec) -> dict[str, Any]:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
-    return {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads}
 
 
 def _tool_identity() -> bytes:
@@ -342,15 +347,18 @@ def generate_files(spec: Spec, source: bytes, generated: str | None = None,
 # --- the target's hooks (see ``generator.targets``) -------------------------------------
 
 
-def fingerprint(spec: Spec) -> bytes:
-    """Exactly what the models depend on: the generator input and the schema versions,
-    the installed generator and pydantic, and this module and the base-class template (which shape what is done
-    with the generator's output).  The build reuses the last output while it is equal."""
+def fingerprint(spec: Spec, digests: dict[str, str] | None = None) -> bytes:
+    """Exactly what the models depend on: the generator input (each class's part digest,
+    ``parts``, in spec order: its name, its stripped schema, this module, the base-class
+    template and the installed generator and pydantic) and the schema versions.  The
+    build reuses the last output while it is equal.  ``digests``: ``parts(spec)``, if
+    the caller has them."""
+    if digests is None:
+        digests = parts(spec)
     # The schema versions too: ``__init__.py`` carries them and the input (schemas
     # without ``$id``) does not, so a version bump is never served a stale package.
-    versions = json.dumps([p.version for p in spec.payloads]).encode("utf-8")
-    parts = (generator_input(spec), versions, Path(__file__).read_bytes(), base_module(), _tool_identity())
-    return b"".join(hashlib.sha256(part).digest() for part in parts)
+    doc = [[p.model_name, p.version, digests[p.wire_name]] for p in spec.payloads]
+    return hashlib.sha256(json.dumps([DRAFT, doc]).encode("utf-8")).digest()
 
 
 def _generate_pieces(source: bytes) -> bytes:
@@ -415,9 +423,10 @@ def balanced_slices(defs: dict[str, Any], parts: int) -> list[list[str]]:
     return out
 
 
-def _generate_spread(source: bytes) -> bytes:
+def _generate_spread(source: bytes, _warmed: object = None) -> bytes:
     """The generator's output for ``source``, spread over the available cores: pickled
-    ``(code, joined)``, ``joined`` as ``generate_files`` takes it."""
+    ``(code, joined)``, ``joined`` as ``generate_files`` takes it (what ``warm`` did
+    ahead is not needed here)."""
     import os
     import pickle
 
@@ -427,31 +436,65 @@ def _generate_spread(source: bytes) -> bytes:
     return pickle.dumps(result)
 
 
-def warm() -> None:
-    """The ``warm`` hook: import the generator (a third of a second), ahead of its job."""
+def warm(out_dir: Any = None) -> tuple[str, Any] | None:
+    """The ``warm`` hook: import the generator (a third of a second), and cut the last
+    ``payloads.py`` in ``out_dir`` into pieces (half a second for 20,000 fields), ahead of
+    its job.  Returns (the file's sha256, its pieces) for ``_partial_job``, which uses
+    them only for a file with that digest (the one the build checked against its
+    records); None when there is no such file."""
     import datamodel_code_generator.parser.jsonschema  # noqa: F401
     from datamodel_code_generator import generate  # noqa: F401
 
+    if out_dir is None:
+        return None
+    from generator.writer import read_generated, read_records
 
-def parts(spec: Spec) -> dict[str, bytes]:
-    """The ``parts`` hook: a fingerprint per payload class (its stripped schema, and this
-    module, the base template and the tools), so that a rebuild regenerates only the
-    classes whose fingerprint changed (``generator.targets.models_partial``)."""
+    path = f"{PACKAGE}/payloads.py"
+    recorded = read_records(out_dir).get("models", {}).get("files", {}).get(path)
+    data = read_generated(out_dir, path) if recorded is not None else None
+    # Only the file the last build recorded (the folder is untrusted: anything else,
+    # however large or odd, is left to the job, which gets the checked file anyway).
+    if data is None or hashlib.sha256(data).hexdigest() != recorded:
+        return None
+    from generator.targets import models_partial
+
+    try:
+        return recorded, models_partial.cut(data.decode("utf-8"), _BASE_PLACEHOLDER)
+    except (UnicodeDecodeError, RecursionError, MemoryError, ValueError):
+        return None
+
+
+def parts(spec: Spec, known: dict[str, str] | None = None) -> dict[str, str]:
+    """The ``parts`` hook: a digest per payload (by wire name) of its class: the class
+    name, its stripped schema, and this module, the base template and the tools, so that
+    a rebuild regenerates only the classes whose digest changed
+    (``generator.targets.models_partial``).  ``known``: digests the build already has
+    (payloads unchanged since the last build), taken as they are."""
+    _check_model_names(spec)
     code = hashlib.sha256(Path(__file__).read_bytes() + base_module() + _tool_identity()).digest()
-    return {name: code + hashlib.sha256(json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode()).digest()
-            for name, d in _definitions(spec).items()}
+    out = {}
+    for p in spec.payloads:
+        d = (known or {}).get(p.wire_name)
+        if d is None:
+            schema = json.dumps(_strip(payload_schema(spec, p)), ensure_ascii=False, separators=(",", ":"))
+            d = hashlib.sha256(code + p.model_name.encode("utf-8") + b"\0" + schema.encode("utf-8")).hexdigest()
+        out[p.wire_name] = d
+    return out
 
 
-def _partial_job(arg: bytes) -> bytes:
+def _partial_job(arg: bytes, warmed: tuple[str, Any] | None = None) -> bytes:
     """A partial regeneration's work, done in a child: the fresh payloads' generator
     output and the last ``payloads.py``, each cut into pieces (pickled; None where the
-    text does not cut cleanly).  ``arg``: the pickled (generator input or b"", old code)."""
+    text does not cut cleanly).  ``arg``: the pickled (generator input or b"", old code);
+    ``warmed``: what ``warm`` cut ahead, used when it is that very code."""
     import pickle
 
     from generator.targets import models_partial
 
     source, old_code = pickle.loads(arg)
     new = models_partial.cut(_generate(source), _BASE_PLACEHOLDER) if source else None
+    if warmed is not None and warmed[0] == hashlib.sha256(old_code).hexdigest():
+        return pickle.dumps((new, warmed[1]))
     try:
         old = models_partial.cut(old_code.decode("utf-8"), _BASE_PLACEHOLDER)
     except UnicodeDecodeError:
@@ -499,7 +542,7 @@ def _partial(spec: Spec, previous: Any, worker: Any) -> _Partial | None:
     old_code = previous.files.get(f"{PACKAGE}/payloads.py")
     if old_code is None:
         return None
-    fresh = [p for p in spec.payloads if p.model_name in previous.changed]
+    fresh = [p for p in spec.payloads if p.wire_name in previous.changed]
     if len(fresh) * 2 > len(spec.payloads):
         return None  # most of it changed: a cold run is as fast
     source = _document({p.model_name: _strip(payload_schema(spec, p)) for p in fresh}) if fresh else b""

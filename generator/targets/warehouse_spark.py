@@ -16,8 +16,12 @@ from typing import Any
 from generator.model import Payload, Spec
 from generator.targets import render_units
 from generator.targets.json_schema import dumps
-from generator.targets.warehouse import Column, table_columns, table_path
-from generator.targets.warehouse import shared  # noqa: F401  (the units hook)
+from generator.targets.warehouse import (
+    Column,
+    shared,  # noqa: F401  (the units hook)
+    table_columns,
+    table_path,
+)
 
 TYPES = {"boolean": "boolean", "integer": "long", "double": "double", "string": "string", "timestamp": "timestamp"}
 

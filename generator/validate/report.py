@@ -36,7 +36,7 @@ class Tally:
         self.failing: dict[str | None, int] = {}  # payload (None: unidentified) -> failing documents
         # (payload, kind, key, detail-group) -> [count, first Where, example detail]
         self.problems: dict[tuple, list] = {}
-        self.problems_dropped = 0  # distinct problems beyond MAX_TABLE (still counted)
+        self.problems_dropped = 0  # occurrences of problems not in the table (full at MAX_TABLE)
         self.failures: list[tuple[Where, str | None, list[Problem]]] = []
         self.failures_dropped = 0
 
@@ -210,7 +210,8 @@ def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate
         for r in unread:
             lines.append(f"  {TITLES[r['problem']]}: {r['count']} document(s) (first at {r['first']})")
     if tally.problems_dropped:
-        lines.append(f"  ({tally.problems_dropped} further distinct problem(s) not tabulated)")
+        lines.append(f"  ({tally.problems_dropped} further problem occurrence(s) not tabulated: "
+                     f"the table holds the first {MAX_TABLE} distinct problems)")
     if lines:
         lines.append("")
     if not tally.documents and not allow_empty:
