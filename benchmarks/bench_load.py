@@ -12,6 +12,11 @@ runs (a shared machine's load moves CPU time far less than wall time) of:
 * ``lint``: ``lint.lint`` on the resolved spec,
 * ``check_spec``: ``pipeline.check_spec``, everything end to end (also as wall time).
 
+The stage columns call each stage as a caller would, with the cyclic garbage collector
+on; ``check_spec`` pauses it for its stages (``pipeline._collector_paused``), so the
+stages do not add up to it, and the resolve column in particular carries the collector's
+passes over this process's large heap.
+
 ``--compare DIR`` times another checkout's ``generator`` package (e.g. a ``git worktree``
 of main) in the same run: each measurement runs in a child process per checkout, the two
 alternating, and the table shows both and their ratio, so that a before/after figure is
