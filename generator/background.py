@@ -121,6 +121,7 @@ class Worker:
             return None
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
+        _widen(job_w)
         pid = os.fork()
         if pid == 0:
             status = 1
@@ -176,6 +177,19 @@ class Worker:
             self._job_fd = None
         Child(self._pid, self._result_fd).cancel()
         self._pid = None
+
+
+def _widen(fd: int) -> None:
+    """Give a pipe a 1 MiB buffer where Linux allows it.  The worker's job is read by a
+    thread that needs the interpreter lock for every chunk while ``setup`` holds it
+    (each wait is up to the 5 ms switch interval): with the default 64 KiB a 2.5 MB job
+    kept the build waiting 0.15 s; with 1 MiB, three chunks."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _read_job(fd: int) -> bytes:

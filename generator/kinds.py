@@ -49,6 +49,25 @@ class Kind:
     uses_input_data: bool = True
     column: str = ""
 
+    def __reduce__(self) -> tuple:
+        """Pickled by id when it is one of ``KINDS`` (constants), else field by field
+        (its ``json_schema`` as a plain dict); the build pickles payloads to digest them."""
+        if KINDS.get(self.id) is self:
+            return (_kind_by_id, (self.id,))
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        values["json_schema"] = dict(self.json_schema)
+        return (_kind_from, (tuple(sorted(values.items())),))
+
+
+def _kind_by_id(kind_id: str) -> Kind:
+    """One of ``KINDS`` (unpickling)."""
+    return KINDS[kind_id]
+
+
+def _kind_from(items: tuple) -> Kind:
+    """A Kind from ``__reduce__``'s items."""
+    return _kind(**dict(items))
+
 
 def _kind(**kw: Any) -> Kind:
     kw["json_schema"] = MappingProxyType(dict(kw["json_schema"]))

@@ -320,3 +320,29 @@ def test_warm_cuts_only_the_models_file_the_last_build_recorded(tmp_path):
     (out / "models" / "payloads.py").write_text("x = (" * 200000)  # edited by hand: never parsed
     assert models.warm(out) is None
     assert models.warm(tmp_path / "nowhere") is None
+
+
+def test_spec_digests_are_stable_across_loads_and_see_each_change():
+    import pickle
+
+    from generator import reuse
+    from generator.kinds import KINDS
+
+    first, _ = check_spec(MINIMAL)
+    again, _ = check_spec(MINIMAL)
+    assert reuse.spec_digests(first) == reuse.spec_digests(again)
+    rest, payloads = reuse.spec_digests(first)
+    p0 = first.payloads[0]
+    f0 = dataclasses.replace(p0.fields[0], description=p0.fields[0].description + " (edited)")
+    edited = dataclasses.replace(first, payloads=(dataclasses.replace(p0, fields=(f0, *p0.fields[1:])),
+                                                  *first.payloads[1:]), _index={})
+    rest2, payloads2 = reuse.spec_digests(edited)
+    assert rest2 == rest and payloads2[p0.wire_name] != payloads[p0.wire_name]
+    assert all(payloads2[w] == d for w, d in payloads.items() if w != p0.wire_name)
+    renamed = dataclasses.replace(first, product=dataclasses.replace(first.product, name="Other"), _index={})
+    assert reuse.spec_digests(renamed)[0] != rest
+    # a kind pickles by id when it is one of KINDS, whole otherwise
+    kind = KINDS["count"]
+    assert pickle.loads(pickle.dumps(kind)) is kind
+    odd = dataclasses.replace(kind, title="Not the constant")
+    assert pickle.loads(pickle.dumps(odd)) == odd and pickle.dumps(odd) != pickle.dumps(kind)
