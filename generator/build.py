@@ -1,12 +1,15 @@
-"""Build orchestration: render every target in memory, then write or compare.
+"""Build orchestration: render every target, then write (staging as it goes) or compare.
 
-Owns the order of a build: for each target, reuse its last output while its fingerprint
-holds (``generator.reuse``; a target that declares none is fingerprinted by the whole
-spec and the generator's code); start every declared ``prefetch`` hook before any target
-renders (so registry order never matters for speed); render the rest; stop any head
-start still running; then hand the whole tree to ``generator.writer``.  Every problem is
-returned as a ``Finding`` (codes in ``CODES``), so ``--format json|github`` carries build,
-drift and writer problems like spec findings.
+Owns the order of a build: ``warm_up`` forks the targets' workers before the spec
+loads; for each target, reuse its last output while its fingerprint holds
+(``generator.reuse``; a target that declares none is fingerprinted by the whole spec
+and the generator's code), or the parts and per-payload units of it that still hold;
+start every declared ``prefetch`` hook, and one child for the ``apart`` targets, before
+any target renders (so registry order never matters for speed); render the rest,
+handing each target's files to ``writer.Session`` as they come; stop any head start
+still running; commit.  Every problem is returned as a ``Finding`` (codes in
+``CODES``), so ``--format json|github`` carries build, drift and writer problems like
+spec findings.
 
 Kept apart from the CLI so tests and benchmarks call the same code path.  It must not
 print, parse the command line, or touch the disk except through ``generator.writer``.
@@ -84,90 +87,122 @@ def warm_up(out_dir: Path | None = None) -> Warm:
     return Warm(workers)
 
 
+@dataclass
+class _Plan:
+    """What a build knows before rendering: each target's fingerprint, the part digests
+    and keys of targets with parts, and the targets whose last output is reused whole."""
+
+    fingerprints: dict[str, bytes] = field(default_factory=dict)
+    parts: dict[str, dict[str, str]] = field(default_factory=dict)
+    keys: dict[str, bytes] = field(default_factory=dict)  # unit fingerprints, by wire name
+    reused: dict[str, Files] = field(default_factory=dict)
+    code: bytes = b""
+
+
+def _plan(spec: Spec, reuse: Reuse | None) -> _Plan:
+    """Fingerprint every target and look up its last output (nothing without ``reuse``)."""
+    plan = _Plan()
+    if reuse is None:
+        return plan
+    plan.code = code_identity()
+    default_fp = None
+    for target in targets.TARGETS:
+        try:
+            if "parts" in target.hooks:  # digests of unchanged payloads come from the record
+                plan.keys = plan.keys or unit_fingerprints(spec, plan.code)
+                plan.parts[target.name] = target.parts(spec, reuse.known_parts(target.name, plan.keys))
+            fp = target.fingerprint(spec, plan.parts.get(target.name))
+        except Exception as exc:
+            raise TargetFailed(target.name, exc) from exc
+        if fp is None:
+            default_fp = default_fp or spec_fingerprint(spec, plan.code)
+            fp = default_fp
+        plan.fingerprints[target.name] = fp
+        files = reuse.lookup(target.name, fp)
+        if files is not None:
+            plan.reused[target.name] = files
+            if target.name in plan.parts:  # today's keys, so the next build knows the parts
+                reuse.record(target.name, fp, files, plan.parts[target.name], keys=plan.keys)
+    return plan
+
+
+def _head_starts(spec: Spec, reuse: Reuse | None, plan: _Plan, warm: Warm) -> dict[str, object]:
+    """Start the ``prefetch`` of every target that is rendered (with its last output and
+    changed parts, and its warm worker); their handles by target name."""
+    started: dict[str, object] = {}
+    for target in targets.TARGETS:
+        if target.name in plan.reused:
+            continue
+        previous = None
+        try:
+            if reuse is not None and "parts" in target.hooks:
+                previous = reuse.previous(target.name, plan.parts[target.name])
+            handle = target.prefetch(spec, previous, warm.take(target.name))
+        except Exception as exc:
+            raise TargetFailed(target.name, exc) from exc
+        if handle is not None:
+            started[target.name] = handle
+    return started
+
+
+def _render_here(spec: Spec, target: targets.Target, reuse: Reuse | None, plan: _Plan,
+                 prefetched: object) -> tuple[Files, set[str]]:
+    """One target rendered in the build (a ``units`` target reusing the units that
+    still hold), recorded for reuse; also the paths read back from the output folder."""
+    name = target.name
+    try:
+        if reuse is not None and "units" in target.hooks:
+            unit_fps = unit_fingerprints(spec, plan.code)
+            previous_units = reuse.previous_units(name, unit_fps)
+            files, units = target.render_units(spec, previous_units)
+            reuse.record(name, plan.fingerprints[name], files, {w: digest(fp) for w, fp in unit_fps.items()}, units)
+            return files, {path for unit in previous_units.values() for path in unit}
+        files = target.render(spec, prefetched)
+        if reuse is not None:
+            reuse.record(name, plan.fingerprints[name], files, plan.parts.get(name),
+                         keys=plan.keys if name in plan.parts else None)
+        return files, set()
+    except Exception as exc:  # re-raised with the target's name
+        raise TargetFailed(name, exc) from exc
+
+
 def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
            sink: Callable[[Files, set[str]], None] | None = None) -> Rendered:
     """Every generated file, in memory (no manifest; the writer adds it).  ``warm``:
     the workers ``warm_up`` started (each is used or stopped here).  ``sink``: called
     with each target's files as soon as it has them, and the paths among them that were
-    just read from the output folder (``writer.Session.stage``); targets with a head
-    start render last, so the sink's disk work overlaps theirs.
+    just read from the output folder (``writer.Session.stage``).
+
+    Order: fingerprint every target (``_plan``); start every head start
+    (``_head_starts``) and fork one child for the ``apart`` targets; render the others
+    here; collect the apart child's; collect the head-started ones last, so the sink's
+    disk work overlaps theirs.
 
     Raises ``TargetFailed`` (with the target's name) or ``TargetCollision``.
     """
     warm = warm if warm is not None else Warm({})
-    reused: dict[str, Files] = {}
-    fingerprints: dict[str, bytes] = {}
-    parts: dict[str, dict[str, str] | None] = {}
-    keys: dict[str, bytes] = {}
     started: dict[str, object] = {}
-    registry = targets.TARGETS
-    default_fp = code = apart_child = None
+    apart_child = None
     try:
-        for target in registry:
-            if reuse is None:
-                break
-            try:
-                if "parts" in target.hooks:  # digests of unchanged payloads come from the record
-                    code = code or code_identity()
-                    keys = keys or unit_fingerprints(spec, code)
-                    parts[target.name] = target.parts(spec, reuse.known_parts(target.name, keys))
-                fp = target.fingerprint(spec, parts.get(target.name))
-            except Exception as exc:
-                raise TargetFailed(target.name, exc) from exc
-            if fp is None:
-                if default_fp is None:
-                    code = code or code_identity()
-                    default_fp = spec_fingerprint(spec, code)
-                fp = default_fp
-            if fp is not None:
-                fingerprints[target.name] = fp
-                files = reuse.lookup(target.name, fp)
-                if files is not None:
-                    reused[target.name] = files
-                    if target.name in parts:  # today's keys, so the next build knows the parts
-                        reuse.record(target.name, fp, files, parts[target.name], keys=keys)
-        for target in registry:
-            if target.name not in reused:
-                previous = None
-                try:
-                    if reuse is not None and "parts" in target.hooks:
-                        previous = reuse.previous(target.name, parts[target.name])
-                    handle = target.prefetch(spec, previous, warm.take(target.name))
-                except Exception as exc:
-                    raise TargetFailed(target.name, exc) from exc
-                if handle is not None:
-                    started[target.name] = handle
-        apart = [t for t in registry if "apart" in t.hooks and t.name not in reused]
-        apart_child = Child.start(lambda _: _render_apart(spec, apart), b"") if len(apart) else None
+        plan = _plan(spec, reuse)
+        started = _head_starts(spec, reuse, plan, warm)
+        apart = [t for t in targets.TARGETS if "apart" in t.hooks and t.name not in plan.reused]
+        apart_child = Child.start(lambda _: _render_apart(spec, apart), b"") if apart else None
         apart_files: dict[str, Files] | None = None
         out: Files = {}
         owner: dict[str, str] = {}
-        for target in sorted(registry, key=lambda t: 2 if t.name in started else 1 if t in apart else 0):
-            files = reused.get(target.name)
+        for target in sorted(targets.TARGETS, key=lambda t: 2 if t.name in started else 1 if t in apart else 0):
+            files = plan.reused.get(target.name)
             read = set(files) if files is not None else set()
             if files is None and target in apart:
                 if apart_files is None:
                     got = apart_child.result() if apart_child is not None else None
                     apart_files = pickle.loads(got) if got is not None else {}
                 files = apart_files.get(target.name)
-                if files is not None and target.name in fingerprints:
-                    reuse.record(target.name, fingerprints[target.name], files)
+                if files is not None and reuse is not None:
+                    reuse.record(target.name, plan.fingerprints[target.name], files)
             if files is None:
-                try:
-                    if reuse is not None and "units" in target.hooks and target.name in fingerprints:
-                        unit_fps = unit_fingerprints(spec, code or code_identity())
-                        previous_units = reuse.previous_units(target.name, unit_fps)
-                        files, units = target.render_units(spec, previous_units)
-                        read = {path for unit in previous_units.values() for path in unit}
-                        reuse.record(target.name, fingerprints[target.name], files,
-                                     {w: digest(fp) for w, fp in unit_fps.items()}, units)
-                    else:
-                        files = target.render(spec, started.get(target.name))
-                        if target.name in fingerprints:
-                            reuse.record(target.name, fingerprints[target.name], files, parts.get(target.name),
-                                         keys=keys if target.name in parts else None)
-                except Exception as exc:  # re-raised with the target's name
-                    raise TargetFailed(target.name, exc) from exc
+                files, read = _render_here(spec, target, reuse, plan, started.get(target.name))
             for path, data in files.items():
                 if path in out:
                     raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")
