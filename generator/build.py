@@ -152,7 +152,7 @@ def _render_here(spec: Spec, target: targets.Target, reuse: Reuse | None, plan: 
     name = target.name
     try:
         if reuse is not None and "units" in target.hooks:
-            unit_fps = unit_fingerprints(spec, plan.code)
+            plan.keys = unit_fps = plan.keys or unit_fingerprints(spec, plan.code)
             previous_units = reuse.previous_units(name, unit_fps)
             files, units = target.render_units(spec, previous_units)
             reuse.record(name, plan.fingerprints[name], files, {w: digest(fp) for w, fp in unit_fps.items()}, units)
