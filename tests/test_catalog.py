@@ -107,3 +107,18 @@ def test_random_spec_catalogues_are_valid(tmp_path_factory, validator, doc):
     spec, findings = check_spec(write_spec(doc, tmp_path_factory.mktemp("cat")))
     assert spec is not None, [str(f) for f in findings]
     validator.validate(_doc(spec))
+
+
+def test_the_rendered_catalogue_is_the_unshared_document_serialized():
+    """``render`` shares the versions and governance dicts between fields (speed); the
+    bytes are those of the plain document, which ``gen diff`` and ``gen review`` read."""
+    from _build_helpers import bundled_spec
+
+    from generator.json_output import dumps
+    from generator.targets import catalog as catalog_target
+
+    spec = bundled_spec()
+    doc = catalog_target.catalog(spec)
+    assert catalog_target.render(spec)[catalog_target.PATH] == dumps(doc)
+    fields = [f for p in doc["payloads"] for f in p["fields"]]
+    assert len({id(f["governance"]) for f in fields}) == len(fields)  # readers get their own dicts
