@@ -58,10 +58,7 @@ class Child:
             try:
                 _child_setup()
                 os.close(read)
-                data = b"ok\0" + fn(arg)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(write, view):]
+                _send(write, fn(arg))
                 status = 0
             finally:
                 os._exit(status)
@@ -138,10 +135,7 @@ class Worker:
                     import pickle
 
                     fn, arg = pickle.loads(box[0])
-                    data = b"ok\0" + (fn(arg) if state is None else fn(arg, state))
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(res_w, view):]
+                    _send(res_w, fn(arg) if state is None else fn(arg, state))
                 status = 0
             finally:
                 os._exit(status)
@@ -177,6 +171,13 @@ class Worker:
             self._job_fd = None
         Child(self._pid, self._result_fd).cancel()
         self._pid = None
+
+
+def _send(fd: int, result: bytes) -> None:
+    """A child's result on its pipe, marked as a success (``Child.result`` reads it)."""
+    view = memoryview(b"ok\0" + result)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _widen(fd: int) -> None:

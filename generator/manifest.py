@@ -53,8 +53,6 @@ def manifest_bytes(files: dict[str, bytes], known: dict[str, tuple[bytes, str]] 
 def _entries(files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None) -> dict[str, dict]:
     """Each file's manifest entry; ``known``: path -> (bytes, sha256) already computed
     (used when it is those very bytes)."""
-    from generator.reuse import known_digest
-
     known = known or {}
     return {p: {"sha256": known_digest(known, p, b), "bytes": len(b)} for p, b in files.items()}
 
@@ -112,3 +110,11 @@ def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
     tree = dict(files)
     tree[MANIFEST] = manifest_bytes(files)
     return tree
+
+
+def known_digest(verified: dict[str, tuple[bytes, str]], path: str, data: bytes) -> str:
+    """``sha256(data)``, taken from ``verified`` (path -> (bytes, sha256), what the build
+    read back and checked) when ``data`` is the very object checked there (a target that
+    rendered new bytes for the path is hashed)."""
+    hit = verified.get(path)
+    return hit[1] if hit is not None and hit[0] is data else sha256(data)

@@ -50,6 +50,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from generator.manifest import known_digest
+
 if TYPE_CHECKING:
     from generator.model import Spec
 
@@ -276,13 +278,6 @@ class Reuse:
         elif parts and keys is not None:
             rec["keys"] = {k: digest(keys[k]) for k in sorted(keys) if k in parts}
         self.records[name] = rec
-
-
-def known_digest(verified: dict[str, tuple[bytes, str]], path: str, data: bytes) -> str:
-    """``digest(data)``, taken from ``verified`` when ``data`` is the very object that
-    was checked there (a target that rendered new bytes for the path is hashed)."""
-    hit = verified.get(path)
-    return hit[1] if hit is not None and hit[0] is data else digest(data)
 
 
 @dataclass(frozen=True)
