@@ -173,13 +173,28 @@ def parse(data: bytes | str) -> tuple[Any, Problem | None]:
 # --------------------------------------------------------------------------- discovery
 
 
+# A payload's wire name, as the spec format allows it.
+_WIRE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
 def _default_name(path: str, names: frozenset[str]) -> str | None:
+    """The payload a file's bare objects belong to: the file's name (without its
+    suffixes) or its folder's, when the spec has that payload.  A ``.json`` file is one
+    payload's document(s), so a ``.json`` file named like a payload the spec does not
+    have (``activity.json``) still names it, and its objects are ``unknown-payload
+    'activity'``, as the same documents sent as track messages are.  An NDJSON stream
+    is often named after where it was captured (``segment.ndjson``), so its name counts
+    only when it is a payload of the spec."""
     base = os.path.basename(path)
     stem = base.split(".", 1)[0] if not base.startswith(".") else base
     if stem in names:
         return stem
     parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    return parent if parent in names else None
+    if parent in names:
+        return parent
+    if base.lower().endswith(JSON_SUFFIXES) and _WIRE_NAME.fullmatch(stem):
+        return stem
+    return None
 
 
 def format_of(path: str) -> str:
