@@ -104,9 +104,13 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
     (stubs / "python3").chmod(0o755)
     for tool in ("chromium", "java", "go", "npm"):  # found: .ci/run installs nothing
         (stubs / tool).symlink_to(stubs / "python3")
-    tsc = repo / "node_modules" / ".bin" / "tsc"
-    tsc.parent.mkdir(parents=True)
-    tsc.symlink_to(stubs / "python3")
+    for tool in ("tsc", "pyright"):  # the npm packages .ci/run would install, as found
+        path = repo / "node_modules" / ".bin" / tool
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(stubs / "python3")
+    for marker in ("ajv/dist/2020.js", "axe-core/axe.min.js"):
+        (repo / "node_modules" / marker).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "node_modules" / marker).write_text("", "utf-8")
     log = tmp_path / "calls.log"
     log.write_text("", "utf-8")
     env = {
