@@ -13,6 +13,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var q = $("q"), show = $("show"), payloadSel = $("payload"), optout = $("optout");
   var last = null, lastChanges = -1;
+  var opened = {};  // examples the reader opened stay open across updates
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -24,6 +25,8 @@
     var text = report.collect.examples[loc];
     if (text === undefined) return el("span", loc, "key");
     var d = el("details"), s = el("summary", loc);
+    d.open = !!opened[loc];
+    d.addEventListener("toggle", function () { if (d.open) opened[loc] = true; else delete opened[loc]; });
     d.appendChild(s);
     d.appendChild(el("pre", text, "example"));
     return d;
@@ -93,7 +96,7 @@
       p.problems.forEach(function (r) {
         if (!matches([name, r.key, r.problem, r.detail])) return;
         var title = (TITLES[r.problem] || r.problem) + (r.detail ? ": " + r.detail : "");
-        var prow = [name, title, r.key === null ? "" : r.key, {text: r.count, cls: "num"}, example(report, r.first)];
+        var prow = [name, title, {text: r.key === null ? "" : r.key, cls: "k"}, {text: r.count, cls: "num"}, example(report, r.first)];
         prow.data = {name: name, problem: r.problem, count: String(r.count)};
         problemRows.push(prow);
       });
