@@ -129,7 +129,7 @@ def run(spec_dir: Path, pool: list[dict], total: int, clients: int, batch: int, 
     conn.close()
     hwm = peak_kib(proc.pid)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=120)
+    proc.communicate(timeout=120)
     accepted = sum(g[1] for g in got)
     sent_ids = [i for g in got if g[4] is not None for i in g[4]]
     seen: dict[str, int] = {}
