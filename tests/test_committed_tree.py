@@ -10,6 +10,7 @@ compared with the committed tree file by file, the manifest included.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -104,13 +105,13 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
     (stubs / "python3").chmod(0o755)
     for tool in ("chromium", "java", "go", "npm"):  # found: .ci/run installs nothing
         (stubs / tool).symlink_to(stubs / "python3")
-    for tool in ("tsc", "pyright"):  # the npm packages .ci/run would install, as found
-        path = repo / "node_modules" / ".bin" / tool
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.symlink_to(stubs / "python3")
-    for marker in ("ajv/dist/2020.js", "axe-core/axe.min.js"):
-        (repo / "node_modules" / marker).parent.mkdir(parents=True, exist_ok=True)
-        (repo / "node_modules" / marker).write_text("", "utf-8")
+    tsc = repo / "node_modules" / ".bin" / "tsc"
+    tsc.parent.mkdir(parents=True)
+    tsc.symlink_to(stubs / "python3")
+    # every other npm package .ci/run looks for is "installed" too (an empty folder)
+    for name in re.findall(r"node_modules/([@\w./-]+)", (ROOT / ".ci" / "run").read_text("utf-8")):
+        if not name.startswith(".bin"):
+            (repo / "node_modules" / name).mkdir(parents=True, exist_ok=True)
     log = tmp_path / "calls.log"
     log.write_text("", "utf-8")
     env = {
