@@ -1,5 +1,5 @@
 """What a user installs is what CI tests: the sdist and wheel, a fresh venv, every command
-run from an empty folder outside this checkout, and the pre-commit hooks.
+(``collect`` included, on a free port) run from an empty folder outside this checkout, and the pre-commit hooks.
 
 The editable install the rest of the suite uses reads package data straight from the
 checkout, so a data folder missing from ``pyproject.toml`` (``generator/data/init/``,
@@ -179,6 +179,7 @@ def smoke(installed: Installed, tmp_path_factory) -> dict[str, subprocess.Comple
     )
     gen("validate", "captures")
     gen("infer", "captures", "--diff")
+    results["collect"] = _collect(installed, work, env, valid)
     shutil.copytree(work / "spec", work / "base")
     spec = work / "spec" / "spec.yaml"
     spec.write_text(
@@ -191,6 +192,34 @@ def smoke(installed: Installed, tmp_path_factory) -> dict[str, subprocess.Comple
     gen("rules")
     gen("targets")
     return results
+
+
+def _collect(installed: Installed, work: Path, env: dict, properties: dict) -> subprocess.CompletedProcess:
+    """``gen collect`` on a free port: one track message sent to it, then it stops idle."""
+    import re
+    import select
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [str(installed.gen), "collect", "--port", "0", "--until-idle", "2", "--capture", "capture.ndjson"],
+        cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        ready, _, _ = select.select([proc.stderr], [], [], 60)
+        assert ready, "gen collect printed nothing in 60 s"
+        first = proc.stderr.readline()
+        m = re.search(r"listening on (http://[\d.]+:\d+)", first)
+        assert m, first
+        body = json.dumps({"type": "track", "event": "daily_usage", "userId": "u", "properties": properties}).encode()
+        req = urllib.request.Request(m.group(1) + "/v1/track", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, first + err)
 
 
 def test_the_installed_package_is_the_one_run(installed: Installed, smoke) -> None:
@@ -222,6 +251,11 @@ def test_validate_and_infer(smoke) -> None:
     i = smoke["infer"]
     # --diff exits 1 when it proposes an edit: here the new key as a field, for review.
     assert i.returncode == 1 and "+      - name: WindowCount" in i.stdout and "review:" in i.stdout, i.stdout + i.stderr
+
+
+def test_collect(smoke) -> None:
+    out = _ok(smoke["collect"])
+    assert "1 message(s) checked" in out, out
 
 
 def test_diff_review_rules_targets(smoke) -> None:
