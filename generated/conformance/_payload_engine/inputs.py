@@ -224,7 +224,7 @@ def _problem_source(path: str, detail: str) -> Source:
     return Source(path, label_of(path), "ndjson", None, Problem(UNREADABLE, None, detail))
 
 
-def _listing(folder: str) -> tuple[list[os.DirEntry], Source | None]:
+def _listing(folder: str) -> tuple[list[os.DirEntry[str]], Source | None]:
     try:
         with os.scandir(folder) as it:
             return sorted(it, key=lambda e: e.name), None
@@ -303,7 +303,7 @@ def sources(paths: Iterable[str], names: frozenset[str], payload: str | None = N
 # --------------------------------------------------------------------------- reading
 
 
-def line_blocks(fh, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list]:
+def line_blocks(fh: Any, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list[Any]]:
     """The lines of a binary stream, a block at a time, without their newlines.
 
     Reads fixed-size blocks and splits them in C, so the per-line cost is tiny.  A line
@@ -323,7 +323,7 @@ def line_blocks(fh, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list]:
             if end < 0:
                 skipping += len(block)
                 continue
-            out: list = [skipping + end]
+            out: list[Any] = [skipping + end]
             skipping = -1
             block = block[end + 1:]
         else:
@@ -350,17 +350,17 @@ def line_blocks(fh, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list]:
 # A unit of work: (source, first line number, body).  body is a list of lines (bytes, or
 # an int for an oversized line) for NDJSON, the bytes of a whole .json file, or a
 # Problem (the input could not be read).
-Batch = tuple
+Batch = tuple[Any, ...]
 
 
-def line_batches(src: Source, fh, first: int = 1, cap: int = MAX_DOCUMENT_BYTES,
+def line_batches(src: Source, fh: Any, first: int = 1, cap: int = MAX_DOCUMENT_BYTES,
                  at_start: bool = True) -> Iterator[Batch]:
     """The lines of one open NDJSON stream as batches of at most ``BATCH_LINES`` lines
     (or about ``BATCH_BYTES``), numbered from ``first``.  ``at_start``: the stream starts
     at the beginning of its file, so a UTF-8 byte order mark there is dropped (anywhere
     else it is part of a line, and makes it malformed)."""
     lineno = first
-    lines: list = []
+    lines: list[Any] = []
     size = 0
     for block in line_blocks(fh, cap):
         if at_start:
@@ -390,6 +390,7 @@ def batches(srcs: Iterable[Source], cap: int = MAX_DOCUMENT_BYTES) -> Iterator[B
             continue
         try:
             if src.format == "json":
+                assert src.path is not None  # standard input is NDJSON
                 with open(src.path, "rb") as fh:
                     data = fh.read(MAX_JSON_FILE_BYTES + 1)
                 if len(data) > MAX_JSON_FILE_BYTES:
