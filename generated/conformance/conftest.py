@@ -137,9 +137,10 @@ _INDEX: dict[str, Any] | None = None
 
 def read_index() -> dict[str, Any]:
     global _INDEX
-    if _INDEX is None:
-        _INDEX = _read_json(HERE / "index.json")
-    return _INDEX
+    index = _INDEX
+    if index is None:
+        index = _INDEX = _read_json(HERE / "index.json")
+    return index
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -9,9 +9,8 @@ The checker that reports on captured traffic must name each invalid vector's pro
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 import pytest
 

@@ -39,6 +39,7 @@ _NOT_SIMPLE = frozenset({
 @lru_cache(maxsize=1)
 def _reference_class() -> Any:
     import jsonschema  # type: ignore[import-untyped, unused-ignore]
+    import jsonschema.validators  # type: ignore[import-untyped, unused-ignore]
 
     base = jsonschema.Draft202012Validator
     types = base.TYPE_CHECKER.redefine("number", lambda _checker, value: is_number(value))

@@ -151,7 +151,7 @@ def orjson_safe(data: bytes | str) -> bool:
     """Whether orjson reads ``data`` exactly as ``parse_slow`` does: not when it holds a
     run of 20 digits (orjson turns integers beyond 64 bits into floats).  For bytes a
     translation and a substring search in C (a regex costs ten times more)."""
-    if data.__class__ is str:
+    if isinstance(data, str):
         return _LONG_NUMBER(data) is None
     return b"99999999999999999999" not in data.translate(_DIGITS)
 
@@ -400,7 +400,13 @@ def batches(srcs: Iterable[Source], cap: int = MAX_DOCUMENT_BYTES) -> Iterator[B
                 else:
                     yield (src, 1, data)
                 continue
-            with nullcontext(sys.stdin.buffer) if src.path is None else open(src.path, "rb") as fh:
+            if src.path is None:
+                stdin = sys.stdin
+                assert stdin is not None  # a closed standard input was reported above
+                opened: Any = nullcontext(stdin.buffer)
+            else:
+                opened = open(src.path, "rb")  # noqa: SIM115 - closed by the with below
+            with opened as fh:
                 for batch in line_batches(src, fh, 1, cap):
                     yield batch
                     lineno = batch[1] + len(batch[2])

@@ -248,7 +248,9 @@ def write_report(text: str, command: str) -> None:
     except OSError as exc:
         try:
             null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, sys.stdout.fileno())
+            out = sys.stdout
+            if out is not None:
+                os.dup2(null, out.fileno())
         except (OSError, AttributeError, ValueError):
             pass
         if sys.stderr is not None:
