@@ -62,10 +62,14 @@ class Collector:
     """A running ``gen collect``; ``stop`` ends it and returns ``(exit code, stdout,
     stderr)``."""
 
-    def __init__(self, tmp: Path, *args: str, capture: Path | None = None, schemas: Path | None = None):
+    def __init__(self, tmp: Path, *args: str, capture: Path | None = None, schemas: Path | None = None,
+                 spec: Path | None = None):
         self.capture = capture or tmp / "capture.ndjson"
-        schemas = schemas or write_schemas(tmp / "schemas")
-        cmd = GEN + ["collect", "--schemas", str(schemas), "--port", "0", "--capture", str(self.capture), *args]
+        if spec is not None:
+            source = ["--spec", str(spec)]
+        else:
+            source = ["--schemas", str(schemas or write_schemas(tmp / "schemas"))]
+        cmd = GEN + ["collect", *source, "--port", "0", "--capture", str(self.capture), *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp))
         self.head = b""
         deadline = time.monotonic() + 60
