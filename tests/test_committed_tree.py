@@ -87,7 +87,7 @@ elif name == "gen":  # the real command, on the copy's spec/ and generated/
 def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]]:
     """``.ci/run`` in a copy of the repository's spec/ and generated/, with python3, pip,
     gen and python replaced by stubs that log their calls (gen runs the real check), and
-    stubs for the tools .ci/run would otherwise install (chromium, java, go, npm, tsc): a call
+    stubs for the tools .ci/run would otherwise install (chromium, java, go, npm, tsc, npm packages): a call
     to any of them would show in the log."""
     import shutil
 
@@ -107,6 +107,8 @@ def _run_ci(tmp_path, edit=None) -> tuple[subprocess.CompletedProcess, list[str]
     tsc = repo / "node_modules" / ".bin" / "tsc"
     tsc.parent.mkdir(parents=True)
     tsc.symlink_to(stubs / "python3")
+    for package in ("@segment/analytics-node", "axe-core"):  # gen collect's test packages, present
+        (repo / "node_modules" / package).mkdir(parents=True)
     log = tmp_path / "calls.log"
     log.write_text("", "utf-8")
     env = {
