@@ -9,6 +9,7 @@ finding at load time (before anything renders) or a failed render naming the tem
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -116,6 +117,24 @@ def test_check_never_prints_a_file_the_generator_did_not_write(sandbox):
     shutil.copy(sandbox / "secret" / "creds.yml", out / "docs" / "creds.yml")
     r = _run_hashed(sandbox, "check", "--spec", str(spec), "--out", str(out))
     assert r.exit_code == 1 and "docs/creds.yml" in r.output
+
+
+def test_check_never_diffs_a_file_at_a_generated_path_that_no_build_wrote(sandbox):
+    """A file where a template target will write, but which no build wrote (not in the
+    manifest; here it holds the secret): ``changed``, named, its content not shown."""
+    spec = sandbox / "repo" / "spec"
+    (spec / "templates" / "t").mkdir(parents=True)
+    (spec / "templates" / "t" / "creds.txt").write_text("password: placeholder\n")
+    _outputs(spec, [{"name": "t", "folder": "templates/t", "out": "leak"}])
+    out = sandbox / "repo" / "generated"
+    assert _gen("build", "--spec", str(spec), "--out", str(out)).exit_code == 0
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    del manifest["files"]["leak/creds.txt"]
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    shutil.copy(sandbox / "secret" / "creds.yml", out / "leak" / "creds.txt")
+    r = _run_hashed(sandbox, "check", "--spec", str(spec), "--out", str(out))
+    assert r.exit_code == 1 and "leak/creds.txt: error[changed]" in r.output, r.output
+    assert "leak/creds.txt: not shown (no build wrote this file" in r.output, r.output
 
 
 # --- template outputs never collide with the built-in ones ----------------------------
