@@ -112,10 +112,10 @@ def check_executors(spark: Any) -> dict[str, Any]:
         text = str(getattr(exc, "java_exception", None) and exc.java_exception.getMessage() or exc).strip()
         first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
         raise SparkUnavailable(
-            f"the executors could not run Python {python!r} ({source}): {first[:300]}; {fix}"
+            f"the executors could not run Python {python!r} (gen asked for it: {source}): {first[:300]}; {fix}"
         ) from None
     found = rows[0] if rows else {}
     wrong = problems(driver_versions(), found)
     if wrong:
-        raise SparkUnavailable("; ".join(wrong) + f" (the executors run {python!r}, {source}); {fix}")
+        raise SparkUnavailable("; ".join(wrong) + f" (gen asked for {python!r}: {source}); {fix}")
     return found
