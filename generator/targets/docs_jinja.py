@@ -30,7 +30,7 @@ import jinja2
 from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
-from generator.phrases import fill, plain
+from generator.phrases import fill, opt_out_sentence, plain
 
 _BLANKS = re.compile(r"\n\n\n+")  # (as \n{3,}, but a literal prefix: 10x faster)
 _SLOT = "\ue002"  # where a phrase's value goes (private use: in no phrase)
@@ -139,6 +139,17 @@ def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
         if f.reduction:
             parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
     return [p if p.rstrip()[-1:] in ".!?" else p.rstrip() + "." for p in parts if p.strip()]
+
+
+def opt_out_words(say: Callable[..., Markup], code: Callable[[str], Any], strong: Callable[[str], Any]) -> Callable[[Any], Markup]:
+    """The templates' ``opt_out_sentence(o)``: how to opt out one way (an ``OptOutView``),
+    worded by ``phrases.opt_out_sentence`` from its data, so every docs format, the
+    changelog and the review request say it alike."""
+
+    def sentence(o: Any) -> Markup:
+        return Markup(opt_out_sentence(o.way, say, code, strong))
+
+    return sentence
 
 
 def sayer(ph: Mapping[str, str], escape: Callable[..., Any]) -> Callable[..., Markup]:
