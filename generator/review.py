@@ -175,6 +175,7 @@ def review_request(base: dict, head: dict) -> list[dict[str, Any]]:
             },
             "opt_out": dict(opt) if opt else None,  # the feature's first, as the catalogue has it (with its cost)
             "opt_outs": [dict(w) for w in ways],  # every way to switch it off (that names a setting)
+            "opt_out_text": _opt_out_text(opt, ways),  # in the docs' words (Markdown)
             "schedule": (sec.get("schedule") or {}).get("text", p.get("schedule", "")),
             "sender": feat.get("sender", ""),
             "destination": feat.get("destination", ""),
@@ -202,7 +203,7 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
         return "\n".join(lines + ["", "No field is new or widened: no data review is needed.", ""])
     lines += ["", f"{len(items)} field{'s' if len(items) != 1 else ''} new or widened. Answer every question before approving.", ""]
     for n, it in enumerate(items, 1):
-        gov, pd, opt = it["governance"], it["personal_data"], it["opt_out"]
+        gov, pd = it["governance"], it["personal_data"]
         purposes = it["purposes"]
         why = _md(purposes["feature"]) + (": " + _md(purposes["description"]) if purposes["description"] else "")
         if purposes["purposes"]:
@@ -214,7 +215,7 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
         if pd["collected_because"]:
             pd_text += f"; collected because: {_md(pd['collected_because'])}"
         mitigation = "; ".join(_md(x) for x in [*pd["reduction"], pd["note"]] if x) or "none stated"
-        opt_text = _opt_out_text(opt, it["opt_outs"])
+        opt_text = it["opt_out_text"]
         limits = ", ".join(x for x in (f"edition {it['edition']}" if it["edition"] else "", _versions_text(it["versions"])) if x) or "none"
         approvals = [f"review {_md(u)}" for u in gov["reviews"]] + [f"ticket {_md(u)}" for u in gov["tickets"]]
         lines += [

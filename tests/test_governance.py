@@ -151,7 +151,7 @@ def test_bad_as_of_is_a_usage_error(args: list[str], text: str) -> None:
 
 ITEM_KEYS = {
     "payload", "wire_key", "name", "status", "changes", "description", "purposes", "kind", "values",
-    "personal_data", "opt_out", "opt_outs", "schedule", "sender", "destination", "edition", "versions", "governance", "questions",
+    "personal_data", "opt_out", "opt_outs", "opt_out_text", "schedule", "sender", "destination", "edition", "versions", "governance", "questions",
 }
 
 
