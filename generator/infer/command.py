@@ -22,6 +22,8 @@ from pathlib import Path
 
 import click
 
+from generator.infer.value_lists import DEFAULT_POLICY, ValuePolicy
+
 # Only click at import time: `gen` imports this module for every command, and the
 # payload engine's optional libraries are not needed until `gen infer` runs.
 
@@ -109,8 +111,12 @@ def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Print the edit as a unified diff on standard output (nothing is written; the report goes to standard error).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="A human report, or one JSON report for tools.")
+@click.option("--min-value-documents", type=click.IntRange(1), default=DEFAULT_POLICY.min_documents, show_default=True,
+              help="List a key's values in the spec only if each was seen in this many documents.")
+@click.option("--min-value-sources", type=click.IntRange(1), default=DEFAULT_POLICY.min_sources, show_default=True,
+              help="... coming from this many inputs (files, standard input); see README, \"Reconciling the spec with traffic\".")
 def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: str | None, category: str | None,
-          write: bool, show_diff: bool, fmt: str) -> None:
+          write: bool, show_diff: bool, fmt: str, min_value_documents: int, min_value_sources: int) -> None:
     """Reconcile the spec with captured traffic, as a reviewable spec edit.
 
     Reads PATH... as `gen validate` does (.json, .ndjson/.jsonl, folders, - for
@@ -159,7 +165,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     except inputs.UsageError as exc:
         raise click.UsageError(str(exc)) from None
     raw_files, _ = load_dir(spec_dir)
-    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
+    ctx = Context(spec, _is_default_prefix(raw_files), section, category, ValuePolicy(min_value_documents, min_value_sources))
     proposals = compare(ctx, collector.payloads)
     result = Result(collector, problems, proposals)
     if result.edits:
