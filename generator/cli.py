@@ -327,5 +327,9 @@ from generator.review import review_command
 
 main.add_command(review_command)
 
+from generator.collect.command import collect
+
+main.add_command(collect)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
