@@ -31,7 +31,7 @@ import jinja2
 from generator.json_output import dumps
 from generator.kinds import Kind
 from generator.model import Feature, Field, Payload, Spec
-from generator.targets.json_schema import schema_path
+from generator.targets.json_schema import always_present, schema_path
 from generator.validate import ecma
 from generator.validate.problems import json_type
 
@@ -147,7 +147,7 @@ def valid_vectors(payload: Payload) -> list[dict]:
                 {k: _plain(v[n % len(v)]) for k, v in ex.items()},
             )
         )
-    optional = [f.wire_key for f in fields if not f.required]
+    optional = [f.wire_key for f in fields if not always_present(payload, f)]
     if optional:
         out.append(
             _vector(
@@ -206,7 +206,7 @@ def invalid_vectors(payload: Payload) -> list[dict]:
             _vector(
                 f"null:{k}",
                 "reason",
-                f"{k!r} is null; {'a required key must be' if f.required else 'an optional key is either absent or'} {_a(jtype)}",
+                f"{k!r} is null; {'a required key must be' if always_present(payload, f) else 'an optional key is either absent or'} {_a(jtype)}",
                 {**base, k: None},
                 {"problem": "type-mismatch", "key": k},
             )
@@ -233,7 +233,7 @@ def invalid_vectors(payload: Payload) -> list[dict]:
                         {"problem": "invalid-value", "key": k},
                     )
                 )
-        if f.required:
+        if always_present(payload, f):  # (a field limited to fewer versions than its payload may be absent)
             out.append(
                 _vector(
                     f"missing:{k}",

@@ -129,15 +129,25 @@ def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
         return []  # (most fields: nothing to add)
     parts = [ph["no_input_data"]] if not f.uses_input_data else []
     parts += list(f.notes)
+    return _sentences(parts + personal_data_parts(f, ph))
+
+
+def personal_data_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
+    """What a field says about personal data, as plain sentences: why none, or its
+    level's label ("Not yet reviewed for personal data" for an unreviewed field), why it
+    is collected and how it is reduced.  Every layout of every docs format prints these
+    (a field group's compact line too)."""
     if f.personal_data == "none":
-        if f.personal_data_note:
-            parts.append(plain(ph["pd_none_why"], note=f.personal_data_note))
-    else:
-        parts.append(f.personal_data_label + ".")
-        if f.collected_because:
-            parts.append(plain(ph["pd_collected_because"], reason=f.collected_because))
-        if f.reduction:
-            parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
+        return [plain(ph["pd_none_why"], note=f.personal_data_note)] if f.personal_data_note else []
+    parts = [f.personal_data_label + "."]
+    if f.collected_because:
+        parts.append(plain(ph["pd_collected_because"], reason=f.collected_because))
+    if f.reduction:
+        parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
+    return _sentences(parts)
+
+
+def _sentences(parts: list[str]) -> list[str]:
     return [p if p.rstrip()[-1:] in ".!?" else p.rstrip() + "." for p in parts if p.strip()]
 
 
@@ -302,8 +312,9 @@ def row_filters(
                 line += f" ({said('values', 'values', escape(' / '.join(f.values), part=True))})"
             if f.optional:
                 line += f" ({said('optional')})"
-            if f.personal_data != "none":
-                line += f" ({escape(f.personal_data_label, part=True)})"
+            pd = personal_data_parts(f, ph)
+            if pd:  # (a field group's line: its level with the reasons and reductions)
+                line += f" ({escape(' '.join(pd)[:-1], part=True)})"
             lines.append(line + marks(f.marks))
         return Markup(",\n".join(lines))
 
