@@ -18,7 +18,15 @@ from . import optional
 from .diagnose import Diagnosis
 from .fast import LineDecoders, fast_validator
 from .identification import BARE, ENVELOPE, TRACK, identify_shape
-from .inputs import BOM, MAX_DOCUMENT_BYTES, Batch, orjson_safe, parse
+from .inputs import (
+    BOM,
+    MAX_DOCUMENT_BYTES,
+    Batch,
+    duplicate_key,
+    duplicate_problem,
+    orjson_safe,
+    parse,
+)
 from .problems import (
     MALFORMED,
     MAX_DEPTH,
@@ -189,6 +197,11 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                 documents += 1
                 tally.add_failure(Where(label, lineno), None,
                                   [Problem(TOO_LARGE, None, f"{line} bytes; the limit is {cap}")])
+                continue
+            dup = duplicate_key(line)
+            if dup is not None:  # I-JSON: parsers keeping the first or the last value disagree
+                documents += 1
+                tally.add_failure(Where(label, lineno), None, [duplicate_problem(dup)])
                 continue
             if decode is not None:
                 try:
