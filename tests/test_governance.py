@@ -292,7 +292,8 @@ def test_second_example_has_owners_reviews_and_real_expiries_in_its_docs() -> No
         assert "2025-11-error-message-scrubbing" in text and "expires: 2026-12-31" in text  # the field's own mark
     rows = docs_html.catalog_data(docs_view.build_view(spec))["rows"]
     assert {r["w"]: r.get("xd") for r in rows if r["t"] == "f" and r["p"] == "build_error"} == {
-        "analytics_id": "2027-09-30", "package": "2027-09-30", "error_message": "2026-12-31", "failed_at": "2027-09-30"}
+        "analytics_id": "2027-09-30", "package": "2027-09-30", "error_message": "2026-12-31", "failed_at": "2027-09-30",
+        "build_options": "2027-06-30"}
 
 
 def test_second_example_expires_as_its_readme_says() -> None:
