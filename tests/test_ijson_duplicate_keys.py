@@ -53,6 +53,25 @@ def test_gen_validate_reports_a_repeated_key_as_unportable(tmp_path):
         assert hits and hits[0]["count"] == n and "appears twice" in hits[0]["detail"], report["unreadable"]
 
 
+def test_the_fast_path_does_not_take_the_last_value(tmp_path):
+    """A declared key twice, the last value valid: msgspec's struct (last wins) would pass
+    it; the member count sends it to the general check."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    ok = '{"payload":"cfg_main","properties":{"enable_thing":true,"mode":0,"isdefault_site_url":true,"replicas":1}}'
+    dup = ok.replace('"replicas":1', '"replicas":2,"replicas":1')  # both valid: the struct takes it
+    bare = dup[dup.index('{"enable'):-1]
+    (tmp_path / "e.ndjson").write_text("\n".join([ok] * 3 + [dup]) + "\n")
+    (tmp_path / "cfg_main.ndjson").write_text("\n".join([ok[ok.index('{"enable'):-1]] * 2 + [bare]) + "\n")
+    for name, good in (("e.ndjson", 3), ("cfg_main.ndjson", 2)):
+        r = CliRunner().invoke(main, ["validate", "--spec", str(GOLDEN), str(tmp_path / name), "--format", "json"])
+        report = json.loads(r.stdout)
+        assert report["conforming"] == good and report["failing"] == 1, (name, report)
+        assert [u["problem"] for u in report["unreadable"]] == ["unportable-value"], report
+
+
 def test_models_refuse_a_repeated_key(tmp_path):
     import sys
 

@@ -185,8 +185,9 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
         decode, decoded_name = shapes[ENVELOPE] if default is None or bare is None else shapes[BARE]
         type_names = lines.names
         track, unset = lines.track, optional.msgspec.UNSET
+        astuple = optional.msgspec.structs.astuple
     else:
-        shapes, decode, decoded_name, type_names, track, unset = {}, None, None, {}, None, None
+        shapes, decode, decoded_name, type_names, track, unset, astuple = {}, None, None, {}, None, None, None
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -198,11 +199,6 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                 tally.add_failure(Where(label, lineno), None,
                                   [Problem(TOO_LARGE, None, f"{line} bytes; the limit is {cap}")])
                 continue
-            dup = duplicate_key(line)
-            if dup is not None:  # I-JSON: parsers keeping the first or the last value disagree
-                documents += 1
-                tally.add_failure(Where(label, lineno), None, [duplicate_problem(dup)])
-                continue
             if decode is not None:
                 try:
                     obj = decode(line)
@@ -212,6 +208,23 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     # msgspec skips the keys it does not need without decoding them:
                     # only a line that is valid UTF-8 throughout may conform.
                     if (decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line)):
+                        # I-JSON: no key twice.  The decoded struct knows how many members
+                        # the line holds if none repeats (its properties, plus "payload"
+                        # and "properties" of an envelope); a line with more colons (a
+                        # repeated key, a colon in a string, an extra envelope key, any
+                        # track message) is asked the general question.
+                        if decode is track:
+                            members = -1
+                        else:
+                            props = obj if decoded_name is not None else obj.properties
+                            values = astuple(props)
+                            members = len(values) - values.count(unset) + (0 if decoded_name is not None else 2)
+                        if line.count(b":") != members:
+                            dup = duplicate_key(line)
+                            if dup is not None:
+                                documents += 1
+                                tally.add_failure(Where(label, lineno), None, [duplicate_problem(dup)])
+                                continue
                         documents += 1
                         name = decoded_name or type_names[obj.__class__]
                         conforming[name] = conforming.get(name, 0) + 1
@@ -222,6 +235,8 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     doc = loads(line)
                 except Exception:  # noqa: BLE001 - re-parsed below for a precise message
                     doc = None
+                if doc is not None and duplicate_key(line) is not None:
+                    doc = None  # parse() below reports it (I-JSON)
             if doc is None:
                 if not line.strip():
                     continue  # a blank line is no document

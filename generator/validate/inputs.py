@@ -155,25 +155,26 @@ def duplicate_key(data: bytes | str) -> str | None:
     forbids it: parsers that keep the first value and those that keep the last would
     disagree), or None.
 
-    Most documents are settled in C: a compact document that msgspec (the fast path's
-    parser) writes back byte for byte holds no key twice (the dict it was read into could not write a repeated
-    one); else, with no backslash in the text and every colon right after a quote, every
-    key is the quoted run before a colon (a string without escapes holds no quote), and
-    if those runs all differ no object repeats one.  Otherwise (escapes, colons inside
-    strings, a name used in two objects) the standard library lists every object's keys."""
+    Most documents are settled in C: without a backslash (no escaped key, no escaped
+    colon), the text's colons are its members' plus those inside strings, and msgspec's
+    compact re-encoding of what it read has the same strings; so equal colon counts mean
+    no member was lost to a repeated key.  (Without msgspec: every colon right after a
+    quote, and the quoted runs before colons all different.)  Otherwise the standard
+    library's parser hands each object's pairs over, and a dict of them that is shorter
+    names the key."""
     raw = data if data.__class__ is bytes else str(data).encode("utf-8", "surrogatepass")
-    if b":" not in raw:
+    colons = raw.count(b":")
+    if not colons:
         return None  # no object member at all
-    msgspec = optional.msgspec
-    if msgspec is not None and orjson_safe(raw):
-        try:
-            if msgspec.json.encode(msgspec.json.decode(raw)) == raw.strip():
-                return None
-        except (msgspec.DecodeError, msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError):
-            pass
     if b"\\" not in raw:
-        colons = raw.count(b'":')
-        if raw.count(b":") == colons:
+        msgspec = optional.msgspec
+        if msgspec is not None:
+            try:
+                if msgspec.json.encode(msgspec.json.decode(raw)).count(b":") == colons:
+                    return None
+            except (msgspec.DecodeError, msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError):
+                pass
+        elif raw.count(b'":') == colons:
             keys = _KEY.findall(raw)
             # (each '":' ends one match, which starts at the quote before it: a key's own)
             if len(keys) == colons and len(keys) == len(set(keys)):
@@ -181,14 +182,11 @@ def duplicate_key(data: bytes | str) -> str | None:
     found: list[str] = []
 
     def pairs(items: list) -> dict:
-        if not found:
-            seen = set()
-            for k, _v in items:
-                if k in seen:
-                    found.append(k)
-                    break
-                seen.add(k)
-        return dict(items)
+        d = dict(items)
+        if len(d) != len(items) and not found:
+            seen: set = set()
+            found.append(next(k for k, _v in items if k in seen or seen.add(k)))
+        return d
 
     try:
         json.loads(raw, object_pairs_hook=pairs)
