@@ -101,10 +101,16 @@ def property_schema(field: Field) -> dict[str, Any]:
         "versions": _versions(field.versions),
         "required": field.required,
         "uses_input_data": field.uses_input_data,
+        # one of generator.privacy.PD_LEVELS: "unreviewed" until someone judged it
+        "personal_data": field.personal_data,
         "governance": field.governance.as_dict(),
     }
     if field.personal_data_note:
         prop[ANNOTATION]["personal_data_note"] = field.personal_data_note
+    if field.collected_because:
+        prop[ANNOTATION]["collected_because"] = field.collected_because
+    if field.reduction:
+        prop[ANNOTATION]["reduction"] = list(field.reduction)
     return prop
 
 
