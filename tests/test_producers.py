@@ -1,0 +1,189 @@
+"""The producer targets (``go``, ``typescript``) agree with the payload engine.
+
+One batch (``_producers.Batch``) holds the Go and TypeScript output of every spec the
+tests build -- the bundled spec, the example, the golden ``ok_*`` cases and random
+specs (a fixed seed; every kind, enumerations, optional and version-limited fields,
+every opt-out shape, names that collide with the generated code's) -- compiles it once
+(``go vet`` + ``go build`` of one module, ``tsc --strict`` of one project, where
+``@ts-expect-error`` lines prove that an undeclared name, an undeclared property and a
+value outside an enumeration do not compile), and runs a Go program and a Node program
+that report, through the generated validators, the problems of every conformance vector
+and of edge values the vectors do not try.  Each verdict must equal the payload engine's
+(``gen validate``'s ``Checker``): the same set of (problem kind, key), so valid is
+accepted, invalid rejected, for the same reason.  TypeScript is held to the engine's
+verdict on the value as JavaScript holds it (integers beyond 2**53 are doubles there).
+The opt-out helpers answer as the conformance suite's opt-out contract says, and every
+valid vector built through the typed APIs and serialised passes ``gen validate``.
+Under CI a missing compiler fails the test (``_ci.skip_or_fail``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from _build_helpers import load_or_fail, write_spec
+from _producers import Batch, Case, Probe, js_view, probes, random_spec_doc
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.targets import conformance, producer_rules
+from generator.targets.json_schema import payload_schema
+from generator.validate.check import Checker
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20261207
+RANDOM_SPECS = 6
+UNSET = Ellipsis
+SETTING_VALUES = [UNSET, "", "1", "0", "off", "x", "true", "false", True, False, 0, 1, None]
+
+
+def spec_dirs(tmp: Path) -> list[Path]:
+    """Every spec the tests build: bundled, example, golden ok_* cases, random ones."""
+    dirs = [ROOT / "spec", ROOT / "examples" / "cli-analytics" / "spec"]
+    dirs += sorted(p / "spec" for p in (ROOT / "tests" / "cases").glob("ok_*"))
+    rng = random.Random(SEED)
+    for i in range(RANDOM_SPECS):
+        dirs.append(write_spec(random_spec_doc(rng), tmp / f"random{i}"))
+    return dirs
+
+
+def _json_equal(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+def expected_off(spec, feature_id: str, value) -> bool:
+    """The conformance suite's opt-out contract (``index.json`` and its
+    ``test_opt_out.off_values``): a listed off value, any non-empty text, or a command
+    run / flag passed switches the feature off; an unset setting has its default."""
+    opt = conformance.index(spec)["features"][feature_id]["opt_out"]
+    if opt is None or opt["kind"] == "not_possible":
+        return False
+    env = opt["kind"] == "environment_variable"
+    if value is UNSET:
+        if env:
+            return False
+        value = spec.feature(feature_id).opt_out.setting.default
+        if value is None:
+            return False
+    if env and not isinstance(value, str):
+        return False  # an environment variable holds text
+    if opt["kind"] in ("command", "cli_flag"):
+        return value is True
+    if opt["off_values"] == "any_non_empty":
+        return isinstance(value, str) and value != ""
+    return any(_json_equal(value, off) for off in opt["off_values"])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Build, compile and run the batch once for the module."""
+    tmp = tmp_path_factory.mktemp("producers")
+    dirs = spec_dirs(tmp / "specs")
+    specs = [load_or_fail(d) for d in dirs]
+    cases: list[Case] = []
+    typed: dict[int, dict[str, list[dict]]] = {}
+    for i, spec in enumerate(specs):
+        for p in spec.payloads:
+            doc = conformance.vectors(p)
+            base = doc["valid"][0]["properties"]
+            for vec in doc["valid"] + doc["invalid"]:
+                cases.append(Case(i, p.wire_name, vec["properties"], f"vector {vec['id']}"))
+            typed.setdefault(i, {})[p.wire_name] = [v["properties"] for v in doc["valid"]]
+            for rule in producer_rules.payload_rules(p):
+                for value in probes(rule):
+                    cases.append(Case(i, p.wire_name, {**base, rule.key: value}, f"{rule.key} = {value!r}"[:120]))
+    opt_probes = [Probe(i, f.id, v) for i, spec in enumerate(specs) for f in spec.features for v in SETTING_VALUES]
+    batch = Batch(tmp / "batch", specs)
+    batch.write(cases, opt_probes, typed)
+    batch.compile()
+    go_out, node_out = batch.run()
+    return dirs, specs, cases, opt_probes, go_out, node_out
+
+
+def _engine(specs):
+    return [Checker({p.wire_name: payload_schema(s, p) for p in s.payloads}) for s in specs]
+
+
+def _kinds(problems) -> list:
+    return sorted({(p.kind, p.key) for p in problems}, key=str)
+
+
+def _said(verdict) -> list:
+    """A program's problems as (kind, key); Go's key "" is the engine's None."""
+    return sorted({(k, v if v != "" else None) for k, v in verdict}, key=str)
+
+
+def test_every_spec_covers_what_the_agreement_needs(run):
+    """The batch is not vacuous: the specs use every kind, enumerations of each JSON
+    type, optional and required fields, and every opt-out shape."""
+    from generator.kinds import KINDS
+
+    _dirs, specs, cases, _probes, _go, _node = run
+    fields = [f for s in specs for f in s.fields]
+    assert {f.kind.id for f in fields} == set(KINDS)
+    assert {type(f.values[0]).__name__ for f in fields if f.values} >= {"bool", "int", "str"}
+    assert any(not f.required for f in fields) and any(f.required for f in fields)
+    kinds = {producer_rules.opt_out_rule(f).kind for s in specs for f in s.features}
+    assert {"console_setting", "environment_variable", "command", "not_possible"} <= kinds
+    assert len(cases) > 5000
+
+
+def test_go_and_typescript_verdicts_equal_the_engines(run):
+    _dirs, specs, cases, _probes, go_out, node_out = run
+    checkers = _engine(specs)
+    assert len(go_out["verdicts"]) == len(node_out["verdicts"]) == len(cases)
+    bad = []
+    for case, go_v, ts_v in zip(cases, go_out["verdicts"], node_out["verdicts"]):
+        spec = specs[case.spec]
+        engine = _kinds(checkers[case.spec].problems(case.payload, case.props))
+        if _said(go_v) != engine:
+            bad.append(f"Go, {spec.product.id} {case.payload} {case.label}: engine {engine}, Go {_said(go_v)}")
+        js_engine = _kinds(checkers[case.spec].problems(case.payload, js_view(case.props)))
+        if _said(ts_v) != js_engine:
+            bad.append(f"TypeScript, {spec.product.id} {case.payload} {case.label}: engine {js_engine}, TS {_said(ts_v)}")
+    assert not bad, f"{len(bad)} disagreements:\n" + "\n".join(bad[:25])
+
+
+def test_opt_out_helpers_follow_the_contract(run):
+    _dirs, specs, _cases, opt_probes, go_out, node_out = run
+    bad = []
+    for probe, go_off, ts_off in zip(opt_probes, go_out["off"], node_out["off"]):
+        want = expected_off(specs[probe.spec], probe.feature, probe.value)
+        if go_off != want or ts_off != want:
+            bad.append(f"{specs[probe.spec].product.id} {probe.feature} = {probe.value!r}: want {want}, Go {go_off}, TS {ts_off}")
+    assert not bad, "\n".join(bad[:25])
+    assert any(go_out["off"]) and not all(go_out["off"])
+
+
+def test_typed_values_serialise_to_what_gen_validate_accepts(run, tmp_path):
+    dirs, specs, _cases, _probes, go_out, node_out = run
+    for lang, out in (("go", go_out), ("ts", node_out)):
+        by_spec: dict[int, list[str]] = {}
+        for spec_i, name, props in out["typed"]:
+            by_spec.setdefault(spec_i, []).append(json.dumps({"payload": name, "properties": props}))
+        assert set(by_spec) == {i for i, s in enumerate(specs) if s.payloads}, lang
+        for spec_i, lines in by_spec.items():
+            capture = tmp_path / f"{lang}{spec_i}.ndjson"
+            capture.write_text("\n".join(lines) + "\n", "utf-8")
+            result = CliRunner().invoke(main, ["validate", "--spec", str(dirs[spec_i]), str(capture)])
+            assert result.exit_code == 0, f"{lang} typed values of {dirs[spec_i]}:\n{result.output[-3000:]}"
+    # TypeScript refuses to send exactly the vectors JavaScript cannot hold (an integer
+    # of an enumeration beyond 2**53: what JSON.stringify would send breaks the schema),
+    # and sends every other one.
+    for spec_i, (spec, checker) in enumerate(zip(specs, _engine(specs))):
+        want = [bool(checker.problems(p.wire_name, js_view(v["properties"])))
+                for p in spec.payloads for v in conformance.vectors(p)["valid"]]
+        assert node_out["refused"][spec_i] == want, spec.product.id
+    # Go writes exactly the vector: nothing left out, nothing null, keys in spec order.
+    vectors = {(i, p.wire_name): [v["properties"] for v in conformance.vectors(p)["valid"]]
+               for i, s in enumerate(specs) for p in s.payloads}
+    seen: dict[tuple, int] = {}
+    for spec_i, name, props in go_out["typed"]:
+        n = seen[(spec_i, name)] = seen.get((spec_i, name), -1) + 1
+        want = vectors[(spec_i, name)][n]
+        assert props == want and list(props) == list(want), (name, props, want)
