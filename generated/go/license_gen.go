@@ -57,7 +57,7 @@ var rules_License = newPayloadRules("license",
 	&rule{key: "expires_at", typ: "integer", required: true, minimum: "0", minLength: -1, maxLength: -1, minItems: -1, maxItems: -1},
 	&rule{key: "licensed_users", typ: "integer", required: true, minimum: "0", minLength: -1, maxLength: -1, minItems: -1, maxItems: -1},
 	&rule{key: "short_name", typ: "string", required: true, enum: "[\"E10\",\"E20\"]", minLength: -1, maxLength: -1, minItems: -1, maxItems: -1},
-	&rule{key: "features", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "features[]", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
+	&rule{key: "features", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
 )
 
 func (p License) pairs() []pair {

@@ -33,7 +33,7 @@ type MobileAppCrashFailedLogin struct {
 
 var rules_MobileAppCrashFailedLogin = newPayloadRules("mobile_app_crash_failed_login",
 	&rule{key: "error_message", typ: "string", required: true, minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1},
-	&rule{key: "recent_redux_actions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "recent_redux_actions[]", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
+	&rule{key: "recent_redux_actions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
 	&rule{key: "device", typ: "string", required: true, minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1},
 	&rule{key: "operating_system", typ: "string", required: true, minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1},
 	&rule{key: "app_version", typ: "string", required: true, minLength: -1, maxLength: 64, minItems: -1, maxItems: -1, pattern: "^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$"},

@@ -36,10 +36,10 @@ type PermissionsScheme struct {
 
 var rules_PermissionsScheme = newPayloadRules("permissions_scheme",
 	&rule{key: "scheme_id", typ: "string", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: -1, pattern: "^[A-Za-z0-9_-]{1,64}$"},
-	&rule{key: "team_admin_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "team_admin_permissions[]", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
-	&rule{key: "team_user_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "team_user_permissions[]", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
-	&rule{key: "channel_admin_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "channel_admin_permissions[]", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
-	&rule{key: "channel_user_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "channel_user_permissions[]", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
+	&rule{key: "team_admin_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
+	&rule{key: "team_user_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
+	&rule{key: "channel_admin_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
+	&rule{key: "channel_user_permissions", typ: "array", required: true, minLength: -1, maxLength: -1, minItems: -1, maxItems: 10000, items: &rule{key: "", typ: "string", minLength: -1, maxLength: 4096, minItems: -1, maxItems: -1}},
 	&rule{key: "team_count", typ: "integer", required: true, minimum: "0", minLength: -1, maxLength: -1, minItems: -1, maxItems: -1},
 )
 

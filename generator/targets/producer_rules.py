@@ -27,11 +27,11 @@ do), or keep a second copy of the opt-out rule (it reads ``OptOut`` from the mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.model import Feature, Payload, Spec
-from generator.targets.json_schema import always_present, property_schema
+from generator.targets.json_schema import always_present, value_schema
 
 #: Keywords of a property schema that are documentation, not rules.
 _ANNOTATIONS = frozenset({"description", "title", "x-telemetry", "examples", "default", "$comment"})
@@ -90,14 +90,24 @@ def rule_of(key: str, prop: dict, required: bool) -> Rule:
         pattern=pattern,
         min_items=prop.get("minItems"),
         max_items=prop.get("maxItems"),
-        items=rule_of(f"{key}[]", items, False) if items is not None else None,
+        items=rule_of("", items, False) if items is not None else None,
     )
 
 
 def payload_rules(payload: Payload) -> tuple[Rule, ...]:
     """Every field's rule, in spec order, from the payload's JSON Schema properties
-    (``required`` as the schema's ``required`` list says)."""
-    return tuple(rule_of(f.wire_key, property_schema(f), always_present(payload, f)) for f in payload.fields)
+    (``json_schema.value_schema``: a property's schema without its documentation;
+    ``required`` as the schema's ``required`` list says)."""
+    by_kind: dict[tuple, Rule] = {}  # (one schema per kind and value list: read it once)
+    out = []
+    for f in payload.fields:
+        required = always_present(payload, f)
+        shape = (f.kind.id, f.values, required)
+        rule = by_kind.get(shape)
+        if rule is None:
+            rule = by_kind[shape] = rule_of("", value_schema(f), required)
+        out.append(replace(rule, key=f.wire_key))
+    return tuple(out)
 
 
 def go_pattern(pattern: str) -> str:

@@ -34,6 +34,7 @@ from typing import Any
 from generator.json_output import dumps
 from generator.model import Payload, Spec
 from generator.targets import producer_rules as pr
+from generator.targets.go import go_string
 from generator.targets.json_schema import schema_id
 
 OUT = "typescript"
@@ -51,7 +52,7 @@ def module_name(spec: Spec) -> str | None:
 
 def ts_string(text: str) -> str:
     """A TypeScript string literal (ASCII only: every other character escaped)."""
-    return json.dumps(text)
+    return go_string(text) if text.isascii() else json.dumps(text)
 
 
 def _json(value: Any) -> str:

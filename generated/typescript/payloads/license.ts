@@ -40,7 +40,7 @@ export const rules_License: PayloadRules = {
     { key: "expires_at", type: "integer", required: true, minimum: 0 },
     { key: "licensed_users", type: "integer", required: true, minimum: 0 },
     { key: "short_name", type: "string", required: true, enum: License_ShortName },
-    { key: "features", type: "array", required: true, maxItems: 10000, items: { key: "features[]", type: "string", maxLength: 4096 } },
+    { key: "features", type: "array", required: true, maxItems: 10000, items: { key: "", type: "string", maxLength: 4096 } },
   ],
 };
 

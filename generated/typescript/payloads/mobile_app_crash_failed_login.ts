@@ -24,7 +24,7 @@ export const rules_MobileAppCrashFailedLogin: PayloadRules = {
   name: "mobile_app_crash_failed_login",
   fields: [
     { key: "error_message", type: "string", required: true, maxLength: 4096 },
-    { key: "recent_redux_actions", type: "array", required: true, maxItems: 10000, items: { key: "recent_redux_actions[]", type: "string", maxLength: 4096 } },
+    { key: "recent_redux_actions", type: "array", required: true, maxItems: 10000, items: { key: "", type: "string", maxLength: 4096 } },
     { key: "device", type: "string", required: true, maxLength: 4096 },
     { key: "operating_system", type: "string", required: true, maxLength: 4096 },
     { key: "app_version", type: "string", required: true, maxLength: 64, pattern: "^[0-9]+(\\.[0-9]+)*([-+.][0-9A-Za-z.-]+)?$(?!\\n)" },

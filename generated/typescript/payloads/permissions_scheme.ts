@@ -26,10 +26,10 @@ export const rules_PermissionsScheme: PayloadRules = {
   name: "permissions_scheme",
   fields: [
     { key: "scheme_id", type: "string", required: true, pattern: "^[A-Za-z0-9_-]{1,64}$(?!\\n)" },
-    { key: "team_admin_permissions", type: "array", required: true, maxItems: 10000, items: { key: "team_admin_permissions[]", type: "string", maxLength: 4096 } },
-    { key: "team_user_permissions", type: "array", required: true, maxItems: 10000, items: { key: "team_user_permissions[]", type: "string", maxLength: 4096 } },
-    { key: "channel_admin_permissions", type: "array", required: true, maxItems: 10000, items: { key: "channel_admin_permissions[]", type: "string", maxLength: 4096 } },
-    { key: "channel_user_permissions", type: "array", required: true, maxItems: 10000, items: { key: "channel_user_permissions[]", type: "string", maxLength: 4096 } },
+    { key: "team_admin_permissions", type: "array", required: true, maxItems: 10000, items: { key: "", type: "string", maxLength: 4096 } },
+    { key: "team_user_permissions", type: "array", required: true, maxItems: 10000, items: { key: "", type: "string", maxLength: 4096 } },
+    { key: "channel_admin_permissions", type: "array", required: true, maxItems: 10000, items: { key: "", type: "string", maxLength: 4096 } },
+    { key: "channel_user_permissions", type: "array", required: true, maxItems: 10000, items: { key: "", type: "string", maxLength: 4096 } },
     { key: "team_count", type: "integer", required: true, minimum: 0 },
   ],
 };
