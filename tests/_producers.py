@@ -102,16 +102,18 @@ def random_spec_doc(rng: random.Random) -> dict:
         "T_NO_TRACK": {"kind": "environment_variable", "description": "Set to switch off."},
         "T_TELEMETRY": {"kind": "environment_variable", "description": "0 or off switches off."},
         "t_off": {"kind": "command", "command": "t analytics off", "description": "Switches off."},
+        "T_DNT": {"kind": "environment_variable", "description": "Set (1, true, yes...) to switch off."},
     }
     opt_outs = {
         "usage": {"setting": "T.Enable", "cost": "None."},
         "env": {"setting": "T_NO_TRACK", "off_values": "any_non_empty", "cost": "None."},
         "envval": {"setting": "T_TELEMETRY", "off_values": ["0", "off"], "cost": "None."},
-        "cmd": {"setting": "t_off", "cost": "None."},
+        "cmd": [{"setting": "t_off", "cost": "None."}, {"setting": "T_DNT", "off_values": "set", "cost": "None."}],
         "never": {"not_possible": "It is needed to run.", "cost": "None."},
     }
     features = {
-        fid: {"title": fid.title(), "description": "Test.", "sender": "server", "destination": "Test Inc.", "opt_out": o}
+        fid: {"title": fid.title(), "description": "Test.", "sender": "server", "destination": "Test Inc.",
+              **({"opt_outs": o} if isinstance(o, list) else {"opt_out": o})}
         for fid, o in opt_outs.items()
     }
     sections = {}

@@ -126,11 +126,25 @@ def test_names_never_collide():
 
 def test_opt_out_rules_are_the_models():
     example = load_or_fail(ROOT / "examples" / "cli-analytics" / "spec")
-    rules = {r.feature: r for r in producer_rules.opt_out_rules(example)}
-    env = rules["install_analytics"]
-    assert (env.setting, env.source, env.any_non_empty, env.off_values) == ("POUROVER_NO_ANALYTICS", "environment", True, ())
-    cmd = rules["build_error_reports"]
-    assert (cmd.kind, cmd.source, cmd.off_values) == ("command", "settings", (True,))
+    rules = {}
+    for r in producer_rules.opt_out_rules(example):
+        rules.setdefault(r.feature, []).append(r)
+    for f in example.features:
+        assert [r.setting for r in rules[f.id]] == [w.setting.id for w in f.opt_outs]
+        for r, way in zip(rules[f.id], f.opt_outs):
+            off = way.as_dict()["off_values"]
+            if r.kind in ("command", "cli_flag"):
+                assert r.off_values == (True,) and r.source == "settings"
+            elif isinstance(off, str):
+                assert (r.off_rule, r.off_values, r.source) == (off, (), "environment")
+            else:
+                assert r.off_values == tuple(off)
     bundled = {r.feature: r for r in producer_rules.opt_out_rules(bundled_spec())}
     for f in bundled_spec().features:
         assert bundled[f.id].off_values == f.opt_out.off_values and bundled[f.id].source == "settings"
+
+
+def test_every_off_rule_of_the_model_is_implemented():
+    from generator.privacy import OFF_RULES
+
+    assert producer_rules.IMPLEMENTED_OFF_RULES == set(OFF_RULES)

@@ -29,6 +29,7 @@ from _producers import Batch, Case, Probe, js_view, probes, random_spec_doc
 from click.testing import CliRunner
 
 from generator.cli import main
+from generator.privacy import switches_off
 from generator.targets import conformance, producer_rules
 from generator.targets.json_schema import payload_schema
 from generator.validate.check import Checker
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261207
 RANDOM_SPECS = 6
 UNSET = Ellipsis
-SETTING_VALUES = [UNSET, "", "1", "0", "off", "x", "true", "false", True, False, 0, 1, None]
+SETTING_VALUES = [UNSET, "", "1", "0", "off", "OFF", "No", "x", "true", "TRUE", "false", True, False, 0, 1, None]
 
 
 def spec_dirs(tmp: Path) -> list[Path]:
@@ -50,33 +51,30 @@ def spec_dirs(tmp: Path) -> list[Path]:
     return dirs
 
 
-def _json_equal(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
-
-
 def expected_off(spec, feature_id: str, value) -> bool:
-    """The conformance suite's opt-out contract (``index.json`` and its
-    ``test_opt_out.off_values``): a listed off value, any non-empty text, or a command
-    run / flag passed switches the feature off; an unset setting has its default."""
-    opt = conformance.index(spec)["features"][feature_id]["opt_out"]
-    if opt is None or opt["kind"] == "not_possible":
-        return False
-    env = opt["kind"] == "environment_variable"
-    if value is UNSET:
-        if env:
-            return False
-        value = spec.feature(feature_id).opt_out.setting.default
-        if value is None:
-            return False
-    if env and not isinstance(value, str):
-        return False  # an environment variable holds text
-    if opt["kind"] in ("command", "cli_flag"):
-        return value is True
-    if opt["off_values"] == "any_non_empty":
-        return isinstance(value, str) and value != ""
-    return any(_json_equal(value, off) for off in opt["off_values"])
+    """The spec's off-value rules (``generator.privacy.switches_off``) and the conformance
+    suite's opt-out contract for commands and flags (``test_opt_out.off_values``: run or
+    passed is ``True``), for every way to opt out of the feature: the feature is off when
+    any applies.  An unset environment variable is on; an unset setting has its default;
+    an environment variable holds only text."""
+    off = False
+    for way in spec.feature(feature_id).opt_outs:
+        if way.setting is None:
+            continue
+        data = way.as_dict()
+        env = data["kind"] == "environment_variable"
+        v = value
+        if v is UNSET:
+            if env or way.setting.default is None:
+                continue
+            v = way.setting.default
+        if env and not isinstance(v, str):
+            continue
+        if data["kind"] in ("command", "cli_flag"):
+            off |= v is True
+        else:
+            off |= switches_off(data["off_values"], v)
+    return off
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +126,10 @@ def test_every_spec_covers_what_the_agreement_needs(run):
     assert {f.kind.id for f in fields} == set(KINDS)
     assert {type(f.values[0]).__name__ for f in fields if f.values} >= {"bool", "int", "str"}
     assert any(not f.required for f in fields) and any(f.required for f in fields)
-    kinds = {producer_rules.opt_out_rule(f).kind for s in specs for f in s.features}
-    assert {"console_setting", "environment_variable", "command", "not_possible"} <= kinds
+    ways = [r for s in specs for r in producer_rules.opt_out_rules(s)]
+    assert {"console_setting", "environment_variable", "command", "not_possible"} <= {r.kind for r in ways}
+    assert {"any_non_empty", "set", ""} == {r.off_rule for r in ways}
+    assert any(len(f.opt_outs) > 1 for s in specs for f in s.features)
     assert len(cases) > 5000
 
 

@@ -292,23 +292,28 @@ var registry = newRegistry(
 	rules_PermissionsScheme,
 )
 
-// OptOut says how a feature is switched off, as the spec declares it: its Setting is
+// OptOut is one way to switch a feature off, as the spec declares it: its Setting is
 // read from the environment (Source "environment") or the product's settings
-// ("settings"; Default applies while the lookup does not know it); the feature is off
-// when the value equals one of OffValues (JSON equality: an environment variable's
-// text matches only a text value), or, with AnyNonEmpty, is any non-empty text; a
-// command or flag (Kind) is off once run or passed (its value is true).  Setting is ""
-// when it cannot be switched off (NotPossible says why).
+// ("settings"; Default applies while the lookup does not know it); it applies when
+// the value equals one of OffValues (JSON equality: an environment variable's text
+// matches only a text value) or when OffRule says so ("any_non_empty": any non-empty
+// text; "set": any text but the not-set ones, see EnvNotSet); a command or flag
+// (Kind) applies once run or passed (its value is true).  Setting is "" when it
+// cannot switch the feature off (NotPossible says why).
 type OptOut struct {
 	Feature     string
 	Setting     string
 	Kind        string
 	Source      string
 	OffValues   []any
-	AnyNonEmpty bool
+	OffRule     string
 	Default     any
 	NotPossible string
 }
+
+// EnvNotSet holds the values (compared in lower case) that leave an environment
+// variable "not set" under the "set" rule; absent is not set either.
+var EnvNotSet = []string{"", "0", "false", "off", "no"}
 
 // Features lists the feature ids, in spec order.
 var Features = []string{
@@ -316,19 +321,29 @@ var Features = []string{
 	"error_and_diagnostics_reporting",
 }
 
-// OptOuts holds each feature's opt-out, by feature id.
+// OptOuts holds each feature's ways to opt out, by feature id.
 var OptOuts = optOutsByFeature(
-	OptOut{Feature: "security_update_check", Setting: "ServiceSettings.EnableSecurityFixAlert", Kind: "console_setting", Source: "settings", OffValues: mustValues("[false]"), AnyNonEmpty: false, Default: mustValue("true"), NotPossible: ""},
-	OptOut{Feature: "error_and_diagnostics_reporting", Setting: "LogSettings.EnableDiagnostics", Kind: "console_setting", Source: "settings", OffValues: mustValues("[false]"), AnyNonEmpty: false, Default: mustValue("true"), NotPossible: ""},
+	OptOut{Feature: "security_update_check", Setting: "ServiceSettings.EnableSecurityFixAlert", Kind: "console_setting", Source: "settings", OffValues: mustValues("[false]"), OffRule: "", Default: mustValue("true"), NotPossible: ""},
+	OptOut{Feature: "error_and_diagnostics_reporting", Setting: "LogSettings.EnableDiagnostics", Kind: "console_setting", Source: "settings", OffValues: mustValues("[false]"), OffRule: "", Default: mustValue("true"), NotPossible: ""},
 )
 
-// TelemetryOff answers "is this feature's telemetry switched off?" from env (an
-// environment lookup such as os.LookupEnv) and setting (the product's settings by id:
-// its value and whether it is known); either may be nil when the feature does not read
-// it.  A feature that cannot be switched off, or is unknown, is never off.
+// TelemetryOff answers "is this feature's telemetry switched off?": true when any of its
+// ways to opt out applies (see OptOut), read from env (an environment lookup such as
+// os.LookupEnv) and setting (the product's settings by id: its value and whether it is
+// known); either may be nil when no way reads it.  A feature that cannot be switched
+// off, or is unknown, is never off.
 func TelemetryOff(feature string, env func(name string) (string, bool), setting func(id string) (any, bool)) bool {
-	o, ok := OptOuts[feature]
-	if !ok || o.Setting == "" {
+	for _, o := range OptOuts[feature] {
+		if o.Applies(env, setting) {
+			return true
+		}
+	}
+	return false
+}
+
+// Applies says whether this way switches its feature off (see TelemetryOff).
+func (o OptOut) Applies(env func(name string) (string, bool), setting func(id string) (any, bool)) bool {
+	if o.Setting == "" {
 		return false
 	}
 	var value any
@@ -350,9 +365,20 @@ func TelemetryOff(feature string, env func(name string) (string, bool), setting 
 
 // IsOff says whether value of the opt-out's setting switches its feature off.
 func (o OptOut) IsOff(value any) bool {
-	if o.AnyNonEmpty {
-		s, ok := value.(string)
-		return ok && s != ""
+	s, isText := value.(string)
+	switch o.OffRule {
+	case "any_non_empty":
+		return isText && s != ""
+	case "set":
+		if !isText {
+			return false
+		}
+		for _, v := range EnvNotSet {
+			if strings.ToLower(s) == v {
+				return false
+			}
+		}
+		return true
 	}
 	for _, off := range o.OffValues {
 		if jsonEqual(value, off) {
@@ -362,10 +388,10 @@ func (o OptOut) IsOff(value any) bool {
 	return false
 }
 
-func optOutsByFeature(list ...OptOut) map[string]OptOut {
-	out := make(map[string]OptOut, len(list))
+func optOutsByFeature(list ...OptOut) map[string][]OptOut {
+	out := make(map[string][]OptOut, len(list))
 	for _, o := range list {
-		out[o.Feature] = o
+		out[o.Feature] = append(out[o.Feature], o)
 	}
 	return out
 }

@@ -841,11 +841,19 @@ const payloadRules: Readonly<Record<string, PayloadRules>> = {
 // The features a user can switch off, by id.
 export type FeatureId = "security_update_check" | "error_and_diagnostics_reporting";
 
-// Each feature's opt-out, as the spec declares it.
-export const optOuts: Readonly<Record<FeatureId, OptOut>> = {
-  "security_update_check": { feature: "security_update_check", setting: "ServiceSettings.EnableSecurityFixAlert", kind: "console_setting", source: "settings", offValues: [false], anyNonEmpty: false, default: true, notPossible: "" },
-  "error_and_diagnostics_reporting": { feature: "error_and_diagnostics_reporting", setting: "LogSettings.EnableDiagnostics", kind: "console_setting", source: "settings", offValues: [false], anyNonEmpty: false, default: true, notPossible: "" },
+// Each feature's ways to opt out, as the spec declares them.
+export const optOuts: Readonly<Record<FeatureId, readonly OptOut[]>> = {
+  "security_update_check": [
+    { feature: "security_update_check", setting: "ServiceSettings.EnableSecurityFixAlert", kind: "console_setting", source: "settings", offValues: [false], offRule: "", default: true, notPossible: "" },
+  ],
+  "error_and_diagnostics_reporting": [
+    { feature: "error_and_diagnostics_reporting", setting: "LogSettings.EnableDiagnostics", kind: "console_setting", source: "settings", offValues: [false], offRule: "", default: true, notPossible: "" },
+  ],
 };
+
+// The values (in lower case) that leave an environment variable "not set" under the
+// "set" rule; absent is not set either.
+export const envNotSet: readonly string[] = ["", "0", "false", "off", "no"];
 
 // Every way `value` breaks the JSON Schema of payload `name` ([] when it conforms).
 export function validate(name: string, value: unknown): Problem[] {
@@ -872,14 +880,14 @@ export function createTracker(send: Send): <N extends PayloadName>(name: N, prop
   };
 }
 
-// Whether the feature's telemetry is switched off: its setting read from `env` (an
-// environment variable, undefined when unset) or `setting` (the product's settings by
-// id, undefined when unknown: the setting's default applies).  A feature that cannot
-// be switched off is never off.
+// Whether the feature's telemetry is switched off: true when any of its ways to opt out
+// applies, its setting read from `env` (an environment variable, undefined when unset)
+// or `setting` (the product's settings by id, undefined when unknown: the setting's
+// default applies).  A feature that cannot be switched off is never off.
 export function telemetryOff(
   feature: FeatureId,
   env: (name: string) => string | undefined,
   setting: (id: string) => unknown,
 ): boolean {
-  return optOutApplies(optOuts[feature], env, setting);
+  return optOuts[feature].some((way) => optOutApplies(way, env, setting, envNotSet));
 }

@@ -159,34 +159,38 @@ export function checkPayload(rules: PayloadRules, value: unknown): Problem[] {
   return out;
 }
 
-/** How a feature is switched off, as data (see telemetryOff in index.ts). */
+/** One way to switch a feature off, as data (see telemetryOff in index.ts). */
 export interface OptOut {
   readonly feature: string;
-  /** "" when it cannot be switched off (`notPossible` says why). */
+  /** "" when it cannot switch the feature off (`notPossible` says why). */
   readonly setting: string;
   readonly kind: string;
   /** Where the setting is read: the environment or the product's settings. */
   readonly source: "environment" | "settings" | "";
   readonly offValues: readonly unknown[];
-  readonly anyNonEmpty: boolean;
+  /** A named rule instead of values: "any_non_empty", or "set" (any text but `envNotSet`). */
+  readonly offRule: string;
   /** The setting's default, used when the settings lookup does not know it. */
   readonly default?: unknown;
   readonly notPossible: string;
 }
 
-/** Whether `value` of the opt-out's setting switches its feature off. */
-export function optOutIsOff(optOut: OptOut, value: unknown): boolean {
-  if (optOut.anyNonEmpty) return typeof value === "string" && value !== "";
+/** Whether `value` of the opt-out's setting switches its feature off; `notSet` holds
+ * the values (lower case) that leave a variable "not set" under the "set" rule. */
+export function optOutIsOff(optOut: OptOut, value: unknown, notSet: readonly string[]): boolean {
+  if (optOut.offRule === "any_non_empty") return typeof value === "string" && value !== "";
+  if (optOut.offRule === "set") return typeof value === "string" && !notSet.includes(value.toLowerCase());
   return optOut.offValues.some((off) => jsonEqual(value, off));
 }
 
-/** Whether the opt-out's feature is off: its setting read from `env` (an environment
+/** Whether this way to opt out applies: its setting read from `env` (an environment
  * variable; undefined when unset) or `setting` (the product's settings by id; undefined
  * when unknown, then the setting's default applies). */
 export function optOutApplies(
   optOut: OptOut,
   env: (name: string) => string | undefined,
   setting: (id: string) => unknown,
+  notSet: readonly string[],
 ): boolean {
   if (optOut.setting === "") return false;
   let value: unknown;
@@ -196,5 +200,5 @@ export function optOutApplies(
     value = setting(optOut.setting);
     if (value === undefined) value = optOut.default;
   }
-  return value !== undefined && optOutIsOff(optOut, value);
+  return value !== undefined && optOutIsOff(optOut, value, notSet);
 }

@@ -237,26 +237,28 @@ def telemetry_source(spec: Spec, package: str) -> str:
     w += [f"\trules_{pr.type_name(p)},\n" for p in spec.payloads]
     w.append(")\n")
     w.append(
-        "\n// OptOut says how a feature is switched off, as the spec declares it: its Setting is\n"
+        "\n// OptOut is one way to switch a feature off, as the spec declares it: its Setting is\n"
         "// read from the environment (Source \"environment\") or the product's settings\n"
-        "// (\"settings\"; Default applies while the lookup does not know it); the feature is off\n"
-        "// when the value equals one of OffValues (JSON equality: an environment variable's\n"
-        "// text matches only a text value), or, with AnyNonEmpty, is any non-empty text; a\n"
-        "// command or flag (Kind) is off once run or passed (its value is true).  Setting is \"\"\n"
-        "// when it cannot be switched off (NotPossible says why).\n"
+        "// (\"settings\"; Default applies while the lookup does not know it); it applies when\n"
+        "// the value equals one of OffValues (JSON equality: an environment variable's text\n"
+        "// matches only a text value) or when OffRule says so (\"any_non_empty\": any non-empty\n"
+        "// text; \"set\": any text but the not-set ones, see EnvNotSet); a command or flag\n"
+        "// (Kind) applies once run or passed (its value is true).  Setting is \"\" when it\n"
+        "// cannot switch the feature off (NotPossible says why).\n"
         "type OptOut struct {\n\tFeature     string\n\tSetting     string\n\tKind        string\n"
-        "\tSource      string\n\tOffValues   []any\n\tAnyNonEmpty bool\n\tDefault     any\n\tNotPossible string\n}\n"
+        "\tSource      string\n\tOffValues   []any\n\tOffRule     string\n\tDefault     any\n\tNotPossible string\n}\n"
+        "\n// EnvNotSet holds the values (compared in lower case) that leave an environment\n"
+        "// variable \"not set\" under the \"set\" rule; absent is not set either.\n"
+        "var EnvNotSet = []string{" + ", ".join(go_string(v) for v in pr.NOT_SET) + "}\n"
         "\n// Features lists the feature ids, in spec order.\nvar Features = []string{\n"
     )
-    rules = pr.opt_out_rules(spec)
-    w += [f"\t{go_string(r.feature)},\n" for r in rules]
-    w.append("}\n\n// OptOuts holds each feature's opt-out, by feature id.\nvar OptOuts = optOutsByFeature(\n")
-    for r in rules:
-        default = _setting_default(spec, r)
+    w += [f"\t{go_string(f.id)},\n" for f in spec.features]
+    w.append("}\n\n// OptOuts holds each feature's ways to opt out, by feature id.\nvar OptOuts = optOutsByFeature(\n")
+    for r in pr.opt_out_rules(spec):
         w.append(
             f"\tOptOut{{Feature: {go_string(r.feature)}, Setting: {go_string(r.setting)}, "
             f"Kind: {go_string(r.kind)}, Source: {go_string(r.source)}, OffValues: mustValues({go_string(_json(list(r.off_values)))}), "
-            f"AnyNonEmpty: {'true' if r.any_non_empty else 'false'}, Default: mustValue({go_string(_json(default))}), "
+            f"OffRule: {go_string(r.off_rule)}, Default: mustValue({go_string(_json(r.default))}), "
             f"NotPossible: {go_string(r.not_possible)}}},\n"
         )
     w.append(")\n")
@@ -264,20 +266,24 @@ def telemetry_source(spec: Spec, package: str) -> str:
     return "".join(w)
 
 
-def _setting_default(spec: Spec, rule: pr.OptOutRule) -> Any:
-    if rule.source != "settings":
-        return None
-    return next((s.default for s in spec.settings if s.id == rule.setting), None)
-
-
 _OPT_OUT_FUNCS = '''
-// TelemetryOff answers "is this feature's telemetry switched off?" from env (an
-// environment lookup such as os.LookupEnv) and setting (the product's settings by id:
-// its value and whether it is known); either may be nil when the feature does not read
-// it.  A feature that cannot be switched off, or is unknown, is never off.
+// TelemetryOff answers "is this feature's telemetry switched off?": true when any of its
+// ways to opt out applies (see OptOut), read from env (an environment lookup such as
+// os.LookupEnv) and setting (the product's settings by id: its value and whether it is
+// known); either may be nil when no way reads it.  A feature that cannot be switched
+// off, or is unknown, is never off.
 func TelemetryOff(feature string, env func(name string) (string, bool), setting func(id string) (any, bool)) bool {
-	o, ok := OptOuts[feature]
-	if !ok || o.Setting == "" {
+	for _, o := range OptOuts[feature] {
+		if o.Applies(env, setting) {
+			return true
+		}
+	}
+	return false
+}
+
+// Applies says whether this way switches its feature off (see TelemetryOff).
+func (o OptOut) Applies(env func(name string) (string, bool), setting func(id string) (any, bool)) bool {
+	if o.Setting == "" {
 		return false
 	}
 	var value any
@@ -299,9 +305,20 @@ func TelemetryOff(feature string, env func(name string) (string, bool), setting 
 
 // IsOff says whether value of the opt-out's setting switches its feature off.
 func (o OptOut) IsOff(value any) bool {
-	if o.AnyNonEmpty {
-		s, ok := value.(string)
-		return ok && s != ""
+	s, isText := value.(string)
+	switch o.OffRule {
+	case "any_non_empty":
+		return isText && s != ""
+	case "set":
+		if !isText {
+			return false
+		}
+		for _, v := range EnvNotSet {
+			if strings.ToLower(s) == v {
+				return false
+			}
+		}
+		return true
 	}
 	for _, off := range o.OffValues {
 		if jsonEqual(value, off) {
@@ -311,10 +328,10 @@ func (o OptOut) IsOff(value any) bool {
 	return false
 }
 
-func optOutsByFeature(list ...OptOut) map[string]OptOut {
-	out := make(map[string]OptOut, len(list))
+func optOutsByFeature(list ...OptOut) map[string][]OptOut {
+	out := make(map[string][]OptOut, len(list))
 	for _, o := range list {
-		out[o.Feature] = o
+		out[o.Feature] = append(out[o.Feature], o)
 	}
 	return out
 }

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.model import Feature, Payload, Spec
+from generator.privacy import ENV_NOT_SET
 from generator.targets.json_schema import always_present, value_schema
 
 #: Keywords of a property schema that are documentation, not rules.
@@ -212,43 +213,63 @@ def _class_end(src: str, start: int) -> tuple[int, str]:
 
 @dataclass(frozen=True)
 class OptOutRule:
-    """How a producer decides that a feature is off, as data: read ``setting`` from the
-    environment (``source`` "environment") or the product's settings ("settings"); the
-    feature is off when the value is one of ``off_values`` (JSON equality: an
-    environment variable's text matches only a text value), or, with
-    ``any_non_empty``, any non-empty value; a command or flag (``kind``) is off once run
-    or passed (its lookup says true).  ``setting`` empty: it cannot be switched off
-    (``not_possible`` says why, or no opt-out is declared)."""
+    """One way a producer decides that a feature is off, as data: read ``setting`` from
+    the environment (``source`` "environment") or the product's settings ("settings");
+    the feature is off when the value is one of ``off_values`` (JSON equality: an
+    environment variable's text matches only a text value), or when ``off_rule`` (a
+    rule of ``generator.privacy.OFF_RULES``: ``any_non_empty``, or ``set``, the
+    truthiness of ``privacy.ENV_NOT_SET``) says so; a command or flag (``kind``) is off
+    once run or passed (its lookup says true).  ``setting`` empty: this way cannot
+    switch it off (``not_possible`` says why, or no opt-out is declared)."""
 
     feature: str
     setting: str
     kind: str
     source: str
     off_values: tuple[Any, ...]
-    any_non_empty: bool
+    off_rule: str
     not_possible: str
+    default: Any = None  # the setting's default (settings only; None: none)
+
+    @property
+    def any_non_empty(self) -> bool:
+        return self.off_rule == "any_non_empty"
 
 
-def opt_out_rule(feature: Feature) -> OptOutRule:
-    """A feature's opt-out as the producer targets print it, from ``OptOut.as_dict``
-    (the model's own data form of it)."""
-    if feature.opt_out is None:
-        return OptOutRule(feature.id, "", "none", "", (), False, "no opt-out is declared")
-    data = feature.opt_out.as_dict()
-    setting = data["setting"] or ""
-    kind = data["kind"]
-    any_non_empty = data["off_values"] == "any_non_empty"
-    if kind in ("command", "cli_flag"):
-        off: tuple[Any, ...] = (True,)  # run, passed
-    else:
-        off = () if any_non_empty or not setting else tuple(data["off_values"])
-    source = "" if not setting else ("environment" if kind == "environment_variable" else "settings")
-    return OptOutRule(feature.id, setting, kind, source, off, any_non_empty, data["not_possible"])
+def opt_out_rules_of(feature: Feature) -> tuple[OptOutRule, ...]:
+    """Each of a feature's ways to opt out as the producer targets print it, from
+    ``OptOut.as_dict`` (the model's own data form); a feature declaring none has one
+    rule that never applies.  A named off rule the targets do not implement raises."""
+    if not feature.opt_outs:
+        return (OptOutRule(feature.id, "", "none", "", (), "", "no opt-out is declared"),)
+    out = []
+    for opt in feature.opt_outs:
+        data = opt.as_dict()
+        setting = data["setting"] or ""
+        kind = data["kind"]
+        rule = data["off_values"] if isinstance(data["off_values"], str) else ""
+        if rule and rule not in IMPLEMENTED_OFF_RULES:
+            raise ValueError(f"feature {feature.id!r}: the producer targets do not implement the off rule {rule!r}")
+        if kind in ("command", "cli_flag"):
+            off: tuple[Any, ...] = (True,)  # run, passed
+            rule = ""
+        else:
+            off = () if rule or not setting else tuple(data["off_values"])
+        source = "" if not setting else ("environment" if kind == "environment_variable" else "settings")
+        default = opt.setting.default if opt.setting is not None and source == "settings" else None
+        out.append(OptOutRule(feature.id, setting, kind, source, off, rule, data["not_possible"], default))
+    return tuple(out)
 
 
 def opt_out_rules(spec: Spec) -> tuple[OptOutRule, ...]:
-    """Every feature's opt-out rule, in spec order."""
-    return tuple(opt_out_rule(f) for f in spec.features)
+    """Every way to opt out of every feature, in spec order."""
+    return tuple(r for f in spec.features for r in opt_out_rules_of(f))
+
+
+#: The named off rules the Go and TypeScript runtimes implement.
+IMPLEMENTED_OFF_RULES = frozenset({"any_non_empty", "set"})
+#: The values of an environment variable that leave it "not set" (the ``set`` rule).
+NOT_SET = ENV_NOT_SET
 
 
 def comment(text: str) -> str:

@@ -174,20 +174,26 @@ def index_source(spec: Spec, module: str) -> str:
     w.append("];\n\nconst payloadRules: Readonly<Record<string, PayloadRules>> = {\n")
     w += [f"  {ts_string(p.wire_name)}: rules_{pr.type_name(p)},\n" for p in spec.payloads]
     w.append("};\n")
-    rules = pr.opt_out_rules(spec)
-    ids = " | ".join(ts_string(r.feature) for r in rules) or "never"
+    ids = " | ".join(ts_string(f.id) for f in spec.features) or "never"
     w.append(f"\n// The features a user can switch off, by id.\nexport type FeatureId = {ids};\n")
-    w.append("\n// Each feature's opt-out, as the spec declares it.\nexport const optOuts: Readonly<Record<FeatureId, OptOut>> = {\n")
-    for r in rules:
-        default = next((s.default for s in spec.settings if s.id == r.setting), None) if r.source == "settings" else None
-        parts = [f"feature: {ts_string(r.feature)}", f"setting: {ts_string(r.setting)}", f"kind: {ts_string(r.kind)}",
-                 f"source: {ts_string(r.source)}", f"offValues: {_json(list(r.off_values))}",
-                 f"anyNonEmpty: {'true' if r.any_non_empty else 'false'}"]
-        if default is not None:
-            parts.append(f"default: {_json(default)}")
-        parts.append(f"notPossible: {ts_string(r.not_possible)}")
-        w.append(f"  {ts_string(r.feature)}: {{ {', '.join(parts)} }},\n")
+    w.append("\n// Each feature's ways to opt out, as the spec declares them.\n"
+             "export const optOuts: Readonly<Record<FeatureId, readonly OptOut[]>> = {\n")
+    by_feature: dict[str, list[pr.OptOutRule]] = {}
+    for r in pr.opt_out_rules(spec):
+        by_feature.setdefault(r.feature, []).append(r)
+    for fid, ways in by_feature.items():
+        w.append(f"  {ts_string(fid)}: [\n")
+        for r in ways:
+            parts = [f"feature: {ts_string(r.feature)}", f"setting: {ts_string(r.setting)}", f"kind: {ts_string(r.kind)}",
+                     f"source: {ts_string(r.source)}", f"offValues: {_json(list(r.off_values))}", f"offRule: {ts_string(r.off_rule)}"]
+            if r.default is not None:
+                parts.append(f"default: {_json(r.default)}")
+            parts.append(f"notPossible: {ts_string(r.not_possible)}")
+            w.append(f"    {{ {', '.join(parts)} }},\n")
+        w.append("  ],\n")
     w.append("};\n")
+    w.append("\n// The values (in lower case) that leave an environment variable \"not set\" under the\n"
+             f"// \"set\" rule; absent is not set either.\nexport const envNotSet: readonly string[] = {_json(list(pr.NOT_SET))};\n")
     w.append(_INDEX_FUNCS)
     return "".join(w)
 
@@ -218,16 +224,16 @@ export function createTracker(send: Send): <N extends PayloadName>(name: N, prop
   };
 }
 
-// Whether the feature's telemetry is switched off: its setting read from `env` (an
-// environment variable, undefined when unset) or `setting` (the product's settings by
-// id, undefined when unknown: the setting's default applies).  A feature that cannot
-// be switched off is never off.
+// Whether the feature's telemetry is switched off: true when any of its ways to opt out
+// applies, its setting read from `env` (an environment variable, undefined when unset)
+// or `setting` (the product's settings by id, undefined when unknown: the setting's
+// default applies).  A feature that cannot be switched off is never off.
 export function telemetryOff(
   feature: FeatureId,
   env: (name: string) => string | undefined,
   setting: (id: string) => unknown,
 ): boolean {
-  return optOutApplies(optOuts[feature], env, setting);
+  return optOuts[feature].some((way) => optOutApplies(way, env, setting, envNotSet));
 }
 '''
 
