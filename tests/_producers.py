@@ -386,8 +386,9 @@ def ts_typed_module(spec: Spec, typed: dict[str, list[dict]]) -> str:
     """A module that sends every valid vector through the typed tracker (object literals
     checked against the interfaces at compile time), and lines the compiler must reject
     (``@ts-expect-error``: an undeclared name, an undeclared property, a value outside an
-    enumeration)."""
+    enumeration), and checks that each enumeration's union type is exactly its values."""
     w = ['import { createTracker } from "./index.js";\n',
+         "type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;\n",
          "export const sent: [string, unknown][] = [];\n",
          "const track = createTracker((name, properties) => { sent.push([name, properties]); });\n",
          "export function run(): unknown[][] {\n  const problems: unknown[][] = [];\n"]
@@ -401,6 +402,10 @@ def ts_typed_module(spec: Spec, typed: dict[str, list[dict]]) -> str:
         rules = producer_rules.payload_rules(p)
         w.append(f'  // @ts-expect-error an undeclared property\n  track({json.dumps(p.wire_name)}, {{ "undeclared key": 1 }});\n')
         for r in rules:
+            if r.enum and r.type != "array":  # the union is exactly the spec's values
+                n += 1
+                member = f"Exclude<import(\"./index.js\").Payloads[{json.dumps(p.wire_name)}][{json.dumps(r.key)}], undefined>"
+                w.append(f"  const u{n}: Exact<{member}, {' | '.join(json.dumps(v) for v in r.enum)}> = true;\n  void u{n};\n")
             if r.enum and all(isinstance(v, str) for v in r.enum):
                 bad = "not-" + "".join(r.enum) + "!"
                 n += 1
