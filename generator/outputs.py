@@ -47,6 +47,7 @@ _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 BUILTIN_OUTPUTS = frozenset({
     "MANIFEST.json", "README.md", "__init__.py", "conftest.py", "catalog.json", "spec.schema.json",
     "conformance", "docs", "models", "schemas", "warehouse", ".gen-cache",
+    "go", "typescript",  # the producer targets' folders (written when the spec turns them on)
 })
 _BUILTIN_FOLDED = {name.casefold(): name for name in BUILTIN_OUTPUTS}
 

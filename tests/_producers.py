@@ -224,13 +224,18 @@ class Batch:
     # -- compiling and running
 
     def compile(self) -> None:
-        """``go vet`` and ``go build`` of the module; ``tsc --strict`` of the project
-        (emitting CommonJS for Node, and failing on any error)."""
+        """``go vet`` and ``go build`` of the module, ``gofmt -l`` (the generated Go is
+        formatted); ``tsc --strict`` of the project (emitting CommonJS for Node, and
+        failing on any error)."""
         gotool, tsc = tool("go"), tool("tsc")
         env = self._go_env()
         for args in (["vet", "./..."], ["build", "-o", str(self.root / "agree-bin"), "./cmd/agree"]):
             r = subprocess.run([gotool, *args], cwd=self.go_dir, env=env, capture_output=True, text=True, timeout=900, check=False)
             assert r.returncode == 0, f"go {' '.join(args)} failed:\n{r.stdout}{r.stderr}"[:20000]
+        gofmt = tool("gofmt")
+        specs = [f"s{i}" for i in range(len(self.specs))]
+        r = subprocess.run([gofmt, "-l", *specs], cwd=self.go_dir, capture_output=True, text=True, timeout=600, check=False)
+        assert r.returncode == 0 and r.stdout == "", f"generated Go is not gofmt-clean:\n{r.stdout}{r.stderr}"[:5000]
         files = sorted(str(p) for p in self.ts_dir.rglob("*.ts"))
         r = subprocess.run([tsc, "--strict", "--noEmitOnError", "--target", "es2020", "--module", "commonjs",
                             "--moduleResolution", "node", "--outDir", str(self.root / "js"), "--rootDir", str(self.ts_dir), *files],
