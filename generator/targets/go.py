@@ -263,7 +263,10 @@ def telemetry_source(spec: Spec, package: str) -> str:
         )
     w.append(")\n")
     w.append(_OPT_OUT_FUNCS)
-    return "".join(w)
+    text = "".join(w)
+    for empty in ("[]string{\n}", "newRegistry(\n)", "optOutsByFeature(\n)"):  # (as gofmt writes them)
+        text = text.replace(empty, empty.replace("\n", ""))
+    return text
 
 
 _OPT_OUT_FUNCS = '''
