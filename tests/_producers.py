@@ -200,7 +200,8 @@ class Batch:
 
     # -- writing
 
-    def write(self, cases: list[Case], probes_: list[Probe], typed: dict[int, dict[str, list[dict]]]) -> None:
+    def write(self, cases: list[Case], probes_: list[Probe], typed: dict[int, dict[str, list[dict]]],
+              patterns: list[tuple[str, str]] = ()) -> None:
         """The generated code of every spec, the two programs and their input."""
         shutil.rmtree(self.root, ignore_errors=True)
         (self.go_dir / "cmd" / "agree").mkdir(parents=True)
@@ -217,7 +218,8 @@ class Batch:
             _write(self.ts_dir / f"s{i}" / "typed.ts", ts_typed_module(spec, typed.get(i, {})).encode())
         (self.go_dir / "cmd" / "agree" / "main.go").write_text(go_main(self.specs, typed))
         doc = {"cases": [[c.spec, c.payload, c.props] for c in cases],
-               "probes": [[p.spec, p.feature, p.value is not Ellipsis, None if p.value is Ellipsis else p.value] for p in probes_]}
+               "probes": [[p.spec, p.feature, p.value is not Ellipsis, None if p.value is Ellipsis else p.value] for p in probes_],
+               "patterns": [[producer_rules.go_pattern(pat), pat, text] for pat, text in patterns]}
         (self.root / "input.json").write_text(json.dumps(doc))
         (self.root / "agree.js").write_text(NODE_MAIN.replace("@COUNT@", str(len(self.specs))))
 
@@ -311,6 +313,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 
 {imports})
 
@@ -350,8 +353,9 @@ func emit(spec int, name string, v json.Marshaler) {{
 		panic(err)
 	}}
 	var input struct {{
-		Cases  [][]json.RawMessage `json:"cases"`
-		Probes [][]json.RawMessage `json:"probes"`
+		Cases    [][]json.RawMessage `json:"cases"`
+		Probes   [][]json.RawMessage `json:"probes"`
+		Patterns [][3]string         `json:"patterns"`
 	}}
 	if err := json.Unmarshal(raw, &input); err != nil {{
 		panic(err)
@@ -378,7 +382,11 @@ func emit(spec int, name string, v json.Marshaler) {{
 		_ = dec.Decode(&v)
 		off = append(off, offs[spec](feature, set, v))
 	}}
-{"".join(builds)}	out, _ := json.Marshal(map[string]any{{"verdicts": verdicts, "off": off, "typed": typed}})
+	matches := []bool{{}}
+	for _, p := range input.Patterns {{
+		matches = append(matches, regexp.MustCompile(p[0]).MatchString(p[2]))
+	}}
+{"".join(builds)}	out, _ := json.Marshal(map[string]any{{"verdicts": verdicts, "off": off, "typed": typed, "matches": matches}})
 	fmt.Println(string(out))
 }}
 '''
@@ -438,5 +446,6 @@ mods.forEach((m, spec) => {
   refused.push(m.typed.run().map((problems) => problems.length > 0));
   for (const [name, props] of m.typed.sent) typed.push([spec, name, props]);
 });
-process.stdout.write(JSON.stringify({ verdicts, off, typed, refused }));
+const matches = input.patterns.map(([, pattern, text]) => new RegExp(pattern, "u").test(text));
+process.stdout.write(JSON.stringify({ verdicts, off, typed, refused, matches }));
 """

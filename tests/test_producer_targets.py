@@ -107,10 +107,15 @@ def test_every_kind_pattern_is_in_the_go_ecma_subset():
 @pytest.mark.parametrize("pattern, why", [
     ("^a.b$", "'.'"), ("^\\s+$", "\\s"), ("^\\bx$", "\\b"), ("^(?=a)b$", "group form"), ("^(a)\\1$", "\\1"),
     ("^(?<n>a)$", "group form"), ("^\\u0041$", "\\u"), ("^a{1,1001}$", "1000"), ("^[\\s]$", "\\s"),
-    ("^a{$", "counted"), ("^(a$", "unbalanced"), ("^a)$", "unbalanced"), ("^[]$", "empty class"), ("^*$", "nothing to repeat"),
+    ("^a\\-b$", "\\-"), ("^a{$", "counted"), ("^(a$", "unbalanced"), ("^a)$", "unbalanced"), ("^[]$", "empty class"), ("^*$", "nothing to repeat"),
 ])
 def test_patterns_outside_the_subset_are_named(pattern, why):
     assert why in producer_rules.portable_subset_problem(pattern)
+
+
+def test_escapes_the_u_flag_allows_are_in_the_subset():
+    for pattern in ("^[a\\-b]$", "^a\\.b\\/c\\$$", "^\\d+\\w*\\D?\\W?$", "^(?:a|b){2,3}?$"):
+        assert producer_rules.portable_subset_problem(pattern) == "", pattern
 
 
 def test_names_never_collide():

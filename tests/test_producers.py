@@ -100,10 +100,45 @@ def run(tmp_path_factory):
                     cases.append(Case(i, p.wire_name, {**base, rule.key: value}, f"{rule.key} = {value!r}"[:120]))
     opt_probes = [Probe(i, f.id, v) for i, spec in enumerate(specs) for f in spec.features for v in SETTING_VALUES]
     batch = Batch(tmp / "batch", specs)
-    batch.write(cases, opt_probes, typed)
+    batch.write(cases, opt_probes, typed, pattern_probes())
     batch.compile()
     go_out, node_out = batch.run()
     return dirs, specs, cases, opt_probes, go_out, node_out
+
+
+#: Patterns within the Go/ECMA-262 subset (``producer_rules.portable_subset_problem``)
+#: besides the kinds', and texts that tell engines apart if they read them differently.
+SUBSET_PATTERNS = ["^[a\\-b]+$", "^a\\.b\\/c\\$$", "^\\d+\\w*\\D?\\W?$", "^(?:ab|b){2,3}?$", "x|^y", "[^a-z]", "^[A-Z_]{2}$"]
+PATTERN_TEXTS = ["", "a", "ab", "abab", "a-b", "a.b/c$", "12", "١٢", "x\n", "y", "\ny", "\n", "AB", "A_", "é", "\U0001d11e",
+                 "5.6.0", "5.6.0\n", "5.6.0-rc1", "2018-12-01T00:00:00Z", "2018-12-01t23:59:60.123456789+01:00",
+                 "2018-12-01T00:00:00Z\n", "Z" * 64, "Z" * 65, "a b", "\u212a", "_-", "A\u2028"]
+
+
+def pattern_probes() -> list[tuple[str, str]]:
+    """(pattern as the schemas write it, text) for every kind's pattern and the subset
+    patterns above: each program and the payload engine's ``ecma`` say whether it matches."""
+    from generator.kinds import KINDS
+    from generator.validate.ecma import portable_pattern
+
+    patterns = [portable_pattern(k.json_schema["pattern"]) for k in KINDS.values() if "pattern" in k.json_schema]
+    patterns += [portable_pattern(p) for p in SUBSET_PATTERNS]
+    assert all(producer_rules.portable_subset_problem(p) == "" for p in patterns)
+    return [(p, t) for p in patterns for t in PATTERN_TEXTS]
+
+
+def test_go_and_ecma_read_the_subset_patterns_alike(run):
+    """Go's regexp, JavaScript's RegExp (``u`` flag) and the payload engine's ECMA-262
+    reading (``ecma.compile``) agree on every subset pattern and probe text."""
+    from generator.validate import ecma
+
+    _dirs, _specs, _cases, _probes, go_out, node_out = run
+    bad = []
+    for (pattern, text), go_m, js_m in zip(pattern_probes(), go_out["matches"], node_out["matches"]):
+        want = ecma.compile(pattern).search(text) is not None
+        if go_m != want or js_m != want:
+            bad.append(f"{pattern!r} on {text!r}: engine {want}, Go {go_m}, JavaScript {js_m}")
+    assert not bad, "\n".join(bad[:25])
+    assert any(go_out["matches"]) and not all(go_out["matches"])
 
 
 def _engine(specs):

@@ -118,7 +118,7 @@ def go_pattern(pattern: str) -> str:
 
 # --------------------------------------------------------------------------- the subset
 
-_PUNCT = set("\\^$.|?*+()[]{}/-")
+_PUNCT = set("\\^$.|?*+()[]{}/")  # ECMA-262's escapable syntax characters (the ``u`` flag)
 _CLASS_ESCAPES = set("dwDW")
 
 
@@ -200,7 +200,7 @@ def _class_end(src: str, start: int) -> tuple[int, str]:
             return i, "has '[' inside a class"
         if c == "\\":
             nxt = src[i + 1 : i + 2]
-            if nxt not in _PUNCT and nxt not in _CLASS_ESCAPES:
+            if nxt not in _PUNCT and nxt not in _CLASS_ESCAPES and nxt != "-":  # (\- only in a class)
                 return i, f"uses the escape \\{nxt} in a class, outside the subset"
             i += 2
             continue
