@@ -178,6 +178,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
     documents = 0
     # The line decoder tried first is the one that fitted the last identified document.
     lines = checker.line_decoders()
+    astuple: Any  # msgspec's, when lines decode
     if lines is not None:
         shapes = {ENVELOPE: (lines.envelope, None), TRACK: (lines.track, None)}
         bare = lines.bare(default)

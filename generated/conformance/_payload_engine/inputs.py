@@ -162,7 +162,7 @@ def duplicate_key(data: bytes | str) -> str | None:
     quote, and the quoted runs before colons all different.)  Otherwise the standard
     library's parser hands each object's pairs over, and a dict of them that is shorter
     names the key."""
-    raw = data if data.__class__ is bytes else str(data).encode("utf-8", "surrogatepass")
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     colons = raw.count(b":")
     if not colons:
         return None  # no object member at all
@@ -181,11 +181,15 @@ def duplicate_key(data: bytes | str) -> str | None:
                 return None
     found: list[str] = []
 
-    def pairs(items: list) -> dict:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         d = dict(items)
         if len(d) != len(items) and not found:
-            seen: set = set()
-            found.append(next(k for k, _v in items if k in seen or seen.add(k)))
+            seen: set[str] = set()
+            for k, _v in items:
+                if k in seen:
+                    found.append(k)
+                    break
+                seen.add(k)
         return d
 
     try:
