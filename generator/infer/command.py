@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import gc
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -49,12 +48,15 @@ def collect(paths, names: frozenset[str], payload: str | None = None):
     return collector, problems
 
 
-def _is_default_prefix(raw_files) -> str:
-    for raw in raw_files:
-        product = raw.data.get("product")
-        if isinstance(product, dict):
-            return (product.get("conventions") or {}).get("is_default_prefix", "isdefault_")
-    return "isdefault_"
+def _context(spec, raw_files, section: str | None, category: str | None):
+    """The comparison's context, with the spec's naming conventions (so a new field's
+    derived key is judged as the spec derives it)."""
+    from generator.infer.propose import Context
+    from generator.resolve.context import conventions_of
+
+    product = next((raw.data["product"] for raw in raw_files if isinstance(raw.data.get("product"), dict)), {})
+    conv = conventions_of(product)
+    return Context(spec, conv.is_default_prefix, conv.acronyms, conv.numbers, section, category)
 
 
 def _section_file(spec, section_id: str) -> str:
@@ -79,25 +81,6 @@ def _checked(spec_dir: Path, changed: dict[str, bytes]):
     return findings
 
 
-def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
-    """Replace each changed file atomically; every new text is staged before any replace."""
-    staged = []
-    try:
-        for rel in sorted(changed):
-            target = spec_dir / rel
-            fd, tmp = tempfile.mkstemp(prefix=".gen-infer-", dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(changed[rel])
-            shutil.copymode(target, tmp)
-            staged.append((tmp, target))
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
 @click.command("infer")
 @click.argument("paths", nargs=-1, metavar="PATH...")
 @click.option("--spec", "spec_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("spec"),
@@ -118,7 +101,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     payload and key what was seen, and proposes: wire-key renames (before additions),
     kind corrections, `required: false` for keys not always sent, new fields, and new
     payloads in --section (and --category).  Keys declared but never seen are reported, never removed.
-    Everything inferred gets a `review:` marker that `gen check` warns about until a
+    Everything inferred gets an `inferred:` marker that `gen check` warns about until a
     maintainer describes it.  Exit 0 when nothing is left to do, 1 when edits are only
     proposed or something needs a maintainer.
     """
@@ -126,14 +109,20 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     from generator.diagnostics import ERROR, has_errors
     from generator.infer import inputs
     from generator.infer.edit import SpecText, plan
-    from generator.infer.propose import Context, compare
+    from generator.infer.propose import compare
     from generator.infer.report import Result, as_dict, format_text
     from generator.load import load_dir
+    from generator.spec_write import write_spec_files
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
     if write and show_diff:
         raise click.UsageError("--write and --diff exclude each other: --diff only shows the edit")
+    if not spec_dir.is_dir():
+        raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
+    if any(isinstance(raw.data, dict) and raw.data.get("spec_format") == 1 for raw in load_dir(spec_dir)[0]):
+        raise click.UsageError(f"the spec in '{spec_dir}' is in format 1; run `gen migrate --spec {spec_dir} --write` first, "
+                               "so the edit is made in the format the spec will keep")
     spec, findings = _spec_or_exit(spec_dir, "text")
     if spec is None or has_errors(findings):
         _emit([f for f in findings if f.severity == ERROR], "text", spec_dir)
@@ -158,7 +147,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     except inputs.UsageError as exc:
         raise click.UsageError(str(exc)) from None
     raw_files, _ = load_dir(spec_dir)
-    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
+    ctx = _context(spec, raw_files, section, category)
     proposals = compare(ctx, collector.payloads)
     result = Result(collector, problems, proposals)
     if result.edits:
@@ -179,7 +168,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
                 new = changed[rel].decode("utf-8-sig").splitlines(keepends=True)
                 click.echo("".join(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")), nl=False)
         elif write and changed:
-            _write(spec_dir, changed)
+            write_spec_files(spec_dir, changed)
             result.written = True
         elif write:
             result.written = True
