@@ -79,6 +79,10 @@ def elements(data: Any) -> Iterator[Element]:
         yield feat
         if isinstance(feat.node.get("opt_out"), dict):
             yield Element("opt_out", feat.path + ("opt_out",), feat.node["opt_out"])
+        ways = feat.node.get("opt_outs")  # format 1 late had the list too (its items are opt-outs)
+        for i, o in enumerate(ways if isinstance(ways, list) else []):
+            if isinstance(o, dict):
+                yield Element("opt_out", feat.path + ("opt_outs", i), o)
     for sec in _mappings(data.get("sections"), ("sections",), "section"):
         yield sec
         yield from _mappings(sec.node.get("categories"), sec.path + ("categories",), "category")

@@ -147,7 +147,7 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
         report.error("missing-key", "an opt-out needs exactly one of `setting` and `not_possible`", where, "name the setting that switches the feature off, or say why it cannot be switched off")
         return None
     if "not_possible" in o:
-        return OptOut(None, o.get("cost", ""), None, (), False, o["not_possible"])
+        return OptOut(None, o.get("cost", ""), None, (), "", o["not_possible"])
     ref = o["setting"]
     if ref not in settings:
         if ref not in elsewhere.get("settings", ()):
@@ -159,10 +159,29 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
             )
         return None
     off = o.get("off_values", [False])
-    if off == "any_non_empty":
-        return OptOut(settings[ref], o.get("cost", ""), None, (), True)
+    if isinstance(off, str):  # a named rule (``generator.privacy.OFF_RULES``)
+        return OptOut(settings[ref], o.get("cost", ""), None, (), off)
     values = tuple(freeze(x) for x in off)
     return OptOut(settings[ref], o.get("cost", ""), values[0], values)
+
+
+def _opt_outs(report: Report, raw: RawFile, path: tuple, v: dict, settings: Mapping[str, Setting], elsewhere) -> tuple[OptOut, ...]:
+    """A feature's ways to opt out, each of its ``opt_outs`` (``not_possible`` only
+    alone, and no setting twice)."""
+    ways, seen = [], set()
+    for i, o in enumerate(v.get("opt_outs") or []):
+        where = path + ("opt_outs", i)
+        if "not_possible" in o and len(v["opt_outs"]) > 1:
+            report.error("invalid-value", "`not_possible` contradicts the feature's other ways to opt out", raw.key_where(where + ("not_possible",)),
+                         "keep `not_possible` only when the feature has no other way to be switched off")
+        if o.get("setting") in seen:
+            report.error("invalid-value", f"setting {o['setting']!r} is listed twice in `opt_outs`", raw.where(where + ("setting",)),
+                         "list each setting once, with all its off values")
+        seen.add(o.get("setting"))
+        one = _opt_out(report, raw, where, o, settings, elsewhere)
+        if one is not None:
+            ways.append(one)
+    return tuple(ways)
 
 
 def _features(
@@ -171,17 +190,9 @@ def _features(
     features = {}
     for k, (raw, v) in collect(report, files, "features").items():
         path = ("features", k)
-        opts = [_opt_out(report, raw, path + ("opt_outs", i), o, settings, elsewhere) for i, o in enumerate(v.get("opt_outs") or [])]
-        if len(opts) > 1:
-            report.error(
-                "invalid-value",
-                f"feature {k!r} lists {len(opts)} opt-outs; this build of the model holds one",
-                raw.where(path + ("opt_outs", 1)),
-                "keep one entry under `opt_outs:` until several are supported",
-            )
-        opt = opts[0] if opts else None
-        if opts and opt is None:  # reported; a stand-in, so lint does not add "no opt-out" (the model is not built)
-            opt = OptOut(None, "", None, ())
+        ways = _opt_outs(report, raw, path, v, settings, elsewhere)
+        if v.get("opt_outs") and not ways:  # reported; a stand-in, so lint does not add "no opt-out" (the model is not built)
+            ways = (OptOut(None, "", None, ()),)
         features[k] = Feature(
             id=k,
             title=v["title"],
@@ -189,9 +200,10 @@ def _features(
             purposes=tuple(v.get("purposes", [])),
             sender=v["sender"],
             destination=v["destination"],
-            opt_out=opt,
+            opt_out=ways[0] if ways else None,
             location=raw.key_where(path),
             governance=governance_of(report, raw, path, v, product.governance, ("feature", k)),
+            opt_outs=ways,
         )
         report.suppress(raw, path, v, ("feature", k))
     return features

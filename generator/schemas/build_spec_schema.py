@@ -16,6 +16,7 @@ from pathlib import Path
 
 from generator.kinds import kind_ids
 from generator.phrases import PHRASE_HELP
+from generator.privacy import OFF_RULES, PD_LEVELS
 
 ID = "^[a-z][a-z0-9_]{0,62}$"
 NAME = "^[A-Za-z][A-Za-z0-9_]{0,62}(\\.[A-Za-z][A-Za-z0-9_]{0,62}){0,3}$"
@@ -120,8 +121,8 @@ FIELD = _obj(
         "required": {"type": "boolean", "description": "Whether every payload carries the key (default true)."},
         "uses_input_data": {"type": "boolean", "description": "Whether the value is read from user input; defaults from the kind (false for setting_is_default)."},
         "personal_data": {
-            "enum": ["unreviewed", "none", "pseudonymous", "possible"],
-            "description": "Whether the value can carry personal or identifying data: `unreviewed` (nobody has judged it yet), `none`, `pseudonymous` (identifies an installation or user without naming them) or `possible` (e.g. an error message holding a file path). Default: `pseudonymous` for `pseudonymous_id`, else `none`.",
+            "enum": list(PD_LEVELS),
+            "description": "Whether the value can carry personal or identifying data: `none`, `pseudonymous` (identifies an installation or user without naming them), `possible` (e.g. an error message holding a file path) or `unreviewed` (nobody has judged it yet; `gen check` fails until someone does). Default: `unreviewed` while the field has an `inferred:` marker, `pseudonymous` for `pseudonymous_id`, else `none`.",
         },
         "personal_data_note": _text("For `personal_data: none`: why the value cannot contain personal data (required by lint for free-text kinds)."),
         "collected_because": _text("For `pseudonymous` or `possible`: why the value is collected anyway."),
@@ -228,11 +229,12 @@ OPT_OUT = _obj(
         "off_values": {
             "oneOf": [
                 {"type": "array", "items": SETTING_VALUE, "minItems": 1, "maxItems": 100, "uniqueItems": True},
-                {"const": "any_non_empty"},
+                {"enum": list(OFF_RULES)},
             ],
             "description": "Every value of the setting that switches the feature off (default `[false]`; a value may be a list, "
-            "for a setting that holds one), "
-            "or `any_non_empty` (an environment variable set to anything).",
+            "for a setting that holds one); or a rule: "
+            + "; ".join(f"`{k}`: {v}" for k, v in OFF_RULES.items())
+            + ".",
         },
         "not_possible": _text("Instead of `setting`: why this feature cannot be switched off (the docs say so)."),
         "cost": _text("What the user loses when opting out."),
@@ -325,6 +327,7 @@ PRODUCT = _obj(
             {
                 "missing_owner": {"enum": ["error", "warning", "off"], "description": "Severity of the `missing-owner` lint rule (default off)."},
                 "missing_approval": {"enum": ["error", "warning", "off"], "description": "Severity of the `missing-approval` lint rule (default off)."},
+                "unreviewed": {"enum": ["error", "warning"], "description": "Severity of the `unreviewed` lint rule (default error): a field whose personal-data status nobody has reviewed."},
                 "expiry_window_days": {"type": "integer", "minimum": 0, "maximum": 3650,
                                        "description": "`expiring` warns this many days before an expiry date (default 30)."},
                 "expiry_window_versions": {"type": "integer", "minimum": 0, "maximum": 100,
