@@ -3,12 +3,14 @@
 Per payload seen, in this order:
 
 1. **renames before additions**: an undeclared key becomes a ``wire_key`` on an existing
-   field, when the match is one to one, if it equals the field's key after
-   normalisation (lower case, only letters and digits: ``web_server_mode`` ~
-   ``webserver_mode``) and the field's key is never seen, or if the field's key was
-   seen but never in one document with it and its values are alike (every value fits
-   the field's kind and value list; same JSON types and overlapping values): a key
-   renamed between captures;
+   field whose key is never seen, when the match is one to one, if it equals the
+   field's key after normalisation (lower case, only letters and digits:
+   ``web_server_mode`` ~ ``webserver_mode``) or if its values are the field's (two or
+   more, each one in the field's ``values``).  A key **renamed between captures** (the
+   field's key seen too, but never in one document with the new key, values alike: same
+   JSON types, overlapping values, each fitting the field) is recognised as such, but
+   both keys stay declared so the older documents still validate: the new field says
+   which one it replaces;
 2. **kind corrections** where no observed value fits the declared kind, to the kind the
    values support; **value lists** extended with seen values an enumeration lacks;
 3. **presence**: a required field missing from some (or all) documents gets
@@ -271,18 +273,18 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
             out.append(Proposal("manual", payload.wire_name, f"keys {', '.join(map(repr, keys))} and declared field(s) "
                                 f"{', '.join(repr(f.qualified_name) for f in fields)} match after normalisation; "
                                 "set `wire_key:` on the right field by hand", key=keys[0]))
-    alike = _renamed_alike(payload, ps, [k for k in undeclared if k not in renamed], renamed)
-    for key, f in sorted({**renamed, **alike}.items()):
+    listed = _renamed_by_values(payload, ps, [k for k in undeclared if k not in renamed], [f for f in unseen if f not in renamed.values()])
+    for key, f in sorted({**renamed, **listed}.items()):
         ks = seen[key]
-        if key in alike:
-            why = f"never sent together with {f.wire_key!r}, values alike: renamed between captures; documents with the old key no longer validate"
-        else:
-            why = "the declared key is never seen"
+        why = "the declared key is never seen" + ("; every value seen is one the field lists" if key in listed else "")
         msg = f"field {f.qualified_name!r}: wire key {f.wire_key!r} -> {key!r} ({why}; {_evidence(ks, docs)})"
         out.append(Proposal("rename", payload.wire_name, msg, key=key, field=f.qualified_name, location=f.location,
                             changes=(("wire_key", key),), review=f"gen infer: wire key {key!r} seen in traffic instead of {f.wire_key!r} ({why})"))
-    renamed.update(alike)
-    unseen = [f for f in unseen if f not in alike.values()]
+    renamed.update(listed)
+    # A key renamed between captures: both keys are in the traffic, never in one document.
+    # Both stay declared (the older documents must still validate); the new field says
+    # which one it replaces, and the older one is made optional with the same note.
+    replaced = _renamed_between_captures(payload, ps, [k for k in undeclared if k not in renamed], renamed)
 
     # 2. and 3. Kinds, value lists and presence of declared (and renamed) fields.
     names = {(f.name, f.kind.id == _SETTING_IS_DEFAULT) for f in payload.fields}
@@ -329,10 +331,12 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                                 f"some do not ({_evidence(ks, docs)}); decide by hand", key=key, field=f.qualified_name,
                                 location=f.location))
         if f.required and ks.present < docs:
+            successor = next((k for k, g in replaced.items() if g is f), None)
+            later = f"; {successor!r} replaces it (renamed between captures: never sent together, values alike)" if successor else ""
             out.append(Proposal("required", payload.wire_name, f"field {f.qualified_name!r}: present in only "
-                                f"{_ratio(ks.present, docs)} -> required: false", key=key, field=f.qualified_name,
+                                f"{_ratio(ks.present, docs)} -> required: false{later}", key=key, field=f.qualified_name,
                                 location=f.location, changes=(("required", False),),
-                                review=f"gen infer: key {key!r} present in only {_ratio(ks.present, docs)}"))
+                                review=f"gen infer: key {key!r} present in only {_ratio(ks.present, docs)}{later}"))
 
     # 5a. Declared, never seen: reported, never removed (made optional if required).
     for f in unseen:
@@ -350,7 +354,7 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
     for key in undeclared:
         if key in renamed:
             continue
-        out.append(_new_field(ctx, payload.wire_name, key, seen[key], docs, names))
+        out.append(_new_field(ctx, payload.wire_name, key, seen[key], docs, names, replaced.get(key)))
     if ps.keys_dropped:
         out.append(Proposal("manual", payload.wire_name, f"{ps.keys_dropped} values of keys past gen infer's caps "
                             "(1000 keys a payload, 20,000 in all, 256 characters a key) were counted but not described"))
@@ -360,17 +364,31 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
 _LOUD = "  !!! FREE TEXT: may carry personal data; review before it ships"
 
 
-def _renamed_alike(payload: Payload, ps: PayloadStats, keys: list[str], taken: dict[str, Field]) -> dict[str, Field]:
-    """Renames recognised by values and co-occurrence rather than spelling (a key
-    renamed between captures): undeclared key -> field, one to one, where the field's
-    own key was seen too but never in a document with the new key, every value of the
-    new key fits the field, and both carried the same JSON types and overlapping values.
-    (A field whose key is never seen gives no such evidence: many keys of a kind would
-    fit it, so only spelling renames it.)"""
+def _renamed_by_values(payload: Payload, ps: PayloadStats, keys: list[str], unseen: list[Field]) -> dict[str, Field]:
+    """Renames recognised by value distribution where the spelling differs: an unseen
+    field that lists its values, and the one undeclared key whose values (two or more,
+    every one of them) are values the field lists, one to one.  (A field without a
+    value list gives no such evidence: any key of its kind would fit it.)"""
+    seen = ps.keys
+    pairs = [(k, f) for k in keys if WIRE_KEY.fullmatch(k) for f in unseen
+             if f.values and (d := seen[k].distinct) is not None and len(d) >= 2 and fit(f, seen[k]) == "all"]
+    return _one_to_one(pairs)
+
+
+def _renamed_between_captures(payload: Payload, ps: PayloadStats, keys: list[str], taken: dict[str, Field]) -> dict[str, Field]:
+    """Keys renamed between captures, by co-occurrence and values: undeclared key ->
+    field, one to one, where the field's own key was seen too but never in a document
+    with the new key, every value of the new key fits the field, and both carried the
+    same JSON types and overlapping values."""
     seen = ps.keys
     fields = [f for f in payload.fields if f not in taken.values() and f.wire_key in seen and seen[f.wire_key].present < ps.documents]
     pairs = [(k, f) for k in keys if WIRE_KEY.fullmatch(k) for f in fields
              if not ps.together(k, f.wire_key) and _alike(f, seen[k], seen[f.wire_key])]
+    return _one_to_one(pairs)
+
+
+def _one_to_one(pairs: list[tuple[str, Field]]) -> dict[str, Field]:
+    """The (key, field) pairs in which neither the key nor the field has another."""
     by_key: dict[str, list[Field]] = {}
     by_field: dict[int, list[str]] = {}
     for k, f in pairs:
@@ -380,7 +398,7 @@ def _renamed_alike(payload: Payload, ps: PayloadStats, keys: list[str], taken: d
 
 
 def _alike(f: Field, ks: KeyStats, old: KeyStats) -> bool:
-    """Whether the values under a key could be the field's (see ``_renamed_alike``)."""
+    """Whether the values under a key could be the field's (see ``_renamed_between_captures``)."""
     if fit(f, ks) != "all" or set(old.types) != set(ks.types):
         return False
     a, b = old.distinct, ks.distinct
@@ -399,7 +417,7 @@ def _name_for(key: str) -> str:
     return name[:63]
 
 
-def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, names: set) -> Proposal:
+def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, names: set, replaces: Field | None = None) -> Proposal:
     """A new field for an undeclared key (or a finding when it cannot be one).  Any key
     the product sends can be declared; a ``wire_key`` is written whenever the key the
     spec's conventions derive from the new name would differ from the key seen."""
@@ -424,9 +442,11 @@ def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, na
     if ks.present < docs:
         changes.append(("required", False))
     free = KINDS[kind].free_text
-    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}; {_evidence(ks, docs)}"
+    renamed = (f" replacing {replaces.wire_key!r} of field {replaces.qualified_name!r} (renamed between captures: never sent "
+               "in one document with it, values alike)") if replaces else ""
+    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}{renamed}; {_evidence(ks, docs)}"
     changes.append(("inferred", review))
-    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind} ({_evidence(ks, docs)})"
+    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind}{renamed} ({_evidence(ks, docs)})"
                     + (_LOUD if free else ""), key=key, changes=tuple(changes), review=review, free_text=free)
 
 
