@@ -236,10 +236,10 @@ def _read_folder(spec_dir: Path, raw: RawFile, path: tuple, folder: str) -> tupl
 def _syntax_error(text: str, label: Location) -> Finding | None:
     from jinja2 import TemplateSyntaxError
 
-    from generator.targets.user_templates import environment
+    from generator.targets.template_budget import BudgetedSandbox
 
     try:
-        environment({}).parse(text)
+        BudgetedSandbox().parse(text)  # (the syntax of every template target's environment)
     except TemplateSyntaxError as exc:
         return error(
             "invalid-value",
