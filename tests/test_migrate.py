@@ -132,6 +132,12 @@ def test_gen_diff_across_the_format_change_finds_nothing() -> None:
     assert text.exit_code == 0 and "no changes" in text.output
 
 
+def test_gen_review_across_the_format_change_asks_nothing() -> None:
+    result = CliRunner().invoke(main, ["review", str(FORMAT1_SPEC), str(REPO / "spec"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output[result.output.index("{"):])["fields"] == []
+
+
 def test_migrate_without_write_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
     copy = tmp_path / "spec"
     shutil.copytree(FORMAT1_SPEC, copy)
