@@ -60,7 +60,7 @@ def test_no_timestamp_no_version_header(bundled):
         "# with datamodel-code-generator.  Do not edit: change the spec and rebuild.\n\n"
     )
     assert "#   timestamp:" not in code and "#   filename:" not in code
-    assert "from ._base import _PayloadBase" in code
+    assert "from ._base import PayloadBase" in code
 
 
 def _ruff(folder) -> subprocess.CompletedProcess:

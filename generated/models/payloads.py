@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from ._base import _PayloadBase
+from ._base import PayloadBase
 
 
-class SecurityUpdateCheck(_PayloadBase):
+class SecurityUpdateCheck(PayloadBase):
     """
     Record security_update_check of “Security Update Check”, sent once every 24 hours.
     """
@@ -65,7 +65,7 @@ class SecurityUpdateCheck(_PayloadBase):
     """
 
 
-class DeploymentConfiguration(_PayloadBase):
+class DeploymentConfiguration(PayloadBase):
     """
     Record deployment_configuration of “Deployment Configuration Information”, sent once every 24 hours.
     """
@@ -99,7 +99,7 @@ class DeploymentConfiguration(_PayloadBase):
     """
 
 
-class ConfigService(_PayloadBase):
+class ConfigService(PayloadBase):
     """
     Record config_service of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -348,7 +348,7 @@ class ConfigService(_PayloadBase):
     """
 
 
-class ConfigTeam(_PayloadBase):
+class ConfigTeam(PayloadBase):
     """
     Record config_team of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -473,7 +473,7 @@ class ConfigTeam(_PayloadBase):
     """
 
 
-class ConfigClientRequirement(_PayloadBase):
+class ConfigClientRequirement(PayloadBase):
     """
     Record config_client_requirement of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -506,7 +506,7 @@ class ConfigClientRequirement(_PayloadBase):
     """
 
 
-class ConfigDisplay(_PayloadBase):
+class ConfigDisplay(PayloadBase):
     """
     Record config_display of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -523,7 +523,7 @@ class ConfigDisplay(_PayloadBase):
     """
 
 
-class ConfigSql(_PayloadBase):
+class ConfigSql(PayloadBase):
     """
     Record config_sql of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -564,7 +564,7 @@ class ConfigSql(_PayloadBase):
     """
 
 
-class ConfigLog(_PayloadBase):
+class ConfigLog(PayloadBase):
     """
     Record config_log of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -605,7 +605,7 @@ class ConfigLog(_PayloadBase):
     """
 
 
-class ConfigPassword(_PayloadBase):
+class ConfigPassword(PayloadBase):
     """
     Record config_password of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -634,7 +634,7 @@ class ConfigPassword(_PayloadBase):
     """
 
 
-class ConfigFile(_PayloadBase):
+class ConfigFile(PayloadBase):
     """
     Record config_file of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -679,7 +679,7 @@ class ConfigFile(_PayloadBase):
     """
 
 
-class ConfigEmail(_PayloadBase):
+class ConfigEmail(PayloadBase):
     """
     Record config_email of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -788,7 +788,7 @@ class ConfigEmail(_PayloadBase):
     """
 
 
-class ConfigExtension(_PayloadBase):
+class ConfigExtension(PayloadBase):
     """
     Record config_extension of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -801,7 +801,7 @@ class ConfigExtension(_PayloadBase):
     """
 
 
-class ConfigRateLimit(_PayloadBase):
+class ConfigRateLimit(PayloadBase):
     """
     Record config_rate_limit of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -838,7 +838,7 @@ class ConfigRateLimit(_PayloadBase):
     """
 
 
-class ConfigPrivacy(_PayloadBase):
+class ConfigPrivacy(PayloadBase):
     """
     Record config_privacy of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -855,7 +855,7 @@ class ConfigPrivacy(_PayloadBase):
     """
 
 
-class ConfigTheme(_PayloadBase):
+class ConfigTheme(PayloadBase):
     """
     Record config_theme of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -880,7 +880,7 @@ class ConfigTheme(_PayloadBase):
     """
 
 
-class ConfigGitLab(_PayloadBase):
+class ConfigGitLab(PayloadBase):
     """
     Record config_git_lab of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -893,7 +893,7 @@ class ConfigGitLab(_PayloadBase):
     """
 
 
-class ConfigGoogle(_PayloadBase):
+class ConfigGoogle(PayloadBase):
     """
     Record config_google of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -906,7 +906,7 @@ class ConfigGoogle(_PayloadBase):
     """
 
 
-class ConfigOffice365(_PayloadBase):
+class ConfigOffice365(PayloadBase):
     """
     Record config_office365 of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -919,7 +919,7 @@ class ConfigOffice365(_PayloadBase):
     """
 
 
-class ConfigSupport(_PayloadBase):
+class ConfigSupport(PayloadBase):
     """
     Record config_support of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -960,7 +960,7 @@ class ConfigSupport(_PayloadBase):
     """
 
 
-class ConfigLdap(_PayloadBase):
+class ConfigLdap(PayloadBase):
     """
     Record config_ldap of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1041,7 +1041,7 @@ class ConfigLdap(_PayloadBase):
     """
 
 
-class ConfigCompliance(_PayloadBase):
+class ConfigCompliance(PayloadBase):
     """
     Record config_compliance of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1058,7 +1058,7 @@ class ConfigCompliance(_PayloadBase):
     """
 
 
-class ConfigLocalization(_PayloadBase):
+class ConfigLocalization(PayloadBase):
     """
     Record config_localization of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1079,7 +1079,7 @@ class ConfigLocalization(_PayloadBase):
     """
 
 
-class ConfigSaml(_PayloadBase):
+class ConfigSaml(PayloadBase):
     """
     Record config_saml of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1168,7 +1168,7 @@ class ConfigSaml(_PayloadBase):
     """
 
 
-class ConfigCluster(_PayloadBase):
+class ConfigCluster(PayloadBase):
     """
     Record config_cluster of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1193,7 +1193,7 @@ class ConfigCluster(_PayloadBase):
     """
 
 
-class ConfigMetrics(_PayloadBase):
+class ConfigMetrics(PayloadBase):
     """
     Record config_metrics of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1214,7 +1214,7 @@ class ConfigMetrics(_PayloadBase):
     """
 
 
-class ConfigWebrtc(_PayloadBase):
+class ConfigWebrtc(PayloadBase):
     """
     Record config_webrtc of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1235,7 +1235,7 @@ class ConfigWebrtc(_PayloadBase):
     """
 
 
-class ConfigExperimental(_PayloadBase):
+class ConfigExperimental(PayloadBase):
     """
     Record config_experimental of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1256,7 +1256,7 @@ class ConfigExperimental(_PayloadBase):
     """
 
 
-class ConfigAnnouncement(_PayloadBase):
+class ConfigAnnouncement(PayloadBase):
     """
     Record config_announcement of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1281,7 +1281,7 @@ class ConfigAnnouncement(_PayloadBase):
     """
 
 
-class ConfigElasticsearch(_PayloadBase):
+class ConfigElasticsearch(PayloadBase):
     """
     Record config_elasticsearch of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1338,7 +1338,7 @@ class ConfigElasticsearch(_PayloadBase):
     """
 
 
-class ConfigPlugin(_PayloadBase):
+class ConfigPlugin(PayloadBase):
     """
     Record config_plugin of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1363,7 +1363,7 @@ class ConfigPlugin(_PayloadBase):
     """
 
 
-class ConfigDataRetention(_PayloadBase):
+class ConfigDataRetention(PayloadBase):
     """
     Record config_data_retention of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1392,7 +1392,7 @@ class ConfigDataRetention(_PayloadBase):
     """
 
 
-class ConfigMessageExport(_PayloadBase):
+class ConfigMessageExport(PayloadBase):
     """
     Record config_message_export of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1437,7 +1437,7 @@ class ConfigMessageExport(_PayloadBase):
     """
 
 
-class ConfigTimeZone(_PayloadBase):
+class ConfigTimeZone(PayloadBase):
     """
     Record config_time_zone of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1450,7 +1450,7 @@ class ConfigTimeZone(_PayloadBase):
     """
 
 
-class ConfigNativeApp(_PayloadBase):
+class ConfigNativeApp(PayloadBase):
     """
     Record config_native_app of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1471,7 +1471,7 @@ class ConfigNativeApp(_PayloadBase):
     """
 
 
-class ConfigAnalytics(_PayloadBase):
+class ConfigAnalytics(PayloadBase):
     """
     Record config_analytics of “Server Configuration Settings”, sent once every 24 hours.
     """
@@ -1488,7 +1488,7 @@ class ConfigAnalytics(_PayloadBase):
 Feature = TypeAliasType("Feature", Annotated[str, Field(max_length=4096)])
 
 
-class License(_PayloadBase):
+class License(PayloadBase):
     """
     Record license of “Commercial License Information”, sent once every 24 hours.
     """
@@ -1530,7 +1530,7 @@ class License(_PayloadBase):
     """
 
 
-class Plugins(_PayloadBase):
+class Plugins(PayloadBase):
     """
     Record plugins of “Plugin Configuration Information”, sent once every 24 hours.
     """
@@ -1555,7 +1555,7 @@ class Plugins(_PayloadBase):
     """
 
 
-class UsageStatistics(_PayloadBase):
+class UsageStatistics(PayloadBase):
     """
     Record usage_statistics of “Aggregated Usage Statistics”, sent once every 24 hours.
     """
@@ -1604,7 +1604,7 @@ class UsageStatistics(_PayloadBase):
     """
 
 
-class EmailLoginError(_PayloadBase):
+class EmailLoginError(PayloadBase):
     """
     Event email_login_error of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """
@@ -1613,7 +1613,7 @@ class EmailLoginError(_PayloadBase):
     )
 
 
-class LdapLoginError(_PayloadBase):
+class LdapLoginError(PayloadBase):
     """
     Event ldap_login_error of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """
@@ -1622,7 +1622,7 @@ class LdapLoginError(_PayloadBase):
     )
 
 
-class SamlLoginError(_PayloadBase):
+class SamlLoginError(PayloadBase):
     """
     Event saml_login_error of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """
@@ -1635,7 +1635,7 @@ class SamlLoginError(_PayloadBase):
 RecentReduxAction = TypeAliasType("RecentReduxAction", Annotated[str, Field(max_length=4096)])
 
 
-class MobileAppCrashTypeError(_PayloadBase):
+class MobileAppCrashTypeError(PayloadBase):
     """
     Event mobile_app_crash_type_error of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """
@@ -1665,7 +1665,7 @@ class MobileAppCrashTypeError(_PayloadBase):
     """
 
 
-class MobileAppCrashException(_PayloadBase):
+class MobileAppCrashException(PayloadBase):
     """
     Event mobile_app_crash_exception of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """
@@ -1695,7 +1695,7 @@ class MobileAppCrashException(_PayloadBase):
     """
 
 
-class MobileAppCrashFailedLogin(_PayloadBase):
+class MobileAppCrashFailedLogin(PayloadBase):
     """
     Event mobile_app_crash_failed_login of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """
@@ -1725,7 +1725,7 @@ class MobileAppCrashFailedLogin(_PayloadBase):
     """
 
 
-class SignupViaEmail(_PayloadBase):
+class SignupViaEmail(PayloadBase):
     """
     Event signup_via_email of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1734,7 +1734,7 @@ class SignupViaEmail(_PayloadBase):
     )
 
 
-class SignupViaInvite(_PayloadBase):
+class SignupViaInvite(PayloadBase):
     """
     Event signup_via_invite of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1743,7 +1743,7 @@ class SignupViaInvite(_PayloadBase):
     )
 
 
-class SignupViaUi(_PayloadBase):
+class SignupViaUi(PayloadBase):
     """
     Event signup_via_ui of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1752,7 +1752,7 @@ class SignupViaUi(_PayloadBase):
     )
 
 
-class SignupPageView(_PayloadBase):
+class SignupPageView(PayloadBase):
     """
     Event signup_page_view of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1761,7 +1761,7 @@ class SignupPageView(_PayloadBase):
     )
 
 
-class SignupComplete(_PayloadBase):
+class SignupComplete(PayloadBase):
     """
     Event signup_complete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1770,7 +1770,7 @@ class SignupComplete(_PayloadBase):
     )
 
 
-class TutorialStepComplete(_PayloadBase):
+class TutorialStepComplete(PayloadBase):
     """
     Event tutorial_step_complete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1779,7 +1779,7 @@ class TutorialStepComplete(_PayloadBase):
     )
 
 
-class TutorialTipComplete(_PayloadBase):
+class TutorialTipComplete(PayloadBase):
     """
     Event tutorial_tip_complete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1788,7 +1788,7 @@ class TutorialTipComplete(_PayloadBase):
     )
 
 
-class TutorialOptOut(_PayloadBase):
+class TutorialOptOut(PayloadBase):
     """
     Event tutorial_opt_out of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1797,7 +1797,7 @@ class TutorialOptOut(_PayloadBase):
     )
 
 
-class TeamCreationPageView(_PayloadBase):
+class TeamCreationPageView(PayloadBase):
     """
     Event team_creation_page_view of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1806,7 +1806,7 @@ class TeamCreationPageView(_PayloadBase):
     )
 
 
-class TeamNameEntry(_PayloadBase):
+class TeamNameEntry(PayloadBase):
     """
     Event team_name_entry of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1815,7 +1815,7 @@ class TeamNameEntry(_PayloadBase):
     )
 
 
-class TeamUrlEntry(_PayloadBase):
+class TeamUrlEntry(PayloadBase):
     """
     Event team_url_entry of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1824,7 +1824,7 @@ class TeamUrlEntry(_PayloadBase):
     )
 
 
-class TeamCreationComplete(_PayloadBase):
+class TeamCreationComplete(PayloadBase):
     """
     Event team_creation_complete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1833,7 +1833,7 @@ class TeamCreationComplete(_PayloadBase):
     )
 
 
-class LoginEmailSuccess(_PayloadBase):
+class LoginEmailSuccess(PayloadBase):
     """
     Event login_email_success of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1842,7 +1842,7 @@ class LoginEmailSuccess(_PayloadBase):
     )
 
 
-class LoginEmailFailure(_PayloadBase):
+class LoginEmailFailure(PayloadBase):
     """
     Event login_email_failure of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1851,7 +1851,7 @@ class LoginEmailFailure(_PayloadBase):
     )
 
 
-class LoginLdapSuccess(_PayloadBase):
+class LoginLdapSuccess(PayloadBase):
     """
     Event login_ldap_success of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1860,7 +1860,7 @@ class LoginLdapSuccess(_PayloadBase):
     )
 
 
-class LoginLdapFailure(_PayloadBase):
+class LoginLdapFailure(PayloadBase):
     """
     Event login_ldap_failure of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1869,7 +1869,7 @@ class LoginLdapFailure(_PayloadBase):
     )
 
 
-class LoginSamlSuccess(_PayloadBase):
+class LoginSamlSuccess(PayloadBase):
     """
     Event login_saml_success of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1878,7 +1878,7 @@ class LoginSamlSuccess(_PayloadBase):
     )
 
 
-class LoginSamlFailure(_PayloadBase):
+class LoginSamlFailure(PayloadBase):
     """
     Event login_saml_failure of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1887,7 +1887,7 @@ class LoginSamlFailure(_PayloadBase):
     )
 
 
-class LogoutSuccess(_PayloadBase):
+class LogoutSuccess(PayloadBase):
     """
     Event logout_success of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1896,7 +1896,7 @@ class LogoutSuccess(_PayloadBase):
     )
 
 
-class AuthSwitchEmailToLdap(_PayloadBase):
+class AuthSwitchEmailToLdap(PayloadBase):
     """
     Event auth_switch_email_to_ldap of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1905,7 +1905,7 @@ class AuthSwitchEmailToLdap(_PayloadBase):
     )
 
 
-class AuthSwitchEmailToSaml(_PayloadBase):
+class AuthSwitchEmailToSaml(PayloadBase):
     """
     Event auth_switch_email_to_saml of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1914,7 +1914,7 @@ class AuthSwitchEmailToSaml(_PayloadBase):
     )
 
 
-class AuthSwitchLdapToEmail(_PayloadBase):
+class AuthSwitchLdapToEmail(PayloadBase):
     """
     Event auth_switch_ldap_to_email of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1923,7 +1923,7 @@ class AuthSwitchLdapToEmail(_PayloadBase):
     )
 
 
-class AuthSwitchSamlToEmail(_PayloadBase):
+class AuthSwitchSamlToEmail(PayloadBase):
     """
     Event auth_switch_saml_to_email of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1932,7 +1932,7 @@ class AuthSwitchSamlToEmail(_PayloadBase):
     )
 
 
-class PasswordReset(_PayloadBase):
+class PasswordReset(PayloadBase):
     """
     Event password_reset of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1941,7 +1941,7 @@ class PasswordReset(_PayloadBase):
     )
 
 
-class PasswordUpdate(_PayloadBase):
+class PasswordUpdate(PayloadBase):
     """
     Event password_update of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1950,7 +1950,7 @@ class PasswordUpdate(_PayloadBase):
     )
 
 
-class ChannelJoinFromMoreList(_PayloadBase):
+class ChannelJoinFromMoreList(PayloadBase):
     """
     Event channel_join_from_more_list of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1959,7 +1959,7 @@ class ChannelJoinFromMoreList(_PayloadBase):
     )
 
 
-class ChannelJoinViaInvite(_PayloadBase):
+class ChannelJoinViaInvite(PayloadBase):
     """
     Event channel_join_via_invite of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1968,7 +1968,7 @@ class ChannelJoinViaInvite(_PayloadBase):
     )
 
 
-class ChannelJoinViaPublicLink(_PayloadBase):
+class ChannelJoinViaPublicLink(PayloadBase):
     """
     Event channel_join_via_public_link of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1977,7 +1977,7 @@ class ChannelJoinViaPublicLink(_PayloadBase):
     )
 
 
-class ChannelCreate(_PayloadBase):
+class ChannelCreate(PayloadBase):
     """
     Event channel_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1986,7 +1986,7 @@ class ChannelCreate(_PayloadBase):
     )
 
 
-class DirectMessageCreate(_PayloadBase):
+class DirectMessageCreate(PayloadBase):
     """
     Event direct_message_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -1995,7 +1995,7 @@ class DirectMessageCreate(_PayloadBase):
     )
 
 
-class GroupMessageCreate(_PayloadBase):
+class GroupMessageCreate(PayloadBase):
     """
     Event group_message_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2004,7 +2004,7 @@ class GroupMessageCreate(_PayloadBase):
     )
 
 
-class ChannelRename(_PayloadBase):
+class ChannelRename(PayloadBase):
     """
     Event channel_rename of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2013,7 +2013,7 @@ class ChannelRename(_PayloadBase):
     )
 
 
-class ChannelJoin(_PayloadBase):
+class ChannelJoin(PayloadBase):
     """
     Event channel_join of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2022,7 +2022,7 @@ class ChannelJoin(_PayloadBase):
     )
 
 
-class ChannelLeave(_PayloadBase):
+class ChannelLeave(PayloadBase):
     """
     Event channel_leave of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2031,7 +2031,7 @@ class ChannelLeave(_PayloadBase):
     )
 
 
-class ChannelDelete(_PayloadBase):
+class ChannelDelete(PayloadBase):
     """
     Event channel_delete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2040,7 +2040,7 @@ class ChannelDelete(_PayloadBase):
     )
 
 
-class ChannelHeaderUpdate(_PayloadBase):
+class ChannelHeaderUpdate(PayloadBase):
     """
     Event channel_header_update of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2049,7 +2049,7 @@ class ChannelHeaderUpdate(_PayloadBase):
     )
 
 
-class ChannelPurposeUpdate(_PayloadBase):
+class ChannelPurposeUpdate(PayloadBase):
     """
     Event channel_purpose_update of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2058,7 +2058,7 @@ class ChannelPurposeUpdate(_PayloadBase):
     )
 
 
-class ChannelMembersAdd(_PayloadBase):
+class ChannelMembersAdd(PayloadBase):
     """
     Event channel_members_add of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2067,7 +2067,7 @@ class ChannelMembersAdd(_PayloadBase):
     )
 
 
-class ChannelMembersRemove(_PayloadBase):
+class ChannelMembersRemove(PayloadBase):
     """
     Event channel_members_remove of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2076,7 +2076,7 @@ class ChannelMembersRemove(_PayloadBase):
     )
 
 
-class ChannelNotificationPreferencesUpdate(_PayloadBase):
+class ChannelNotificationPreferencesUpdate(PayloadBase):
     """
     Event channel_notification_preferences_update of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2085,7 +2085,7 @@ class ChannelNotificationPreferencesUpdate(_PayloadBase):
     )
 
 
-class ChannelLoadMoreMessages(_PayloadBase):
+class ChannelLoadMoreMessages(PayloadBase):
     """
     Event channel_load_more_messages of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2094,7 +2094,7 @@ class ChannelLoadMoreMessages(_PayloadBase):
     )
 
 
-class ChannelSwitch(_PayloadBase):
+class ChannelSwitch(PayloadBase):
     """
     Event channel_switch of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2103,7 +2103,7 @@ class ChannelSwitch(_PayloadBase):
     )
 
 
-class TeamSwitch(_PayloadBase):
+class TeamSwitch(PayloadBase):
     """
     Event team_switch of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2112,7 +2112,7 @@ class TeamSwitch(_PayloadBase):
     )
 
 
-class MoreChannelsModalOpen(_PayloadBase):
+class MoreChannelsModalOpen(PayloadBase):
     """
     Event more_channels_modal_open of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2121,7 +2121,7 @@ class MoreChannelsModalOpen(_PayloadBase):
     )
 
 
-class MoreDirectMessagesModalOpen(_PayloadBase):
+class MoreDirectMessagesModalOpen(PayloadBase):
     """
     Event more_direct_messages_modal_open of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2130,7 +2130,7 @@ class MoreDirectMessagesModalOpen(_PayloadBase):
     )
 
 
-class TeamNameUpdate(_PayloadBase):
+class TeamNameUpdate(PayloadBase):
     """
     Event team_name_update of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2139,7 +2139,7 @@ class TeamNameUpdate(_PayloadBase):
     )
 
 
-class TeamMembersInvite(_PayloadBase):
+class TeamMembersInvite(PayloadBase):
     """
     Event team_members_invite of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2148,7 +2148,7 @@ class TeamMembersInvite(_PayloadBase):
     )
 
 
-class AccountSettingsUpdate(_PayloadBase):
+class AccountSettingsUpdate(PayloadBase):
     """
     Event account_settings_update of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2157,7 +2157,7 @@ class AccountSettingsUpdate(_PayloadBase):
     )
 
 
-class PostCreate(_PayloadBase):
+class PostCreate(PayloadBase):
     """
     Event post_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2166,7 +2166,7 @@ class PostCreate(_PayloadBase):
     )
 
 
-class PostEdit(_PayloadBase):
+class PostEdit(PayloadBase):
     """
     Event post_edit of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2175,7 +2175,7 @@ class PostEdit(_PayloadBase):
     )
 
 
-class PostDelete(_PayloadBase):
+class PostDelete(PayloadBase):
     """
     Event post_delete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2184,7 +2184,7 @@ class PostDelete(_PayloadBase):
     )
 
 
-class PostWithHashtag(_PayloadBase):
+class PostWithHashtag(PayloadBase):
     """
     Event post_with_hashtag of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2193,7 +2193,7 @@ class PostWithHashtag(_PayloadBase):
     )
 
 
-class PostWithLink(_PayloadBase):
+class PostWithLink(PayloadBase):
     """
     Event post_with_link of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2202,7 +2202,7 @@ class PostWithLink(_PayloadBase):
     )
 
 
-class PostWithMention(_PayloadBase):
+class PostWithMention(PayloadBase):
     """
     Event post_with_mention of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2211,7 +2211,7 @@ class PostWithMention(_PayloadBase):
     )
 
 
-class PostWithFileAttachment(_PayloadBase):
+class PostWithFileAttachment(PayloadBase):
     """
     Event post_with_file_attachment of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2220,7 +2220,7 @@ class PostWithFileAttachment(_PayloadBase):
     )
 
 
-class SearchTerm(_PayloadBase):
+class SearchTerm(PayloadBase):
     """
     Event search_term of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2229,7 +2229,7 @@ class SearchTerm(_PayloadBase):
     )
 
 
-class SearchFlaggedPosts(_PayloadBase):
+class SearchFlaggedPosts(PayloadBase):
     """
     Event search_flagged_posts of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2238,7 +2238,7 @@ class SearchFlaggedPosts(_PayloadBase):
     )
 
 
-class SearchRecentMentions(_PayloadBase):
+class SearchRecentMentions(PayloadBase):
     """
     Event search_recent_mentions of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2247,7 +2247,7 @@ class SearchRecentMentions(_PayloadBase):
     )
 
 
-class PostReaction(_PayloadBase):
+class PostReaction(PayloadBase):
     """
     Event post_reaction of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2256,7 +2256,7 @@ class PostReaction(_PayloadBase):
     )
 
 
-class ChannelFavorite(_PayloadBase):
+class ChannelFavorite(PayloadBase):
     """
     Event channel_favorite of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2265,7 +2265,7 @@ class ChannelFavorite(_PayloadBase):
     )
 
 
-class ChannelUnfavorite(_PayloadBase):
+class ChannelUnfavorite(PayloadBase):
     """
     Event channel_unfavorite of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2274,7 +2274,7 @@ class ChannelUnfavorite(_PayloadBase):
     )
 
 
-class PostFlag(_PayloadBase):
+class PostFlag(PayloadBase):
     """
     Event post_flag of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2283,7 +2283,7 @@ class PostFlag(_PayloadBase):
     )
 
 
-class PostUnflag(_PayloadBase):
+class PostUnflag(PayloadBase):
     """
     Event post_unflag of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2292,7 +2292,7 @@ class PostUnflag(_PayloadBase):
     )
 
 
-class PostPin(_PayloadBase):
+class PostPin(PayloadBase):
     """
     Event post_pin of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2301,7 +2301,7 @@ class PostPin(_PayloadBase):
     )
 
 
-class PostUnpin(_PayloadBase):
+class PostUnpin(PayloadBase):
     """
     Event post_unpin of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2310,7 +2310,7 @@ class PostUnpin(_PayloadBase):
     )
 
 
-class PostReply(_PayloadBase):
+class PostReply(PayloadBase):
     """
     Event post_reply of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2319,7 +2319,7 @@ class PostReply(_PayloadBase):
     )
 
 
-class RhsExpand(_PayloadBase):
+class RhsExpand(PayloadBase):
     """
     Event rhs_expand of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2328,7 +2328,7 @@ class RhsExpand(_PayloadBase):
     )
 
 
-class WebrtcCallStart(_PayloadBase):
+class WebrtcCallStart(PayloadBase):
     """
     Event webrtc_call_start of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2337,7 +2337,7 @@ class WebrtcCallStart(_PayloadBase):
     )
 
 
-class WebrtcCallFinish(_PayloadBase):
+class WebrtcCallFinish(PayloadBase):
     """
     Event webrtc_call_finish of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2346,7 +2346,7 @@ class WebrtcCallFinish(_PayloadBase):
     )
 
 
-class PersonalAccessTokenCreate(_PayloadBase):
+class PersonalAccessTokenCreate(PayloadBase):
     """
     Event personal_access_token_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2355,7 +2355,7 @@ class PersonalAccessTokenCreate(_PayloadBase):
     )
 
 
-class PersonalAccessTokenDelete(_PayloadBase):
+class PersonalAccessTokenDelete(PayloadBase):
     """
     Event personal_access_token_delete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2364,7 +2364,7 @@ class PersonalAccessTokenDelete(_PayloadBase):
     )
 
 
-class PostAllPermissionAdd(_PayloadBase):
+class PostAllPermissionAdd(PayloadBase):
     """
     Event post_all_permission_add of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2373,7 +2373,7 @@ class PostAllPermissionAdd(_PayloadBase):
     )
 
 
-class PostAllPermissionRemove(_PayloadBase):
+class PostAllPermissionRemove(PayloadBase):
     """
     Event post_all_permission_remove of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2382,7 +2382,7 @@ class PostAllPermissionRemove(_PayloadBase):
     )
 
 
-class PostChannelsPermissionAdd(_PayloadBase):
+class PostChannelsPermissionAdd(PayloadBase):
     """
     Event post_channels_permission_add of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2391,7 +2391,7 @@ class PostChannelsPermissionAdd(_PayloadBase):
     )
 
 
-class PostChannelsPermissionRemove(_PayloadBase):
+class PostChannelsPermissionRemove(PayloadBase):
     """
     Event post_channels_permission_remove of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2400,7 +2400,7 @@ class PostChannelsPermissionRemove(_PayloadBase):
     )
 
 
-class WebhookCreate(_PayloadBase):
+class WebhookCreate(PayloadBase):
     """
     Event webhook_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2409,7 +2409,7 @@ class WebhookCreate(_PayloadBase):
     )
 
 
-class WebhookTrigger(_PayloadBase):
+class WebhookTrigger(PayloadBase):
     """
     Event webhook_trigger of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2418,7 +2418,7 @@ class WebhookTrigger(_PayloadBase):
     )
 
 
-class SlashCommandCreate(_PayloadBase):
+class SlashCommandCreate(PayloadBase):
     """
     Event slash_command_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2427,7 +2427,7 @@ class SlashCommandCreate(_PayloadBase):
     )
 
 
-class SlashCommandTrigger(_PayloadBase):
+class SlashCommandTrigger(PayloadBase):
     """
     Event slash_command_trigger of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2436,7 +2436,7 @@ class SlashCommandTrigger(_PayloadBase):
     )
 
 
-class OauthAppCreate(_PayloadBase):
+class OauthAppCreate(PayloadBase):
     """
     Event oauth_app_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2445,7 +2445,7 @@ class OauthAppCreate(_PayloadBase):
     )
 
 
-class OauthAppAuthorize(_PayloadBase):
+class OauthAppAuthorize(PayloadBase):
     """
     Event oauth_app_authorize of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2454,7 +2454,7 @@ class OauthAppAuthorize(_PayloadBase):
     )
 
 
-class OauthAppDelete(_PayloadBase):
+class OauthAppDelete(PayloadBase):
     """
     Event oauth_app_delete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2463,7 +2463,7 @@ class OauthAppDelete(_PayloadBase):
     )
 
 
-class CustomEmojiCreate(_PayloadBase):
+class CustomEmojiCreate(PayloadBase):
     """
     Event custom_emoji_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2472,7 +2472,7 @@ class CustomEmojiCreate(_PayloadBase):
     )
 
 
-class CustomEmojiPost(_PayloadBase):
+class CustomEmojiPost(PayloadBase):
     """
     Event custom_emoji_post of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2481,7 +2481,7 @@ class CustomEmojiPost(_PayloadBase):
     )
 
 
-class CustomEmojiDelete(_PayloadBase):
+class CustomEmojiDelete(PayloadBase):
     """
     Event custom_emoji_delete of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2490,7 +2490,7 @@ class CustomEmojiDelete(_PayloadBase):
     )
 
 
-class PluginsInstalled(_PayloadBase):
+class PluginsInstalled(PayloadBase):
     """
     Event plugins_installed of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2511,7 +2511,7 @@ class PluginsInstalled(_PayloadBase):
     """
 
 
-class PluginsActivated(_PayloadBase):
+class PluginsActivated(PayloadBase):
     """
     Event plugins_activated of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2524,7 +2524,7 @@ class PluginsActivated(_PayloadBase):
     """
 
 
-class LicenseUpload(_PayloadBase):
+class LicenseUpload(PayloadBase):
     """
     Event license_upload of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2533,7 +2533,7 @@ class LicenseUpload(_PayloadBase):
     )
 
 
-class AppStartLoadTime(_PayloadBase):
+class AppStartLoadTime(PayloadBase):
     """
     Event app_start_load_time of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2546,7 +2546,7 @@ class AppStartLoadTime(_PayloadBase):
     """
 
 
-class ChannelSwitchLoadTime(_PayloadBase):
+class ChannelSwitchLoadTime(PayloadBase):
     """
     Event channel_switch_load_time of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2559,7 +2559,7 @@ class ChannelSwitchLoadTime(_PayloadBase):
     """
 
 
-class TeamSwitchLoadTime(_PayloadBase):
+class TeamSwitchLoadTime(PayloadBase):
     """
     Event team_switch_load_time of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
@@ -2588,7 +2588,7 @@ ChannelAdminPermission = TypeAliasType("ChannelAdminPermission", Annotated[str, 
 ChannelUserPermission = TypeAliasType("ChannelUserPermission", Annotated[str, Field(max_length=4096)])
 
 
-class PermissionsScheme(_PayloadBase):
+class PermissionsScheme(PayloadBase):
     """
     Event permissions_scheme of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """
