@@ -98,7 +98,7 @@ def _load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding], Reso
     errors, the model of what did resolve (for lint only; None when nothing did)."""
     partial: list[RawFile] = []
     files, findings = load_dir(Path(spec_dir), partial)
-    files, partial = _migrated(files, partial, findings)
+    files, partial = _migrated(files, partial, findings, Path(spec_dir))
     # Files that loaded only in part (a repeated key, a control character) are checked
     # against the format too, so their other errors show up now, but never resolved.
     read_in_part = {raw.path for raw in partial}
@@ -143,7 +143,7 @@ def _partial_model(good: list[RawFile], elsewhere: dict, skipped: frozenset) -> 
     return model, findings
 
 
-def _migrated(files: list[RawFile], partial: list[RawFile], findings: list[Finding]) -> tuple[list[RawFile], list[RawFile]]:
+def _migrated(files: list[RawFile], partial: list[RawFile], findings: list[Finding], spec_dir: Path) -> tuple[list[RawFile], list[RawFile]]:
     """The files with every format-1 one migrated to format 2 in memory; one warning
     (at the first such file) when there were any."""
     old = [raw for raw in files + partial if isinstance(raw.data, dict) and raw.data.get("spec_format") == 1]
@@ -156,7 +156,8 @@ def _migrated(files: list[RawFile], partial: list[RawFile], findings: list[Findi
             WARNING,
             f"the spec is in format 1 ({len(old)} file{'s' if len(old) > 1 else ''}); it was migrated to format 2 in memory",
             first.where(("spec_format",)),
-            "run `gen migrate --write` to rewrite it as format 2 (comments and layout are kept); docs/spec-reference.md lists the changes",
+            f"run `gen migrate{'' if spec_dir == Path('spec') else f' --spec {spec_dir}'} --write` to rewrite it as format 2 "
+            "(comments and layout are kept); docs/spec-reference.md lists the changes",
         )
     )
     done = {id(raw): migrate_raw(raw) for raw in old}
