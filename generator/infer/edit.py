@@ -391,7 +391,7 @@ class SpecText:
 
 # ------------------------------------------------------------------ the whole edit
 
-_FIELD_KEY_ORDER = ("wire_key", "kind", "values", "required", "inferred")
+_FIELD_KEY_ORDER = ("wire_key", "kind", "values", "required", "personal_data", "inferred")
 
 
 def element_paths(files: dict[str, SpecText]) -> dict[tuple, tuple[str, tuple]]:

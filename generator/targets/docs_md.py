@@ -70,5 +70,7 @@ def render(spec: Spec) -> dict[str, bytes]:
     say = docs_jinja.sayer(ph, md_text)
     rows = docs_jinja.row_filters(md_text, md_code, ph, say)
     rows["field_table"] = _table_rows(md_text, ph, rows["kind_words"])
-    env = docs_jinja.environment(md_text, {**filters(ph), **rows}, {"say": say})
+    fs = filters(ph)
+    words = docs_jinja.opt_out_words(say, fs["code"], fs["strong"])
+    env = docs_jinja.environment(md_text, {**fs, **rows}, {"say": say, "opt_out_sentence": words})
     return {PATH: docs_jinja.render(env, "telemetry.md.j2", view=view)}

@@ -58,5 +58,7 @@ def render(spec: Spec) -> dict[str, bytes]:
     view = build_view(spec)
     ph = view.phrases
     say = docs_jinja.sayer(ph, rst_text)
-    env = docs_jinja.environment(rst_text, {**filters(ph), **docs_jinja.row_filters(rst_text, rst_literal, ph, say)}, {"say": say})
+    fs = filters(ph)
+    words = docs_jinja.opt_out_words(say, fs["code"], fs["strong"])
+    env = docs_jinja.environment(rst_text, {**fs, **docs_jinja.row_filters(rst_text, rst_literal, ph, say)}, {"say": say, "opt_out_sentence": words})
     return {PATH: docs_jinja.render(env, "telemetry.rst.j2", view=view)}
