@@ -109,7 +109,7 @@ def test_format1_revision_of_the_bundled_spec(tmp_path: Path) -> None:
     assert spec is not None
     warned = [f for f in findings if f.code == "old-spec-format"]
     assert len(warned) == 1 and "gen migrate" in warned[0].help
-    assert (warned[0].location.file, warned[0].location.line) == ("00_product.yaml", 13)
+    assert (warned[0].location.file, warned[0].location.line) == ("00_product.yaml", 14)
     assert _catalog(FORMAT1_SPEC) == _catalog(REPO / "spec")
     copy = tmp_path / "spec"
     shutil.copytree(FORMAT1_SPEC, copy)
@@ -215,7 +215,7 @@ def _to_format1(data: dict) -> dict:
         back(s, "setting")
     for f in (data.get("features") or {}).values():
         gov(f)
-        if "opt_outs" in f:
+        if "opt_outs" in f and len(f["opt_outs"]) == 1:  # several stay a list (late format 1 had it)
             (o,) = f.pop("opt_outs")
             if isinstance(o.get("off_values"), list) and len(o["off_values"]) == 1:
                 o["off_value"] = o.pop("off_values")[0]
