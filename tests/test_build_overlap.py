@@ -185,7 +185,7 @@ def test_a_spec_with_errors_stops_the_warm_worker(tmp_path):
 
     spec_dir = tmp_path / "spec"
     spec_dir.mkdir()
-    (spec_dir / "00.yaml").write_text("spec_format: 1\nproduct: [not, a, mapping]\n")
+    (spec_dir / "00.yaml").write_text("spec_format: 2\nproduct: [not, a, mapping]\n")
     code = (
         "import sys, os\n"
         "from generator import cli\n"

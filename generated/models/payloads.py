@@ -112,39 +112,39 @@ class ConfigService(PayloadBase):
     """
     enable_security_fix_alert: bool
     """
-    ServiceSettings.EnableSecurityFixAlert (enumerated boolean).
+    ServiceSettings.EnableSecurityFixAlert (boolean).
     """
     enable_insecure_outgoing_connections: bool
     """
-    ServiceSettings.EnableInsecureOutgoingConnections (enumerated boolean).
+    ServiceSettings.EnableInsecureOutgoingConnections (boolean).
     """
     enable_incoming_webhooks: bool
     """
-    ServiceSettings.EnableIncomingWebhooks (enumerated boolean).
+    ServiceSettings.EnableIncomingWebhooks (boolean).
     """
     enable_outgoing_webhooks: bool
     """
-    ServiceSettings.EnableOutgoingWebhooks (enumerated boolean).
+    ServiceSettings.EnableOutgoingWebhooks (boolean).
     """
     enable_commands: bool
     """
-    ServiceSettings.EnableCommands (enumerated boolean).
+    ServiceSettings.EnableCommands (boolean).
     """
     enable_only_admin_integrations: bool
     """
-    ServiceSettings.EnableOnlyAdminIntegrations (enumerated boolean).
+    ServiceSettings.EnableOnlyAdminIntegrations (boolean).
     """
     enable_post_username_override: bool
     """
-    ServiceSettings.EnablePostUsernameOverride (enumerated boolean).
+    ServiceSettings.EnablePostUsernameOverride (boolean).
     """
     enable_post_icon_override: bool
     """
-    ServiceSettings.EnablePostIconOverride (enumerated boolean).
+    ServiceSettings.EnablePostIconOverride (boolean).
     """
     enable_custom_emoji: bool
     """
-    ServiceSettings.EnableCustomEmoji (enumerated boolean).
+    ServiceSettings.EnableCustomEmoji (boolean).
     """
     restrict_custom_emoji_creation: int
     """
@@ -152,19 +152,19 @@ class ConfigService(PayloadBase):
     """
     enable_testing: bool
     """
-    ServiceSettings.EnableTesting (enumerated boolean).
+    ServiceSettings.EnableTesting (boolean).
     """
     enable_developer: bool
     """
-    ServiceSettings.EnableDeveloper (enumerated boolean).
+    ServiceSettings.EnableDeveloper (boolean).
     """
     enable_multifactor_authentication: bool
     """
-    ServiceSettings.EnableMultifactorAuthentication (enumerated boolean).
+    ServiceSettings.EnableMultifactorAuthentication (boolean).
     """
     enable_oauth_service_provider: bool
     """
-    ServiceSettings.EnableOAuthServiceProvider (enumerated boolean).
+    ServiceSettings.EnableOAuthServiceProvider (boolean).
     """
     connection_security: int
     """
@@ -172,15 +172,15 @@ class ConfigService(PayloadBase):
     """
     use_lets_encrypt: bool
     """
-    ServiceSettings.UseLetsEncrypt (enumerated boolean).
+    ServiceSettings.UseLetsEncrypt (boolean).
     """
     forward80_to443: bool
     """
-    ServiceSettings.Forward80To443 (enumerated boolean).
+    ServiceSettings.Forward80To443 (boolean).
     """
     enforce_multifactor_authentication: bool
     """
-    ServiceSettings.EnforceMultifactorAuthentication (enumerated boolean).
+    ServiceSettings.EnforceMultifactorAuthentication (boolean).
     """
     restrict_post_delete: int
     """
@@ -188,35 +188,35 @@ class ConfigService(PayloadBase):
     """
     allow_edit_post: bool
     """
-    ServiceSettings.AllowEditPost (enumerated boolean).
+    ServiceSettings.AllowEditPost (boolean).
     """
     enable_user_typing_messages: bool
     """
-    ServiceSettings.EnableUserTypingMessages (enumerated boolean).
+    ServiceSettings.EnableUserTypingMessages (boolean).
     """
     enable_post_search: bool
     """
-    ServiceSettings.EnablePostSearch (enumerated boolean).
+    ServiceSettings.EnablePostSearch (boolean).
     """
     enable_user_statuses: bool
     """
-    ServiceSettings.EnableUserStatuses (enumerated boolean).
+    ServiceSettings.EnableUserStatuses (boolean).
     """
     enable_channel_view_messages: bool
     """
-    ServiceSettings.EnableChannelViewMessages (enumerated boolean).
+    ServiceSettings.EnableChannelViewMessages (boolean).
     """
     enable_emoji_picker: bool
     """
-    ServiceSettings.EnableEmojiPicker (enumerated boolean).
+    ServiceSettings.EnableEmojiPicker (boolean).
     """
     enable_gif_picker: bool
     """
-    ServiceSettings.EnableGifPicker (enumerated boolean).
+    ServiceSettings.EnableGifPicker (boolean).
     """
     experimental_enable_authentication_transfer: bool
     """
-    ServiceSettings.ExperimentalEnableAuthenticationTransfer (enumerated boolean).
+    ServiceSettings.ExperimentalEnableAuthenticationTransfer (boolean).
     """
     teammate_name_display: int
     """
@@ -224,7 +224,7 @@ class ConfigService(PayloadBase):
     """
     enable_user_access_tokens: bool
     """
-    ServiceSettings.EnableUserAccessTokens (enumerated boolean).
+    ServiceSettings.EnableUserAccessTokens (boolean).
     """
     maximum_login_attempts: int
     """
@@ -260,91 +260,91 @@ class ConfigService(PayloadBase):
     """
     close_unused_direct_messages: bool
     """
-    ServiceSettings.CloseUnusedDirectMessages (enumerated boolean).
+    ServiceSettings.CloseUnusedDirectMessages (boolean).
     """
     enable_preview_features: bool
     """
-    ServiceSettings.EnablePreviewFeatures (enumerated boolean).
+    ServiceSettings.EnablePreviewFeatures (boolean).
     """
     enable_tutorial: bool
     """
-    ServiceSettings.EnableTutorial (enumerated boolean).
+    ServiceSettings.EnableTutorial (boolean).
     """
     experimental_enable_default_channel_leave_join_messages: bool
     """
-    ServiceSettings.ExperimentalEnableDefaultChannelLeaveJoinMessages (enumerated boolean).
+    ServiceSettings.ExperimentalEnableDefaultChannelLeaveJoinMessages (boolean).
     """
     experimental_group_unread_channels: bool
     """
-    ServiceSettings.ExperimentalGroupUnreadChannels (enumerated boolean).
+    ServiceSettings.ExperimentalGroupUnreadChannels (boolean).
     """
     allow_cookies_for_subdomains: bool
     """
-    ServiceSettings.AllowCookiesForSubdomains (enumerated boolean).
+    ServiceSettings.AllowCookiesForSubdomains (boolean).
     """
     enable_api_team_deletion: bool
     """
-    ServiceSettings.EnableAPITeamDeletion (enumerated boolean).
+    ServiceSettings.EnableAPITeamDeletion (boolean).
     """
     experimental_enable_hardened_mode: bool
     """
-    ServiceSettings.ExperimentalEnableHardenedMode (enumerated boolean).
+    ServiceSettings.ExperimentalEnableHardenedMode (boolean).
     """
     cors_allow_credentials: bool
     """
-    ServiceSettings.CorsAllowCredentials (enumerated boolean).
+    ServiceSettings.CorsAllowCredentials (boolean).
     """
     cors_debug: bool
     """
-    ServiceSettings.CorsDebug (enumerated boolean).
+    ServiceSettings.CorsDebug (boolean).
     """
     isdefault_site_url: bool
     """
-    ServiceSettings.SiteURL (is-default boolean).
+    ServiceSettings.SiteURL (setting-is-default boolean).
     """
     isdefault_websocket_url: bool
     """
-    ServiceSettings.WebsocketURL (is-default boolean).
+    ServiceSettings.WebsocketURL (setting-is-default boolean).
     """
     isdefault_tls_cert_file: bool
     """
-    ServiceSettings.TLSCertFile (is-default boolean).
+    ServiceSettings.TLSCertFile (setting-is-default boolean).
     """
     isdefault_tls_key_file: bool
     """
-    ServiceSettings.TLSKeyFile (is-default boolean).
+    ServiceSettings.TLSKeyFile (setting-is-default boolean).
     """
     isdefault_read_timeout: bool
     """
-    ServiceSettings.ReadTimeout (is-default boolean).
+    ServiceSettings.ReadTimeout (setting-is-default boolean).
     """
     isdefault_write_timeout: bool
     """
-    ServiceSettings.WriteTimeout (is-default boolean).
+    ServiceSettings.WriteTimeout (setting-is-default boolean).
     """
     isdefault_google_developer_key: bool
     """
-    ServiceSettings.GoogleDeveloperKey (is-default boolean).
+    ServiceSettings.GoogleDeveloperKey (setting-is-default boolean).
     """
     isdefault_allow_cors_from: bool
     """
-    ServiceSettings.AllowCorsFrom (is-default boolean).
+    ServiceSettings.AllowCorsFrom (setting-is-default boolean).
     """
     isdefault_cors_exposed_headers: bool
     """
-    ServiceSettings.CorsExposedHeaders (is-default boolean).
+    ServiceSettings.CorsExposedHeaders (setting-is-default boolean).
     """
     isdefault_allowed_untrusted_internal_connections: bool
     """
-    ServiceSettings.AllowedUntrustedInternalConnections (is-default boolean).
+    ServiceSettings.AllowedUntrustedInternalConnections (setting-is-default boolean).
     """
     isdefault_gfycat_api_key: bool
     """
-    ServiceSettings.GfycatApiKey (is-default boolean).
+    ServiceSettings.GfycatApiKey (setting-is-default boolean).
     """
     isdefault_gfycat_api_secret: bool
     """
-    ServiceSettings.GfycatApiSecret (is-default boolean).
+    ServiceSettings.GfycatApiSecret (setting-is-default boolean).
     """
 
 
@@ -357,15 +357,15 @@ class ConfigTeam(PayloadBase):
     )
     enable_user_creation: bool
     """
-    TeamSettings.EnableUserCreation (enumerated boolean).
+    TeamSettings.EnableUserCreation (boolean).
     """
     enable_team_creation: bool
     """
-    TeamSettings.EnableTeamCreation (enumerated boolean).
+    TeamSettings.EnableTeamCreation (boolean).
     """
     restrict_team_names: bool
     """
-    TeamSettings.RestrictTeamNames (enumerated boolean).
+    TeamSettings.RestrictTeamNames (boolean).
     """
     restrict_team_invite: int
     """
@@ -401,19 +401,19 @@ class ConfigTeam(PayloadBase):
     """
     enable_open_server: bool
     """
-    TeamSettings.EnableOpenServer (enumerated boolean).
+    TeamSettings.EnableOpenServer (boolean).
     """
     enable_user_deactivation: bool
     """
-    TeamSettings.EnableUserDeactivation (enumerated boolean).
+    TeamSettings.EnableUserDeactivation (boolean).
     """
     enable_custom_brand: bool
     """
-    TeamSettings.EnableCustomBrand (enumerated boolean).
+    TeamSettings.EnableCustomBrand (boolean).
     """
     restrict_direct_message: bool
     """
-    TeamSettings.RestrictDirectMessage (enumerated boolean).
+    TeamSettings.RestrictDirectMessage (boolean).
     """
     max_notifications_per_channel: int
     """
@@ -421,7 +421,7 @@ class ConfigTeam(PayloadBase):
     """
     enable_confirm_notifications_to_channel: bool
     """
-    TeamSettings.EnableConfirmNotificationsToChannel (enumerated boolean).
+    TeamSettings.EnableConfirmNotificationsToChannel (boolean).
     """
     max_users_per_team: int
     """
@@ -433,43 +433,43 @@ class ConfigTeam(PayloadBase):
     """
     experimental_town_square_is_read_only: bool
     """
-    TeamSettings.ExperimentalTownSquareIsReadOnly (enumerated boolean).
+    TeamSettings.ExperimentalTownSquareIsReadOnly (boolean).
     """
     experimental_hide_town_squarein_lhs: bool
     """
-    TeamSettings.ExperimentalHideTownSquareinLHS (enumerated boolean).
+    TeamSettings.ExperimentalHideTownSquareinLHS (boolean).
     """
     enable_x_to_leave_channels_from_lhs: bool
     """
-    TeamSettings.EnableXToLeaveChannelsFromLHS (enumerated boolean).
+    TeamSettings.EnableXToLeaveChannelsFromLHS (boolean).
     """
     experimental_enable_automatic_replies: bool
     """
-    TeamSettings.ExperimentalEnableAutomaticReplies (enumerated boolean).
+    TeamSettings.ExperimentalEnableAutomaticReplies (boolean).
     """
     experimental_view_archived_channels: bool
     """
-    TeamSettings.ExperimentalViewArchivedChannels (enumerated boolean).
+    TeamSettings.ExperimentalViewArchivedChannels (boolean).
     """
     isdefault_site_name: bool
     """
-    TeamSettings.SiteName (is-default boolean).
+    TeamSettings.SiteName (setting-is-default boolean).
     """
     isdefault_custom_brand_text: bool
     """
-    TeamSettings.CustomBrandText (is-default boolean).
+    TeamSettings.CustomBrandText (setting-is-default boolean).
     """
     isdefault_custom_description_text: bool
     """
-    TeamSettings.CustomDescriptionText (is-default boolean).
+    TeamSettings.CustomDescriptionText (setting-is-default boolean).
     """
     isdefault_user_status_away_timeout: bool
     """
-    TeamSettings.UserStatusAwayTimeout (is-default boolean).
+    TeamSettings.UserStatusAwayTimeout (setting-is-default boolean).
     """
     isdefault_experimental_primary_team: bool
     """
-    TeamSettings.ExperimentalPrimaryTeam (is-default boolean).
+    TeamSettings.ExperimentalPrimaryTeam (setting-is-default boolean).
     """
 
 
@@ -515,11 +515,11 @@ class ConfigDisplay(PayloadBase):
     )
     experimental_timezone: bool
     """
-    DisplaySettings.ExperimentalTimezone (enumerated boolean).
+    DisplaySettings.ExperimentalTimezone (boolean).
     """
     isdefault_custom_url_schemes: bool
     """
-    DisplaySettings.CustomUrlSchemes (is-default boolean).
+    DisplaySettings.CustomUrlSchemes (setting-is-default boolean).
     """
 
 
@@ -536,7 +536,7 @@ class ConfigSql(PayloadBase):
     """
     trace: bool
     """
-    SqlSettings.Trace (enumerated boolean).
+    SqlSettings.Trace (boolean).
     """
     max_idle_conns: int
     """
@@ -544,7 +544,7 @@ class ConfigSql(PayloadBase):
     """
     conn_max_lifetime_milliseconds: bool
     """
-    SqlSettings.ConnMaxLifetimeMilliseconds (enumerated boolean).
+    SqlSettings.ConnMaxLifetimeMilliseconds (boolean).
     """
     max_open_conns: int
     """
@@ -573,7 +573,7 @@ class ConfigLog(PayloadBase):
     )
     enable_console: bool
     """
-    LogSettings.EnableConsole (enumerated boolean).
+    LogSettings.EnableConsole (boolean).
     """
     console_level: int
     """
@@ -581,11 +581,11 @@ class ConfigLog(PayloadBase):
     """
     console_json: bool
     """
-    LogSettings.ConsoleJson (enumerated boolean).
+    LogSettings.ConsoleJson (boolean).
     """
     enable_file: bool
     """
-    LogSettings.EnableFile (enumerated boolean).
+    LogSettings.EnableFile (boolean).
     """
     file_level: int
     """
@@ -593,15 +593,15 @@ class ConfigLog(PayloadBase):
     """
     file_json: bool
     """
-    LogSettings.FileJson (enumerated boolean).
+    LogSettings.FileJson (boolean).
     """
     enable_webhook_debugging: bool
     """
-    LogSettings.EnableWebhookDebugging (enumerated boolean).
+    LogSettings.EnableWebhookDebugging (boolean).
     """
     isdefault_file_location: bool
     """
-    LogSettings.FileLocation (is-default boolean).
+    LogSettings.FileLocation (setting-is-default boolean).
     """
 
 
@@ -614,19 +614,19 @@ class ConfigPassword(PayloadBase):
     )
     lowercase: bool
     """
-    PasswordSettings.Lowercase (enumerated boolean).
+    PasswordSettings.Lowercase (boolean).
     """
     number: bool
     """
-    PasswordSettings.Number (enumerated boolean).
+    PasswordSettings.Number (boolean).
     """
     uppercase: bool
     """
-    PasswordSettings.Uppercase (enumerated boolean).
+    PasswordSettings.Uppercase (boolean).
     """
     symbol: bool
     """
-    PasswordSettings.Symbol (enumerated boolean).
+    PasswordSettings.Symbol (boolean).
     """
     minimum_length: int
     """
@@ -643,7 +643,7 @@ class ConfigFile(PayloadBase):
     )
     enable_public_link: bool
     """
-    FileSettings.EnablePublicLink (enumerated boolean).
+    FileSettings.EnablePublicLink (boolean).
     """
     driver_name: int
     """
@@ -651,31 +651,31 @@ class ConfigFile(PayloadBase):
     """
     amazon_s3_ssl: bool
     """
-    FileSettings.AmazonS3SSL (enumerated boolean).
+    FileSettings.AmazonS3SSL (boolean).
     """
     amazon_s3_sign_v2: bool
     """
-    FileSettings.AmazonS3SignV2 (enumerated boolean).
+    FileSettings.AmazonS3SignV2 (boolean).
     """
     amazon_s3_sse: bool
     """
-    FileSettings.AmazonS3SSE (enumerated boolean).
+    FileSettings.AmazonS3SSE (boolean).
     """
     amazon_s3_trace: bool
     """
-    FileSettings.AmazonS3Trace (enumerated boolean).
+    FileSettings.AmazonS3Trace (boolean).
     """
     enable_file_attachments: bool
     """
-    FileSettings.EnableFileAttachments (enumerated boolean).
+    FileSettings.EnableFileAttachments (boolean).
     """
     enable_mobile_upload: bool
     """
-    FileSettings.EnableMobileUpload (enumerated boolean).
+    FileSettings.EnableMobileUpload (boolean).
     """
     enable_mobile_download: bool
     """
-    FileSettings.EnableMobileDownload (enumerated boolean).
+    FileSettings.EnableMobileDownload (boolean).
     """
 
 
@@ -688,35 +688,35 @@ class ConfigEmail(PayloadBase):
     )
     enable_sign_up_with_email: bool
     """
-    EmailSettings.EnableSignUpWithEmail (enumerated boolean).
+    EmailSettings.EnableSignUpWithEmail (boolean).
     """
     enable_sign_in_with_email: bool
     """
-    EmailSettings.EnableSignInWithEmail (enumerated boolean).
+    EmailSettings.EnableSignInWithEmail (boolean).
     """
     enable_sign_in_with_username: bool
     """
-    EmailSettings.EnableSignInWithUsername (enumerated boolean).
+    EmailSettings.EnableSignInWithUsername (boolean).
     """
     require_email_verification: bool
     """
-    EmailSettings.RequireEmailVerification (enumerated boolean).
+    EmailSettings.RequireEmailVerification (boolean).
     """
     send_email_notifications: bool
     """
-    EmailSettings.SendEmailNotifications (enumerated boolean).
+    EmailSettings.SendEmailNotifications (boolean).
     """
     use_channel_in_email_notifications: bool
     """
-    EmailSettings.UseChannelInEmailNotifications (enumerated boolean).
+    EmailSettings.UseChannelInEmailNotifications (boolean).
     """
     email_notification_contents_type: bool
     """
-    EmailSettings.EmailNotificationContentsType (enumerated boolean).
+    EmailSettings.EmailNotificationContentsType (boolean).
     """
     enable_smtp_auth: bool
     """
-    EmailSettings.EnableSMTPAuth (enumerated boolean).
+    EmailSettings.EnableSMTPAuth (boolean).
     """
     connection_security: int
     """
@@ -724,7 +724,7 @@ class ConfigEmail(PayloadBase):
     """
     send_push_notifications: bool
     """
-    EmailSettings.SendPushNotifications (enumerated boolean).
+    EmailSettings.SendPushNotifications (boolean).
     """
     push_notification_contents: int
     """
@@ -732,11 +732,11 @@ class ConfigEmail(PayloadBase):
     """
     enable_email_batching: bool
     """
-    EmailSettings.EnableEmailBatching (enumerated boolean).
+    EmailSettings.EnableEmailBatching (boolean).
     """
     skip_server_certificate_verification: bool
     """
-    EmailSettings.SkipServerCertificateVerification (enumerated boolean).
+    EmailSettings.SkipServerCertificateVerification (boolean).
     """
     email_batching_buffer_size: int
     """
@@ -748,43 +748,43 @@ class ConfigEmail(PayloadBase):
     """
     enable_preview_mode_banner: bool
     """
-    EmailSettings.EnablePreviewModeBanner (enumerated boolean).
+    EmailSettings.EnablePreviewModeBanner (boolean).
     """
     isdefault_feedback_name: bool
     """
-    EmailSettings.FeedbackName (is-default boolean).
+    EmailSettings.FeedbackName (setting-is-default boolean).
     """
     isdefault_feedback_email: bool
     """
-    EmailSettings.FeedbackEmail (is-default boolean).
+    EmailSettings.FeedbackEmail (setting-is-default boolean).
     """
     isdefault_feedback_organization: bool
     """
-    EmailSettings.FeedbackOrganization (is-default boolean).
+    EmailSettings.FeedbackOrganization (setting-is-default boolean).
     """
     isdefault_login_button_color: bool
     """
-    EmailSettings.LoginButtonColor (is-default boolean).
+    EmailSettings.LoginButtonColor (setting-is-default boolean).
     """
     isdefault_login_button_border_color: bool
     """
-    EmailSettings.LoginButtonBorderColor (is-default boolean).
+    EmailSettings.LoginButtonBorderColor (setting-is-default boolean).
     """
     isdefault_login_button_text_color: bool
     """
-    EmailSettings.LoginButtonTextColor (is-default boolean).
+    EmailSettings.LoginButtonTextColor (setting-is-default boolean).
     """
     isdefault_image_proxy_type: bool
     """
-    EmailSettings.ImageProxyType (is-default boolean).
+    EmailSettings.ImageProxyType (setting-is-default boolean).
     """
     isdefault_image_proxy_url: bool
     """
-    EmailSettings.ImageProxyURL (is-default boolean).
+    EmailSettings.ImageProxyURL (setting-is-default boolean).
     """
     isdefault_image_proxy_options: bool
     """
-    EmailSettings.ImageProxyOptions (is-default boolean).
+    EmailSettings.ImageProxyOptions (setting-is-default boolean).
     """
 
 
@@ -797,7 +797,7 @@ class ConfigExtension(PayloadBase):
     )
     enable_experimental_extensions: bool
     """
-    ExtensionSettings.EnableExperimentalExtensions (enumerated boolean).
+    ExtensionSettings.EnableExperimentalExtensions (boolean).
     """
 
 
@@ -810,15 +810,15 @@ class ConfigRateLimit(PayloadBase):
     )
     enable_rate_limiter: bool
     """
-    RateLimitSettings.EnableRateLimiter (enumerated boolean).
+    RateLimitSettings.EnableRateLimiter (boolean).
     """
     vary_by_remote_addr: bool
     """
-    RateLimitSettings.VaryByRemoteAddr (enumerated boolean).
+    RateLimitSettings.VaryByRemoteAddr (boolean).
     """
     vary_by_user: bool
     """
-    RateLimitSettings.VaryByUser (enumerated boolean).
+    RateLimitSettings.VaryByUser (boolean).
     """
     per_sec: int
     """
@@ -834,7 +834,7 @@ class ConfigRateLimit(PayloadBase):
     """
     isdefault_vary_by_header: bool
     """
-    RateLimitSettings.VaryByHeader (is-default boolean).
+    RateLimitSettings.VaryByHeader (setting-is-default boolean).
     """
 
 
@@ -847,11 +847,11 @@ class ConfigPrivacy(PayloadBase):
     )
     show_email_address: bool
     """
-    PrivacySettings.ShowEmailAddress (enumerated boolean).
+    PrivacySettings.ShowEmailAddress (boolean).
     """
     show_full_name: bool
     """
-    PrivacySettings.ShowFullName (enumerated boolean).
+    PrivacySettings.ShowFullName (boolean).
     """
 
 
@@ -864,11 +864,11 @@ class ConfigTheme(PayloadBase):
     )
     enable_theme_selection: bool
     """
-    ThemeSettings.EnableThemeSelection (enumerated boolean).
+    ThemeSettings.EnableThemeSelection (boolean).
     """
     allow_custom_themes: bool
     """
-    ThemeSettings.AllowCustomThemes (enumerated boolean).
+    ThemeSettings.AllowCustomThemes (boolean).
     """
     allowed_themes: Annotated[int, Field(ge=0)]
     """
@@ -876,7 +876,7 @@ class ConfigTheme(PayloadBase):
     """
     isdefault_default_theme: bool
     """
-    ThemeSettings.DefaultTheme (is-default boolean).
+    ThemeSettings.DefaultTheme (setting-is-default boolean).
     """
 
 
@@ -889,7 +889,7 @@ class ConfigGitLab(PayloadBase):
     )
     enable: bool
     """
-    GitLabSettings.Enable (enumerated boolean).
+    GitLabSettings.Enable (boolean).
     """
 
 
@@ -902,7 +902,7 @@ class ConfigGoogle(PayloadBase):
     )
     enable: bool
     """
-    GoogleSettings.Enable (enumerated boolean).
+    GoogleSettings.Enable (boolean).
     """
 
 
@@ -915,7 +915,7 @@ class ConfigOffice365(PayloadBase):
     )
     enable: bool
     """
-    Office365Settings.Enable (enumerated boolean).
+    Office365Settings.Enable (boolean).
     """
 
 
@@ -928,7 +928,7 @@ class ConfigSupport(PayloadBase):
     )
     custom_terms_of_service_enabled: bool
     """
-    SupportSettings.CustomTermsOfServiceEnabled (enumerated boolean).
+    SupportSettings.CustomTermsOfServiceEnabled (boolean).
     """
     custom_terms_of_service_re_acceptance_period: int
     """
@@ -936,27 +936,27 @@ class ConfigSupport(PayloadBase):
     """
     isdefault_terms_of_service_link: bool
     """
-    SupportSettings.TermsOfServiceLink (is-default boolean).
+    SupportSettings.TermsOfServiceLink (setting-is-default boolean).
     """
     isdefault_privacy_policy_link: bool
     """
-    SupportSettings.PrivacyPolicyLink (is-default boolean).
+    SupportSettings.PrivacyPolicyLink (setting-is-default boolean).
     """
     isdefault_about_link: bool
     """
-    SupportSettings.AboutLink (is-default boolean).
+    SupportSettings.AboutLink (setting-is-default boolean).
     """
     isdefault_help_link: bool
     """
-    SupportSettings.HelpLink (is-default boolean).
+    SupportSettings.HelpLink (setting-is-default boolean).
     """
     isdefault_report_a_problem_link: bool
     """
-    SupportSettings.ReportAProblemLink (is-default boolean).
+    SupportSettings.ReportAProblemLink (setting-is-default boolean).
     """
     isdefault_support_email: bool
     """
-    SupportSettings.SupportEmail (is-default boolean).
+    SupportSettings.SupportEmail (setting-is-default boolean).
     """
 
 
@@ -969,11 +969,11 @@ class ConfigLdap(PayloadBase):
     )
     enable: bool
     """
-    LdapSettings.Enable (enumerated boolean).
+    LdapSettings.Enable (boolean).
     """
     enable_sync: bool
     """
-    LdapSettings.EnableSync (enumerated boolean).
+    LdapSettings.EnableSync (boolean).
     """
     connection_security: int
     """
@@ -981,7 +981,7 @@ class ConfigLdap(PayloadBase):
     """
     skip_certificate_verification: bool
     """
-    LdapSettings.SkipCertificateVerification (enumerated boolean).
+    LdapSettings.SkipCertificateVerification (boolean).
     """
     sync_interval_minutes: int
     """
@@ -997,47 +997,47 @@ class ConfigLdap(PayloadBase):
     """
     isdefault_first_name_attribute: bool
     """
-    LdapSettings.FirstNameAttribute (is-default boolean).
+    LdapSettings.FirstNameAttribute (setting-is-default boolean).
     """
     isdefault_last_name_attribute: bool
     """
-    LdapSettings.LastNameAttribute (is-default boolean).
+    LdapSettings.LastNameAttribute (setting-is-default boolean).
     """
     isdefault_email_attribute: bool
     """
-    LdapSettings.EmailAttribute (is-default boolean).
+    LdapSettings.EmailAttribute (setting-is-default boolean).
     """
     isdefault_user_name_attribute: bool
     """
-    LdapSettings.UserNameAttribute (is-default boolean).
+    LdapSettings.UserNameAttribute (setting-is-default boolean).
     """
     isdefault_nickname_attribute: bool
     """
-    LdapSettings.NicknameAttribute (is-default boolean).
+    LdapSettings.NicknameAttribute (setting-is-default boolean).
     """
     isdefault_id_attribute: bool
     """
-    LdapSettings.IdAttribute (is-default boolean).
+    LdapSettings.IdAttribute (setting-is-default boolean).
     """
     isdefault_position_attribute: bool
     """
-    LdapSettings.PositionAttribute (is-default boolean).
+    LdapSettings.PositionAttribute (setting-is-default boolean).
     """
     isdefault_login_field_name: bool
     """
-    LdapSettings.LoginFieldName (is-default boolean).
+    LdapSettings.LoginFieldName (setting-is-default boolean).
     """
     isdefault_login_button_color: bool
     """
-    LdapSettings.LoginButtonColor (is-default boolean).
+    LdapSettings.LoginButtonColor (setting-is-default boolean).
     """
     isdefault_login_button_border_color: bool
     """
-    LdapSettings.LoginButtonBorderColor (is-default boolean).
+    LdapSettings.LoginButtonBorderColor (setting-is-default boolean).
     """
     isdefault_login_button_text_color: bool
     """
-    LdapSettings.LoginButtonTextColor (is-default boolean).
+    LdapSettings.LoginButtonTextColor (setting-is-default boolean).
     """
 
 
@@ -1050,11 +1050,11 @@ class ConfigCompliance(PayloadBase):
     )
     enable: bool
     """
-    ComplianceSettings.Enable (enumerated boolean).
+    ComplianceSettings.Enable (boolean).
     """
     enable_daily: bool
     """
-    ComplianceSettings.EnableDaily (enumerated boolean).
+    ComplianceSettings.EnableDaily (boolean).
     """
 
 
@@ -1088,83 +1088,83 @@ class ConfigSaml(PayloadBase):
     )
     enable: bool
     """
-    SamlSettings.Enable (enumerated boolean).
+    SamlSettings.Enable (boolean).
     """
     enable_sync_with_ldap: bool
     """
-    SamlSettings.EnableSyncWithLdap (enumerated boolean).
+    SamlSettings.EnableSyncWithLdap (boolean).
     """
     enable_sync_with_ldap_include_auth: bool
     """
-    SamlSettings.EnableSyncWithLdapIncludeAuth (enumerated boolean).
+    SamlSettings.EnableSyncWithLdapIncludeAuth (boolean).
     """
     verify: bool
     """
-    SamlSettings.Verify (enumerated boolean).
+    SamlSettings.Verify (boolean).
     """
     encrypt: bool
     """
-    SamlSettings.Encrypt (enumerated boolean).
+    SamlSettings.Encrypt (boolean).
     """
     isdefault_scoping_idp_provider_id: bool
     """
-    SamlSettings.ScopingIDPProviderId (is-default boolean).
+    SamlSettings.ScopingIDPProviderId (setting-is-default boolean).
     """
     isdefault_scoping_idp_name: bool
     """
-    SamlSettings.ScopingIDPName (is-default boolean).
+    SamlSettings.ScopingIDPName (setting-is-default boolean).
     """
     isdefault_id_attribute: bool
     """
-    SamlSettings.IdAttribute (is-default boolean).
+    SamlSettings.IdAttribute (setting-is-default boolean).
     """
     isdefault_first_name_attribute: bool
     """
-    SamlSettings.FirstNameAttribute (is-default boolean).
+    SamlSettings.FirstNameAttribute (setting-is-default boolean).
     """
     isdefault_last_name_attribute: bool
     """
-    SamlSettings.LastNameAttribute (is-default boolean).
+    SamlSettings.LastNameAttribute (setting-is-default boolean).
     """
     isdefault_email_attribute: bool
     """
-    SamlSettings.EmailAttribute (is-default boolean).
+    SamlSettings.EmailAttribute (setting-is-default boolean).
     """
     isdefault_user_name_attribute: bool
     """
-    SamlSettings.UserNameAttribute (is-default boolean).
+    SamlSettings.UserNameAttribute (setting-is-default boolean).
     """
     isdefault_nickname_attribute: bool
     """
-    SamlSettings.NicknameAttribute (is-default boolean).
+    SamlSettings.NicknameAttribute (setting-is-default boolean).
     """
     isdefault_locale_attribute: bool
     """
-    SamlSettings.LocaleAttribute (is-default boolean).
+    SamlSettings.LocaleAttribute (setting-is-default boolean).
     """
     isdefault_position_attribute: bool
     """
-    SamlSettings.PositionAttribute (is-default boolean).
+    SamlSettings.PositionAttribute (setting-is-default boolean).
     """
     isdefault_login_id_attribute: bool
     """
-    SamlSettings.LoginIdAttribute (is-default boolean).
+    SamlSettings.LoginIdAttribute (setting-is-default boolean).
     """
     isdefault_login_button_text: bool
     """
-    SamlSettings.LoginButtonText (is-default boolean).
+    SamlSettings.LoginButtonText (setting-is-default boolean).
     """
     isdefault_login_button_color: bool
     """
-    SamlSettings.LoginButtonColor (is-default boolean).
+    SamlSettings.LoginButtonColor (setting-is-default boolean).
     """
     isdefault_login_button_border_color: bool
     """
-    SamlSettings.LoginButtonBorderColor (is-default boolean).
+    SamlSettings.LoginButtonBorderColor (setting-is-default boolean).
     """
     isdefault_login_button_text_color: bool
     """
-    SamlSettings.LoginButtonTextColor (is-default boolean).
+    SamlSettings.LoginButtonTextColor (setting-is-default boolean).
     """
 
 
@@ -1177,19 +1177,19 @@ class ConfigCluster(PayloadBase):
     )
     enable: bool
     """
-    ClusterSettings.Enable (enumerated boolean).
+    ClusterSettings.Enable (boolean).
     """
     use_ip_address: bool
     """
-    ClusterSettings.UseIpAddress (enumerated boolean).
+    ClusterSettings.UseIpAddress (boolean).
     """
     use_experimental_gossip: bool
     """
-    ClusterSettings.UseExperimentalGossip (enumerated boolean).
+    ClusterSettings.UseExperimentalGossip (boolean).
     """
     read_only_config: bool
     """
-    ClusterSettings.ReadOnlyConfig (enumerated boolean).
+    ClusterSettings.ReadOnlyConfig (boolean).
     """
 
 
@@ -1202,7 +1202,7 @@ class ConfigMetrics(PayloadBase):
     )
     enable: bool
     """
-    MetricsSettings.Enable (enumerated boolean).
+    MetricsSettings.Enable (boolean).
     """
     block_profile_rate: int
     """
@@ -1210,7 +1210,7 @@ class ConfigMetrics(PayloadBase):
     """
     isdefault_block_profile_rate: bool
     """
-    MetricsSettings.BlockProfileRate (is-default boolean).
+    MetricsSettings.BlockProfileRate (setting-is-default boolean).
     """
 
 
@@ -1223,15 +1223,15 @@ class ConfigWebrtc(PayloadBase):
     )
     enable: bool
     """
-    WebrtcSettings.Enable (enumerated boolean).
+    WebrtcSettings.Enable (boolean).
     """
     isdefault_stun_uri: bool
     """
-    WebrtcSettings.StunURI (is-default boolean).
+    WebrtcSettings.StunURI (setting-is-default boolean).
     """
     isdefault_turn_uri: bool
     """
-    WebrtcSettings.TurnURI (is-default boolean).
+    WebrtcSettings.TurnURI (setting-is-default boolean).
     """
 
 
@@ -1244,15 +1244,15 @@ class ConfigExperimental(PayloadBase):
     )
     client_side_cert_enable: bool
     """
-    ExperimentalSettings.ClientSideCertEnable (enumerated boolean).
+    ExperimentalSettings.ClientSideCertEnable (boolean).
     """
     enable_post_metadata: bool
     """
-    ExperimentalSettings.EnablePostMetadata (enumerated boolean).
+    ExperimentalSettings.EnablePostMetadata (boolean).
     """
     isdefault_client_side_cert_check: bool
     """
-    ExperimentalSettings.ClientSideCertCheck (is-default boolean).
+    ExperimentalSettings.ClientSideCertCheck (setting-is-default boolean).
     """
 
 
@@ -1265,19 +1265,19 @@ class ConfigAnnouncement(PayloadBase):
     )
     enable_banner: bool
     """
-    AnnouncementSettings.EnableBanner (enumerated boolean).
+    AnnouncementSettings.EnableBanner (boolean).
     """
     allow_banner_dismissal: bool
     """
-    AnnouncementSettings.AllowBannerDismissal (enumerated boolean).
+    AnnouncementSettings.AllowBannerDismissal (boolean).
     """
     isdefault_banner_color: bool
     """
-    AnnouncementSettings.BannerColor (is-default boolean).
+    AnnouncementSettings.BannerColor (setting-is-default boolean).
     """
     isdefault_banner_text_color: bool
     """
-    AnnouncementSettings.BannerTextColor (is-default boolean).
+    AnnouncementSettings.BannerTextColor (setting-is-default boolean).
     """
 
 
@@ -1290,15 +1290,15 @@ class ConfigElasticsearch(PayloadBase):
     )
     enable_indexing: bool
     """
-    ElasticsearchSettings.EnableIndexing (enumerated boolean).
+    ElasticsearchSettings.EnableIndexing (boolean).
     """
     enable_searching: bool
     """
-    ElasticsearchSettings.EnableSearching (enumerated boolean).
+    ElasticsearchSettings.EnableSearching (boolean).
     """
     sniff: bool
     """
-    ElasticsearchSettings.Sniff (enumerated boolean).
+    ElasticsearchSettings.Sniff (boolean).
     """
     post_index_replicas: int
     """
@@ -1322,19 +1322,19 @@ class ConfigElasticsearch(PayloadBase):
     """
     isdefault_connection_url: bool
     """
-    ElasticsearchSettings.ConnectionUrl (is-default boolean).
+    ElasticsearchSettings.ConnectionUrl (setting-is-default boolean).
     """
     isdefault_username: bool
     """
-    ElasticsearchSettings.Username (is-default boolean).
+    ElasticsearchSettings.Username (setting-is-default boolean).
     """
     isdefault_password: bool
     """
-    ElasticsearchSettings.Password (is-default boolean).
+    ElasticsearchSettings.Password (setting-is-default boolean).
     """
     isdefault_index_prefix: bool
     """
-    ElasticsearchSettings.IndexPrefix (is-default boolean).
+    ElasticsearchSettings.IndexPrefix (setting-is-default boolean).
     """
 
 
@@ -1347,19 +1347,19 @@ class ConfigPlugin(PayloadBase):
     )
     enable: bool
     """
-    PluginSettings.Enable (enumerated boolean).
+    PluginSettings.Enable (boolean).
     """
     enable_uploads: bool
     """
-    PluginSettings.EnableUploads (enumerated boolean).
+    PluginSettings.EnableUploads (boolean).
     """
     enable_jira: bool
     """
-    PluginSettings.EnableJira (enumerated boolean).
+    PluginSettings.EnableJira (boolean).
     """
     enable_zoom: bool
     """
-    PluginSettings.EnableZoom (enumerated boolean).
+    PluginSettings.EnableZoom (boolean).
     """
 
 
@@ -1372,19 +1372,19 @@ class ConfigDataRetention(PayloadBase):
     )
     enable_message_deletion: bool
     """
-    DataRetentionSettings.EnableMessageDeletion (enumerated boolean).
+    DataRetentionSettings.EnableMessageDeletion (boolean).
     """
     message_retention_days: bool
     """
-    DataRetentionSettings.MessageRetentionDays (enumerated boolean).
+    DataRetentionSettings.MessageRetentionDays (boolean).
     """
     enable_file_deletion: bool
     """
-    DataRetentionSettings.EnableFileDeletion (enumerated boolean).
+    DataRetentionSettings.EnableFileDeletion (boolean).
     """
     file_retention_days: bool
     """
-    DataRetentionSettings.FileRetentionDays (enumerated boolean).
+    DataRetentionSettings.FileRetentionDays (boolean).
     """
     deletion_job_start_time: int
     """
@@ -1401,7 +1401,7 @@ class ConfigMessageExport(PayloadBase):
     )
     enable_export: bool
     """
-    MessageExportSettings.EnableExport (enumerated boolean).
+    MessageExportSettings.EnableExport (boolean).
     """
     export_format: int
     """
@@ -1425,15 +1425,15 @@ class ConfigMessageExport(PayloadBase):
     """
     isdefault_global_relay_settings_smtp_username: bool
     """
-    MessageExportSettings.GlobalRelaySettings.SmtpUsername (is-default boolean).
+    MessageExportSettings.GlobalRelaySettings.SmtpUsername (setting-is-default boolean).
     """
     isdefault_global_relay_settings_smtp_password: bool
     """
-    MessageExportSettings.GlobalRelaySettings.SmtpPassword (is-default boolean).
+    MessageExportSettings.GlobalRelaySettings.SmtpPassword (setting-is-default boolean).
     """
     isdefault_global_relay_settings_email_address: bool
     """
-    MessageExportSettings.GlobalRelaySettings.EmailAddress (is-default boolean).
+    MessageExportSettings.GlobalRelaySettings.EmailAddress (setting-is-default boolean).
     """
 
 
@@ -1446,7 +1446,7 @@ class ConfigTimeZone(PayloadBase):
     )
     isdefault_supported_timezones_path: bool
     """
-    TimeZoneSettings.SupportedTimezonesPath (is-default boolean).
+    TimeZoneSettings.SupportedTimezonesPath (setting-is-default boolean).
     """
 
 
@@ -1459,15 +1459,15 @@ class ConfigNativeApp(PayloadBase):
     )
     isdefault_app_download_link: bool
     """
-    NativeAppSettings.AppDownloadLink (is-default boolean).
+    NativeAppSettings.AppDownloadLink (setting-is-default boolean).
     """
     isdefault_android_app_download_link: bool
     """
-    NativeAppSettings.AndroidAppDownloadLink (is-default boolean).
+    NativeAppSettings.AndroidAppDownloadLink (setting-is-default boolean).
     """
     isdefault_ios_app_download_link: bool
     """
-    NativeAppSettings.IosAppDownloadLink (is-default boolean).
+    NativeAppSettings.IosAppDownloadLink (setting-is-default boolean).
     """
 
 
@@ -1480,7 +1480,7 @@ class ConfigAnalytics(PayloadBase):
     )
     isdefault_max_users_for_statistics: bool
     """
-    AnalyticsSettings.MaxUsersForStatistics (is-default boolean).
+    AnalyticsSettings.MaxUsersForStatistics (setting-is-default boolean).
     """
 
 
