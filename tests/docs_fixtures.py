@@ -58,9 +58,10 @@ def _q(text: str) -> str:
     return json.dumps(text)
 
 
-def write_evil_spec(folder: Path) -> Path:
-    """A spec whose every free-text slot holds markup from ``EVIL``; returns its folder."""
-    e = [_q(t) for t in EVIL]
+def write_evil_spec(folder: Path, texts: tuple[str, ...] = EVIL) -> Path:
+    """A spec whose every free-text slot holds markup from ``EVIL`` (or ``texts`` in
+    its place); returns its folder."""
+    e = [_q(t) for t in texts]
     spec_dir = folder / "evil_spec"
     spec_dir.mkdir(parents=True, exist_ok=True)
     values = ", ".join(_q(t) for t in ("*a*", "<b>", "|c|"))
@@ -243,3 +244,76 @@ def write_synthetic_spec(folder: Path, n_fields: int = 3000) -> Path:
         out.append("    fields: []")
     (spec_dir / "spec.yaml").write_text("\n".join(out) + "\n", "utf-8")
     return spec_dir
+
+
+# Code spans in spec text (issue 23): each format prints `x` as inline code.  These
+# helpers re-derive, independently of ``generator.targets.escape``, what a reader sees.
+HOSTILE_SPANS = (
+    "run `<script>alert(1)</script>` then `*x*` or `|sub|` and `a_` `[x](http://evil)`",
+    "`.. raw:: html` starts, `&amp;` `:role:` end`x`",
+    "word`tight`word, ``double``, `a``b`, `x\\y`, ` pad`, unpaired ` tick",
+)
+
+
+def json_runs(value) -> list[tuple[str, str]]:
+    """A catalogue JSON text (a string, or a list whose odd items are code) as runs."""
+    if isinstance(value, str):
+        return merged([("text", value)])
+    return merged(("code" if i % 2 else "text", s) for i, s in enumerate(value))
+
+
+def spans(text: str, fold: bool = True) -> list[tuple[str, str]]:
+    """``text`` (folded, unless not ``fold``) as runs ("text", s) and ("code", s): a
+    span is a backquote not after another, the shortest non-empty run without
+    backquotes or newlines, and a backquote not before another."""
+    s = " ".join(text.split()) if fold else text
+    out: list[tuple[str, str]] = []
+    buf, i = "", 0
+    while i < len(s):
+        if s[i] == "`" and (i == 0 or s[i - 1] != "`"):
+            j = s.find("`", i + 1)
+            if j > i + 1 and "\n" not in s[i:j] and (j + 1 == len(s) or s[j + 1] != "`"):
+                out += [("text", buf), ("code", s[i + 1 : j])]
+                buf, i = "", j + 1
+                continue
+        buf += s[i]
+        i += 1
+    return [r for r in [*out, ("text", buf)] if r[1]]
+
+
+def seen_runs(text: str, fmt: str) -> list[tuple[str, str]]:
+    """What a reader of ``fmt`` ("rst", "md", "html") sees: the spans as code, except
+    where the format's inline code cannot hold the content (rst: a backslash or a
+    space at either end; Markdown: a pipe, a backslash or spaces at both ends), which
+    prints as written; adjacent text runs merged.  HTML text is not folded (the
+    catalogue's JSON keeps texts as written)."""
+    out: list[tuple[str, str]] = []
+    for kind, s in spans(text, fold=fmt != "html"):
+        if kind == "code" and (
+            (fmt == "rst" and ("\\" in s or s != s.strip()))
+            or (fmt == "md" and ("|" in s or "\\" in s or (s[0] == " " and s[-1] == " ")))
+        ):
+            kind, s = "text", f"`{s}`"
+        if out and kind == "text" == out[-1][0]:
+            out[-1] = ("text", out[-1][1] + s)
+        else:
+            out.append((kind, s))
+    return out
+
+
+def merged(runs) -> list[tuple[str, str]]:
+    """Runs with adjacent text runs joined and empty text runs dropped."""
+    out: list[tuple[str, str]] = []
+    for kind, s in runs:
+        if kind == "text" and not s:
+            continue
+        if out and kind == "text" == out[-1][0]:
+            out[-1] = ("text", out[-1][1] + s)
+        else:
+            out.append((kind, s))
+    return out
+
+
+def visible(text: str, fmt: str) -> str:
+    """The text a reader sees (code without its backquotes), whitespace folded."""
+    return " ".join("".join(s for _, s in seen_runs(text, fmt)).split())

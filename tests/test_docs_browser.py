@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 from _ci import skip_or_fail
 from docs_fixtures import (
+    EVIL,
+    HOSTILE_SPANS,
     bundled_spec,
     load,
+    seen_runs,
     synthetic_expectations,
+    visible,
     write_evil_spec,
     write_synthetic_spec,
 )
@@ -250,6 +254,29 @@ def test_evil_text_stays_text_in_the_browser(browser, tmp_path):
     page.fill("#q", "[x](http://evil)")
     assert o.ids() == holding
     page.screenshot(path=str(SHOTS / "docs_catalog_evil.png"), full_page=True)
+    o.clean()
+
+
+def test_code_spans_are_code_elements(browser, tmp_path):
+    """Code spans in a description and a note show as <code> elements holding exactly
+    the span's text, markup inside them inert; the text around them as written."""
+    texts = (HOSTILE_SPANS[0], EVIL[1], HOSTILE_SPANS[1], *EVIL[3:])
+    spec = load(write_evil_spec(tmp_path, texts))
+    o = Opened(browser, write_page(spec, tmp_path))
+    page = o.page
+    assert page.evaluate("() => document.scripts.length") == 2
+    assert page.evaluate("() => document.querySelectorAll('img, iframe, a[href^=\"http://evil\"]').length") == 0
+    row = "#field-plain_payload-reason .cell.desc"
+    codes = page.evaluate(f"() => Array.from(document.querySelectorAll('{row} code')).map(c => [c.childElementCount, c.textContent])")
+    want = [s for t in (texts[0], texts[2]) for k, s in seen_runs(t, "html") if k == "code"]
+    assert codes == [[0, s] for s in want] and "<script>alert(1)</script>" in want
+    desc = page.evaluate(f"() => document.querySelector('{row}').textContent")
+    assert visible(texts[0], "html") in " ".join(desc.split())
+    # the prose (a feature's description) has them too
+    prose = page.evaluate("() => Array.from(document.querySelectorAll('article code')).map(c => c.textContent)")
+    assert "<script>alert(1)</script>" in prose
+    page.fill("#q", "<script>alert(1)</script>")
+    assert "field-plain_payload-reason" in o.ids()
     o.clean()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import os
 import re
@@ -15,18 +16,22 @@ from html.parser import HTMLParser
 import pytest
 from docs_fixtures import (
     EVIL,
+    HOSTILE_SPANS,
     MINIMAL_SPEC_DIR,
     POLICY_URL,
     REPO,
     bundled_spec,
+    json_runs,
     load,
+    seen_runs,
     synthetic_expectations,
+    visible,
     write_evil_spec,
     write_synthetic_spec,
 )
 
 from generator.targets import docs_html
-from generator.targets.escape import fold, json_for_script
+from generator.targets.escape import json_for_script
 
 
 def html_of(spec) -> str:
@@ -220,20 +225,45 @@ def test_spec_text_cannot_break_out(tmp_path):
             assert by_id[f"event-{p.wire_name}"]["n"] == p.title
         for f in p.fields:
             r = by_id[f"field-{p.wire_name}-{f.wire_key}"]
-            assert r["d"] == f.description
-            assert r.get("notes", []) == list(f.notes)
-            assert r.get("pd", "") == f.personal_data_note
+            # (texts with code spans as segments, odd items code: see test_code_spans)
+            assert json_runs(r["d"]) == seen_runs(f.description, "html")
+            assert [json_runs(n) for n in r.get("notes", [])] == [seen_runs(n, "html") for n in f.notes]
+            assert json_runs(r.get("pd", "")) == seen_runs(f.personal_data_note, "html")
     assert {s[0] for s in data["sections"]} == {s.title for s in spec.sections}
     # ... and the prose shows every text as written
+    # (code spans without their backquotes; <code> splits the parser's text)
+    page_chars = "".join(page.text.split())
     for t in EVIL:
-        assert fold(t) in fold(page.text) or any(
-            t == r.get("d") or t == r.get("n") for r in rows
+        assert "".join(visible(t, "html").split()) in page_chars or any(
+            json_runs(r.get("d", "")) == seen_runs(t, "html") or t == r.get("n") for r in rows
         ), t
     raw_json = next(t for a, t in page.scripts if a.get("type") == "application/json")
     assert not re.search(r"[<>&]", raw_json)
     # prose parts are HTML-escaped text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert f'href="{POLICY_URL}"' in text
+
+
+def test_code_spans(tmp_path):
+    """Code spans in spec text: the prose has <code> elements holding exactly each
+    span's text (markup inside stays escaped), and the JSON rows carry the texts as
+    segments whose odd items are the spans (the page's script makes them <code> with
+    textContent, see test_docs_browser); a text without spans stays a string."""
+    texts = (HOSTILE_SPANS[0], EVIL[1], HOSTILE_SPANS[1], *EVIL[3:])
+    spec = load(write_evil_spec(tmp_path, texts))
+    text = html_of(spec)
+    assert "<script>alert" not in text and text.count("<script") == 2
+    codes = re.findall(r"<code>(.*?)</code>", text)
+    for t in texts[:3]:
+        for kind, s in seen_runs(t, "html"):
+            if kind == "code":
+                assert html.escape(s, quote=False) in codes, s
+    rows = data_of(Page(text))["rows"]
+    reason = next(r for r in rows if r["id"] == "field-plain_payload-reason")
+    assert json_runs(reason["d"]) == seen_runs(texts[0], "html") != [("text", texts[0])]
+    assert [json_runs(n) for n in reason["notes"]] == [seen_runs(texts[2], "html")]
+    plain_row = next(r for r in rows if isinstance(r.get("d"), str) and "`" not in r["d"])
+    assert isinstance(plain_row["d"], str)
 
 
 def test_json_for_script_escapes():

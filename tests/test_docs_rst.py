@@ -10,11 +10,15 @@ from collections import Counter
 import pytest
 from docs_fixtures import (
     EVIL,
+    HOSTILE_SPANS,
     MINIMAL_SPEC_DIR,
     POLICY_URL,
     bundled_spec,
     load,
+    merged,
     seed_facts,
+    seen_runs,
+    visible,
     write_evil_spec,
 )
 from docutils import nodes
@@ -285,10 +289,13 @@ def test_spec_text_is_never_markup(tmp_path):
         text = node.astext()
         assert text in texts or text == path or text.removeprefix("NOTE: ") in texts, text
 
-    # and every text reads back exactly as written (whitespace folded)
+    # and every text reads back exactly as written (whitespace folded), its code spans
+    # as inline literals holding exactly the span's text
     page_text = " ".join(tree.astext().split())
+    literals = {n.astext() for n in tree.findall(nodes.literal)}
     for t in EVIL:
-        assert fold(t) in page_text, t
+        assert visible(t, "rst") in page_text, t
+        assert {s for k, s in seen_runs(t, "rst") if k == "code"} <= literals, t
 
 
 @pytest.mark.parametrize(
@@ -316,11 +323,17 @@ def test_spec_text_is_never_markup(tmp_path):
         "\\",
         ":",
         "a : b : c",
+        *HOSTILE_SPANS,
+        "`x` first",
+        "- `x`",
+        "1. `x`",
+        "A.`x`",
     ],
 )
 def test_rst_text_reads_back_verbatim(text):
     """Each escaped text, alone in a paragraph, in a list item and in a definition term,
-    parses to exactly one text node that equals the input (whitespace folded)."""
+    parses to text nodes equal to the input (whitespace folded) around one inline
+    literal per code span, holding exactly the span's text (``seen_runs``)."""
     esc = rst_text(text)
     for source, container in (
         (esc, nodes.paragraph),
@@ -334,8 +347,9 @@ def test_rst_text_reads_back_verbatim(text):
             None,
         )
         assert node is not None, (text, source, tree.pformat())
-        assert [type(c) for c in node.children] == [nodes.Text], (text, source, tree.pformat())
-        assert node.astext() == fold(text), (text, source)
+        runs = [("code" if isinstance(c, nodes.literal) else "text" if isinstance(c, nodes.Text) else type(c).__name__, c.astext()) for c in node.children]
+        assert merged(runs) == seen_runs(text, "rst"), (text, source, tree.pformat())
+        assert " ".join(node.astext().split()) == visible(text, "rst"), (text, source)
 
 
 def test_output_is_deterministic_and_clean():

@@ -67,3 +67,73 @@ def test_type_errors_read_as_english(yaml_text: str, message: str, help_: str) -
     assert findings == []
     errs = [f for f in validate_file(raw) if f.code == "wrong-type"]
     assert errs and message in errs[0].message and errs[0].help == help_, errs
+
+
+# --- code spans in spec text (issue 23) ----------------------------------------------
+
+
+def _random_texts(n: int) -> list[str]:
+    """Random texts rich in backquotes and markup characters (a fixed seed)."""
+    import random
+
+    rng = random.Random(23)
+    alphabet = ["`", "`", "`", "a", "b", " ", " ", "\\", "|", "*", "_", ":", "<", ">", "&", "-", "1.", "\n", "x`y`"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))) for _ in range(n)]
+
+
+def test_code_spans_agree_in_every_format() -> None:
+    """300 random texts: docutils reads the rst back, markdown-it the Markdown and an
+    HTML parser the HTML as the same runs of text and inline code that an independent
+    reading of the span rule gives (``docs_fixtures.seen_runs``), in a paragraph and a
+    list item (and a table cell for Markdown)."""
+    import io
+    from html.parser import HTMLParser
+
+    from docs_fixtures import merged, seen_runs
+    from docutils import nodes
+    from docutils.core import publish_doctree
+    from markdown_it import MarkdownIt
+
+    from generator.targets.escape import html_text, md_text, rst_text
+
+    md = MarkdownIt("commonmark").enable("table")
+
+    class Runs(HTMLParser):
+        def __init__(self, text: str) -> None:
+            super().__init__(convert_charrefs=True)
+            self.runs: list[tuple[str, str]] = []
+            self.kind = "text"
+            self.feed(text)
+            self.close()
+
+        def handle_starttag(self, tag, attrs):
+            assert tag == "code" and self.kind == "text", tag
+            self.kind = "code"
+
+        def handle_endtag(self, tag):
+            self.kind = "text"
+
+        def handle_data(self, data):
+            self.runs.append((self.kind, data))
+
+    for text in _random_texts(300):
+        if not text.strip():
+            continue
+        esc = rst_text(text)
+        for source in (esc, f"- {esc}"):
+            stream = io.StringIO()
+            tree = publish_doctree(source, settings_overrides={"report_level": 2, "halt_level": 5, "warning_stream": stream})
+            assert stream.getvalue() == "", (text, source)
+            paras = [p for p in tree.findall(nodes.paragraph) if not isinstance(p.parent, nodes.system_message)]
+            assert len(paras) == 1, (text, source, tree.pformat())
+            para = paras[0]
+            runs = [("code" if isinstance(c, nodes.literal) else "text", c.astext()) for c in para.children]
+            assert all(isinstance(c, (nodes.Text, nodes.literal)) for c in para.children), (text, source)
+            assert merged(runs) == seen_runs(text, "rst"), (text, source)
+        esc = md_text(text)
+        for source in (esc, f"- {esc}", f"| h |\n| --- |\n| {esc} |"):
+            inline = [t for t in md.parse(source) if t.type == "inline"][-1]
+            assert {c.type for c in inline.children} <= {"text", "code_inline", "softbreak"}, (text, source)
+            runs = [("code" if c.type == "code_inline" else "text", c.content) for c in inline.children]
+            assert merged(runs) == seen_runs(text, "md"), (text, source)
+        assert merged(Runs(str(html_text(text))).runs) == seen_runs(text, "html"), text

@@ -37,7 +37,7 @@ from generator.phrases import plain
 from generator.privacy import PD_LEVELS, PD_RANK
 from generator.targets import docs_jinja
 from generator.targets.docs_view import DocView, FieldView, build_view
-from generator.targets.escape import json_for_script
+from generator.targets.escape import code_parts, json_for_script
 
 PATH = "docs/catalog.html"
 
@@ -71,7 +71,9 @@ def catalog_data(view: DocView) -> dict[str, Any]:
     properties, ``vals`` values, ``notes``, ``pd`` personal-data note, ``ni`` no input
     data used, ``opt`` optional, ``pl`` personal data (0 none, 1 pseudonymous, 2
     possible; always present), ``pdw`` why collected, ``pdr`` how reduced, ``ow`` owners,
-    ``x`` expiry, ``xd`` the date of a date expiry.  A section is
+    ``x`` expiry, ``xd`` the date of a date expiry.  Spec text that holds code spans
+    (``d``, ``notes``, ``pd``, ``pdw``, ``pdr``, a section's description) is a list of
+    ``code_parts`` (odd items are code) instead of a string.  A section is
     ``[title, feature, anchor, description, schedule, marks]``.  ``labels`` holds the
     page script's wording (from the spec's phrases).
     """
@@ -96,7 +98,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
             for sec in sched.sections:
                 si = len(sections)
                 sections.append(
-                    [sec.title, fi, sec.anchor, sec.description, si_sched, list(sec.marks)]
+                    [sec.title, fi, sec.anchor, code_parts(sec.description), si_sched, list(sec.marks)]
                 )
                 base = {"f": fi, "s": si, "h": si_sched, "o": opt}
 
@@ -118,7 +120,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
                                 "w": ev.wire_name,
                                 "p": ev.wire_name,
                                 "k": ix("kind", ph["html_event_kind"]),
-                                "d": ev.description or cat.description,
+                                "d": code_parts(ev.description or cat.description),
                                 **base,
                                 "e": ix("edition", ev.edition) if ev.edition else -1,
                                 "v": ev.versions,
@@ -181,7 +183,7 @@ def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: 
         "w": fv.wire_key,
         "p": fv.payload,
         "k": ix("kind", fv.kind_title),
-        "d": fv.description,
+        "d": code_parts(fv.description),
         **base,
         "e": ix("edition", fv.edition) if fv.edition else -1,
         "v": fv.versions,
@@ -194,17 +196,17 @@ def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: 
     if fv.values:
         row["vals"] = list(fv.values)
     if fv.notes:
-        row["notes"] = list(fv.notes)
+        row["notes"] = [code_parts(n) for n in fv.notes]
     if fv.personal_data_note:
-        row["pd"] = fv.personal_data_note
+        row["pd"] = code_parts(fv.personal_data_note)
     if not fv.uses_input_data:
         row["ni"] = 1
     if fv.optional:
         row["opt"] = 1
     if fv.collected_because:
-        row["pdw"] = fv.collected_because
+        row["pdw"] = code_parts(fv.collected_because)
     if fv.reduction:
-        row["pdr"] = fv.reduction
+        row["pdr"] = code_parts(fv.reduction)
     # Governance: owners ``ow``, expiry text ``x``, and the ISO date ``xd`` of a date
     # expiry (the "expires before" filter compares it).
     if fv.owners:

@@ -28,9 +28,9 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from markupsafe import escape as markupsafe_escape
 
 from generator.phrases import fill, opt_out_sentence, plain
+from generator.targets.escape import html_text
 
 _BLANKS = re.compile(r"\n\n\n+")  # (as \n{3,}, but a literal prefix: 10x faster)
 _SLOT = "\ue002"  # where a phrase's value goes (private use: in no phrase)
@@ -77,7 +77,9 @@ def environment(
     which uses jinja's autoescape.
     """
     if escape is None:
-        env = make_environment("docs", "docs-html", autoescape=True)
+        # (spec text's code spans become <code>; a value in an attribute is printed
+        # through ``|e`` first, which makes it markup that this leaves alone)
+        env = make_environment("docs", "docs-html-code", autoescape=True, finalize=html_text)
     else:
 
         def finalize(value: Any) -> Any:
@@ -190,9 +192,7 @@ def sayer(ph: Mapping[str, str], escape: Callable[..., Any]) -> Callable[..., Ma
     return say
 
 
-def html_escape(value: Any, part: bool = False) -> Markup:
-    """HTML escaping with the markup escapers' signature."""
-    return markupsafe_escape(value)
+html_escape = html_text  # (HTML escaping with code spans, the markup escapers' signature)
 
 
 def text_filters(
@@ -218,10 +218,10 @@ def text_filters(
         return Markup("".join(f" ({escape(m)})" for m in values))
 
     def strong(value: Any) -> Markup:
-        return Markup(f"**{escape(value)}**")
+        return Markup(f"**{escape(value, code=False)}**")  # (rst cannot nest markup)
 
     def em(value: Any) -> Markup:
-        return Markup(f"*{escape(value)}*")
+        return Markup(f"*{escape(value, code=False)}*")
 
     def linked(title: str, url: str) -> Markup:
         return Markup(link(title, url))

@@ -34,7 +34,7 @@ def _heading(text: str, char: str, prefix: str = "", suffix: str = "") -> Markup
 
 def _link(title: str, url: str) -> str:
     """An anonymous hyperlink; the URL is percent-encoded where it could end the link."""
-    return f"`{rst_text(title)} <{safe_url(url)}>`__"
+    return f"`{rst_text(title, code=False)} <{safe_url(url)}>`__"  # (no literal inside a link)
 
 
 def _literal(text: str) -> Markup:

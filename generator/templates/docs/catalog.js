@@ -41,10 +41,19 @@
   function badge(cls, text) {
     return el("span", "badge " + cls, text);
   }
+  // Spec text is a string, or a list whose odd items are inline code (a <code>
+  // element, its text set with textContent like everything else).
+  function rich(parent, text) {
+    if (typeof text === "string") { parent.appendChild(document.createTextNode(text)); return; }
+    text.forEach(function (t, i) { parent.appendChild(i % 2 ? el("code", null, t) : document.createTextNode(t)); });
+  }
+  function flat(text) {
+    return typeof text === "string" || text === undefined ? text : text.join("");
+  }
   function more(parent, label, text) {
     var line = el("span", "more");
     if (label) line.appendChild(el("b", null, label + " "));
-    line.appendChild(document.createTextNode(text));
+    rich(line, text);
     parent.appendChild(line);
   }
 
@@ -59,7 +68,7 @@
     s[5].forEach(function (m) { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("ed", m)); });
     var meta = data.features[s[1]][0] + " \u00b7 " + data.schedule_labels[s[4]];
     td.appendChild(el("span", "sec-meta", meta));
-    if (s[3]) td.appendChild(el("div", "sec-desc", s[3]));
+    if (s[3] && s[3].length) { var sd = el("div", "sec-desc"); rich(sd, s[3]); td.appendChild(sd); }
     tr.appendChild(td);
     return tr;
   }
@@ -99,7 +108,7 @@
     if (isEvent && r.c) desc.appendChild(el("span", "ctx", r.c));
     if (r.ev) desc.appendChild(el("span", "ctx", L.sent_with_event + " \u201c" + r.ev + "\u201d"));
     if (r.g) desc.appendChild(el("span", "ctx", r.g));
-    if (r.d) desc.appendChild(document.createTextNode(r.d));
+    if (r.d) rich(desc, r.d);
     if (r.vals) more(desc, L.values, r.vals.join(", "));
     if (r.np) more(desc, null, r.np === 1 ? L.one_property : L.properties.replace("{n}", r.np));
     if (r.notes) r.notes.forEach(function (t) { more(desc, L.note, t); });
@@ -136,8 +145,8 @@
     frag.appendChild(trs[i]);
     var s = data.sections[r.s];
     hay[i] = [
-      r.n, r.w, r.p, r.d, r.c, r.ev, r.g, r.pd, r.pdw, r.pdr, r.pl ? data.personal_data[r.pl] : "",
-      r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.join(" ") : "",
+      r.n, r.w, r.p, flat(r.d), r.c, r.ev, r.g, flat(r.pd), flat(r.pdw), flat(r.pdr), r.pl ? data.personal_data[r.pl] : "",
+      r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.map(flat).join(" ") : "",
       data.kinds[r.k], data.features[r.f][0], s[0], r.v,
       r.e >= 0 ? data.editions[r.e] : "", r.ow, r.x
     ].join("\n").toLowerCase();
