@@ -167,21 +167,15 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     and this one does not are removed (unless edited since); files the generator never
     wrote are left alone.  Builds into one folder take turns (a lock in OUT/.gen-cache).
     """
-    from generator.build import build_output, compare_output, warm_up
+    from generator.build import build_output, compare_output
 
-    warm = warm_up(out_dir)  # the targets' workers' slow setup overlaps loading the spec
-    try:
-        spec, findings = _spec_or_exit(spec_dir, fmt)
-    except BaseException:
-        warm.cancel()
-        raise
+    spec, findings = _spec_or_exit(spec_dir, fmt)
     if spec is None or has_errors(findings):
-        warm.cancel()
         _emit(findings, fmt, spec_dir)
         if fmt == "text":
             click.echo("gen build: spec has errors; nothing was written", err=True)
         sys.exit(1)
-    _finish((compare_output if check_only else build_output)(spec, out_dir, warm), findings, fmt, spec_dir)
+    _finish((compare_output if check_only else build_output)(spec, out_dir), findings, fmt, spec_dir)
 
 
 def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str = "") -> None:

@@ -13,9 +13,8 @@ import pydantic
 import pytest
 from _build_helpers import MINIMAL, ROOT, bundled_spec, import_models, write_spec
 
-from generator import build, targets, writer
+from generator import build, targets
 from generator.pipeline import check_spec
-from generator.reuse import Reuse
 from generator.targets import json_schema, models
 
 
@@ -126,179 +125,27 @@ def test_colliding_model_names_are_reported():
     spec, _ = check_spec(MINIMAL)
     p = spec.payload("cfg_main")
     twin = dataclasses.replace(p, wire_name="cfg__main")
-    spec = dataclasses.replace(spec, payloads=(*spec.payloads, twin), _index={})
+    spec = dataclasses.replace(spec, payloads=(*spec.payloads, twin))
     with pytest.raises(models.ModelsError, match="'cfg_main'.*'cfg__main'.*model class 'CfgMain'"):
         models.render(spec)
 
 
-# --- reuse (one mechanism: the target's fingerprint, see generator.reuse) --------------
+# --- reuse: whole, like any target (generator.reuse; the fuzzer is test_build_fuzz.py) --
 
 
-def _reuse(out):
-    return Reuse(writer.read_records(out), lambda rel: writer.read_generated(out, rel))
-
-
-def _built(tmp_path, spec):
+def test_unchanged_spec_reuses_the_models_without_the_generator(tmp_path, monkeypatch):
+    spec, _ = check_spec(MINIMAL)
     out = tmp_path / "out"
-    rendered = build.render(spec, _reuse(out))
-    writer.write(out, rendered.files, records=rendered.records)
-    return out, rendered.files
-
-
-def test_unchanged_input_reuses_the_last_output_without_the_generator(tmp_path, monkeypatch):
-    spec, _ = check_spec(MINIMAL)
-    out, files = _built(tmp_path, spec)
-
-    def boom(_source):
-        raise AssertionError("datamodel-code-generator ran although its input did not change")
-
-    monkeypatch.setattr(models, "_generate", boom)
-    monkeypatch.setattr(models, "prefetch", lambda spec: pytest.fail("no head start is needed"))
-    reuse = _reuse(out)
-    assert build.render(spec, reuse).files == files
-    assert reuse.records == writer.read_records(out)
-    assert set(reuse.records) == {t.name for t in targets.TARGETS}
-
-
-def test_a_target_without_its_own_fingerprint_is_reused_by_spec_and_code(tmp_path, monkeypatch):
-    """The default fingerprint is the whole spec and the generator's code: a change to
-    either renders such a target again; otherwise its files come from disk."""
-    from generator import reuse as reuse_module
-    from generator.targets import docs_md
-
-    monkeypatch.setenv("GEN_NO_FORK", "1")  # docs-md renders here (not apart), where the spy sees it
-    spec, _ = check_spec(MINIMAL)
-    out, files = _built(tmp_path, spec)
-    calls = []
-    real = docs_md.render
-    monkeypatch.setattr(docs_md, "render", lambda spec: calls.append(1) or real(spec))
-    assert build.render(spec, _reuse(out)).files == files and calls == []
-    changed = dataclasses.replace(spec, product=dataclasses.replace(spec.product, summary="Another summary."))
-    assert build.render(changed, _reuse(out)).files != files and calls == [1]
-    monkeypatch.setattr(reuse_module, "code_identity", lambda: b"another generator")
-    monkeypatch.setattr(build, "code_identity", lambda: b"another generator")
-    assert build.render(spec, _reuse(out)).files == files and calls == [1, 1]
-
-
-def test_a_change_outside_the_generator_input_still_reuses_the_models(tmp_path, monkeypatch):
-    """The fingerprint is exactly what the models read: a product-wide text the schemas
-    fed to the generator do not carry changes other targets, not the models."""
-    spec, _ = check_spec(MINIMAL)
-    out, files = _built(tmp_path, spec)
-    monkeypatch.setattr(models, "_generate", lambda source: pytest.fail("the models were regenerated"))
-    changed = dataclasses.replace(spec, product=dataclasses.replace(spec.product, summary="Another summary."))
-    rendered = build.render(changed, _reuse(out))
-    assert {p: files[p] for p in files if p.startswith("models/")} == {
-        p: rendered.files[p] for p in rendered.files if p.startswith("models/")}
-    assert rendered.files["docs/telemetry.md"] != files["docs/telemetry.md"]
-
-
-@pytest.mark.parametrize("damage", ["edit", "edit-and-manifest", "delete", "records", "records-symlink"])
-def test_damaged_output_is_regenerated_not_reused(tmp_path, monkeypatch, damage):
-    spec, _ = check_spec(MINIMAL)
-    out, files = _built(tmp_path, spec)
-    target = out / "models" / "payloads.py"
-    if damage == "edit":
-        target.write_text(target.read_text() + "# edited\n")
-    elif damage == "edit-and-manifest":
-        target.write_text(target.read_text() + "# edited\n")
-        (out / writer.MANIFEST).write_bytes(writer.manifest_bytes({**files, "models/payloads.py": target.read_bytes()}))
-    elif damage == "delete":
-        target.unlink()
-    elif damage == "records":
-        (out / writer.RECORDS).write_text("not json")
-    else:  # records that point outside the folder are not read
-        elsewhere = tmp_path / "elsewhere.json"
-        elsewhere.write_bytes((out / writer.RECORDS).read_bytes())
-        (out / writer.RECORDS).unlink()
-        (out / writer.RECORDS).symlink_to(elsewhere)
-    calls = []
-    real = models._generate
-    monkeypatch.setattr(models, "_generate", lambda source: calls.append(1) or real(source))
-    monkeypatch.setenv("GEN_NO_FORK", "1")  # generate here, where the spy sees it
-    assert build.render(spec, _reuse(out)).files == files
-    assert calls == [1]
-
-
-def test_changed_input_or_tools_change_the_fingerprint(monkeypatch):
-    spec, _ = check_spec(MINIMAL)
-    fp = models.fingerprint(spec)
-    assert models.fingerprint(spec) == fp
-    changed = dataclasses.replace(spec, payloads=(dataclasses.replace(spec.payloads[0], description="Changed."),
-                                                  *spec.payloads[1:]), _index={})
-    assert models.fingerprint(changed) != fp
-    monkeypatch.setattr(models, "_tool_identity", lambda: b"datamodel-code-generator 99")
-    assert models.fingerprint(spec) != fp
-    monkeypatch.undo()
-    monkeypatch.setattr(models, "base_module", lambda: b"# another base class\n")
-    assert models.fingerprint(spec) != fp
+    assert build.build_output(spec, out).ok
+    monkeypatch.setattr(models, "_generate", lambda source: pytest.fail("the generator ran on an unchanged spec"))
+    outcome = build.build_output(spec, out)
+    assert outcome.ok and "nothing rendered" in outcome.summary
 
 
 def test_generator_input_has_no_annotations(bundled):
     spec = bundled[0]
     source = models.generator_input(spec).decode()
     assert json_schema.ANNOTATION not in source and "$id" not in source
-
-
-def test_no_records_reuse_nothing():
-    assert Reuse({}, lambda path: None).lookup("models", b"k") is None
-
-
-# --- the generator's head start (the target's prefetch hook) ----------------------------
-
-
-def test_prefetched_models_are_the_same_bytes():
-    spec, _ = check_spec(MINIMAL)
-    expected = models.render(spec)
-    child = models.prefetch(spec)
-    assert child is not None and child.running, "prefetch should have started a child on Linux"
-    assert models.render(spec, child) == expected
-    assert not child.running
-
-
-def test_a_failing_child_falls_back_to_generating_here(monkeypatch):
-    spec, _ = check_spec(MINIMAL)
-    expected = models.render(spec)
-    parent = os.getpid()
-    real = models._generate
-
-    def child_fails(source):
-        if os.getpid() != parent:
-            raise RuntimeError("child trouble")
-        return real(source)
-
-    monkeypatch.setattr(models, "_generate", child_fails)
-    child = models.prefetch(spec)
-    assert child is not None
-    assert child.result() is None
-    assert models.render(spec, child) == expected
-
-
-def test_the_build_starts_every_prefetch_before_any_target_renders(monkeypatch):
-    """Registry order does not matter: with the models first in the registry, their
-    head start still begins before anything renders, and is collected by their render."""
-    spec, _ = check_spec(MINIMAL)
-    events = []
-    real_prefetch, real_render = targets.Target.prefetch, targets.Target.render
-
-    def prefetch(self, spec, previous=None, worker=None):
-        handle = real_prefetch(self, spec, previous, worker)
-        events.append(("prefetch", self.name, handle is not None))
-        return handle
-
-    def render(self, spec, prefetched=None):
-        events.append(("render", self.name, prefetched is not None))
-        return real_render(self, spec, prefetched)
-
-    monkeypatch.setattr(targets.Target, "prefetch", prefetch)
-    monkeypatch.setattr(targets.Target, "render", render)
-    reordered = tuple(sorted(targets.TARGETS, key=lambda t: t.name != "docs-rst"))
-    monkeypatch.setattr(targets, "TARGETS", reordered)
-    build.render(spec)
-    kinds = [e[0] for e in events]
-    here = [t for t in reordered if "apart" not in t.hooks]  # the others render in a child
-    assert kinds == ["prefetch"] * len(reordered) + ["render"] * len(here)
-    assert ("prefetch", "models", True) in events and ("render", "models", True) in events
 
 
 def test_importing_the_cli_starts_no_process():
@@ -319,53 +166,25 @@ def test_importing_the_cli_starts_no_process():
     assert r.stdout.split() == ["0", "1"], r.stdout + r.stderr
 
 
-def test_every_registry_entry_names_exactly_the_hooks_its_module_declares():
+def test_every_registry_entry_names_exactly_the_shape_its_module_has():
+    """A units target has ``unit`` and ``shared``; a whole one ``render``; no module has
+    a hook of the old machinery (fingerprint, warm, prefetch, parts)."""
     for target in targets.TARGETS:
         module = target.load()
-        declared = tuple(h for h in ("fingerprint", "warm", "prefetch", "parts") if hasattr(module, h))
-        if hasattr(module, "unit") and hasattr(module, "shared"):
-            declared += ("units",)
-        if "apart" in target.hooks:  # a registry-only declaration: the render must be pure
-            declared += ("apart",)
-        assert target.hooks == declared, target.name
-
-
-# --- the generator spread over cores (#15) ----------------------------------------------
-
-
-@pytest.mark.parametrize("parts", [2, 3])
-def test_split_generation_gives_the_same_package(bundled, parts):
-    spec, files = bundled[0], bundled[1]
-    source = models.generator_input(spec)
-    assert models.generate_files(spec, source, *models._generate_parts(source, parts)) == files
-
-
-def test_split_generation_with_a_class_named_like_an_import_is_still_the_same(bundled):
-    """datamodel-code-generator renames a class that an import of its module shadows
-    (``Field`` -> ``FieldModel``), which depends on what the whole module imports: a
-    payload named ``field`` whose own class needs no ``Field(...)``, beside one that
-    does, is renamed in one run but would not be in a part of its own."""
-    import ast
-
-    spec, files = bundled[0], bundled[1]
-    code = files["models/payloads.py"].decode()
-    uses = {n.name: "Field(" in ast.get_source_segment(code, n) for n in ast.parse(code).body if isinstance(n, ast.ClassDef)}
-    plain = next(p for p in spec.payloads if uses.get(p.model_name) is False)
-    needs = next(p for p in spec.payloads if uses.get(p.model_name) is True)
-    twin = dataclasses.replace(plain, wire_name="field")
-    spec = dataclasses.replace(spec, payloads=(twin, needs), _index={})
-    source = models.generator_input(spec)
-    whole = models.generate_files(spec, source, models._generate(source))
-    assert "class FieldModel(" in whole["models/payloads.py"].decode()
-    assert models.generate_files(spec, source, *models._generate_parts(source, 2)) == whole
+        assert target.units == (hasattr(module, "unit") and hasattr(module, "shared")), target.name
+        assert hasattr(module, "render"), target.name
+        assert not any(hasattr(module, h) for h in ("fingerprint", "warm", "prefetch", "parts")), target.name
 
 
 def test_a_schema_version_bump_alone_is_not_served_a_stale_package(tmp_path):
     """``__init__.py`` carries each schema's version, which the generator input lacks."""
     spec, _ = check_spec(MINIMAL)
-    out, files = _built(tmp_path, spec)
+    out = tmp_path / "out"
+    assert build.build_output(spec, out).ok
+    files = (out / "models" / "__init__.py").read_bytes()
     bumped = dataclasses.replace(spec, payloads=(dataclasses.replace(spec.payloads[0], version="9.9.9"),
-                                                 *spec.payloads[1:]), _index={})
+                                                 *spec.payloads[1:]))
     assert models.generator_input(bumped) == models.generator_input(spec)
-    rendered = build.render(bumped, _reuse(out)).files
-    assert rendered["models/__init__.py"] == models.render(bumped)["models/__init__.py"] != files["models/__init__.py"]
+    assert build.build_output(bumped, out).ok
+    rendered = (out / "models" / "__init__.py").read_bytes()
+    assert rendered == models.render(bumped)["models/__init__.py"] != files

@@ -215,8 +215,9 @@ def environment(sources: dict[str, str], mode: str = "code") -> jinja2.Environme
     return env
 
 
-def context(spec: Spec, target: TemplateTarget) -> dict[str, Any]:
-    """What every template of ``target`` sees (docs/template-context.md)."""
+def context(spec: Spec, target: TemplateTarget, view: Any = None) -> dict[str, Any]:
+    """What every template of ``target`` sees (docs/template-context.md); ``view``: the
+    docs view, if the build derived it already."""
     from generator.targets.docs_view import build_view
 
     payloads = payload_codes(spec)
@@ -224,7 +225,7 @@ def context(spec: Spec, target: TemplateTarget) -> dict[str, Any]:
         "spec": spec,
         "product": spec.product,
         "package": spec.outputs.package,
-        "view": build_view(spec),
+        "view": view if view is not None else build_view(spec),
         "payloads": payloads,
         "records": tuple(p for p in payloads if p.type != "event"),
         "events": tuple(p for p in payloads if p.type == "event"),
@@ -232,8 +233,8 @@ def context(spec: Spec, target: TemplateTarget) -> dict[str, Any]:
     }
 
 
-def render_target(spec: Spec, target: TemplateTarget) -> dict[str, bytes]:
-    """One template target's files, keyed by output path."""
+def render_target(spec: Spec, target: TemplateTarget, view: Any = None) -> dict[str, bytes]:
+    """One template target's files, keyed by output path (``view``: as ``context``)."""
     sources = {f.path: f.text for f in target.files}
     ctx: dict[str, Any] | None = None
     files: dict[str, bytes] = {}
@@ -243,7 +244,7 @@ def render_target(spec: Spec, target: TemplateTarget) -> dict[str, bytes]:
             files[path] = f.text.encode("utf-8")
             continue
         if ctx is None:
-            ctx = context(spec, target)
+            ctx = context(spec, target, view)
         mode = _mode(f.path)
         try:
             files[path] = docs_jinja.render(environment(sources, mode), f.path, blank_lines=mode != "html", **ctx)
@@ -267,9 +268,10 @@ def _template_line(exc: BaseException, names: set[str]) -> int | None:
     return line
 
 
-def render(spec: Spec) -> dict[str, bytes]:
-    """Every declared template target's files (none when the spec declares none)."""
+def render(spec: Spec, view: Any = None) -> dict[str, bytes]:
+    """Every declared template target's files (none when the spec declares none);
+    ``view``: the docs view, if the build derived it already."""
     files: dict[str, bytes] = {}
     for target in spec.outputs.templates:
-        files.update(render_target(spec, target))
+        files.update(render_target(spec, target, view))
     return files
