@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from generator import diagnostics
+from generator.cli_output import emit as _emit
+from generator.cli_output import spec_or_exit as _spec_or_exit
 from generator.diagnostics import has_errors
 
 FORMATS = click.Choice(sorted(diagnostics.FORMATTERS))
@@ -44,29 +46,6 @@ format_option = click.option(
     show_default=True,
     help="How findings are printed: text, json records, or GitHub Actions annotations.",
 )
-
-
-def _emit(findings, fmt: str, spec_dir: Path, output=()) -> None:
-    """Print spec findings (paths relative to ``spec_dir``) and output-folder findings
-    (paths as the user named the folder) together, in one document for json."""
-    findings, output = list(findings), list(output)
-    if fmt == "github":
-        text = diagnostics.format_github(findings, root=spec_dir.as_posix()) + diagnostics.format_github(output)
-    else:
-        text = diagnostics.FORMATTERS[fmt](findings + output)
-    if fmt == "json":
-        click.echo(text, nl=False)
-    elif text:
-        click.echo(text, nl=False, err=fmt == "text")
-
-
-def _spec_or_exit(spec_dir: Path, fmt: str, as_of=None):
-    from generator.pipeline import check_spec
-
-    if not spec_dir.is_dir():
-        raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
-    spec, findings = check_spec(spec_dir) if as_of is None else check_spec(spec_dir, as_of)
-    return spec, findings
 
 
 class _Group(click.Group):

@@ -122,7 +122,8 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     maintainer describes it.  Exit 0 when nothing is left to do, 1 when edits are only
     proposed or something needs a maintainer.
     """
-    from generator.cli import _emit, _spec_or_exit
+    from generator.cli_output import emit as _emit
+    from generator.cli_output import spec_or_exit as _spec_or_exit
     from generator.diagnostics import ERROR, has_errors
     from generator.infer import inputs
     from generator.infer.edit import SpecText, plan
