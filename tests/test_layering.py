@@ -154,3 +154,10 @@ def test_no_cache_is_keyed_by_object_identity():
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
                     and n.func.id == "id"], module
         assert ".memo(" not in source and "def memo" not in source, module
+
+
+def test_no_generator_module_is_over_600_lines():
+    """#8: modules stay small enough to read; split one that grows past this."""
+    long = {p.relative_to(ROOT).as_posix(): n for p in PKG.rglob("*.py")
+            if (n := len(p.read_text("utf-8").splitlines())) > 600}
+    assert long == {}
