@@ -149,11 +149,15 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     from generator.build import build_output, compare_output
 
     spec, findings = _spec_or_exit(spec_dir, fmt)
-    if spec is None or has_errors(findings):
+    from generator.lint import BUILDS_ANYWAY
+
+    if spec is None or has_errors([f for f in findings if f.code not in BUILDS_ANYWAY]):
         _emit(findings, fmt, spec_dir)
         if fmt == "text":
             click.echo("gen build: spec has errors; nothing was written", err=True)
         sys.exit(1)
+    # Errors of BUILDS_ANYWAY rules (an unreviewed field) are printed and fail the run,
+    # but the output is written, so a maintainer can look at what would ship.
     _finish((compare_output if check_only else build_output)(spec, out_dir), findings, fmt, spec_dir)
 
 
@@ -167,7 +171,7 @@ def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str 
             click.echo(outcome.summary, err=True)
         for diff in outcome.diffs:
             click.echo(diff, err=True)
-    sys.exit(0 if outcome.ok else 1)
+    sys.exit(0 if outcome.ok and not has_errors(spec_findings) else 1)
 
 
 @main.command()
@@ -228,7 +232,7 @@ def validate(paths: tuple[str, ...], spec_dir: Path, schemas_dir: Path | None, p
             raise click.UsageError(f"no *.schema.json files in '{schemas_dir}'")
     else:
         spec, findings = _spec_or_exit(spec_dir, "text")
-        if spec is None or has_errors(findings):
+        if spec is None:  # errors (an unreviewed field alone leaves a spec to validate with)
             _emit([f for f in findings if f.severity == diagnostics.ERROR], "text", spec_dir)
             click.echo("gen validate: the spec has errors; fix them first (see `gen check`)", err=True)
             sys.exit(1)
@@ -295,6 +299,10 @@ main.add_command(schema)
 from generator.review import review_command
 
 main.add_command(review_command)
+
+from generator.collect.command import collect
+
+main.add_command(collect)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

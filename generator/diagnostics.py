@@ -24,7 +24,8 @@ CODES: dict[str, str] = {
     # Stage 1, loading (generator.load)
     "no-spec": "The spec folder does not exist or holds no .yaml/.yml files.",
     "too-many-files": "More spec files than the loader accepts (2,000).",
-    "unreadable": "A spec file cannot be read (permissions).",
+    "unreadable": "A spec file cannot be read (permissions, or not a regular file: a fifo, a device).",
+    "unsafe-path": "A link in the spec folder (a YAML file or a folder), or a path the spec names that leaves the spec folder or goes through a link; links are never followed.",
     "file-too-large": "A file is larger than 8 MiB; it is refused from its size, unread.",
     "spec-too-large": "All files together pass 64 MiB.",
     "not-utf8": "A file is not UTF-8 text or contains NUL bytes (binary data).",

@@ -36,6 +36,10 @@ class Kind:
     ``column`` is the warehouse column type where the JSON type alone does not say it
     ("timestamp" for an integer of epoch milliseconds); empty means "from the JSON type"
     (see ``generator.targets.warehouse``).
+    ``reach`` ranks how much a value of the kind can reveal (its value space, for
+    ``gen diff``'s kind rules, see ``generator.privacy``): 0 computed without input,
+    1 a yes/no, 2 one of a listed few, 3 a number, a time or a strict version, 4 a
+    bounded identifier or short text, 5 text a person could type.
     """
 
     id: str
@@ -48,6 +52,7 @@ class Kind:
     free_text: bool = False
     uses_input_data: bool = True
     column: str = ""
+    reach: int = 3
 
     def __reduce__(self) -> tuple:
         """Pickled by id when it is one of ``KINDS`` (constants), else field by field
@@ -83,6 +88,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
         for k in (
             _kind(
                 id="enumerated_integer",
+                reach=2,
                 title="Enumerated integer",
                 label="enum",
                 json_schema={"type": "integer"},
@@ -92,6 +98,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="enumerated_boolean",
+                reach=1,
                 title="Enumerated boolean",
                 label="bool",
                 json_schema={"type": "boolean"},
@@ -101,6 +108,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="boolean",
+                reach=1,
                 title="Boolean",
                 label="bool",
                 json_schema={"type": "boolean"},
@@ -109,6 +117,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="count",
+                reach=3,
                 title="Integer count",
                 label="int",
                 json_schema={"type": "integer", "minimum": 0},
@@ -117,6 +126,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="is_default",
+                reach=0,
                 title="Is-default boolean",
                 label="bool",
                 json_schema={"type": "boolean"},
@@ -126,6 +136,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="integer",
+                reach=3,
                 title="Integer",
                 label="int",
                 json_schema={"type": "integer"},
@@ -135,6 +146,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="number",
+                reach=3,
                 title="Number",
                 label="number",
                 json_schema={"type": "number"},
@@ -143,6 +155,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="string",
+                reach=5,
                 title="Free-text string",
                 label="string",
                 json_schema={"type": "string", "maxLength": 4096},
@@ -152,6 +165,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="enumerated_string",
+                reach=2,
                 title="Enumerated string",
                 label="enum",
                 json_schema={"type": "string"},
@@ -161,6 +175,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="timestamp",
+                reach=3,
                 title="Timestamp in milliseconds since the Unix epoch",
                 label="timestamp",
                 json_schema={"type": "integer", "minimum": 0},
@@ -170,6 +185,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="version",
+                reach=3,
                 title="Version string",
                 label="version",
                 json_schema={
@@ -182,6 +198,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="timestamp_seconds",
+                reach=3,
                 title="Timestamp in seconds since the Unix epoch",
                 label="timestamp",
                 json_schema={"type": "integer", "minimum": 0},
@@ -190,6 +207,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="timestamp_rfc3339",
+                reach=3,
                 title="Timestamp as RFC 3339 text",
                 label="timestamp",
                 json_schema={
@@ -202,6 +220,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="version_text",
+                reach=4,
                 title="Version text",
                 label="version",
                 json_schema={"type": "string", "minLength": 1, "maxLength": 200},
@@ -210,6 +229,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="pseudonymous_id",
+                reach=4,
                 title="Pseudonymous identifier",
                 label="id",
                 json_schema={"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
@@ -218,6 +238,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind(
                 id="string_list",
+                reach=5,
                 title="List of strings",
                 label="list",
                 json_schema={

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from generator import governance as gov
 from generator.diagnostics import ERROR, WARNING, Finding
 from generator.model import Location, Spec
+from generator.privacy import UNREVIEWED
 from generator.resolve import Resolved
 
 Hit = tuple[tuple, Location, str, str]  # scope, location, message, help
@@ -213,8 +214,23 @@ def check_needs_review(spec: Spec) -> Iterator[Hit]:
             _field_scope(f),
             f.location,
             f"{loud} awaits privacy review: {f.review}",
-            "write its `description` and `personal_data_note` (why it holds no personal data), then remove `review:`",
+            ("write its `description` and decide its personal-data level (`personal_data:` none with a note, or pseudonymous/possible "
+            "with `collected_because:` and `reduction:`), then remove `review:`"),
         )
+
+
+def check_unreviewed(spec: Spec) -> Iterator[Hit]:
+    """A field whose personal-data level is ``unreviewed`` (``gen infer``'s additions,
+    or said so): nobody has judged whether it carries personal data yet."""
+    for f in spec.fields:
+        if f.personal_data == UNREVIEWED:
+            yield (
+                _field_scope(f),
+                f.location,
+                f"field {f.qualified_name!r} has not been reviewed for personal data; every output says so until someone does",
+                ("decide its level: `personal_data: none` with a `personal_data_note`, or `pseudonymous`/`possible` with "
+                "`collected_because:` and `reduction:`; then remove `review:` (or lower `product.governance.unreviewed` to warning)"),
+            )
 
 
 RULES: tuple[Rule, ...] = (
@@ -229,6 +245,8 @@ RULES: tuple[Rule, ...] = (
     Rule("privacy-policy", "The privacy docs link to the product's privacy policy.", WARNING, check_privacy_policy),
     Rule("is-default-uses-input", "An is-default field never reads the user's input; saying it does contradicts its kind.", ERROR, check_is_default_input),
     Rule("needs-review", "What `gen infer` wrote from captured traffic is reviewed for privacy before it ships.", WARNING, check_needs_review),
+    Rule("unreviewed", "No field ships with a personal-data status nobody has reviewed; severity: the product's `governance.unreviewed` (default error).",
+         "policy", check_unreviewed, policy="unreviewed"),
     Rule("enumerated-values", "An enumerated string lists its values; without them it is free text in disguise.", WARNING, check_enumerated_values),
     Rule("missing-owner", "Every field has an owner (an email or team handle) who answers for it; severity: the product's `governance.owners` (default off).",
          "policy", gov.check_missing_owner, policy="owners"),
@@ -241,6 +259,9 @@ RULES: tuple[Rule, ...] = (
     Rule("never-reason", "Data that never expires says why (`expiry_reason`).", ERROR, gov.check_never_reason),
 )
 RULE_IDS = frozenset(r.id for r in RULES)
+#: Rules whose errors fail ``gen check`` (and ``gen build``'s exit code) but do not stop
+#: ``gen build`` from writing: the maintainer needs the built docs to review the field.
+BUILDS_ANYWAY = frozenset({"unreviewed"})
 UNUSED = "unused-suppression"
 
 

@@ -17,7 +17,9 @@ or tags, or read anything outside the spec folder's own ``.yaml``/``.yml`` files
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -506,9 +508,27 @@ def load_bytes(raw: bytes, rel: str, node_budget: int = MAX_NODES, partial: bool
 
 
 def spec_files(spec_dir: Path) -> list[Path]:
-    """The spec's YAML files, in a stable order (sorted relative paths)."""
-    files = [p for p in spec_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    """The spec's YAML files, in a stable order (sorted relative paths).  Links are
+    never followed (see ``linked_entries``)."""
+    files = []
+    for dirpath, dirnames, filenames in os.walk(spec_dir):
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        files += [Path(dirpath) / f for f in filenames
+                  if f.endswith((".yaml", ".yml")) and not os.path.islink(os.path.join(dirpath, f))]
     return sorted(files, key=lambda p: p.relative_to(spec_dir).as_posix())
+
+
+def linked_entries(spec_dir: Path) -> list[str]:
+    """Links below the spec folder that name a YAML file or a folder (relative paths):
+    a spec comes in pull requests, and a link would make the loader read a file outside
+    the spec folder (``/etc/passwd``) or the same folder twice."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(spec_dir):
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full) and (name in dirnames or name.endswith((".yaml", ".yml"))):
+                out.append(Path(full).relative_to(spec_dir).as_posix())
+    return sorted(out)
 
 
 def load_dir(spec_dir: Path, partial: list[RawFile] | None = None) -> tuple[list[RawFile], list[Finding]]:
@@ -529,7 +549,12 @@ def load_dir(spec_dir: Path, partial: list[RawFile] | None = None) -> tuple[list
             error("no-spec", f"spec folder {spec_dir} does not exist", Location(str(spec_dir)), "pass --spec DIR pointing at a folder of YAML files")
         ]
     files = spec_files(spec_dir)
-    if not files:
+    findings += [
+        error("unsafe-path", "a link in the spec folder; links are never followed", Location(rel, 1, 1),
+              "replace the link with the file or folder itself (a spec must not read outside its folder)")
+        for rel in linked_entries(spec_dir)
+    ]
+    if not files and not findings:
         return [], [
             error("no-spec", f"no .yaml files in {spec_dir}", Location(str(spec_dir)), "add spec files, e.g. spec/product.yaml")
         ]
@@ -540,10 +565,13 @@ def load_dir(spec_dir: Path, partial: list[RawFile] | None = None) -> tuple[list
     for path in files:
         rel = path.relative_to(spec_dir).as_posix()
         try:
-            size = path.stat().st_size
+            size = path.lstat().st_size
             raw = b""
-            if size <= MAX_FILE_BYTES:
-                with path.open("rb") as fh:  # read at most one byte past the limit
+            if size <= MAX_FILE_BYTES:  # never through a link; nothing that blocks (a fifo)
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+                with os.fdopen(fd, "rb") as fh:  # read at most one byte past the limit
+                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                        raise OSError(0, "not a regular file")
                     raw = fh.read(MAX_FILE_BYTES + 1)
                 size = len(raw)
         except OSError as exc:

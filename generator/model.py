@@ -149,11 +149,13 @@ NO_GOVERNANCE = Governance()
 @dataclass(frozen=True)
 class GovernancePolicy:
     """The product's governance settings: the severity (``error``, ``warning`` or
-    ``off``) of the missing-owner and missing-approval rules, and how far ahead an
-    expiry is warned about (days for a date, minor versions for a product version)."""
+    ``off``) of the missing-owner, missing-approval and unreviewed rules, and how far
+    ahead an expiry is warned about (days for a date, minor versions for a product
+    version)."""
 
     owners: str = "off"
     approvals: str = "off"
+    unreviewed: str = "error"
     expiry_window_days: int = 30
     expiry_window_versions: int = 1
 
@@ -186,33 +188,43 @@ class Setting:
 
 @dataclass(frozen=True)
 class OptOut:
-    """How to stop a feature: the setting and the values that switch it off (or any
-    non-empty value), what turning it off costs; or, with no setting, why it cannot be
-    switched off (``not_possible``)."""
+    """One way to stop a feature: the setting and the values that switch it off, what
+    turning it off costs; or, with no setting, why it cannot be switched off
+    (``not_possible``).  ``off_rule`` names a rule instead of a list of values
+    (``any_non_empty``, or ``set``: the environment-variable truthiness of
+    ``generator.privacy.ENV_NOT_SET``); ``off_values`` is then empty."""
 
     setting: Setting | None
     cost: str
     off_value: Any = False  # the first of ``off_values``
     off_values: tuple[Any, ...] = (False,)
-    any_non_empty: bool = False
+    off_rule: str = ""
     not_possible: str = ""
+
+    @property
+    def any_non_empty(self) -> bool:
+        return self.off_rule == "any_non_empty"
 
     @property
     def console_path_text(self) -> str:
         return " > ".join(self.setting.console_path) if self.setting else ""
 
     def as_dict(self) -> dict[str, Any]:
-        """The opt-out as data (catalogue, schema annotations): the setting, its kind and
-        the values that switch it off (``off_values``: a list, or "any_non_empty"); for a
-        feature that cannot be switched off, ``setting`` is null and ``not_possible``
-        says why."""
+        """The opt-out as data (catalogue, schema annotations): the setting, its kind,
+        where a user finds it, and the values that switch it off (``off_values``: a
+        list, or the name of an off rule, "any_non_empty" or "set"); for a feature that
+        cannot be switched off, ``setting`` is null and ``not_possible`` says why."""
         st = self.setting
         return {
             "setting": st.id if st else None,
             "kind": st.kind if st else "not_possible",
             "console_path": list(st.console_path) if st else [],
+            "command": st.command if st else "",
+            "flag": st.flag if st else "",
+            "key": st.key if st else "",
+            "file": st.file if st else "",
             "off_value": self.off_value,
-            "off_values": "any_non_empty" if self.any_non_empty else list(self.off_values),
+            "off_values": self.off_rule or list(self.off_values),
             "not_possible": self.not_possible,
         }
 
@@ -227,9 +239,16 @@ class Feature:
     purposes: tuple[str, ...]
     sender: str
     destination: str
-    opt_out: OptOut | None
+    opt_out: OptOut | None  # the first of ``opt_outs``
     location: Location
     governance: Governance = NO_GOVERNANCE  # resolved (own, else the product's)
+    #: Every way to switch the feature off (a command, an environment variable, a
+    #: setting), in spec order; ``opt_out`` is the first.
+    opt_outs: tuple[OptOut, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.opt_outs and self.opt_out is not None:
+            object.__setattr__(self, "opt_outs", (self.opt_out,))
 
 
 @dataclass(frozen=True)
@@ -307,8 +326,9 @@ class Field:
     edition: Edition | None
     versions: Versions
     location: Location
-    # Personal data: "none", "pseudonymous" or "possible"; where not none, why it is
-    # collected and how it is reduced (truncation, hashing, path_scrubbing, ...).
+    # Personal data: one of ``generator.privacy.PD_LEVELS`` ("none", "pseudonymous",
+    # "possible", or "unreviewed" until someone has judged it); for pseudonymous and
+    # possible, why it is collected and how it is reduced (truncation, hashing, ...).
     personal_data: str = "none"
     collected_because: str = ""
     reduction: tuple[str, ...] = ()

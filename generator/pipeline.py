@@ -26,7 +26,7 @@ from pathlib import Path
 
 from generator.diagnostics import ERROR, Finding, has_errors, sort_findings
 from generator.governance import NOW_UNKNOWN, AsOf
-from generator.lint import lint
+from generator.lint import BUILDS_ANYWAY, lint
 from generator.load import RawFile, load_dir
 from generator.model import Spec
 from generator.resolve import Resolved, resolve
@@ -124,7 +124,9 @@ def check_spec(spec_dir: Path, as_of: AsOf = NOW_UNKNOWN) -> tuple[Spec | None, 
     """The resolved spec and every finding, sorted by location and without duplicates.
 
     The spec is None when any finding is an error, lint errors included, so nothing
-    downstream can build from a spec that ``gen check`` rejects.  Lint runs only on a
+    downstream can build from a spec that ``gen check`` rejects; except errors of the
+    lint rules in ``BUILDS_ANYWAY`` (an unreviewed field), which fail ``gen check`` but
+    leave the spec to build, diff and review, so a maintainer can look at the result.  Lint runs only on a
     spec that resolved (its rules need the whole model).  Expiry is judged against
     ``as_of`` (``gen check --as-of/--product-version``), never the clock.
     """
@@ -133,6 +135,6 @@ def check_spec(spec_dir: Path, as_of: AsOf = NOW_UNKNOWN) -> tuple[Spec | None, 
         if resolved is not None:
             findings = findings + lint(resolved, as_of)
     findings = sort_findings(findings)
-    if resolved is None or has_errors(findings):
+    if resolved is None or has_errors([f for f in findings if f.code not in BUILDS_ANYWAY]):
         return None, findings
     return resolved.spec, findings

@@ -7,8 +7,8 @@ change (``field-added``, ``kind-widened``, ``values-added``, ...) names its fiel
 payload or event lists each of its fields as new; a payload-level widening (schedule,
 edition, versions, moved) or a feature-level one (destination, sender, opt-out) lists the
 fields it reaches as widened.  A field whose expiry moved later (or became ``never``)
-is widened in time: the review finds that itself (``expiry-extended``).  Wording-only changes are ``none`` for privacy, so they
-never appear.  For each field the request gives what it is, why it is collected (its
+is widened in time (``expiry-extended``).  Wording-only changes are ``none`` for privacy,
+so they never appear.  For each field the request gives what it is, why it is collected (its
 feature's description and purposes), kind and allowed values, personal-data status, the
 opt-out and its cost, schedule, sender and destination, edition and version limits,
 owners, approval links, expiry, and the questions the reviewer must answer.
@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from generator.diff.compare import Change, diff_catalogs, version_key
+from generator.diff.compare import Change, diff_catalogs
 from generator.diff.rules import EXPANDED
+from generator.privacy import expiry_text
 
 
 def _index(doc: dict) -> tuple[dict, dict, dict, dict]:
@@ -40,51 +40,6 @@ def _index(doc: dict) -> tuple[dict, dict, dict, dict]:
     payloads = {p["wire_name"]: p for p in doc.get("payloads", [])}
     kinds = {k["id"]: k for k in doc.get("kinds", [])}
     return features, sections, payloads, kinds
-
-
-@dataclass(frozen=True)
-class ExpiryExtended:
-    """A field collected for longer than before (its expiry moved later, became
-    ``never``, or was dropped): a widening in time that ``gen diff``'s rules do not
-    cover, so the review finds it itself.  Shaped like a ``Change`` for the request."""
-
-    feature: str | None
-    payload: str
-    field: str
-    before: dict | None
-    after: dict | None
-    message: str
-    rule: str = "expiry-extended"
-    privacy: str = EXPANDED
-
-
-def _expiry_rank(e: dict | None) -> tuple:
-    """Order of expiries by how long they allow collection; None (no expiry) and
-    ``never`` are unlimited.  Dates and versions do not compare: kind first."""
-    if e is None or e["kind"] == "never":
-        return (3,)
-    if e["kind"] == "version":
-        return (2, version_key(e["value"]))
-    return (1, e["value"])
-
-
-def expiry_extensions(base: dict, head: dict) -> list[ExpiryExtended]:
-    """Fields in both sides (same payload and wire key) that expire later in ``head``."""
-    before = {(p["wire_name"], f["wire_key"]): f for p in base.get("payloads", []) for f in p.get("fields", [])}
-    out = []
-    for p in head.get("payloads", []):
-        for f in p.get("fields", []):
-            b = before.get((p["wire_name"], f["wire_key"]))
-            if b is None:
-                continue
-            be, ae = (b.get("governance") or {}).get("expires"), (f.get("governance") or {}).get("expires")
-            rb, ra = _expiry_rank(be), _expiry_rank(ae)
-            if ra > rb:
-                out.append(ExpiryExtended(
-                    p.get("feature"), p["wire_name"], f["wire_key"], be, ae,
-                    f"field {p['wire_name']}.{f['wire_key']} is now collected until {_expiry_text(ae) or 'no expiry'} instead of {_expiry_text(be) or 'no expiry'}",
-                ))
-    return out
 
 
 def affected_fields(changes: list[Change], head: dict) -> dict[tuple[str, str], dict[str, Any]]:
@@ -118,16 +73,6 @@ def affected_fields(changes: list[Change], head: dict) -> dict[tuple[str, str], 
     return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], 0)))
 
 
-def _expiry_text(e: dict | None) -> str:
-    if not e:
-        return ""
-    if e["kind"] == "version":
-        return f"v{e['value']}"
-    if e["kind"] == "never":
-        return f"never ({e['reason']})" if e.get("reason") else "never"
-    return e["value"]
-
-
 def _questions(item: dict) -> list[str]:
     """What the reviewer must answer for this field, from what the request shows."""
     q = [f"Is {item['name']} necessary for the stated purposes, and is the least revealing kind used?"]
@@ -153,13 +98,13 @@ def _questions(item: dict) -> list[str]:
     elif e["kind"] == "never":
         q.append(f"It never expires ({e.get('reason') or 'no reason given'}): is collecting it for good justified?")
     else:
-        q.append(f"It expires {_expiry_text(e)}: is that soon enough, and who renews or removes it then?")
+        q.append(f"It expires {expiry_text(e)}: is that soon enough, and who renews or removes it then?")
     return q
 
 
 def review_request(base: dict, head: dict) -> list[dict[str, Any]]:
     """The request's items, one per new or widened field, as JSON-ready dicts."""
-    changes = [*diff_catalogs(base, head), *expiry_extensions(base, head)]
+    changes = diff_catalogs(base, head)
     features, sections, payloads, kinds = _index(head)
     items = []
     for (wire, key), entry in affected_fields(changes, head).items():
@@ -245,7 +190,7 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
             f"- **Limits:** {limits}",
             f"- **Owners:** {', '.join(_md(o) for o in gov['owners']) or 'none recorded'}",
             f"- **Approvals:** {', '.join(approvals) or 'none recorded'}",
-            f"- **Expiry:** {_md(_expiry_text(gov['expires'])) or 'not set'}",
+            f"- **Expiry:** {_md(expiry_text(gov['expires'])) or 'not set'}",
             "",
             "Questions for the reviewer:",
             "",

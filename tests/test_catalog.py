@@ -77,11 +77,16 @@ def test_minimal_catalog_resolves_inheritance(validator):
         "setting": "Telemetry.Enable",
         "kind": "console_setting",
         "console_path": ["Admin", "Telemetry", "Enable"],
+        "command": "",
+        "flag": "",
+        "key": "",
+        "file": "",
         "off_value": False,
         "off_values": [False],
         "not_possible": "",
         "cost": "You will not get tailored tips.",
     }
+    assert doc["features"][0]["opt_outs"] == [doc["features"][0]["opt_out"]]
     assert doc["sections"][0]["schedule"]["seconds"] == 86400
 
 

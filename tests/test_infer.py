@@ -79,13 +79,28 @@ def test_write_then_validate_check_and_a_second_run_on_the_fixture(product: Path
     assert {f["problems"][0]["problem"] for f in report["failures"]} <= INPUT_PROBLEMS
     assert report["failing"] == 4
 
-    # gen check passes with only the review warnings.
+    # gen build writes the output (so a maintainer can look at it) but fails, and so
+    # does gen check: what infer added is "unreviewed", never "none".
+    res = gen("build", "--out", "generated")
+    assert res.exit_code == 1 and (product / "generated" / "catalog.json").is_file(), res.output
+    catalog = json.loads((product / "generated" / "catalog.json").read_text())
+    levels = {f["qualified_name"]: f["personal_data"] for p in catalog["payloads"] for f in p["fields"]}
+    assert levels["WebSettings.SiteName"] == "unreviewed"
+    res = gen("check", "--out", "generated", "--format", "json")
+    assert res.exit_code == 1, res.output
+    findings = json.loads(res.stdout)
+    assert {f["code"] for f in findings} == {"needs-review", "unreviewed"}
+    assert {f["severity"] for f in findings if f["code"] == "unreviewed"} == {"error"}
+    # The product's governance policy lowers it to a warning: gen check then passes.
+    prod = product / "spec" / "00_product.yaml"
+    prod.write_text(prod.read_text().replace("product:\n", "product:\n  governance: {unreviewed: warning}\n", 1))
     assert gen("build", "--out", "generated").exit_code == 0
     res = gen("check", "--out", "generated", "--format", "json")
     assert res.exit_code == 0, res.output
     findings = json.loads(res.stdout)
-    assert findings and {f["code"] for f in findings} == {"needs-review"}
+    assert findings and {f["code"] for f in findings} == {"needs-review", "unreviewed"}
     assert {f["severity"] for f in findings} == {"warning"}
+    after = _files(product / "spec")
     loud = [f for f in findings if f["message"].startswith("FREE TEXT")]
     assert {f["message"].split("'")[1] for f in loud} == {"WebSettings.PluginIds", "WebSettings.SiteName"}
 
@@ -448,7 +463,7 @@ def test_unknown_payloads_become_events_in_an_event_section(product: Path) -> No
     assert "    description: What happened.\n\npayloads:\n  - event: cfg_cache\n    section: events\n" in text
     assert "  - event: plugin_enabled\n    section: events\n" in text
     spec, findings = check_spec(product / "spec")
-    assert spec is not None and {f.code for f in findings} == {"needs-review"}
+    assert spec is not None and {f.code for f in findings} == {"needs-review", "unreviewed"}
     assert spec.payload("plugin_enabled").type == "event"
     report = json.loads(gen("validate", "traffic", "--format", "json").stdout)
     assert report["conforming"] == 38 and report["failing"] == 4
@@ -465,7 +480,7 @@ def test_unknown_payloads_become_events_of_a_category(product: Path) -> None:
     assert "  - event: plugin_enabled\n    section: events\n    category: plugins\n" in (product / "spec" / "00_product.yaml").read_text()
     spec, findings = check_spec(product / "spec")
     assert spec is not None and spec.payload("plugin_enabled").category_id == "plugins"
-    assert {f.code for f in findings} == {"needs-review", "empty-category"}  # admin has no events yet
+    assert {f.code for f in findings} == {"needs-review", "unreviewed", "empty-category"}  # admin has no events yet
 
 
 def test_edit_appends_in_the_style_of_the_last_item() -> None:

@@ -175,14 +175,14 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     p = tmp_path / "secret.yaml"
     p.write_text("spec_format: 1\n")
     (tmp_path / "ok.yaml").write_text("spec_format: 1\n")
-    real_open = Path.open
+    real_open = os.open
 
-    def deny(self: Path, *args, **kwargs):  # root can read a chmod-0 file: simulate it
-        if self.name == "secret.yaml":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def deny(path, *args, **kwargs):  # root can read a chmod-0 file: simulate it
+        if Path(path).name == "secret.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     files, findings = load_dir(tmp_path)
     assert [(f.code, f.location.file) for f in findings] == [("unreadable", "secret.yaml")]
     assert "Permission denied" in findings[0].message

@@ -37,13 +37,14 @@ def _tool(name: str) -> str:
 
 def make_spec(tmp_path: Path, outputs: dict, templates: dict[str, dict[str, str]] | None = None) -> Path:
     """The downstream fixture spec plus an ``outputs`` file, in ``tmp_path/spec``;
-    ``templates`` maps a folder name under ``tmp_path/templates`` to its files."""
+    ``templates`` maps a folder name under ``tmp_path/spec/templates`` to its files
+    (template folders live inside the spec folder)."""
     spec_dir = tmp_path / "spec"
     spec_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(DOWNSTREAM_SPEC, spec_dir / "spec.yaml")
     for folder, files in (templates or {}).items():
         for rel, text in files.items():
-            path = tmp_path / "templates" / folder / rel
+            path = spec_dir / "templates" / folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, "utf-8")
     (spec_dir / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 1, "outputs": outputs}), "utf-8")
@@ -51,11 +52,14 @@ def make_spec(tmp_path: Path, outputs: dict, templates: dict[str, dict[str, str]
 
 
 def _examples_outputs(spec_dir: Path) -> dict:
-    rel = lambda p: os.path.relpath(p, spec_dir)
+    """The two shipped examples as template targets, copied into the spec folder
+    (template folders must be inside it)."""
+    for name in ("typescript", "go"):
+        shutil.copytree(EXAMPLES / name, spec_dir / "templates" / name, dirs_exist_ok=True)
     return {
         "templates": [
-            {"name": "ts", "folder": rel(EXAMPLES / "typescript"), "out": "ts"},
-            {"name": "go", "folder": rel(EXAMPLES / "go"), "out": "gopkg"},
+            {"name": "ts", "folder": "templates/typescript", "out": "ts"},
+            {"name": "go", "folder": "templates/go", "out": "gopkg"},
         ]
     }
 
@@ -149,7 +153,7 @@ def test_context_view_and_escaping_by_suffix(tmp_path):
     title = "Usage *stars* <b>"
     spec_dir = make_spec(
         tmp_path,
-        {"package": "gadget_tel", "templates": [{"name": "t", "folder": "../templates/t", "out": "custom"}]},
+        {"package": "gadget_tel", "templates": [{"name": "t", "folder": "templates/t", "out": "custom"}]},
         {"t": {"list.txt.j2": CONTEXT_TEMPLATE, "list.md.j2": "{{ view.features[0].title }}\n",
                "list.html.j2": "{{ view.features[0].title }}\n", "static.cfg": "kept {{ as is }}\n",
                "code.ts.j2": "// {{ view.features[0].title | comment }}\nconst t = {{ view.features[0].title | json_string }};\n"}},
@@ -175,7 +179,7 @@ def test_context_view_and_escaping_by_suffix(tmp_path):
 def test_written_manifested_and_drift_checked(tmp_path):
     spec_dir = make_spec(
         tmp_path,
-        {"templates": [{"name": "t", "folder": "../templates/t", "out": "custom"}]},
+        {"templates": [{"name": "t", "folder": "templates/t", "out": "custom"}]},
         {"t": {"names.txt.j2": "{% for p in payloads %}{{ p.wire_name }}\n{% endfor %}"}},
     )
     out = tmp_path / "out"
@@ -190,7 +194,7 @@ def test_written_manifested_and_drift_checked(tmp_path):
     assert r.exit_code == 1 and "custom/names.txt: error[changed]" in r.output
     runner.invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)])
     # So is a template edit (the template is part of the spec's model, so nothing stale is reused).
-    (tmp_path / "templates" / "t" / "names.txt.j2").write_text("{{ payloads | length }}\n")
+    (spec_dir / "templates" / "t" / "names.txt.j2").write_text("{{ payloads | length }}\n")
     r = runner.invoke(main, ["check", "--spec", str(spec_dir), "--out", str(out)])
     assert r.exit_code == 1 and "custom/names.txt: error[changed]" in r.output
     assert runner.invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)]).exit_code == 0
@@ -212,17 +216,17 @@ def _check(spec_dir: Path, out: Path | None = None):
 @pytest.mark.parametrize(
     ("outputs", "templates", "expected"),
     [
-        ({"templates": [{"name": "t", "folder": "../templates/missing", "out": "x"}]}, {},
-         ["outputs.yaml:", "error[invalid-value]: template folder '../templates/missing' does not exist", "help: create the folder"]),
-        ({"templates": [{"name": "t", "folder": "../templates/t", "out": "x"}]}, {"t": {"a.txt.j2": "ok\n{% for x in y %}\n"}},
-         ["../templates/t/a.txt.j2:2:1: error[invalid-value]: template syntax error"]),
-        ({"templates": [{"name": "t", "folder": "../templates/t", "out": "x"}, {"name": "t", "folder": "../templates/t", "out": "y"}]},
+        ({"templates": [{"name": "t", "folder": "templates/missing", "out": "x"}]}, {},
+         ["outputs.yaml:", "error[invalid-value]: template folder 'templates/missing' does not exist", "help: create the folder"]),
+        ({"templates": [{"name": "t", "folder": "templates/t", "out": "x"}]}, {"t": {"a.txt.j2": "ok\n{% for x in y %}\n"}},
+         ["templates/t/a.txt.j2:2:1: error[invalid-value]: template syntax error"]),
+        ({"templates": [{"name": "t", "folder": "templates/t", "out": "x"}, {"name": "t", "folder": "templates/t", "out": "y"}]},
          {"t": {"a.txt": "a"}}, ["error[duplicate-id]: template target 't' is already declared"]),
-        ({"templates": [{"name": "a", "folder": "../templates/t", "out": "x"}, {"name": "b", "folder": "../templates/t", "out": "x/y"}]},
+        ({"templates": [{"name": "a", "folder": "templates/t", "out": "x"}, {"name": "b", "folder": "templates/t", "out": "x/y"}]},
          {"t": {"a.txt": "a"}}, ["error[invalid-value]: template target 'b' writes to 'x/y', which overlaps 'x', the output folder of template target 'a'"]),
-        ({"templates": [{"name": "t", "folder": "../templates/t", "out": "../up"}]}, {"t": {"a.txt": "a"}},
+        ({"templates": [{"name": "t", "folder": "templates/t", "out": "../up"}]}, {"t": {"a.txt": "a"}},
          ["error[invalid-value]", "out"]),
-        ({"templates": [{"name": "t", "folder": "../templates/t", "out": "x"}]}, {"t": {"-bad.txt": "a"}},
+        ({"templates": [{"name": "t", "folder": "templates/t", "out": "x"}]}, {"t": {"-bad.txt": "a"}},
          ["error[invalid-name]: template file '-bad.txt' does not give a safe output file name"]),
         ({"package": "Not-A-Name"}, {}, ["error[invalid-value]", "package"]),
     ],
@@ -240,13 +244,13 @@ def test_spec_errors_are_located(tmp_path, outputs, templates, expected):
 def test_render_errors_name_the_template_line_and_write_nothing(tmp_path):
     spec_dir = make_spec(
         tmp_path,
-        {"templates": [{"name": "t", "folder": "../templates/t", "out": "custom"}]},
+        {"templates": [{"name": "t", "folder": "templates/t", "out": "custom"}]},
         {"t": {"a.txt.j2": "line one\n{{ no_such_name }}\n", "b.txt": "b"}},
     )
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)])
     assert r.exit_code == 1
-    assert "template target 't'" in r.output and "../templates/t/a.txt.j2:2" in r.output
+    assert "template target 't'" in r.output and "templates/t/a.txt.j2:2" in r.output
     assert "'no_such_name' is undefined" in r.output and "nothing was written" in r.output
     assert not out.exists() or not any(out.rglob("*.json"))
 
@@ -254,7 +258,7 @@ def test_render_errors_name_the_template_line_and_write_nothing(tmp_path):
 def test_templates_cannot_reach_outside_the_model(tmp_path):
     spec_dir = make_spec(
         tmp_path,
-        {"templates": [{"name": "t", "folder": "../templates/t", "out": "custom"}]},
+        {"templates": [{"name": "t", "folder": "templates/t", "out": "custom"}]},
         {"t": {"a.txt.j2": "{{ spec.__class__.__init__.__globals__ }}\n"}},
     )
     r = CliRunner().invoke(main, ["build", "--spec", str(spec_dir), "--out", str(tmp_path / "out")])
@@ -264,11 +268,12 @@ def test_templates_cannot_reach_outside_the_model(tmp_path):
 def test_collision_with_a_builtin_target_is_refused(tmp_path):
     spec_dir = make_spec(
         tmp_path,
-        {"templates": [{"name": "t", "folder": "../templates/t", "out": "docs"}]},
+        {"templates": [{"name": "t", "folder": "templates/t", "out": "docs"}]},
         {"t": {"telemetry.md": "mine"}},
     )
     r = CliRunner().invoke(main, ["build", "--spec", str(spec_dir), "--out", str(tmp_path / "out")])
-    assert r.exit_code == 1 and "docs/telemetry.md" in r.output and "nothing was written" in r.output
+    assert r.exit_code == 1 and "error[target-collision]" in r.output and "nothing was written" in r.output
+    assert "collides with the built-in output 'docs'" in r.output and not (tmp_path / "out").exists()
 
 
 # --- the reference stays true --------------------------------------------------------

@@ -17,11 +17,23 @@ its fields' records) and new payloads last, in the head spec's order.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from generator.diff.rules import BY_ID, kind_reach
+from generator.diff.rules import BY_ID
+from generator.privacy import (
+    BY_FACT,
+    FACTS,
+    OFF_RULES,
+    expiry_rank,
+    expiry_text,
+    opt_out_place,
+    opt_out_ways,
+    version_key,
+)
+
+__all__ = ["Change", "diff_catalogs", "expiry_rank", "version_key"]
+FIELD_FACTS = tuple(f for f in FACTS if f.scope == "field")
 
 
 @dataclass(frozen=True)
@@ -68,19 +80,6 @@ class Change:
         }
 
 
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
-
-
-def _seconds(schedule: str) -> int | None:
-    m = re.fullmatch(r"every ([0-9]+)([mhd])", schedule or "")
-    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)] if m else None
-
-
-def version_key(v: str) -> tuple:
-    """Sort key of a product version ("5.10" after "5.9"); any text sorts without error."""
-    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in re.split(r"[.\-+]", v))
-
-
 def _range_text(v: dict) -> str:
     lo, hi = v.get("min"), v.get("max")
     if lo and hi:
@@ -92,22 +91,15 @@ def _range_text(v: dict) -> str:
     return "all versions"
 
 
-def _widens(before: dict, after: dict) -> tuple[bool, bool]:
-    """(widened, narrowed) of a version range; a missing end is unlimited."""
-    wide = narrow = False
-    b, a = before.get("min"), after.get("min")
-    if b != a:
-        if a is None or (b is not None and version_key(a) < version_key(b)):
-            wide = True
-        else:
-            narrow = True
-    b, a = before.get("max"), after.get("max")
-    if b != a:
-        if a is None or (b is not None and version_key(a) > version_key(b)):
-            wide = True
-        else:
-            narrow = True
-    return wide, narrow
+def _way_text(w: dict) -> str:
+    """Where a user finds one way to opt out, for messages."""
+    return " > ".join(w.get("console_path") or []) or w.get("command") or w.get("flag") or w["setting"]
+
+
+def _off_text(off) -> str:
+    if isinstance(off, str):
+        return OFF_RULES.get(off, off)
+    return " or ".join(json.dumps(v) for v in off or [])
 
 
 class _Differ:
@@ -140,36 +132,54 @@ class _Differ:
 
     def feature(self, b: dict, a: dict) -> None:
         fid = a["id"]
-        bo, ao = b.get("opt_out"), a.get("opt_out")
-        if bo and not ao:
-            self.emit("opt-out-removed", fid, None, None, bo["setting"], None,
-                      f"feature {fid!r} can no longer be switched off (was: {' > '.join(bo['console_path']) or bo['setting']})")
-        elif ao and not bo:
-            self.emit("opt-out-added", fid, None, None, None, ao["setting"],
-                      f"feature {fid!r} can now be switched off: {' > '.join(ao['console_path']) or ao['setting']}")
-        elif ao and bo:
-            if (bo["setting"], bo["console_path"]) != (ao["setting"], ao["console_path"]):
-                self.emit("opt-out-moved", fid, None, None,
-                          {"setting": bo["setting"], "console_path": bo["console_path"]},
-                          {"setting": ao["setting"], "console_path": ao["console_path"]},
-                          f"feature {fid!r} is now switched off by {ao['setting']!r} instead of {bo['setting']!r}"
-                          if bo["setting"] != ao["setting"] else
-                          f"the opt-out of feature {fid!r} moved to {' > '.join(ao['console_path'])}")
-            if not _same(bo["off_value"], ao["off_value"]):
-                self.emit("opt-out-value-changed", fid, None, None, bo["off_value"], ao["off_value"],
-                          f"feature {fid!r} is now switched off by setting {ao['setting']!r} to {json.dumps(ao['off_value'])} instead of {json.dumps(bo['off_value'])}")
-        if b.get("destination") != a.get("destination"):
-            self.emit("destination-changed", fid, None, None, b.get("destination"), a.get("destination"),
-                      f"feature {fid!r} now sends to {a.get('destination')!r} instead of {b.get('destination')!r}")
-        if b.get("sender") != a.get("sender"):
-            self.emit("sender-changed", fid, None, None, b.get("sender"), a.get("sender"),
-                      f"feature {fid!r} is now sent by the {a.get('sender')} instead of the {b.get('sender')}")
+        self.opt_outs(fid, opt_out_ways(b), opt_out_ways(a))
+        for fact in (BY_FACT["destination"], BY_FACT["sender"]):
+            bv, av = fact.read(b), fact.read(a)
+            for d in fact.directions(bv, av):
+                msg = (f"feature {fid!r} now sends to {av!r} instead of {bv!r}" if fact.id == "destination"
+                       else f"feature {fid!r} is now sent by the {av} instead of the {bv}")
+                self.emit(fact.rule(d), fid, None, None, bv, av, msg)
         wording = [(k, b.get(k), a.get(k)) for k in ("title", "description", "purposes")]
+        bo, ao = b.get("opt_out"), a.get("opt_out")
         if bo and ao:
             wording.append(("opt-out cost", bo.get("cost"), ao.get("cost")))
         for key, bw, aw in wording:
             if bw != aw:
                 self.emit("feature-wording-changed", fid, None, None, bw, aw, f"the {key} of feature {fid!r} changed")
+
+    def opt_outs(self, fid: str, before: list[dict], after: list[dict]) -> None:
+        """Each way to opt out, matched by setting: one gone is ``opt-out-removed``, a new
+        one ``opt-out-added``, the only one replaced by another (or found elsewhere)
+        ``opt-out-moved``; a matched one's off values by ``generator.privacy``."""
+        bset = {w["setting"]: w for w in before}
+        aset = {w["setting"]: w for w in after}
+        gone = [w for w in before if w["setting"] not in aset]
+        new = [w for w in after if w["setting"] not in bset]
+        pairs = [(bset[s], aset[s]) for s in bset if s in aset]
+        if len(gone) == 1 and len(new) == 1:
+            bo, ao = gone[0], new[0]
+            self.emit("opt-out-moved", fid, None, None,
+                      {"setting": bo["setting"], "console_path": bo["console_path"]},
+                      {"setting": ao["setting"], "console_path": ao["console_path"]},
+                      f"feature {fid!r} is now switched off by {ao['setting']!r} instead of {bo['setting']!r}")
+            gone = new = []
+        for w in gone:
+            self.emit("opt-out-removed", fid, None, None, w["setting"], None,
+                      f"feature {fid!r} can no longer be switched off by {_way_text(w)}"
+                      + ("" if len(after) else " (it has no other way to opt out)"))
+        for w in new:
+            self.emit("opt-out-added", fid, None, None, None, w["setting"], f"feature {fid!r} can now be switched off: {_way_text(w)}")
+        fact = BY_FACT["off_values"]
+        for bo, ao in pairs:
+            if opt_out_place(bo) != opt_out_place(ao):
+                self.emit("opt-out-moved", fid, None, None,
+                          {"setting": bo["setting"], "console_path": bo["console_path"]},
+                          {"setting": ao["setting"], "console_path": ao["console_path"]},
+                          f"the opt-out {ao['setting']!r} of feature {fid!r} moved to {_way_text(ao)}")
+            bv, av = fact.read(bo), fact.read(ao)
+            for d in fact.directions(bv, av):
+                self.emit(fact.rule(d), fid, None, None, bv, av,
+                          f"feature {fid!r} is now switched off by {ao['setting']!r} = {_off_text(av)} instead of {_off_text(bv)}")
 
     def sections_wording(self) -> None:
         heads = {s["id"]: s for s in self.head.get("sections", [])}
@@ -247,29 +257,11 @@ class _Differ:
         if a == b:  # the common case: nothing in it changed (every rule compares its keys)
             return
         wire, fid = a["wire_name"], a.get("feature")
-        if b.get("feature") != a.get("feature"):
-            self.emit("payload-moved", fid, wire, None, b.get("feature"), a.get("feature"),
-                      f"payload {wire!r} moved from feature {b.get('feature')!r} to {a.get('feature')!r}")
-        bs, as_ = b.get("schedule"), a.get("schedule")
-        if bs != as_:
-            bsec, asec = _seconds(bs), _seconds(as_)
-            if bsec is not None and asec is not None:
-                rule = "schedule-more-frequent" if asec < bsec else "schedule-less-frequent"
-            else:
-                rule = "schedule-changed"
-            self.emit(rule, fid, wire, None, bs, as_, f"payload {wire!r} is now sent {as_} instead of {bs}")
-        be, ae = b.get("edition"), a.get("edition")
-        if be != ae:
-            if be is None:
-                self.emit("edition-narrowed", fid, wire, None, be, ae, f"payload {wire!r} is now sent only by edition {ae!r}")
-            else:
-                self.emit("edition-widened", fid, wire, None, be, ae,
-                          f"payload {wire!r} is now sent by " + ("every edition" if ae is None else f"edition {ae!r}") + f", not only {be!r}")
-        bv, av = b.get("versions") or {}, a.get("versions") or {}
-        wide, narrow = _widens(bv, av)
-        for flag, rule in ((wide, "versions-widened"), (narrow, "versions-narrowed")):
-            if flag:
-                self.emit(rule, fid, wire, None, bv, av, f"payload {wire!r} is now sent by {_range_text(av)} (was {_range_text(bv)})")
+        for fact_id in ("feature", "schedule", "edition", "versions"):
+            fact = BY_FACT[fact_id]
+            bv, av = fact.read(b), fact.read(a)
+            for d in fact.directions(bv, av):
+                self.emit(fact.rule(d), fid, wire, None, bv, av, _payload_message(fact_id, d, wire, bv, av))
         for key in ("title", "description"):
             if b.get(key) != a.get(key):
                 self.emit("payload-wording-changed", fid, wire, None, b.get(key), a.get(key), f"the {key} of payload {wire!r} changed")
@@ -308,51 +300,74 @@ class _Differ:
             return
         wire, fid, key = ap["wire_name"], ap.get("feature"), a["wire_key"]
         where = f"field {wire}.{key}"
-        bk, ak = b["kind"], a["kind"]
-        if bk != ak:
-            rb, ra = kind_reach(bk), kind_reach(ak)
-            rule = "kind-widened" if ra > rb else "kind-narrowed" if ra < rb else "kind-changed"
-            self.emit(rule, fid, wire, key, bk, ak, f"{where} is now {self.kind_text(ak)} instead of {self.kind_text(bk)}")
-        else:
-            bvals, avals = b.get("values") or [], a.get("values") or []
-            bset, aset = {_hashable(v) for v in bvals}, {_hashable(v) for v in avals}
-            gained = [v for v in avals if _hashable(v) not in bset]
-            lost = [v for v in bvals if _hashable(v) not in aset]
-            if bvals and not avals:
-                self.emit("values-added", fid, wire, key, bvals, avals, f"{where} now takes any value, not only {bvals}")
-            elif avals and not bvals:
-                self.emit("values-removed", fid, wire, key, bvals, avals, f"{where} now takes only {avals}")
-            else:
-                if gained:
-                    self.emit("values-added", fid, wire, key, bvals, avals, f"{where} gained values {gained}")
-                if lost:
-                    self.emit("values-removed", fid, wire, key, bvals, avals, f"{where} lost values {lost}")
-        if b.get("required") != a.get("required"):
-            rule = "field-made-required" if a.get("required") else "field-made-optional"
-            self.emit(rule, fid, wire, key, b.get("required"), a.get("required"),
-                      f"{where} is now " + ("required" if a.get("required") else "optional"))
-        if b.get("uses_input_data") != a.get("uses_input_data"):
-            rule = "input-data-used" if a.get("uses_input_data") else "input-data-unused"
-            self.emit(rule, fid, wire, key, b.get("uses_input_data"), a.get("uses_input_data"),
-                      f"{where} " + ("now reads" if a.get("uses_input_data") else "no longer reads") + " what users entered")
-        # Edition and versions: only where the field's own limit changed, not where it
-        # merely follows its payload's (the payload's record says that once).
-        be, ae = b.get("edition"), a.get("edition")
-        if be != ae and not (be == bp.get("edition") and ae == ap.get("edition")):
-            if be is None:
-                self.emit("field-edition-narrowed", fid, wire, key, be, ae, f"{where} is now sent only by edition {ae!r}")
-            else:
-                self.emit("field-edition-widened", fid, wire, key, be, ae,
-                          f"{where} is now sent by " + ("every edition" if ae is None else f"edition {ae!r}") + f", not only {be!r}")
-        bv, av = b.get("versions") or {}, a.get("versions") or {}
-        if bv != av and not (bv == (bp.get("versions") or {}) and av == (ap.get("versions") or {})):
-            wide, narrow = _widens(bv, av)
-            for flag, rule in ((wide, "field-versions-widened"), (narrow, "field-versions-narrowed")):
-                if flag:
-                    self.emit(rule, fid, wire, key, bv, av, f"{where} is now sent by {_range_text(av)} (was {_range_text(bv)})")
-        for k in ("qualified_name", "description", "personal_data_note", "notes"):
+        for fact in FIELD_FACTS:
+            bv, av = fact.read(b), fact.read(a)
+            if fact.id == "values" and b["kind"] != a["kind"]:
+                continue  # the kind rule says it (a new kind's values are its own)
+            # Edition and versions: only where the field's own limit changed, not where
+            # it merely follows its payload's (the payload's record says that once).
+            if fact.id in ("field_edition", "field_versions"):
+                pfact = BY_FACT[fact.id.removeprefix("field_")]
+                if bv == pfact.read(bp) and av == pfact.read(ap):
+                    continue
+            for d in fact.directions(bv, av):
+                rule = fact.rule(d)
+                self.emit(rule, fid, wire, key, bv, av, self._field_message(rule, where, bv, av))
+            if fact.id == "values" and b.get("required") != a.get("required"):
+                rule = "field-made-required" if a.get("required") else "field-made-optional"
+                self.emit(rule, fid, wire, key, b.get("required"), a.get("required"),
+                          f"{where} is now " + ("required" if a.get("required") else "optional"))
+        wording = ["qualified_name", "description", "personal_data_note", "notes"]
+        if not a.get("collected_because"):  # a reason dropped (the level says what moved)
+            wording.append("collected_because")
+        for k in wording:
             if b.get(k) != a.get(k):
                 self.emit("field-wording-changed", fid, wire, key, b.get(k), a.get(k), f"the {k.replace('_', ' ')} of {where} changed")
+
+    def _field_message(self, rule: str, where: str, b, a) -> str:
+        """The message of a field fact's change."""
+        if rule.startswith("kind-"):
+            return f"{where} is now {self.kind_text(a)} instead of {self.kind_text(b)}"
+        if rule in ("values-added", "values-removed"):
+            if not a:
+                return f"{where} now takes any value, not only {b}"
+            if not b:
+                return f"{where} now takes only {a}"
+            bset, aset = {_hashable(v) for v in b}, {_hashable(v) for v in a}
+            if rule == "values-added":
+                return f"{where} gained values {[v for v in a if _hashable(v) not in bset]}"
+            return f"{where} lost values {[v for v in b if _hashable(v) not in aset]}"
+        if rule.startswith("input-data-"):
+            return f"{where} " + ("now reads" if a else "no longer reads") + " what users entered"
+        if rule.startswith("field-edition-"):
+            if b is None:
+                return f"{where} is now sent only by edition {a!r}"
+            return f"{where} is now sent by " + ("every edition" if a is None else f"edition {a!r}") + f", not only {b!r}"
+        if rule.startswith("field-versions-"):
+            return f"{where} is now sent by {_range_text(a)} (was {_range_text(b)})"
+        if rule.startswith("personal-data-"):
+            return f"the personal-data level of {where} is now {a} instead of {b}"
+        if rule == "collected-because-changed":
+            return f"{where} is now collected because: {a}" + (f" (was: {b})" if b else "")
+        if rule.startswith("reduction-"):
+            gone, added = sorted(set(b) - set(a)), sorted(set(a) - set(b))
+            return f"{where} is no longer reduced by {', '.join(gone)}" if rule == "reduction-removed" else f"{where} is now also reduced by {', '.join(added)}"
+        if rule.startswith("expiry-"):
+            return f"{where} is now collected until {expiry_text(a) or 'no expiry'} instead of {expiry_text(b) or 'no expiry'}"
+        return f"the owners or approval links of {where} changed"
+
+
+def _payload_message(fact_id: str, direction: str, wire: str, b, a) -> str:
+    """The message of a payload fact's change."""
+    if fact_id == "feature":
+        return f"payload {wire!r} moved from feature {b!r} to {a!r}"
+    if fact_id == "schedule":
+        return f"payload {wire!r} is now sent {a} instead of {b}"
+    if fact_id == "edition":
+        if b is None:
+            return f"payload {wire!r} is now sent only by edition {a!r}"
+        return f"payload {wire!r} is now sent by " + ("every edition" if a is None else f"edition {a!r}") + f", not only {b!r}"
+    return f"payload {wire!r} is now sent by {_range_text(a)} (was {_range_text(b)})"
 
 
 def _same(a: Any, b: Any) -> bool:

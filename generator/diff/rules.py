@@ -25,7 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-EXPANDED, REDUCED, NONE = "expanded", "reduced", "none"
+from generator.kinds import KINDS
+from generator.privacy import EXPANDED, NONE, REDUCED, rule_privacy
+
 BREAKING, ADDITIVE = "breaking", "additive"
 PRIVACY_CLASSES = (EXPANDED, REDUCED, NONE)
 COMPAT_CLASSES = (BREAKING, ADDITIVE, NONE)
@@ -51,14 +53,24 @@ class Rule:
         return "info"
 
 
+_FACT_PRIVACY = rule_privacy()
+
+
+def _fact(rule_id: str, scope: str, compatibility: str, purpose: str) -> Rule:
+    """A rule that reports a privacy fact moving: its privacy class is derived from the
+    direction it reports (``generator.privacy.FACTS``), never written here."""
+    return Rule(rule_id, scope, _FACT_PRIVACY[rule_id], compatibility, purpose)
+
+
 RULES: tuple[Rule, ...] = (
     # Features: who receives the data and how a user switches it off.
-    Rule("opt-out-removed", "feature", EXPANDED, NONE, "A feature no longer has a setting that switches it off."),
-    Rule("opt-out-added", "feature", REDUCED, NONE, "A feature gained a setting that switches it off."),
-    Rule("opt-out-moved", "feature", EXPANDED, NONE, "A feature's opt-out is now a different setting or found elsewhere; users who switched it off may be sending again."),
-    Rule("opt-out-value-changed", "feature", EXPANDED, NONE, "The value that switches a feature off changed; a setting that meant off may now mean on."),
-    Rule("destination-changed", "feature", EXPANDED, NONE, "A feature's data goes to a new destination."),
-    Rule("sender-changed", "feature", EXPANDED, NONE, "A feature's data is sent by a different sender (server or client)."),
+    _fact("opt-out-removed", "feature", NONE, "A feature no longer has a setting that switches it off."),
+    _fact("opt-out-added", "feature", NONE, "A feature gained a setting that switches it off."),
+    _fact("opt-out-moved", "feature", NONE, "A feature's opt-out is now a different setting or found elsewhere; users who switched it off may be sending again."),
+    _fact("opt-out-value-changed", "feature", NONE, "The value that switches a feature off changed; a setting that meant off may now mean on."),
+    _fact("opt-out-easier", "feature", NONE, "An opt-out's off values now include every value that switched it off before, and more (e.g. `[\"1\"]` to `set`): easier to stop."),
+    _fact("destination-changed", "feature", NONE, "A feature's data goes to a new destination."),
+    _fact("sender-changed", "feature", NONE, "A feature's data is sent by a different sender (server or client)."),
     Rule("feature-wording-changed", "feature", NONE, NONE, "A feature's title, description, purposes or opt-out cost changed; nothing on the wire did."),
     Rule("section-wording-changed", "section", NONE, NONE, "A section's or event category's title or description changed; nothing on the wire did."),
     # Payloads: messages on the wire.
@@ -67,57 +79,49 @@ RULES: tuple[Rule, ...] = (
     Rule("event-added", "payload", EXPANDED, ADDITIVE, "A new event is sent."),
     Rule("event-removed", "payload", REDUCED, BREAKING, "An event is no longer sent; consumers reading it lose it."),
     Rule("wire-name-changed", "payload", NONE, BREAKING, "A payload keeps its documented group but has a new wire name; consumers matching the old name miss it."),
-    Rule("payload-moved", "payload", EXPANDED, NONE, "A payload moved to another feature: a different opt-out, destination or sender now governs it."),
-    Rule("schedule-more-frequent", "payload", EXPANDED, NONE, "A payload is sent more often."),
-    Rule("schedule-less-frequent", "payload", REDUCED, NONE, "A payload is sent less often."),
-    Rule("schedule-changed", "payload", EXPANDED, NONE, "A payload switched between periodic and on-event sending."),
-    Rule("edition-widened", "payload", EXPANDED, NONE, "A payload is sent by more editions of the product (an edition limit removed or changed)."),
-    Rule("edition-narrowed", "payload", REDUCED, NONE, "A payload is limited to one edition of the product."),
-    Rule("versions-widened", "payload", EXPANDED, NONE, "A payload is sent by more product versions (a version limit removed or moved outwards)."),
-    Rule("versions-narrowed", "payload", REDUCED, NONE, "A payload is sent by fewer product versions (a version limit added or moved inwards)."),
+    _fact("payload-moved", "payload", NONE, "A payload moved to another feature: a different opt-out, destination or sender now governs it."),
+    _fact("schedule-more-frequent", "payload", NONE, "A payload is sent more often."),
+    _fact("schedule-less-frequent", "payload", NONE, "A payload is sent less often."),
+    _fact("schedule-changed", "payload", NONE, "A payload switched between periodic and on-event sending."),
+    _fact("edition-widened", "payload", NONE, "A payload is sent by more editions of the product (an edition limit removed or changed)."),
+    _fact("edition-narrowed", "payload", NONE, "A payload is limited to one edition of the product."),
+    _fact("versions-widened", "payload", NONE, "A payload is sent by more product versions (a version limit removed or moved outwards)."),
+    _fact("versions-narrowed", "payload", NONE, "A payload is sent by fewer product versions (a version limit added or moved inwards)."),
     Rule("payload-wording-changed", "payload", NONE, NONE, "A payload's title or description changed; nothing on the wire did."),
     # Fields: values inside a payload.
     Rule("field-added", "field", EXPANDED, ADDITIVE, "A payload carries a new field."),
     Rule("field-removed", "field", REDUCED, BREAKING, "A payload no longer carries a field; consumers reading it lose it."),
     Rule("wire-key-changed", "field", NONE, BREAKING, "A field keeps its documented name but has a new wire key; consumers reading the old key miss it."),
-    Rule("kind-widened", "field", EXPANDED, BREAKING, "A field's kind reveals more (e.g. boolean to free text, is-default to the value itself); its type changes too."),
-    Rule("kind-narrowed", "field", REDUCED, BREAKING, "A field's kind reveals less (e.g. free text to an enumeration); its type changes too."),
-    Rule("kind-changed", "field", NONE, BREAKING, "A field's kind changed to one that reveals as much (e.g. integer to timestamp); its type changes."),
-    Rule("values-added", "field", EXPANDED, ADDITIVE, "An enumeration gained values (or lost its list of values): more can be told apart."),
-    Rule("values-removed", "field", REDUCED, BREAKING, "An enumeration lost values (or gained a list): payloads with the old values no longer validate."),
+    _fact("kind-widened", "field", BREAKING, "A field's kind reveals more (e.g. boolean to free text, is-default to the value itself); its type changes too."),
+    _fact("kind-narrowed", "field", BREAKING, "A field's kind reveals less (e.g. free text to an enumeration); its type changes too."),
+    _fact("kind-changed", "field", BREAKING, "A field's kind changed to one that reveals as much (e.g. integer to timestamp); its type changes."),
+    _fact("values-added", "field", ADDITIVE, "An enumeration gained values (or lost its list of values): more can be told apart."),
+    _fact("values-removed", "field", BREAKING, "An enumeration lost values (or gained a list): payloads with the old values no longer validate."),
     Rule("field-made-required", "field", NONE, BREAKING, "A field that could be left out must now be present; older payloads no longer validate."),
     Rule("field-made-optional", "field", NONE, ADDITIVE, "A field that had to be present may now be left out."),
-    Rule("input-data-used", "field", EXPANDED, NONE, "A field's value is now read from what users entered (personal-data status raised)."),
-    Rule("input-data-unused", "field", REDUCED, NONE, "A field's value is no longer read from what users entered (personal-data status lowered)."),
-    Rule("field-edition-widened", "field", EXPANDED, NONE, "A field is sent by more editions of the product."),
-    Rule("field-edition-narrowed", "field", REDUCED, NONE, "A field is limited to one edition of the product."),
-    Rule("field-versions-widened", "field", EXPANDED, NONE, "A field is sent by more product versions."),
-    Rule("field-versions-narrowed", "field", REDUCED, NONE, "A field is sent by fewer product versions."),
+    _fact("input-data-used", "field", NONE, "A field's value is now read from what users entered (personal-data status raised)."),
+    _fact("input-data-unused", "field", NONE, "A field's value is no longer read from what users entered (personal-data status lowered)."),
+    _fact("field-edition-widened", "field", NONE, "A field is sent by more editions of the product."),
+    _fact("field-edition-narrowed", "field", NONE, "A field is limited to one edition of the product."),
+    _fact("field-versions-widened", "field", NONE, "A field is sent by more product versions."),
+    _fact("field-versions-narrowed", "field", NONE, "A field is sent by fewer product versions."),
+    _fact("personal-data-raised", "field", NONE, "A field's personal-data level went up (none < pseudonymous < possible < unreviewed)."),
+    _fact("personal-data-lowered", "field", NONE, "A field's personal-data level went down (e.g. a reviewer judged an unreviewed field)."),
+    _fact("collected-because-changed", "field", NONE, "A field's stated reason for collecting personal or pseudonymous data changed: a new justification to review."),
+    _fact("reduction-removed", "field", NONE, "A field lost a reduction (truncation, hashing, ...): its value is sent less reduced."),
+    _fact("reduction-added", "field", NONE, "A field gained a reduction: its value is sent more reduced."),
+    _fact("expiry-extended", "field", NONE, "A field is collected for longer (its expiry moved later, became `never`, or was dropped)."),
+    _fact("expiry-shortened", "field", NONE, "A field is collected for a shorter time (an expiry set or moved earlier)."),
+    _fact("expiry-changed", "field", NONE, "A field's expiry changed without collecting it longer or shorter (the reason of `never` reworded)."),
+    _fact("review-trail-changed", "field", NONE, "A field's owners, data-review or ticket links changed; nothing it sends did."),
     Rule("field-wording-changed", "field", NONE, NONE, "A field's documented name, description, personal-data note or notes changed; nothing on the wire did."),
 )
 
 BY_ID: Mapping[str, Rule] = MappingProxyType({r.id: r for r in RULES})
 
-#: How much a value of each kind can reveal, for ``kind-widened``/``kind-narrowed``:
-#: computed without input < a yes/no < one of a few values < any number < an identifier
-#: < text a person could type.  Kinds not listed rank in the middle.
-KIND_REACH: Mapping[str, int] = MappingProxyType(
-    {
-        "is_default": 0,
-        "boolean": 1,
-        "enumerated_boolean": 1,
-        "enumerated_integer": 2,
-        "enumerated_string": 2,
-        "count": 3,
-        "integer": 3,
-        "number": 3,
-        "timestamp": 3,
-        "version": 3,
-        "pseudonymous_id": 4,
-        "string": 5,
-        "string_list": 5,
-    }
-)
+#: How much a value of each kind can reveal, for ``kind-widened``/``kind-narrowed``
+#: (each kind's ``reach``, see ``generator.kinds``).
+KIND_REACH: Mapping[str, int] = MappingProxyType({k.id: k.reach for k in KINDS.values()})
 _MIDDLE = 3
 
 

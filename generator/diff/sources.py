@@ -4,10 +4,21 @@ one comparable form: the catalogue document of its resolved spec.
 * A folder holding ``*.yaml`` files is a spec: it is loaded, resolved and linted like
   ``gen check`` does, then rendered by ``generator.targets.catalog``.
 * A ``.json`` file (or a folder holding ``catalog.json``, e.g. a vendored
-  ``generated/``) is read as a catalogue as it is.
+  ``generated/``) is read as a catalogue.  It is untrusted: it is read within
+  ``MAX_CATALOG_BYTES``, refused past ``MAX_CATALOG_DEPTH`` levels of nesting, and
+  validated against the catalogue's own JSON Schema (``generator/schemas/
+  catalog.schema.json``, the one the catalog target's output is tested against) before
+  anything compares it, so a wrong type (``wire_name: [1]``, ``values: 5``) is a
+  message, never a traceback or a silent "no changes".
 * Anything else is a git revision of the repository the working spec lives in: the spec
-  folder's files at that revision are read from git's object store (``git archive``)
-  into a temporary folder, never by checking anything out; the working tree is untouched.
+  folder's files at that revision are read from git's object database (``git ls-tree``
+  for the listing, ``git cat-file`` for the blobs), never through ``git archive`` or a
+  checkout, so no attribute in the tree under review (``.gitattributes``
+  ``export-ignore``, filters) can hide or rewrite a file.  They are read with the
+  loader's budgets (``load.MAX_FILE_BYTES`` per file, judged from the object's size
+  before it is read; ``MAX_TOTAL_BYTES``; ``MAX_FILES``) and its link rule: a link (or a
+  submodule) in the revision's spec folder is refused, never followed.  The files are
+  written into a temporary folder and loaded from there like any spec.
 
 Every side is passed through a JSON round trip so the three sources compare equal when
 they hold the same spec.  Problems (no such revision, a folder that is no spec, a spec
@@ -17,10 +28,8 @@ what to do; the command turns it into exit 2.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +72,10 @@ def catalog_of_spec(spec_dir: Path, label: str) -> dict[str, Any]:
     return normalised(catalog(spec))
 
 
+MAX_CATALOG_BYTES = 256 * 1024 * 1024
+MAX_CATALOG_DEPTH = 64  # a catalogue is a few levels deep
+
+
 def _loads(data: bytes):
     """JSON text to Python values: orjson (several times faster), else the json module
     (which also reads integers beyond 64 bits and gives the error message)."""
@@ -74,63 +87,69 @@ def _loads(data: bytes):
         return json.loads(data)
 
 
+def _depth_over(doc: Any, limit: int) -> bool:
+    """Whether ``doc`` nests containers more than ``limit`` levels (no recursion)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return False
+
+
+def _schema_problem(doc: Any) -> str:
+    """Where ``doc`` first breaks the catalogue's JSON Schema, or "" if it conforms."""
+    import jsonschema_rs
+
+    from generator.targets.catalog import catalog_schema
+
+    validator = jsonschema_rs.Draft202012Validator(catalog_schema())
+    if validator.is_valid(doc):
+        return ""
+    err = next(iter(validator.iter_errors(doc)))
+    where = "/".join(str(p) for p in err.instance_path) or "(the document)"
+    return f"at {where}: {err.message[:300]}"
+
+
 def catalog_of_file(path: Path) -> dict[str, Any]:
-    """A vendored ``catalog.json`` as a catalogue document; ``SourceError`` if it is not one."""
+    """A vendored ``catalog.json`` as a catalogue document; ``SourceError`` if it is
+    not one (unreadable, too large, not JSON, nested too deep, another format, or not
+    valid against the catalogue's JSON Schema)."""
     try:
-        doc = _loads(path.read_bytes())
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CATALOG_BYTES + 1)
     except OSError as exc:
         raise SourceError(f"cannot read '{path}': {exc.strerror}") from None
+    if len(data) > MAX_CATALOG_BYTES:
+        raise SourceError(f"'{path}' is larger than {MAX_CATALOG_BYTES:,} bytes; not a catalog.json from a generated/ folder")
+    try:
+        doc = _loads(data)
+    except RecursionError:
+        raise SourceError(f"'{path}' nests more than {MAX_CATALOG_DEPTH} levels; not a catalog.json from a generated/ folder") from None
     except ValueError as exc:
-        raise SourceError(f"'{path}' is not JSON ({exc}); give a catalog.json from a generated/ folder") from None
+        raise SourceError(f"'{path}' is not JSON ({str(exc)[:200]}); give a catalog.json from a generated/ folder") from None
+    if _depth_over(doc, MAX_CATALOG_DEPTH):
+        raise SourceError(f"'{path}' nests more than {MAX_CATALOG_DEPTH} levels; not a catalog.json from a generated/ folder")
     if not isinstance(doc, dict) or "catalog_format" not in doc or not isinstance(doc.get("payloads"), list):
         raise SourceError(f"'{path}' is not a telemetry catalogue (no `catalog_format`/`payloads`); give a catalog.json from a generated/ folder")
     from generator.targets.catalog import CATALOG_FORMAT
 
     if doc["catalog_format"] != CATALOG_FORMAT:
         raise SourceError(
-            f"'{path}' has catalog_format {doc['catalog_format']!r}; this gen reads format {CATALOG_FORMAT} "
+            f"'{path}' has catalog_format {json.dumps(doc['catalog_format'])[:40]}; this gen reads format {CATALOG_FORMAT} "
             "(regenerate it with this version of gen, or compare the spec folders instead)"
         )
-    problem = _shape_problem(doc)
+    problem = _schema_problem(doc)
     if problem:
-        raise SourceError(f"'{path}' is not a well-formed catalogue: {problem}; regenerate it with `gen build`")
+        raise SourceError(
+            f"'{path}' is not a valid catalogue ({problem}); it does not match the catalogue's JSON Schema "
+            "(generator/schemas/catalog.schema.json): regenerate it with `gen build`"
+        )
     return doc
-
-
-# What the comparison reads of a catalogue: (list key, required keys of each entry).
-_SHAPE = {
-    "kinds": ("id", "title"),
-    "features": ("id",),
-    "sections": ("id", "schedule"),
-    "payloads": ("wire_name", "fields"),
-}
-_OPT_OUT_KEYS = ("setting", "console_path", "off_value")
-_FIELD_KEYS = ("wire_key", "qualified_name", "kind")
-
-
-def _shape_problem(doc: dict) -> str:
-    """The first place where ``doc`` lacks something ``compare`` reads, or ""."""
-    for key, required in _SHAPE.items():
-        items = doc.get(key, [])
-        if not isinstance(items, list):
-            return f"`{key}` is not a list"
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or any(k not in item for k in required):
-                return f"{key}[{i}] lacks one of {', '.join(required)}"
-    for i, f in enumerate(doc.get("features", [])):
-        opt = f.get("opt_out")
-        if opt is not None and (not isinstance(opt, dict) or any(k not in opt for k in _OPT_OUT_KEYS)):
-            return f"features[{i}].opt_out lacks one of {', '.join(_OPT_OUT_KEYS)}"
-    for i, sec in enumerate(doc.get("sections", [])):
-        if not isinstance(sec["schedule"], dict) or "text" not in sec["schedule"]:
-            return f"sections[{i}].schedule lacks `text`"
-    for i, p in enumerate(doc["payloads"]):
-        if not isinstance(p["fields"], list):
-            return f"payloads[{i}].fields is not a list"
-        for j, f in enumerate(p["fields"]):
-            if not isinstance(f, dict) or any(k not in f for k in _FIELD_KEYS):
-                return f"payloads[{i}].fields[{j}] lacks one of {', '.join(_FIELD_KEYS)}"
-    return ""
 
 
 def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
@@ -157,10 +176,71 @@ def repo_of(spec_dir: Path) -> tuple[Path, str]:
     return root, ("" if rel == "." else rel)
 
 
+def _listing(root: Path, sha: str, rel: str, rev: str) -> list[tuple[str, str, int, str]]:
+    """``(mode, object, size, path)`` of every entry below ``rel`` at ``sha`` (from
+    git's object database), after the loader's budgets and link rule; ``SourceError``
+    for a link, a submodule, or a budget passed (judged from the sizes git records,
+    before any blob is read)."""
+    from generator.load import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+
+    listing = _git(root, "ls-tree", "-r", "-l", "-z", "--full-tree", sha, "--", rel or ".", binary=True)
+    if listing.returncode != 0:
+        raise SourceError(f"git ls-tree of {rev!r} failed: {listing.stderr.decode('utf-8', 'replace').strip()}")
+    entries = []
+    total = 0
+    for record in listing.stdout.split(b"\0"):
+        if not record:
+            continue
+        head, _, name = record.partition(b"\t")
+        mode, kind, obj, size = head.decode("ascii").split(maxsplit=3)
+        path = name.decode("utf-8", "replace")
+        if kind == "commit":
+            raise SourceError(f"revision {rev!r}: '{path}' is a submodule; a spec folder holds files only")
+        if mode == "120000":
+            raise SourceError(f"revision {rev!r}: '{path}' is a link; links in a spec are never followed "
+                              "(replace it with the file itself)")
+        if kind != "blob":
+            continue
+        nbytes = int(size)
+        if nbytes > MAX_FILE_BYTES:
+            raise SourceError(f"revision {rev!r}: '{path}' is {nbytes:,} bytes; the limit is {MAX_FILE_BYTES:,} "
+                              "(refused from its size, unread, as `gen check` refuses it)")
+        total += nbytes
+        if total > MAX_TOTAL_BYTES:
+            raise SourceError(f"revision {rev!r}: the spec folder passes {MAX_TOTAL_BYTES:,} bytes in total")
+        entries.append((mode, obj, nbytes, path))
+        if len(entries) > MAX_FILES:
+            raise SourceError(f"revision {rev!r}: the spec folder holds more than {MAX_FILES:,} files")
+    return entries
+
+
+def _blobs(root: Path, entries: list[tuple[str, str, int, str]]) -> list[bytes]:
+    """The contents of the entries' blobs, raw (``git cat-file --batch``: no filter,
+    no attribute applies), in order."""
+    request = "".join(f"{obj}\n" for _, obj, _, _ in entries).encode("ascii")
+    try:
+        done = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=request,
+                              capture_output=True, check=False)
+    except FileNotFoundError:
+        raise SourceError("git is not installed; give spec folders or catalog.json files instead of revisions") from None
+    if done.returncode != 0:
+        raise SourceError(f"git cat-file failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    out, at, data = [], 0, done.stdout
+    for _, obj, size, path in entries:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        if len(header) != 3 or header[0].decode() != obj or int(header[2]) != size:
+            raise SourceError(f"git cat-file gave an unexpected answer for '{path}'")
+        out.append(data[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1
+    return out
+
+
 def extract_revision(rev: str, spec_dir: Path, into: Path) -> Path:
     """Write the spec folder's files as they are at ``rev`` into ``into`` (from git's
-    object store); the folder written.  ``SourceError`` if ``rev`` names no commit or
-    has no spec there."""
+    object database, within the loader's budgets; no link followed); the folder
+    written.  ``SourceError`` if ``rev`` names no commit, has no spec there, or its
+    spec folder holds a link, a submodule or more than the budgets allow."""
     root, rel = repo_of(spec_dir)
     if rev.startswith("-"):
         raise SourceError(f"'{rev}' is not a revision")
@@ -170,15 +250,21 @@ def extract_revision(rev: str, spec_dir: Path, into: Path) -> Path:
             f"'{rev}' is neither a spec folder, a catalog.json, nor a revision of the git repository at '{root}'"
         )
     sha = commit.stdout.strip()
-    listing = _git(root, "ls-tree", "--name-only", sha, "--", rel or ".")
-    if listing.returncode != 0 or not listing.stdout.strip():
+    entries = _listing(root, sha, rel, rev)
+    if not entries:
         raise SourceError(f"revision {rev!r} has no folder '{rel or '.'}' (the spec folder's path in the repository)")
-    arch = _git(root, "archive", "--format=tar", sha, "--", rel or ".", binary=True)
-    if arch.returncode != 0:
-        raise SourceError(f"git archive of {rev!r} failed: {arch.stderr.decode('utf-8', 'replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(arch.stdout)) as tar:
-        tar.extractall(into, filter="data")
-    return into / rel if rel else into
+    prefix = f"{rel}/" if rel else ""
+    base = into.resolve()
+    for (_, _, _, path), data in zip(entries, _blobs(root, entries)):
+        inner = path.removeprefix(prefix)
+        parts = inner.split("/")
+        if not inner or any(p in ("", ".", "..") for p in parts):
+            raise SourceError(f"revision {rev!r}: '{path}' is not a usable file name")
+        dest = base.joinpath(*parts)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(dest, "xb") as fh:
+            fh.write(data)
+    return base
 
 
 def load_side(arg: str, spec_dir: Path) -> Side:
@@ -196,7 +282,7 @@ def load_side(arg: str, spec_dir: Path) -> Side:
             return Side(arg, catalog_of_file(path / "catalog.json"))
         raise SourceError(f"'{arg}' is a folder but not a spec (no .yaml files) and holds no catalog.json")
     with tempfile.TemporaryDirectory(prefix="gen-diff-") as tmp:
-        folder = extract_revision(arg, spec_dir, Path(tmp))
+        folder = extract_revision(arg, spec_dir, Path(tmp) / "spec")
         if not (any(folder.glob("*.yaml")) or any(folder.glob("*.yml"))):
             raise SourceError(f"revision {arg!r} has no spec files in '{spec_dir}'")
         return Side(arg, catalog_of_spec(folder, f"revision {arg!r}"))

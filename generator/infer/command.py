@@ -7,6 +7,13 @@ edited spec still loads without errors (in a scratch copy) before anything is wr
 then print the report (``report``) and, with ``--diff``, a unified diff, or, with
 ``--write``, replace the changed files atomically.  A spec that would not load after the
 edit is an internal error and nothing is written.
+
+The spec's YAML files are read once (``inputs.snapshot``: the loader's list and
+budgets, no link followed) into a scratch copy, and everything -- the model, the
+positions the proposals carry, the texts the edit is made on, the check of the edited
+spec -- comes from those bytes.  Before replacing a file, ``--write`` checks that it
+still holds exactly those bytes (sha256); if one changed meanwhile, nothing is written
+and the command says which file (exit 2).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,16 +74,13 @@ def _section_file(spec, section_id: str) -> str:
     return spec.section(section_id).location.file
 
 
-def _checked(spec_dir: Path, changed: dict[str, bytes]):
-    """Findings of the spec with the changed files in place (in a scratch copy)."""
+def _checked(scratch: Path, changed: dict[str, bytes]):
+    """Findings of the scratch spec with the changed files in place."""
     from generator.pipeline import check_spec
 
-    with tempfile.TemporaryDirectory(prefix="gen-infer-") as tmp:
-        copy = Path(tmp) / "spec"
-        shutil.copytree(spec_dir, copy, symlinks=False)
-        for rel, data in changed.items():
-            (copy / rel).write_bytes(data)
-        _, findings = check_spec(copy)
+    for rel, data in changed.items():
+        (scratch / rel).write_bytes(data)
+    _, findings = check_spec(scratch)
     return findings
 
 
@@ -124,19 +129,16 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     """
     from generator.cli_output import emit as _emit
     from generator.cli_output import spec_or_exit as _spec_or_exit
-    from generator.diagnostics import ERROR, has_errors
+    from generator.diagnostics import ERROR
     from generator.infer import inputs
-    from generator.infer.edit import SpecText, plan
-    from generator.infer.propose import Context, compare
-    from generator.infer.report import Result, as_dict, format_text
-    from generator.load import load_dir
+    from generator.infer.report import as_dict, format_text
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
     if write and show_diff:
         raise click.UsageError("--write and --diff exclude each other: --diff only shows the edit")
     spec, findings = _spec_or_exit(spec_dir, "text")
-    if spec is None or has_errors(findings):
+    if spec is None:  # an unreviewed field (BUILDS_ANYWAY) leaves a spec to reconcile
         _emit([f for f in findings if f.severity == ERROR], "text", spec_dir)
         click.echo("gen infer: the spec has errors; fix them first (see `gen check`)", err=True)
         sys.exit(1)
@@ -158,25 +160,18 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
         collector, problems = collect(paths, names, payload)
     except inputs.UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    raw_files, _ = load_dir(spec_dir)
-    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
-    proposals = compare(ctx, collector.payloads)
-    result = Result(collector, problems, proposals)
+    with tempfile.TemporaryDirectory(prefix="gen-infer-") as tmp:
+        try:
+            result, changed, analysed = _analyse(spec, spec_dir, Path(tmp), collector, problems, section, category)
+            if result.edits and changed and write:
+                inputs.unchanged(spec_dir, analysed, changed)
+        except inputs.SpecChanged as exc:
+            click.echo(f"gen infer: {exc}; nothing was written (run gen infer again on the spec as it is now)", err=True)
+            sys.exit(2)
     if result.edits:
-        files = {raw.path: SpecText(raw, (spec_dir / raw.path).read_bytes()) for raw in raw_files}
-        locations = {p.wire_name: p.location for p in spec.payloads}
-        target = _section_file(spec, section) if section else None
-        changed, result.failed = plan(proposals, files, locations, target)
-        bad = [f for f in _checked(spec_dir, changed) if f.severity == ERROR]
-        if bad:
-            _emit(bad, "text", spec_dir)
-            click.echo("gen infer: internal error: the edited spec would not load; nothing was written "
-                       "(this is a bug in gen infer; please report it)", err=True)
-            sys.exit(3)
-        result.changed_files = sorted(changed)
         if show_diff:
             for rel in sorted(changed):
-                old = files[rel].original.decode("utf-8-sig").splitlines(keepends=True)
+                old = analysed[rel].decode("utf-8-sig").splitlines(keepends=True)
                 new = changed[rel].decode("utf-8-sig").splitlines(keepends=True)
                 click.echo("".join(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")), nl=False)
         elif write and changed:
@@ -187,3 +182,45 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     report = json.dumps(as_dict(result), indent=2) + "\n" if fmt == "json" else format_text(result)
     click.echo(report, nl=False, err=show_diff)
     sys.exit(1 if result.needs_maintainer else 0)
+
+
+def _analyse(spec: Any, spec_dir: Path, tmp: Path, collector: Any, problems: Any, section: str | None,
+             category: str | None) -> tuple[Any, dict[str, bytes], dict[str, bytes]]:
+    """The result, the changed files' new bytes, and the bytes that were analysed: the
+    spec is read once into a scratch copy, and the model, the proposals' positions and
+    the edited texts all come from it (``inputs.SpecChanged`` if it no longer loads as
+    ``spec`` did)."""
+    from generator.diagnostics import ERROR
+    from generator.infer import inputs
+    from generator.infer.edit import SpecText, plan
+    from generator.infer.propose import Context, compare
+    from generator.infer.report import Result
+    from generator.lint import BUILDS_ANYWAY
+    from generator.load import load_dir
+    from generator.pipeline import check_spec
+
+    analysed = inputs.snapshot(spec_dir)
+    scratch = inputs.scratch_copy(analysed, spec, tmp)
+    spec, _ = check_spec(scratch)
+    if spec is None:
+        raise inputs.SpecChanged("the spec changed while gen infer ran and no longer loads")
+    raw_files, _ = load_dir(scratch)
+    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
+    proposals = compare(ctx, collector.payloads)
+    result = Result(collector, problems, proposals)
+    changed: dict[str, bytes] = {}
+    if result.edits:
+        files = {raw.path: SpecText(raw, analysed[raw.path]) for raw in raw_files}
+        locations = {p.wire_name: p.location for p in spec.payloads}
+        target = _section_file(spec, section) if section else None
+        changed, result.failed = plan(proposals, files, locations, target)
+        bad = [f for f in _checked(scratch, changed) if f.severity == ERROR and f.code not in BUILDS_ANYWAY]
+        if bad:
+            from generator.cli_output import emit
+
+            emit(bad, "text", spec_dir)
+            click.echo("gen infer: internal error: the edited spec would not load; nothing was written "
+                       "(this is a bug in gen infer; please report it)", err=True)
+            sys.exit(3)
+        result.changed_files = sorted(changed)
+    return result, changed, analysed

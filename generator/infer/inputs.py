@@ -4,14 +4,27 @@ This is the only module of ``generator.infer`` that imports the payload engine (
 code behind ``gen validate``): sources (files, folders, NDJSON, ``-``), streaming
 batches, the parser, the identification of envelopes, Segment ``track`` messages and
 bare objects, and the tally that records bad lines.  Nothing here re-implements them;
-it only turns each batch into identified documents for the statistics.  It must not
-collect statistics or decide anything about the spec.
+it only turns each batch into identified documents for the statistics.
+
+It also holds the spec side of ``gen infer --write``'s safety: ``snapshot`` reads the
+spec's own YAML files once (the loader's list: no link followed, each opened with
+``O_NOFOLLOW``, within its budgets) and ``scratch_copy`` writes exactly those bytes, plus
+the template folders' files as the loaded model holds them, into a scratch folder that
+the command analyses and checks its edit in; ``unchanged`` re-reads the files about to
+be replaced and compares their sha256 with the bytes that were analysed, so an edit is
+only ever applied to the exact bytes it was computed from.  Nothing is copied by
+walking the spec folder, so a self-link, a link cycle or a fifo cannot grow or block
+the copy.  It must not collect statistics or decide anything about the spec.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import os
+import stat
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from generator import validate as engine  # the payload engine: the one place it is imported
@@ -109,3 +122,87 @@ def _json_file(label: str, default: str | None, data: bytes, problems: Tally, ou
             problems.add_failure(Where(label, 1 if index is None else 0, index), None, [problem])
         else:
             out.append((name, props, 1 if index is None else 0, index))
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+class SpecChanged(Exception):
+    """A spec file is not what was read (it changed, or cannot be read as it was)."""
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of ``path`` (never through a link; a regular file of at most
+    ``limit`` bytes), or ``OSError``."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file", str(path))
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(0, f"larger than {limit:,} bytes", str(path))
+    return data
+
+
+def snapshot(spec_dir: Path) -> dict[str, bytes]:
+    """The spec's YAML files (the loader's list, so no link is followed and its
+    budgets hold), by relative path, read once.  ``SpecChanged`` if one cannot be read."""
+    from generator.load import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, spec_files
+
+    files = spec_files(spec_dir)
+    if len(files) > MAX_FILES:
+        raise SpecChanged(f"the spec folder holds more than {MAX_FILES:,} YAML files")
+    out: dict[str, bytes] = {}
+    total = 0
+    for path in files:
+        rel = path.relative_to(spec_dir).as_posix()
+        try:
+            out[rel] = _read_regular(path, MAX_FILE_BYTES)
+        except OSError as exc:
+            raise SpecChanged(f"{rel}: cannot be read ({exc.strerror or exc})") from None
+        total += len(out[rel])
+        if total > MAX_TOTAL_BYTES:
+            raise SpecChanged(f"the spec passes {MAX_TOTAL_BYTES:,} bytes in total")
+    return out
+
+
+def scratch_copy(files: dict[str, bytes], spec: Any, into: Path) -> Path:
+    """A spec folder under ``into`` holding ``files`` (relative path -> bytes) and the
+    template folders' files of ``spec`` (from the model, never from the disk)."""
+    root = into / "spec"
+    for target in spec.outputs.templates if spec is not None else ():
+        for f in target.files:
+            _put(root, f"{target.folder.strip('/')}/{f.path}", f.text.encode("utf-8"))
+    for rel, data in files.items():
+        _put(root, rel, data)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _put(root: Path, rel: str, data: bytes) -> None:
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        raise SpecChanged(f"{rel}: not a path inside the spec folder")
+    dest = root.joinpath(*parts)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+
+
+def digest(data: bytes) -> str:
+    """The sha256 the write checks files against."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def unchanged(spec_dir: Path, analysed: dict[str, bytes], rels: Iterable[str]) -> None:
+    """Raise ``SpecChanged`` unless each of ``rels`` still holds exactly the bytes that
+    were analysed (sha256 compared; read without following a link)."""
+    from generator.load import MAX_FILE_BYTES
+
+    for rel in sorted(rels):
+        try:
+            now = _read_regular(spec_dir / rel, MAX_FILE_BYTES)
+        except OSError as exc:
+            raise SpecChanged(f"{rel} cannot be read any more ({exc.strerror or exc})") from None
+        if digest(now) != digest(analysed[rel]):
+            raise SpecChanged(f"{rel} changed while gen infer ran (sha256 {digest(analysed[rel])[:12]} "
+                              f"when read, {digest(now)[:12]} now)")

@@ -151,7 +151,7 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
         report.error("missing-key", "an opt-out needs exactly one of `setting` and `not_possible`", where, "name the setting that switches the feature off, or say why it cannot be switched off")
         return None
     if "not_possible" in o:
-        return OptOut(None, o.get("cost", ""), None, (), False, o["not_possible"])
+        return OptOut(None, o.get("cost", ""), None, (), "", o["not_possible"])
     if "off_value" in o and "off_values" in o:
         report.error("invalid-value", "an opt-out has `off_value` or `off_values`, not both", raw.key_where(path + ("off_values",)), "keep `off_values`")
     ref = o["setting"]
@@ -165,10 +165,35 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
             )
         return None
     off = o.get("off_values", [o.get("off_value", False)])
-    if off == "any_non_empty":
-        return OptOut(settings[ref], o.get("cost", ""), None, (), True)
+    if isinstance(off, str):  # a named rule (``generator.privacy.OFF_RULES``)
+        return OptOut(settings[ref], o.get("cost", ""), None, (), off)
     values = tuple(freeze(x) for x in off)
     return OptOut(settings[ref], o.get("cost", ""), values[0], values)
+
+
+def _opt_outs(report: Report, raw: RawFile, path: tuple, v: dict, settings: Mapping[str, Setting], elsewhere) -> tuple[OptOut, ...]:
+    """A feature's ways to opt out: its ``opt_out``, or each of its ``opt_outs`` (not
+    both; ``not_possible`` only alone, and no setting twice)."""
+    if "opt_out" in v and "opt_outs" in v:
+        report.error("invalid-value", "a feature has `opt_out` or `opt_outs`, not both", raw.key_where(path + ("opt_outs",)),
+                     "move the `opt_out` into the `opt_outs` list")
+    if "opt_outs" not in v:
+        one = _opt_out(report, raw, path + ("opt_out",), v["opt_out"], settings, elsewhere) if "opt_out" in v else None
+        return (one,) if one is not None else ()
+    ways, seen = [], set()
+    for i, o in enumerate(v["opt_outs"]):
+        where = path + ("opt_outs", i)
+        if "not_possible" in o and len(v["opt_outs"]) > 1:
+            report.error("invalid-value", "`not_possible` contradicts the feature's other ways to opt out", raw.key_where(where + ("not_possible",)),
+                         "keep `not_possible` only when the feature has no other way to be switched off")
+        if o.get("setting") in seen:
+            report.error("invalid-value", f"setting {o['setting']!r} is listed twice in `opt_outs`", raw.where(where + ("setting",)),
+                         "list each setting once, with all its off values")
+        seen.add(o.get("setting"))
+        one = _opt_out(report, raw, where, o, settings, elsewhere)
+        if one is not None:
+            ways.append(one)
+    return tuple(ways)
 
 
 def _features(
@@ -177,7 +202,7 @@ def _features(
     features = {}
     for k, (raw, v) in collect(report, files, "features").items():
         path = ("features", k)
-        opt = _opt_out(report, raw, path + ("opt_out",), v["opt_out"], settings, elsewhere) if "opt_out" in v else None
+        ways = _opt_outs(report, raw, path, v, settings, elsewhere)
         features[k] = Feature(
             id=k,
             title=v["title"],
@@ -185,9 +210,10 @@ def _features(
             purposes=tuple(v.get("purposes", [])),
             sender=v["sender"],
             destination=v["destination"],
-            opt_out=opt,
+            opt_out=ways[0] if ways else None,
             location=raw.key_where(path),
             governance=governance_of(report, raw, path, v, product.governance, ("feature", k)),
+            opt_outs=ways,
         )
         report.suppress(raw, path, v, ("feature", k))
     return features

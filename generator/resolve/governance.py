@@ -74,6 +74,7 @@ def product_governance(report: Report, raw: RawFile, node: dict) -> tuple[Govern
     policy = GovernancePolicy(
         owners=pol.get("owners", defaults.owners),
         approvals=pol.get("approvals", defaults.approvals),
+        unreviewed=pol.get("unreviewed", defaults.unreviewed),
         expiry_window_days=pol.get("expiry_window_days", defaults.expiry_window_days),
         expiry_window_versions=pol.get("expiry_window_versions", defaults.expiry_window_versions),
     )

@@ -31,6 +31,7 @@ from generator.naming import (
     payload_wire_name,
     windows_reserved,
 )
+from generator.privacy import default_level
 from generator.resolve.context import (
     SAFE_WIRE,
     Context,
@@ -319,7 +320,7 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
                 required=f.get("required", True),
                 uses_input_data=f.get("uses_input_data", kind.uses_input_data),
                 personal_data_note=f.get("personal_data_note", ""),
-                personal_data=f.get("personal_data", "pseudonymous" if kind.id == "pseudonymous_id" else "none"),
+                personal_data=f.get("personal_data") or default_level(kind.id, f.get("review", "")),
                 collected_because=f.get("collected_because", ""),
                 reduction=tuple(f["reduction"]) if "reduction" in f else (),
                 notes=tuple(f["notes"]) if "notes" in f else (),

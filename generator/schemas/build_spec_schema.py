@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.kinds import kind_ids
 from generator.phrases import PHRASE_HELP
+from generator.privacy import OFF_RULES, PD_LEVELS
 
 ID = "^[a-z][a-z0-9_]{0,62}$"
 NAME = "^[A-Za-z][A-Za-z0-9_]{0,62}(\\.[A-Za-z][A-Za-z0-9_]{0,62}){0,3}$"
@@ -99,8 +100,8 @@ FIELD = _obj(
         "required": {"type": "boolean", "description": "Whether every payload carries the key (default true)."},
         "uses_input_data": {"type": "boolean", "description": "Whether the value is read from user input; defaults from the kind (false for is_default)."},
         "personal_data": {
-            "enum": ["none", "pseudonymous", "possible"],
-            "description": "Whether the value can carry personal or identifying data: `none`, `pseudonymous` (identifies an installation or user without naming them) or `possible` (e.g. an error message holding a file path). Default: `pseudonymous` for `pseudonymous_id`, else `none`.",
+            "enum": list(PD_LEVELS),
+            "description": "Whether the value can carry personal or identifying data: `none`, `pseudonymous` (identifies an installation or user without naming them), `possible` (e.g. an error message holding a file path) or `unreviewed` (nobody has judged it yet; `gen check` fails until someone does). Default: `unreviewed` while the field has a `review:` marker, `pseudonymous` for `pseudonymous_id`, else `none`.",
         },
         "personal_data_note": _text("For `personal_data: none`: why the value cannot contain personal data (required by lint for free-text kinds)."),
         "collected_because": _text("For `pseudonymous` or `possible`: why the value is collected anyway."),
@@ -193,6 +194,25 @@ SECTION = _obj(
     "A documented group of payloads inside a feature.",
 )
 
+OPT_OUT = _obj(
+    {
+        "setting": {"type": "string", "pattern": NAME, "description": "Id of a setting under `settings`."},
+        "off_value": {**SETTING_VALUE, "description": "The setting's value that switches the feature off (default false)."},
+        "off_values": {
+            "oneOf": [
+                {"type": "array", "items": {"type": SCALAR_TYPES}, "minItems": 1, "maxItems": 100, "uniqueItems": True},
+                {"enum": list(OFF_RULES)},
+            ],
+            "description": "Every value that switches the feature off, instead of `off_value`; or a rule: "
+            + "; ".join(f"`{k}`: {v}" for k, v in OFF_RULES.items())
+            + ".",
+        },
+        "not_possible": _text("Instead of `setting`: why this feature cannot be switched off (the docs say so)."),
+        "cost": _text("What the user loses when opting out."),
+    },
+    desc="How the feature is switched off: a `setting` (with its off values), or `not_possible` with the reason.",
+)
+
 FEATURE = _obj(
     {
         "title": _text("Feature name."),
@@ -200,22 +220,15 @@ FEATURE = _obj(
         "purposes": {**TEXT_LIST, "description": "Purposes listed under the description."},
         "sender": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What sends the data, e.g. `server` or `client`."},
         "destination": {"type": "string", "minLength": 1, "maxLength": 500, "description": "Who or where receives it."},
-        "opt_out": _obj(
-            {
-                "setting": {"type": "string", "pattern": NAME, "description": "Id of a setting under `settings`."},
-                "off_value": {**SETTING_VALUE, "description": "The setting's value that switches the feature off (default false)."},
-                "off_values": {
-                    "oneOf": [
-                        {"type": "array", "items": {"type": SCALAR_TYPES}, "minItems": 1, "maxItems": 100, "uniqueItems": True},
-                        {"const": "any_non_empty"},
-                    ],
-                    "description": "Every value that switches the feature off, or `any_non_empty` (an environment variable set to anything). Instead of `off_value`.",
-                },
-                "not_possible": _text("Instead of `setting`: why this feature cannot be switched off (the docs say so)."),
-                "cost": _text("What the user loses when opting out."),
-            },
-            desc="How the feature is switched off: a `setting` (with its off values), or `not_possible` with the reason.",
-        ),
+        "opt_out": OPT_OUT,
+        "opt_outs": {
+            "type": "array",
+            "items": OPT_OUT,
+            "minItems": 1,
+            "maxItems": 20,
+            "description": "Instead of `opt_out`: every way to switch the feature off (a command, an environment variable, a setting), "
+            "each shaped like `opt_out`; the docs list them all, the conformance suite tries each.",
+        },
         "lint_ignore": LINT_IGNORE,
         **GOVERNANCE,
     },
@@ -286,6 +299,7 @@ PRODUCT = _obj(
             {
                 "owners": {"enum": ["error", "warning", "off"], "description": "Severity of `missing-owner` (default off)."},
                 "approvals": {"enum": ["error", "warning", "off"], "description": "Severity of `missing-approval` (default off)."},
+                "unreviewed": {"enum": ["error", "warning"], "description": "Severity of `unreviewed` (default error): a field whose personal-data status nobody has reviewed."},
                 "expiry_window_days": {"type": "integer", "minimum": 0, "maximum": 3650,
                                        "description": "`expiring` warns this many days before an expiry date (default 30)."},
                 "expiry_window_versions": {"type": "integer", "minimum": 0, "maximum": 100,

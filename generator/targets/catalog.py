@@ -27,6 +27,7 @@ from generator.model import (
     Feature,
     Field,
     Location,
+    OptOut,
     Payload,
     Schedule,
     Section,
@@ -72,11 +73,12 @@ def _setting(s: Setting) -> dict[str, Any]:
     }
 
 
+def _opt_out(o: OptOut) -> dict[str, Any]:
+    return {**o.as_dict(), "cost": o.cost}
+
+
 def _feature(f: Feature) -> dict[str, Any]:
-    opt = None
-    if f.opt_out is not None:
-        opt = f.opt_out.as_dict()
-        opt["cost"] = f.opt_out.cost
+    ways = [_opt_out(o) for o in f.opt_outs]
     return {
         "id": f.id,
         "title": f.title,
@@ -84,7 +86,8 @@ def _feature(f: Feature) -> dict[str, Any]:
         "purposes": list(f.purposes),
         "sender": f.sender,
         "destination": f.destination,
-        "opt_out": opt,
+        "opt_out": ways[0] if ways else None,
+        "opt_outs": ways,
         "governance": f.governance.as_dict(),
         "source": _source(f.location),
     }

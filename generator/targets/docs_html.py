@@ -34,6 +34,7 @@ from markupsafe import Markup
 
 from generator.model import Spec
 from generator.phrases import plain
+from generator.privacy import PD_LEVELS, PD_RANK
 from generator.targets import docs_jinja
 from generator.targets.docs_view import DocView, FieldView, build_view
 from generator.targets.escape import json_for_script
@@ -137,7 +138,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
         **{k + "s": v for k, v in tables.items()},
         "edition_marks": [plain(ph["edition_only"], edition=e) for e in tables["edition"]],
         "schedule_labels": [plain(ph["html_sent"], schedule=t) for t in tables["schedule"]],
-        "personal_data": [ph["pd_none"], ph["pd_pseudonymous"], ph["pd_possible"]],
+        "personal_data": [ph["pd_" + level] for level in PD_LEVELS],
         "labels": _labels(ph),
         "rows": rows,
     }
@@ -166,7 +167,7 @@ def _labels(ph) -> dict[str, str]:
     return out
 
 
-_PD_LEVEL = {"none": 0, "pseudonymous": 1, "possible": 2}
+_PD_LEVEL = PD_RANK
 
 
 def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: str = "") -> dict:

@@ -157,6 +157,7 @@ def payload_annotation(spec: Spec, payload: Payload) -> dict[str, Any]:
         "sender": feature.sender,
         "destination": feature.destination,
         "opt_out": opt_out,
+        "opt_outs": [o.as_dict() for o in feature.opt_outs],
         "edition": _edition(payload.edition),
         "versions": _versions(payload.versions),
     }

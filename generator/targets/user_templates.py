@@ -14,7 +14,9 @@ suffix, as for the built-in docs: ``.html``/``.htm``/``.xml``/``.svg`` autoescap
 ``.md`` and ``.rst`` escape every printed value with the docs' escapers (and get the docs'
 filters); other files (code) print values as they are and offer ``json_string``,
 ``comment`` and the name filters.  Templates run in Jinja's immutable sandbox: they can
-read the model, not change it or reach anything else.
+read the model, not change it or reach anything else; and within the budgets of
+``generator.targets.template_budget`` (time, loop steps, value and output sizes), so the
+worst template fails in seconds with its file and line instead of taking the machine.
 
 This module decides nothing about any language; the templates do the printing.
 """
@@ -27,14 +29,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from generator.model import Payload, Spec, TemplateTarget
 from generator.naming import pascal_case, snake_case
 from generator.outputs import TEMPLATE_SUFFIX, output_name
-from generator.targets import docs_jinja, docs_md, docs_rst
+from generator.targets import docs_jinja, docs_md, docs_rst, template_budget
 from generator.targets.escape import md_text, rst_text
+from generator.targets.template_budget import (
+    MAX_FILE_CHARS,
+    Budget,
+    BudgetedSandbox,
+    BudgetExceeded,
+    finalize_counted,
+    guard_filters,
+)
 
 _MARKUP_SUFFIXES = (".html", ".htm", ".xml", ".svg")
 
@@ -187,31 +196,36 @@ def _mode(name: str) -> str:
     return "code"
 
 
-def environment(sources: dict[str, str], mode: str = "code") -> jinja2.Environment:
+def environment(sources: dict[str, str], mode: str = "code", budget: Budget | None = None) -> BudgetedSandbox:
     """The sandboxed environment a template target renders with: the docs' settings
-    (strict undefined names, block whitespace trimmed, trailing newline kept) and the
-    docs' escaping for ``mode`` (``html``, ``md``, ``rst`` or ``code``)."""
-    finalize = None
+    (strict undefined names, block whitespace trimmed, trailing newline kept), the
+    docs' escaping for ``mode`` (``html``, ``md``, ``rst`` or ``code``), and every loop,
+    call, operator, filter and printed value counted against ``budget``
+    (``template_budget``; a fresh one if not given)."""
     escaper = {"md": md_text, "rst": rst_text}.get(mode)
+    escape_value = None
     if escaper is not None:
 
-        def finalize(value: Any) -> Any:
+        def escape_value(value: Any) -> Any:
             return value if isinstance(value, Markup) else escaper(value)
 
-    env = ImmutableSandboxedEnvironment(
+    env = BudgetedSandbox(
         loader=jinja2.FunctionLoader(lambda name: (sources[name], name, lambda: True) if name in sources else None),
         autoescape=mode == "html",
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        **({"finalize": finalize} if finalize else {}),
     )
+    env.finalize = finalize_counted(env, escape_value)
+    if budget is not None:
+        env.budget = budget
     env.filters.update(COMMON_FILTERS)
     env.filters.update({"md": docs_md.FILTERS, "rst": docs_rst.FILTERS}.get(mode, {}))
     env.filters["html"] = escape
     env.globals["spaces"] = docs_jinja.spaces
     env.filters["period"] = docs_jinja.period
+    guard_filters(env)
     return env
 
 
@@ -233,8 +247,11 @@ def context(spec: Spec, target: TemplateTarget, view: Any = None) -> dict[str, A
     }
 
 
-def render_target(spec: Spec, target: TemplateTarget, view: Any = None) -> dict[str, bytes]:
-    """One template target's files, keyed by output path (``view``: as ``context``)."""
+def render_target(spec: Spec, target: TemplateTarget, budget: Budget | None = None,
+                  view: Any = None) -> dict[str, bytes]:
+    """One template target's files, keyed by output path, rendered within ``budget``
+    (a fresh ``template_budget.Budget`` if not given); ``view``: as ``context``."""
+    budget = budget or Budget()
     sources = {f.path: f.text for f in target.files}
     ctx: dict[str, Any] | None = None
     files: dict[str, bytes] = {}
@@ -247,14 +264,34 @@ def render_target(spec: Spec, target: TemplateTarget, view: Any = None) -> dict[
             ctx = context(spec, target, view)
         mode = _mode(f.path)
         try:
-            files[path] = docs_jinja.render(environment(sources, mode), f.path, blank_lines=mode != "html", **ctx)
+            files[path] = _render_file(environment(sources, mode, budget), f.path, budget, mode != "html", ctx)
         except Exception as exc:
             line = _template_line(exc, set(sources))
             where = f"{target.folder.rstrip('/')}/{f.path}" + (f":{line}" if line else "")
-            raise TemplateRenderError(
-                f"template target {target.name!r} ({target.location}): {where}: {type(exc).__name__}: {exc}"
-            ) from exc
+            reason = str(exc) if isinstance(exc, BudgetExceeded) else f"{type(exc).__name__}: {exc}"
+            raise TemplateRenderError(f"template target {target.name!r} ({target.location}): {where}: {reason}") from exc
     return files
+
+
+def _render_file(env: BudgetedSandbox, name: str, budget: Budget, blank_lines: bool, ctx: dict[str, Any]) -> bytes:
+    """One template's output, streamed so that it stops at the file and total size
+    budgets, normalised as ``docs_jinja.render`` normalises the docs."""
+    chunks: list[str] = []
+    length = 0
+    budget.file = MAX_FILE_CHARS
+    for chunk in env.get_template(name).generate(**ctx):
+        length += len(chunk)
+        if length > MAX_FILE_CHARS:
+            raise BudgetExceeded(f"the output file passed {MAX_FILE_CHARS:,} characters (the per-file size budget)")
+        if length > budget.total[0]:
+            raise BudgetExceeded("the template targets' output passed the size budget for all of them together "
+                                 f"({template_budget.MAX_TOTAL_CHARS:,} characters)")
+        chunks.append(chunk)
+    budget.total[0] -= length
+    text = "\n".join(line.rstrip() for line in "".join(chunks).replace("\r\n", "\n").split("\n"))
+    if blank_lines:
+        text = docs_jinja._BLANKS.sub("\n\n", text)
+    return (text.strip("\n") + "\n").encode("utf-8")
 
 
 def _template_line(exc: BaseException, names: set[str]) -> int | None:
@@ -272,6 +309,8 @@ def render(spec: Spec, view: Any = None) -> dict[str, bytes]:
     """Every declared template target's files (none when the spec declares none);
     ``view``: the docs view, if the build derived it already."""
     files: dict[str, bytes] = {}
+    budget = Budget()
     for target in spec.outputs.templates:
-        files.update(render_target(spec, target, view))
+        files.update(render_target(spec, target, budget, view))
+        budget = budget.new_target()
     return files

@@ -2,9 +2,13 @@
 
 A schema folder may come from anyone (``gen validate --schemas DIR``), so loading checks
 that each file is what the engine expects (a JSON object that is a valid Draft 2020-12
-schema, not nested absurdly deep, whose patterns compile) and that every ``$ref`` points
-inside the loaded set.  Nothing is ever fetched: the validators get a registry of the
-loaded schemas and a retriever that refuses.  This module checks no payload.
+schema, not nested absurdly deep, whose patterns compile), that every ``$ref`` points
+inside the loaded set, and that no ``$ref`` leads back to itself (``check_ref_cycles``):
+a payload schema is never recursive, and a cycle (``$ref: "#"``, or two definitions
+referring to each other) would otherwise recurse until the interpreter gives up on a
+failing document, or make a schema that every document passes.  Nothing is ever
+fetched: the validators get a registry of the loaded schemas and a retriever that
+refuses.  This module checks no payload.
 """
 
 from __future__ import annotations
@@ -99,6 +103,93 @@ def check_refs(schemas: Mapping[str, Mapping]) -> None:
                     "references to this schema or to another loaded schema's $id are followed "
                     "(nothing is fetched from the network or read from other files)"
                 )
+
+
+def _refs_at(node: Any, base: str) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
+    """Every ``(JSON pointer parts, keyword, value, base URI)`` of ``$ref`` and
+    ``$dynamicRef`` below ``node``."""
+    stack: list[tuple[Any, str, tuple[str, ...]]] = [(node, base, ())]
+    while stack:
+        obj, where, path = stack.pop()
+        if isinstance(obj, dict):
+            sid = obj.get("$id")
+            if isinstance(sid, str):
+                where = urljoin(where, sid)
+            for key, value in obj.items():
+                if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                    yield path, key, value, where
+                elif key not in _DATA_KEYWORDS and isinstance(value, (dict, list)):
+                    stack.append((value, where, (*path, key)))
+        elif isinstance(obj, list):
+            stack.extend((v, where, (*path, str(i))) for i, v in enumerate(obj) if isinstance(v, (dict, list)))
+
+
+def _anchor_path(node: Any, anchor: str) -> tuple[str, ...] | None:
+    stack: list[tuple[Any, tuple[str, ...]]] = [(node, ())]
+    while stack:
+        obj, path = stack.pop()
+        if isinstance(obj, dict):
+            if anchor in (obj.get("$anchor"), obj.get("$dynamicAnchor")):
+                return path
+            stack.extend((v, (*path, k)) for k, v in obj.items() if k not in _DATA_KEYWORDS and isinstance(v, (dict, list)))
+        elif isinstance(obj, list):
+            stack.extend((v, (*path, str(i))) for i, v in enumerate(obj) if isinstance(v, (dict, list)))
+    return None
+
+
+def check_ref_cycles(schemas: Mapping[str, Mapping]) -> None:
+    """Raise ``RefError`` (naming the payload) when a ``$ref`` leads, through the
+    references inside what it points at, back to itself.  Run after ``check_refs``."""
+    from urllib.parse import unquote
+
+    by_id = {s["$id"].rstrip("#"): n for n, s in schemas.items() if isinstance(s, dict) and isinstance(s.get("$id"), str)}
+    refs: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None, str]] = {}
+    for name, schema in schemas.items():
+        if not isinstance(schema, dict):
+            continue
+        root = schema.get("$id") if isinstance(schema.get("$id"), str) else ""
+        for path, _, ref, base in _refs_at(schema, root):
+            uri, fragment = urldefrag(urljoin(base, ref))
+            target = name if uri in ("", root.rstrip("#")) else by_id.get(uri)
+            if target is None:
+                continue
+            if fragment == "" or fragment.startswith("/"):
+                where = tuple(p.replace("~1", "/").replace("~0", "~") for p in unquote(fragment).split("/")[1:])
+            else:
+                where = _anchor_path(schemas[target], fragment)
+            refs[(name, path)] = (target, where, ref)
+    inside: dict[str, list[tuple[str, ...]]] = {}
+    for name, path in refs:
+        inside.setdefault(name, []).append(path)
+
+    def leads_to(key: tuple[str, tuple[str, ...]]) -> list[tuple[str, tuple[str, ...]]]:
+        target, where, _ = refs[key]
+        if where is None:
+            return []
+        n = len(where)
+        return [(target, p) for p in inside.get(target, ()) if p[:n] == where]
+
+    state: dict[tuple, int] = {}  # 1: on the current path, 2: done
+    for start in refs:
+        if state.get(start):
+            continue
+        stack = [(start, iter(leads_to(start)))]
+        state[start] = 1
+        while stack:
+            key, nexts = stack[-1]
+            step = next(nexts, None)
+            if step is None:
+                state[key] = 2
+                stack.pop()
+            elif state.get(step) == 1:
+                name, path = step
+                raise RefError(
+                    f"{name}: $ref {refs[step][2]!r} at /{'/'.join(path)} leads back to itself through "
+                    f"{len(stack)} reference(s); a payload schema cannot be recursive"
+                )
+            elif not state.get(step):
+                state[step] = 1
+                stack.append((step, iter(leads_to(step))))
 
 
 def refuse_retrieval(uri: str) -> Any:
@@ -207,6 +298,7 @@ def load_schema_dir(folder: str) -> dict[str, dict]:
         files[wire] = path
     try:
         check_refs(out)
+        check_ref_cycles(out)
     except RefError as exc:
         wire = str(exc).split(":", 1)[0]
         raise UsageError(f"{files.get(wire, folder)}{str(exc)[len(wire):]}") from None

@@ -55,6 +55,13 @@ EDITS: dict[str, list[tuple[str, str]]] = {
     "input-data-unused": [("{name: Replicas, kind: count,", "{name: Replicas, kind: count, uses_input_data: false,")],
     "field-edition-narrowed": [("{name: Mode, kind: enumerated_integer,", "{name: Mode, kind: enumerated_integer, edition: pro,")],
     "field-versions-narrowed": [("{name: Mode, kind: enumerated_integer,", "{name: Mode, kind: enumerated_integer, versions: {max: \"3.0\"},")],
+    "opt-out-easier": [('off_values: ["1"]}', "off_values: set}")],
+    "personal-data-raised": [("personal_data: possible,", "personal_data: unreviewed,")],
+    "collected-because-changed": [("collected_because: It names the failing step.,", "collected_because: It names the failing step and the user's folder.,")],
+    "reduction-removed": [("reduction: [truncation, path_scrubbing]", "reduction: [truncation]")],
+    "expiry-extended": [('expires: "2030-01-01"', 'expires: "2031-01-01"')],
+    "expiry-changed": [("expiry_reason: Needed for stability.", "expiry_reason: Needed to measure stability.")],
+    "review-trail-changed": [('reviews: ["https://acme.example/review/1"]', 'reviews: ["https://acme.example/review/2"]')],
     "field-wording-changed": [("description: The mode.", "description: The operating mode.")],
 }
 # For schedule-changed the "before" is the record above, the "after" an event of that name.
@@ -78,6 +85,9 @@ REVERSED = {
     "input-data-used": "input-data-unused",
     "field-edition-widened": "field-edition-narrowed",
     "field-versions-widened": "field-versions-narrowed",
+    "personal-data-lowered": "personal-data-raised",
+    "reduction-added": "reduction-removed",
+    "expiry-shortened": "expiry-extended",
 }
 
 
