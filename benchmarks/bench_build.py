@@ -83,11 +83,12 @@ LAST_STDERR: list[str] = []
 CPU: dict[int, float] = {}
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, int]:
     """(seconds, peak KiB) of one cold run of ``cmd``; exits if it fails.  Its CPU
     seconds are kept in ``CPU`` under the id of the returned tuple."""
     r = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *cmd], cwd=cwd or ROOT, env=ENV, capture_output=True, text=True, check=False
+        [sys.executable, "-c", _WRAPPER, *cmd], cwd=cwd or ROOT, env={**ENV, **(env or {})}, capture_output=True,
+        text=True, check=False,
     )
     try:
         seconds, rss, rc, cpu = r.stdout.split()
@@ -253,7 +254,7 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
     """Full build into an empty folder, then a no-change rebuild, then (with ``edit``,
     a spec file) a rebuild after each of ``EDITS`` (each undone, and the folder rebuilt,
     before the next)."""
-    out: dict[str, list] = {"full": [], "nochange": [], **{label: [] for label, _ in EDITS}}
+    out: dict[str, list] = {"full": [], "nochange": [], "serial": [], **{label: [] for label, _ in EDITS}}
     warm = work / "warm-up"  # one untimed build: bytecode caches written, as after install
     shutil.rmtree(warm, ignore_errors=True)
     measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(warm)])
@@ -265,6 +266,11 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
         out["nochange"].append(measure(build))
         if edit is None:
             continue
+        # What the process pool buys: the same full build with every piece rendered in
+        # the build's own process (GEN_NO_FORK=1), into another empty folder.
+        serial = work / f"serial{i}"
+        shutil.rmtree(serial, ignore_errors=True)
+        out["serial"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(serial)], env={"GEN_NO_FORK": "1"}))
         text = edit.read_text("utf-8")
         for label, change in EDITS:
             edited = change(text, i)
@@ -358,6 +364,7 @@ def main() -> None:
             rows += [
                 (f"synthetic spec ({n_payloads} payloads, {n_fields} fields): full build", synth["full"], None),
                 (f"  {n_fields} fields: no-change rebuild", synth["nochange"], None),
+                (f"  {n_fields} fields: full build without the pool (GEN_NO_FORK=1)", synth["serial"], None),
             ]
             rows += [(f"  {n_fields} fields: rebuild after {label}", synth[label], 1.5 if fields >= 20000 else None)
                      for label, _ in EDITS]
