@@ -1,8 +1,8 @@
 """The only module that writes generated files to disk, and the policy it follows.
 
 A build opens a ``Session`` (taking the folder's lock, ``.gen-cache/lock``, ``fcntl.flock``:
-concurrent builds into one folder take turns), stages each target's changed files as it
-renders them, and commits the complete tree only when every target succeeded; leaving
+concurrent builds into one folder take turns, and the build's piece store is used under
+it), renders, and commits the complete tree only when every target succeeded; leaving
 without a commit removes what was staged.  ``write`` is the same in one call.  Every
 access to the output folder goes through ``generator.outdir.Folder`` (never out of the
 folder, never through a symbolic link).  A commit:
@@ -253,10 +253,11 @@ def write(out_dir: Path | str, files: dict[str, bytes]) -> Report:
 
 
 class Session:
-    """One ``write`` begun before the tree is complete: ``stage(files)`` writes each
-    target's changed files to the staging folder as soon as it is rendered (so the disk
-    work overlaps the slowest target), ``commit(files)`` checks the whole tree and moves
-    it into place exactly as ``write`` does.  Holds the folder's lock from the start.
+    """One ``write`` begun before the tree is complete: it holds the folder's lock from
+    the start (the build reads and stores its pieces under it, ``store()``), finishes an
+    interrupted build it finds (``recovered``); ``stage(files)`` may write changed files
+    to the staging folder early, ``commit(files)`` checks the whole tree and moves it
+    into place exactly as ``write`` does.
     Leaving without a commit (a target failed) removes what was staged: nothing in the
     folder changes, and a first build leaves no folder behind."""
 
@@ -313,18 +314,14 @@ class Session:
                 self._lock = None
             folder.close()
 
-    def stage(self, files: dict[str, bytes], read: set[str] | frozenset[str] = frozenset()) -> None:
+    def stage(self, files: dict[str, bytes]) -> None:
         """Read what is on disk at each path of ``files`` and stage the files that
-        differ (problems are kept for ``commit`` to raise).  ``read``: paths whose bytes
-        were read from this folder during this session (under its lock), so are known."""
+        differ (problems are kept for ``commit`` to raise)."""
         _check_paths(files)
         folder = self._folder
         for path, data in files.items():
             if self._failed is not None:
                 return
-            if path in read:
-                self._current[path] = data
-                continue
             try:
                 current = self._current[path] = folder.read(path)
             except UnsafePath as exc:
@@ -343,9 +340,8 @@ class Session:
         """The folder's piece store (``generator.reuse``), used under this session's lock."""
         return PieceStore(self._folder)
 
-    def commit(self, files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None = None) -> Report:
-        """Move the tree ``files`` into place (staging what ``stage`` has not seen).
-        ``known``: digests already computed (``manifest_bytes``).  Raises
+    def commit(self, files: dict[str, bytes]) -> Report:
+        """Move the tree ``files`` into place (staging what ``stage`` has not seen).  Raises
         ``OutputError``; then nothing has changed, unless its finding says the build
         stopped half-way (the journal then finishes it)."""
         self.stage({p: b for p, b in files.items() if p not in self._current and p not in self._staged})
@@ -353,7 +349,7 @@ class Session:
             raise self._failed
         folder = self._folder
         try:
-            rep = self._commit(files, known)
+            rep = self._commit(files)
         except OSError as exc:
             raise OutputError([_os_finding(self.out_dir, exc, _rel_name(folder, exc))]) from None
         self._committed = True
@@ -362,12 +358,12 @@ class Session:
         rep.stray = [p for p in _strays(folder) if p not in files and p != MANIFEST]
         return rep
 
-    def _commit(self, files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None) -> Report:
+    def _commit(self, files: dict[str, bytes]) -> Report:
         folder, out_dir, current, staged = self._folder, self.out_dir, self._current, self._staged
         stale = set(staged) - set(files)  # staged for a path no longer in the tree
         if stale:
             raise ValueError(f"staged files that are not in the tree: {sorted(stale)}")
-        entries = _entries(files, known)
+        entries = _entries(files)
         tree = {**files, MANIFEST: _manifest_doc(entries)}
         old = _manifest(folder, out_dir)
         rep = Report()
