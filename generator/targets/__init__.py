@@ -101,7 +101,7 @@ TARGETS: tuple[Target, ...] = (
     Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates",
            view="docs"),
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models",
-           slow=True),
+           hooks=("units",)),
 )
 
 

@@ -134,7 +134,7 @@ def _generate(source: bytes) -> str:
     return code
 
 
-def _import_block(code: str, tree: ast.Module | None = None) -> str:
+def _import_block(code: str, tree: ast.Module | None = None, base: str = "._base") -> str:
     """Rewrite the module's imports in isort's layout (``__future__``, standard library,
     third party, then the package's own ``._base``), each group sorted.
 
@@ -164,12 +164,12 @@ def _import_block(code: str, tree: ast.Module | None = None) -> str:
         module = node.module or ""
         names = [(a.name, a.asname) for a in node.names]
         if module == _BASE_PLACEHOLDER:
-            groups[3].setdefault("._base", []).extend(names)
+            groups[3].setdefault(base, []).extend(names)
             continue
         top = module.split(".")[0]
         group = 0 if module == "__future__" else 1 if top in sys.stdlib_module_names else 2
         groups[group].setdefault(module, []).extend(names)
-    if groups[3] != {"._base": [(BASE_CLASS, None)]}:
+    if groups[3] != {base: [(BASE_CLASS, None)]}:
         raise ModelsError(f"datamodel-code-generator's output does not import {BASE_CLASS} as expected")
     block = []
     for group in range(4):
@@ -188,7 +188,9 @@ def _import_block(code: str, tree: ast.Module | None = None) -> str:
     tail = lines[imports[-1].end_lineno :]
     while tail and not tail[0].strip():
         tail.pop(0)
-    return "".join(head + block + ["\n"] + tail)
+    # isort's spacing: two blank lines before a class, one before anything else.
+    gap = ["\n"] if tail and tail[0].startswith(("class ", "def ", "@")) else []
+    return "".join(head + block + gap + tail)
 
 
 def _natural(name: str) -> tuple:
@@ -288,21 +290,59 @@ def base_module() -> bytes:
     return importlib.resources.files("generator").joinpath("templates/models/_base.py").read_bytes()
 
 
-def render(spec: Spec) -> dict[str, bytes]:
-    """The models package: the generator run once over every payload schema, its
-    imports laid out, the package's ``__init__.py`` and base class beside it."""
-    if spec.payloads:
-        import ast
+def module_name(payload: Payload) -> str:
+    """The module of a payload's model under ``models/_payloads/``: ``m_`` and its wire
+    name (a wire name is ``[a-z][a-z0-9_]*``, but may be a keyword)."""
+    return f"m_{payload.wire_name}"
 
-        raw = _generate(generator_input(spec))
-        tree = ast.parse(raw)  # once: the import layout changes no class
-        code = _import_block(raw, tree)
-        classes = class_names(raw, spec.payloads, tree)
-    else:
-        code = _HEADER + '\n\n"""No payloads are declared."""\n'
-        classes = []
+
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's model module, ``models/_payloads/m_<wire>.py``:
+    datamodel-code-generator run on that payload's schema alone (so the module is a
+    function of the payload only), its imports laid out, and ``MODEL`` naming its class
+    (the generator renames a class an import of its module shadows: ``Field`` ->
+    ``FieldModel``), which ``payloads.py`` re-exports under the model's name."""
+    import ast
+
+    raw = _generate(_document({payload.model_name: _strip(payload_schema(spec, payload))}))
+    tree = ast.parse(raw)
+    [cls] = class_names(raw, (payload,), tree)
+    code = _import_block(raw, tree, base=".._base")
+    return {f"{PACKAGE}/_payloads/{module_name(payload)}.py": (code + f"\n\nMODEL = {cls}\n").encode("utf-8")}
+
+
+def payloads_module(spec: Spec) -> str:
+    """``models/payloads.py``: every payload's model under its export name, re-exported
+    from its own module."""
+    lines = [_HEADER, "", '"""Every payload\'s model, each generated on its own in ``_payloads/``."""', ""]
+    for p in sorted(spec.payloads, key=lambda p: _natural(module_name(p))):
+        line = f"from ._payloads.{module_name(p)} import MODEL as {export_name(p)}"
+        if len(line) > 88:  # isort's wrapping, as ruff's I001 expects it
+            line = f"from ._payloads.{module_name(p)} import (\n    MODEL as {export_name(p)},\n)"
+        lines.append(line)
+    lines += ["", "__all__ = ["]
+    lines += [f"    {json.dumps(name)}," for name in sorted((export_name(p) for p in spec.payloads), key=_natural)]
+    lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def shared(spec: Spec) -> dict[str, bytes]:
+    """The ``units`` hook: the package's ``__init__.py`` (``MODELS``), its base class and
+    ``payloads.py`` (raises ``ModelsError`` when two payloads would be one class)."""
+    _check_model_names(spec)
     return {
-        f"{PACKAGE}/__init__.py": init_module(spec, classes).encode("utf-8"),
+        f"{PACKAGE}/__init__.py": init_module(spec, [export_name(p) for p in spec.payloads]).encode("utf-8"),
         f"{PACKAGE}/_base.py": base_module(),
-        f"{PACKAGE}/payloads.py": code.encode("utf-8"),
+        f"{PACKAGE}/payloads.py": (payloads_module(spec) if spec.payloads else
+                                   _HEADER + '\n\n"""No payloads are declared."""\n').encode("utf-8"),
+        f"{PACKAGE}/_payloads/__init__.py": b'"""One module per payload model (see ../payloads.py)."""\n',
     }
+
+
+def render(spec: Spec) -> dict[str, bytes]:
+    """The models package (``shared`` and every payload's ``unit``)."""
+    import sys as _sys
+
+    from generator.targets import render_units
+
+    return render_units(_sys.modules[__name__], spec)[0]
