@@ -236,8 +236,10 @@ def _read_folder(spec_dir: Path, raw: RawFile, path: tuple, folder: str) -> tupl
 def _syntax_error(text: str, label: Location) -> Finding | None:
     from jinja2 import Environment, TemplateSyntaxError
 
-    try:  # the syntax of user_templates.environment (sandboxing changes no syntax)
-        Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True).parse(text)
+    from generator.targets.template_budget import BudgetedSandbox
+
+    try:
+        BudgetedSandbox().parse(text)  # (the syntax of every template target's environment)
     except TemplateSyntaxError as exc:
         return error(
             "invalid-value",

@@ -54,10 +54,22 @@ def init(directory: Path) -> None:
     holds files."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise click.UsageError(f"'{directory}' already exists and is not an empty folder; choose a new one (gen init DIR)")
+    # Read what is shipped before creating anything: a broken install (package data
+    # missing) is reported as such, and leaves no empty folder behind.
+    try:
+        starter, schema_text = _starter(), spec_schema_text()
+    except OSError as exc:
+        click.echo(
+            f"gen init: the starter spec is missing from the installed package ({_STARTER} in "
+            f"{resources.files('generator')}): {exc.strerror or exc}; reinstall the package "
+            "(pip install --force-reinstall telemetry-spec-generator)",
+            err=True,
+        )
+        sys.exit(2)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "spec.yaml").write_text(_starter(), encoding="utf-8")
-        (directory / "spec.schema.json").write_text(spec_schema_text(), encoding="utf-8")
+        (directory / "spec.yaml").write_text(starter, encoding="utf-8")
+        (directory / "spec.schema.json").write_text(schema_text, encoding="utf-8")
     except OSError as exc:
         click.echo(f"gen init: cannot write {directory}: {exc.strerror or exc}", err=True)
         sys.exit(2)

@@ -203,7 +203,10 @@ def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
                     rep.missing.append(path)
                 elif disk != data:
                     rep.changed.append(path)
-                    rep.diffs[path] = _diff(path, disk, data)
+                    # Only a file a build wrote (listed in the manifest) is shown: a diff
+                    # never prints the content of a file the generator did not write.
+                    rep.diffs[path] = (_diff(path, disk, data) if path in old or path == MANIFEST else
+                                       f"--- a/{path}: not shown (no build wrote this file; it is not in {MANIFEST})\n")
                 else:
                     rep.unchanged.append(path)
             for path in sorted(old):

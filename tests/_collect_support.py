@@ -62,10 +62,14 @@ class Collector:
     """A running ``gen collect``; ``stop`` ends it and returns ``(exit code, stdout,
     stderr)``."""
 
-    def __init__(self, tmp: Path, *args: str, capture: Path | None = None, schemas: Path | None = None):
+    def __init__(self, tmp: Path, *args: str, capture: Path | None = None, schemas: Path | None = None,
+                 spec: Path | None = None):
         self.capture = capture or tmp / "capture.ndjson"
-        schemas = schemas or write_schemas(tmp / "schemas")
-        cmd = GEN + ["collect", "--schemas", str(schemas), "--port", "0", "--capture", str(self.capture), *args]
+        if spec is not None:
+            source = ["--spec", str(spec)]
+        else:
+            source = ["--schemas", str(schemas or write_schemas(tmp / "schemas"))]
+        cmd = GEN + ["collect", *source, "--port", "0", "--capture", str(self.capture), *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp))
         self.head = b""
         deadline = time.monotonic() + 60
@@ -136,3 +140,43 @@ def validate_json(capture: Path, schemas: Path) -> tuple[int, dict]:
     proc = subprocess.run(GEN + ["validate", "--schemas", str(schemas), "--format", "json", str(capture)],
                           capture_output=True, timeout=120, cwd=str(capture.parent), check=False)
     return proc.returncode, json.loads(proc.stdout)
+
+
+class InProcess:
+    """The collector's application served by uvicorn in a thread of the test process,
+    over a ``LiveState`` the test holds (for what a child process cannot be made to do:
+    a short body timeout, a failing disk).  Use as a context manager; ``port`` is set."""
+
+    def __init__(self, tmp: Path, body_timeout: float = 30.0):
+        from generator.collect.capture import Capture
+        from generator.collect.state import LiveState
+        from generator.validate import Checker, load_schema_dir
+
+        schemas = load_schema_dir(str(write_schemas(tmp / "schemas")))
+        self.state = LiveState(Checker(schemas), Capture(str(tmp / "capture.ndjson")))
+        self.body_timeout = body_timeout
+
+    def __enter__(self):
+        import socket
+        import threading
+
+        import uvicorn
+
+        from generator.collect.server import Settings, create_app
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        app = create_app(self.state, Settings(body_timeout=self.body_timeout))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.state.capture.close()

@@ -6,8 +6,8 @@
 * ``write_synthetic_spec``: a spec with thousands of fields and some events, with
   known names, kinds and words, so the catalogue's search and filters can be checked
   against exact expected counts.
-* ``bundled_spec``/``seed_text``: the real spec and the seed page, with the project's
-  skip-locally/fail-in-CI rule (``_ci.skip_or_fail``).
+* ``bundled_spec``/``seed_facts``: the real spec and the seed page's committed facts
+  (``tests/data/seed_facts.json``, see ``seed_facts.py``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import seed_facts as _seed_facts
 from _build_helpers import bundled_spec  # noqa: F401 - re-exported
 from _build_helpers import load_or_fail as load  # noqa: F401 - re-exported
-from _ci import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 MINIMAL_SPEC_DIR = REPO / "tests/cases/ok_minimal/spec"
-SEED = Path(__file__).resolve().parents[2] / "shared/seeds/000_e845a4544a31fba0.txt"
 
 POLICY_URL = "https://acme.example/privacy"
 
@@ -49,10 +48,9 @@ EVIL = (
 )
 
 
-def seed_text() -> str:
-    if not SEED.is_file():
-        skip_or_fail(f"seed page {SEED} is absent")
-    return SEED.read_text("utf-8")
+def seed_facts() -> dict:
+    """The seed page's facts, as committed in ``tests/data/seed_facts.json``."""
+    return _seed_facts.load()
 
 
 def _q(text: str) -> str:

@@ -11,7 +11,7 @@ import socket
 import time
 
 import pytest
-from _collect_support import Collector, track, validate_json, write_schemas
+from _collect_support import Collector, InProcess, track, validate_json, write_schemas
 
 
 @pytest.fixture(scope="module")
@@ -130,39 +130,16 @@ def test_a_slow_client_does_not_hold_up_the_others(live):
 
 
 def test_a_body_that_never_arrives_times_out_with_408(tmp_path):
-    import threading
-
-    import uvicorn
-
-    from generator.collect.capture import Capture
-    from generator.collect.server import Settings, create_app
-    from generator.collect.state import LiveState
-    from generator.validate import Checker, load_schema_dir
-
-    state = LiveState(Checker(load_schema_dir(str(write_schemas(tmp_path / "s")))), Capture(str(tmp_path / "c.ndjson")))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(state, Settings(body_timeout=0.5)), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.02)
-        conn = socket.create_connection(("127.0.0.1", port))
+    with InProcess(tmp_path, body_timeout=0.5) as served:
+        conn = socket.create_connection(("127.0.0.1", served.port))
         conn.sendall(b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"batch\"")
         conn.settimeout(10)
         answer = b""
         while not answer.endswith(b"}"):
             answer += conn.recv(4096)
-        assert answer.startswith(b"HTTP/1.1 408") and b'"code":"timeout"' in answer
         conn.close()
-        assert state.requests["rejected"] == 1 and state.capture.lines == 0
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        state.capture.close()
+        assert answer.startswith(b"HTTP/1.1 408") and b'"code":"timeout"' in answer
+        assert served.state.requests["rejected"] == 1 and served.state.capture.lines == 0
 
 
 def test_write_keys_basic_auth_or_body(tmp_path):

@@ -354,3 +354,110 @@ def test_cli_example_expires_before(browser, tmp_path):
     page.fill("#f-expires", "2027-10-01")
     assert len(o.ids()) == 4  # the build-error fields; installs expire at a version
     o.clean()
+
+
+# -- accessibility: axe-core on both specs' pages, and the filters by keyboard ----------
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+EXAMPLE_SPEC = Path(__file__).resolve().parents[1] / "examples" / "cli-analytics" / "spec"
+# The violations axe found per state of the page, worst first: [(rule, impact, count)].
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {resultTypes: ["violations"]});
+  return r.violations.map(v => [v.id, v.impact, v.nodes.length,
+    v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary).join(" | ")]);
+}"""
+
+
+def _axe_page(browser, path: Path):
+    """The page with axe-core (from npm, in ./node_modules) injected.  The page's own
+    Content-Security-Policy allows only its inline script, so axe is injected into a
+    context that bypasses it (the page under test is unchanged)."""
+    if not AXE.is_file():
+        skip_or_fail(f"axe-core is not installed at {AXE} (.ci/run installs it from npm)")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector("#rows-body .row")
+    page.add_script_tag(path=str(AXE))
+    return context, page
+
+
+def _serious(violations) -> list:
+    return [v for v in violations if v[1] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("which", ["bundled", "cli-analytics"])
+def test_axe_finds_no_serious_or_critical_violation(browser, tmp_path, which):
+    """WCAG 2.1 AA and axe's best practices on each spec's catalogue, as opened, with a
+    filter applied, and in its empty state: no serious or critical violation (colour
+    contrast was 342 serious ones on the bundled page at #8a93a3 on white)."""
+    spec = bundled_spec() if which == "bundled" else load(EXAMPLE_SPEC)
+    context, page = _axe_page(browser, write_page(spec, tmp_path))
+    try:
+        found = {"opened": page.evaluate(AXE_RUN)}
+        page.fill("#q", "version")
+        found["searched"] = page.evaluate(AXE_RUN)
+        page.fill("#q", "no-such-word-anywhere")
+        assert page.is_visible("#empty")
+        found["empty"] = page.evaluate(AXE_RUN)
+    finally:
+        context.close()
+    bad = {state: _serious(v) for state, v in found.items() if _serious(v)}
+    assert bad == {}, bad
+
+
+def test_axe_check_catches_low_contrast(browser, tmp_path):
+    """The check itself: the page with its faint grey put back to #8a93a3 fails it."""
+    path = write_page(bundled_spec(), tmp_path)
+    html = path.read_text("utf-8")
+    assert "--faint: #5f6878" in html
+    path.write_text(html.replace("--faint: #5f6878", "--faint: #8a93a3"), "utf-8")
+    context, page = _axe_page(browser, path)
+    try:
+        serious = _serious(page.evaluate(AXE_RUN))
+    finally:
+        context.close()
+    assert [v[0] for v in serious] == ["color-contrast"] and serious[0][2] > 100
+
+
+def _tab_to(page, element_id: str, limit: int = 80) -> int:
+    """Press Tab until ``element_id`` has the focus; the number of presses."""
+    for n in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return n
+    raise AssertionError(f"#{element_id} is not reachable with Tab in {limit} presses")
+
+
+def test_filters_work_from_the_keyboard(browser, tmp_path):
+    """Search, a filter select, reset and the empty state's clear button, by keyboard
+    alone: Tab reaches each, typing and arrow keys filter, Enter resets."""
+    o = Opened(browser, write_page(bundled_spec(), tmp_path))
+    page = o.page
+    total = o.count()
+    page.keyboard.press("/")  # the page's shortcut to the search box
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    page.keyboard.type("enable")
+    searched = o.count()
+    assert 0 < searched < total
+    _tab_to(page, "f-kind")
+    before = page.input_value("#f-kind")
+    page.keyboard.press("ArrowDown")
+    assert page.input_value("#f-kind") != before
+    assert o.count() < searched  # the first kind holds some of the matches, not all
+    _tab_to(page, "reset")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({VISIBLE})().length === {total}")
+    assert page.input_value("#q") == "" and page.input_value("#f-kind") == before
+    # the empty state's button is reachable too
+    page.focus("#q")
+    page.keyboard.type("no-such-word-anywhere")
+    assert o.count() == 0 and page.is_visible("#empty")
+    _tab_to(page, "reset2")
+    page.keyboard.press("Enter")
+    assert o.count() == total
+    # a focused control shows where the focus is (an outline or a box shadow)
+    page.focus("#f-kind")
+    ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                         " return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }")
+    assert (ring[0] != "none" and ring[1] != "0px") or ring[2] != "none", ring
+    o.clean()

@@ -14,7 +14,7 @@ from docs_fixtures import (
     POLICY_URL,
     bundled_spec,
     load,
-    seed_text,
+    seed_facts,
     write_evil_spec,
 )
 from docutils import nodes
@@ -92,10 +92,22 @@ def settings_blocks(text: str) -> set[tuple[str, str, str, str, str]]:
     return found
 
 
+def seed_settings() -> set[tuple[str, str, str, str, str]]:
+    """The seed page's settings (its committed facts) as ``settings_blocks`` names them."""
+    facts = seed_facts()
+    leads = {lst: lead.split("(")[0].strip().lower() for lst, lead in facts["settings_lists"].items()}
+    limit = next(iter(facts["version_limits"]))
+    return {
+        (leads[lst], group, name, typ, f"({limit})" if limited else "")
+        for lst, items in facts["settings"].items()
+        for group, typ, name, limited in items
+    }
+
+
 def test_settings_match_the_seed_page():
     """Every configuration setting of the seed is in the generated page, in the same
     list, group and kind, with the same version marks, and nothing else is."""
-    seed = settings_blocks(seed_text())
+    seed = seed_settings()
     generated = settings_blocks(rst_of(bundled_spec()))
     lists = Counter(s[0] for s in seed)
     # The seed page's exact numbers; a parser that misreads the page changes them.
@@ -141,61 +153,46 @@ def test_everything_else_the_seed_says_is_there():
     """Features, opt-out paths, purposes, the privacy policy, the sections with their
     edition marks, the schedules, every event category with its marks, the version
     limits and the "no input data" note."""
-    seed = seed_text()
+    facts = seed_facts()
     page = rst_of(bundled_spec())
     plain = _plain(page)
     lines = page.splitlines()
 
     # feature headings: "Security Update Check Feature" -> a heading of that title
     headings = {lines[i] for i in range(len(lines) - 1) if re.fullmatch(r"-{3,}", lines[i + 1])}
-    seed_lines = seed.splitlines()
-    seed_features = [
-        seed_lines[i].removesuffix(" Feature")
-        for i in range(len(seed_lines) - 1)
-        if re.fullmatch(r"-{3,}", seed_lines[i + 1])
-    ]
+    seed_features = [f["title"] for f in facts["features"]]
     assert seed_features == ["Security Update Check", "Error and Diagnostics Reporting"]
     for title in seed_features:
         assert title in headings, f"feature {title!r} has no heading"
 
     # opt-out paths, in bold, exactly
-    paths = re.findall(r"\*\*(System Console > [^*]+)\*\*", seed)
+    paths = [f["opt_out_path"] for f in facts["features"]]
     assert len(paths) == 2
     for path in paths:
         assert f"**{path}**" in page, f"opt-out path {path!r} missing"
 
-    url = re.search(r"<(https?://[^>]+)>`__", seed).group(1)
-    assert f"<{url}>`__" in page, "privacy-policy link missing"
+    assert f"<{facts['privacy_policy_url']}>`__" in page, "privacy-policy link missing"
 
-    purposes = re.findall(r"^\s+- (to [^\n]+)$", seed, re.MULTILINE)
-    assert len(purposes) == 4
-    for purpose in purposes:
+    assert len(facts["purposes"]) == 4
+    for purpose in facts["purposes"]:
         assert _plain(purpose) in plain, f"purpose {purpose!r} missing"
 
     # schedules: "The following data is sent once every 24 hours:", "... is sent when ..."
-    whens = re.findall(r"^The following \w+ is sent (.+):$", seed, re.MULTILINE)
+    whens = facts["schedules"]
     assert whens == ["once every 24 hours", "when the specified event occurs"]
     for when in whens:
         assert f"The following data is sent {when}:" in lines, f"schedule {when!r} missing"
 
-    # sections: definition terms of the seed (a line at column 0 followed by an indented
-    # line), with their "(Enterprise Edition Only)" marks
-    terms = [
-        seed_lines[i]
-        for i in range(len(seed_lines) - 1)
-        if seed_lines[i][:1].isalpha()
-        and seed_lines[i + 1].startswith("  ")
-        and not seed_lines[i].startswith(("The following", "We use"))
-    ]
+    # sections, with their "(Enterprise Edition Only)" marks
+    terms = [s["title"] + (" (Enterprise Edition Only)" if s["enterprise"] else "") for s in facts["sections"]]
     assert len(terms) == 7 and "Commercial License Information (Enterprise Edition Only)" in terms
     for term in terms:
         assert term in lines, f"section {term!r} missing (or its edition mark differs)"
 
-    # event categories: "- *Sign-in Error*:" / "- *Commercial License Diagnostics
-    # (Enterprise Edition Only):*" -> "- *Title* (marks)"
+    # event categories: "- *Title* (marks)"
     seed_cats = [
-        _plain(re.sub(r":$", "", m.strip()))
-        for m in re.findall(r"^\s*- \*([^*]+)\*", seed, re.MULTILINE)
+        c["title"] + (" (Enterprise Edition Only)" if c["enterprise"] else "")
+        for cats in facts["categories"].values() for c in cats
     ]
     page_cats = [
         _plain(t + marks)
@@ -206,11 +203,11 @@ def test_everything_else_the_seed_says_is_there():
         assert cat in page_cats, f"event category {cat!r} missing (or its marks differ)"
 
     # version limits and the is-default note
-    limits = set(re.findall(r"\((only in v[^)]+)\)", seed))
-    assert limits == {"only in v5.5 and earlier"}
-    for limit in limits:  # each mark of the page, at least, and its note
-        assert plain.count(f"({limit})") >= seed.count(f"({limit})") == 3, f"version limit {limit!r} not marked"
-    assert "NOTE: No input data is used" in plain
+    limits = facts["version_limits"]
+    assert limits == {"only in v5.5 and earlier": 3}
+    for limit, count in limits.items():  # each mark of the page, at least, and its note
+        assert plain.count(f"({limit})") >= count, f"version limit {limit!r} not marked"
+    assert f"NOTE: {facts['settings_note']}" in plain
 
 
 def test_every_field_and_event_is_on_the_page():

@@ -9,8 +9,11 @@ finding at load time (before anything renders) or a failed render naming the tem
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -118,6 +121,24 @@ def test_check_never_prints_a_file_the_generator_did_not_write(sandbox):
     assert r.exit_code == 1 and "docs/creds.yml" in r.output
 
 
+def test_check_never_diffs_a_file_at_a_generated_path_that_no_build_wrote(sandbox):
+    """A file where a template target will write, but which no build wrote (not in the
+    manifest; here it holds the secret): ``changed``, named, its content not shown."""
+    spec = sandbox / "repo" / "spec"
+    (spec / "templates" / "t").mkdir(parents=True)
+    (spec / "templates" / "t" / "creds.txt").write_text("password: placeholder\n")
+    _outputs(spec, [{"name": "t", "folder": "templates/t", "out": "leak"}])
+    out = sandbox / "repo" / "generated"
+    assert _gen("build", "--spec", str(spec), "--out", str(out)).exit_code == 0
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    del manifest["files"]["leak/creds.txt"]
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    shutil.copy(sandbox / "secret" / "creds.yml", out / "leak" / "creds.txt")
+    r = _run_hashed(sandbox, "check", "--spec", str(spec), "--out", str(out))
+    assert r.exit_code == 1 and "leak/creds.txt: error[changed]" in r.output, r.output
+    assert "leak/creds.txt: not shown (no build wrote this file" in r.output, r.output
+
+
 # --- template outputs never collide with the built-in ones ----------------------------
 
 
@@ -160,19 +181,35 @@ WORST = {
 }
 
 
+MEMORY_LIMIT = 1536 * 1024 * 1024  # the address space gen gets: far below what the worst templates would take
+
+
+def _limited() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 @pytest.mark.parametrize("name", sorted(WORST))
 def test_the_worst_templates_fail_with_a_finding_in_seconds(sandbox, name):
+    """Each fails with a finding naming the template's line, in seconds, and within
+    1.5 GB of address space: the budgets refuse before allocating, not after."""
     spec = sandbox / "repo" / "spec"
     (spec / "templates" / "t").mkdir(parents=True)
     (spec / "templates" / "t" / "bad.txt.j2").write_text("line one\n" + WORST[name] + "\n")
     _outputs(spec, [{"name": "t", "folder": "templates/t", "out": "custom"}])
     out = sandbox / "repo" / "generated"
+    before = snapshot(sandbox)
     started = time.monotonic()
-    r = _run_hashed(sandbox, "build", "--spec", str(spec), "--out", str(out))
+    proc = subprocess.run([str(Path(sys.executable).with_name("gen")), "build", "--spec", str(spec), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False, preexec_fn=_limited)
     took = time.monotonic() - started
-    assert r.exit_code == 1, r.output
-    assert "template target 't'" in r.output and "templates/t/bad.txt.j2:2" in r.output, r.output
-    assert "budget" in r.output or "the limit is" in r.output, r.output
+    output = proc.stdout + proc.stderr
+    assert changed_outside(before, snapshot(sandbox), "repo/generated") == {}
+    assert proc.returncode == 1, output
+    assert "template target 't'" in output and "templates/t/bad.txt.j2:2" in output, output
+    assert "budget" in output or "the limit is" in output, output
+    assert "MemoryError" not in output and "Traceback" not in output, output
     assert took < template_budget.MAX_SECONDS, took
     assert not out.exists() or not any(out.rglob("*.json"))
 

@@ -1,29 +1,29 @@
 """The bundled Mattermost spec encodes every fact of the page it was written from.
 
 The seed page (``shared/seeds/000_e845a4544a31fba0.txt``, the reStructuredText telemetry
-page of the Mattermost docs) is parsed here on its own, with regexes written for its
-text and tolerant of its stray punctuation (a ``;`` inside a group, a missing colon
-after a group heading, double spaces).  What it lists is then looked up in the
-*resolved* model of ``spec/``, so the check does not trust the spec files to describe
-themselves: a setting dropped from the YAML, put in the wrong group, or given a kind
-other than its list's fails here.
+page of the Mattermost docs, outside this repository) is read by ``seed_facts.py``,
+which commits its facts to ``tests/data/seed_facts.json``: the settings lists, sections,
+categories, opt-outs, versions, and digests of its sentences.  What the page lists is
+then looked up in the *resolved* model of ``spec/``, so the check does not trust the
+spec files to describe themselves: a setting dropped from the YAML, put in the wrong
+group, or given a kind other than its list's fails here.  Where the page is present,
+``test_committed_facts_are_the_pages`` extracts afresh and compares, so the committed
+facts cannot drift from it; a clone anywhere runs everything else.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from _ci import skip_or_fail
+import seed_facts
+from _build_helpers import ROOT
 
 from generator.diagnostics import ERROR
 from generator.pipeline import check_spec
 
-ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "spec"
-SEED = Path(__file__).resolve().parents[2] / "shared/seeds/000_e845a4544a31fba0.txt"
 
 SECTION = "server_configuration"
 LISTS = ("type", "count", "is_default")
@@ -35,82 +35,51 @@ KIND_OF = {
 }
 # The one repetition the page has; encoded once, with a note.
 EXPECTED_DUPLICATES = [("type", "ServiceSettings", "ConnectionSecurity")]
-ENTERPRISE = "(Enterprise Edition Only)"
-VERSION_LIMIT = "(only in v5.5 and earlier)"
 
 
-# -- the page, parsed on its own ---------------------------------------------------------
+# -- the page's facts --------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def seed_text() -> str:
-    if not SEED.is_file():
-        skip_or_fail(f"seed page not found at {SEED} (the completeness check needs the source page)")
-    return SEED.read_text(encoding="utf-8")
-
-
-def _between(text: str, start: str, end: str) -> str:
-    i = text.index(start) + len(start)
-    return text[i : text.index(end, i)]
-
-
-ITEM = re.compile(r"(enum|bool|int)\s+([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)")
-
-
-def parse_settings_list(block: str) -> list[tuple[str, str, str, bool]]:
-    """``**Group**: enum A, bool B; ...`` -> [(group, type, name, version_limited)].
-
-    Group headings are ``**Name**`` (colon optional, possibly followed by the page's
-    version note); items are split on ``,`` and ``;`` wherever they fall.  Every
-    non-empty piece must be one ``enum|bool|int Name`` item, so a piece the parser
-    does not understand fails loudly instead of being skipped.
-    """
-    parts = re.split(r"\*\*([A-Za-z0-9]+)\*\*", block)
-    assert parts[0].strip() == "", f"text before the first group heading: {parts[0]!r}"
-    items = []
-    for group, body in zip(parts[1::2], parts[2::2]):
-        limited = VERSION_LIMIT in body
-        body = body.replace(VERSION_LIMIT, "").strip()
-        body = body.removeprefix(":")
-        for piece in re.split(r"[,;]", body):
-            piece = " ".join(piece.split())
-            if not piece:
-                continue
-            m = ITEM.fullmatch(piece)
-            assert m, f"cannot read {piece!r} in group {group}"
-            items.append((group, m.group(1), m.group(2), limited))
-    # Cross-check against a plain count of item markers in the block.
-    assert len(items) == len(re.findall(r"\b(?:enum|bool|int)\s", block)), (
-        "items were lost in parsing"
-    )
-    return items
+def facts() -> dict:
+    return seed_facts.load()
 
 
 @pytest.fixture(scope="module")
-def seed_settings(seed_text) -> dict[str, list[tuple[str, str, str, bool]]]:
-    blocks = {
-        "type": _between(
-            seed_text,
-            "**Type values (enumerated integer and enumerated boolean)**",
-            "**Counts (integer)**",
-        ),
-        "count": _between(seed_text, "**Counts (integer)**", "**True/false (boolean)**"),
-        "is_default": _between(
-            seed_text, "**NOTE: No input data is used**:", "Commercial License Information"
-        ),
-    }
-    return {lst: parse_settings_list(b) for lst, b in blocks.items()}
+def seed_settings(facts) -> dict[str, list[tuple[str, str, str, bool]]]:
+    return {lst: [tuple(item) for item in items] for lst, items in facts["settings"].items()}
+
+
+if seed_facts.PAGE.is_file():  # collected only where the page is (the main checkout, CI)
+
+    def test_committed_facts_are_the_pages():
+        """``tests/data/seed_facts.json`` is exactly what ``seed_facts.py`` extracts from
+        the page now; refresh it with ``python tests/seed_facts.py`` when the page changes."""
+        fresh = seed_facts.dumps(seed_facts.extract(seed_facts.PAGE.read_text(encoding="utf-8")))
+        committed = seed_facts.FACTS.read_text(encoding="utf-8")
+        assert committed == fresh, "tests/data/seed_facts.json is stale: run python tests/seed_facts.py"
+
+
+def test_the_settings_parser_is_strict():
+    """The extraction's settings parser: stray separators, a missing colon, a version
+    mark; and a piece it cannot read fails instead of being skipped."""
+    block = "**A**: enum One, bool  Two; int Three, **B** (only in v5.5 and earlier): bool Four; **C** bool Five"
+    assert seed_facts.parse_settings_list(block) == [
+        ["A", "enum", "One", False], ["A", "bool", "Two", False], ["A", "int", "Three", False],
+        ["B", "bool", "Four", True], ["C", "bool", "Five", False],
+    ]
+    with pytest.raises(AssertionError):
+        seed_facts.parse_settings_list("**A**: enum One, nonsense here")
+
+
+def _in_page(facts: dict, text: str) -> bool:
+    """Every sentence of ``text`` is a sentence of the page (compared by digest)."""
+    found = seed_facts.sentences(text)
+    digests = set(facts["sentence_digests"])
+    return bool(found) and all(seed_facts.sentence_digest(s) in digests for s in found)
 
 
 def _seed_duplicates(seed_settings) -> list[tuple[str, str, str]]:
     counts = Counter((lst, g, n) for lst in LISTS for g, _, n, _ in seed_settings[lst])
     return sorted(k for k, c in counts.items() if c > 1)
-
-
-def _bullets(text: str) -> list[tuple[str, str]]:
-    """``- *Title:* text`` and ``- *Title*: text`` bullets -> [(title, text)]."""
-    out = []
-    for m in re.finditer(r"^\s*- \*([^*]+?):?\*:?[ \t]*(.*)$", text, re.MULTILINE):
-        out.append((m.group(1).strip(), m.group(2).strip()))
-    return out
 
 
 # -- the resolved spec -------------------------------------------------------------------
@@ -235,7 +204,7 @@ def test_config_wire_names_and_keys(spec):
     assert "global_relay_settings_customer_type" in export
 
 
-def test_field_groups_and_no_input_note(seed_text, spec):
+def test_field_groups_and_no_input_note(facts, spec):
     section = spec.section(SECTION)
     assert section.schedule.id == "every 24h"
     assert "config.json" in section.description
@@ -246,7 +215,7 @@ def test_field_groups_and_no_input_note(seed_text, spec):
     assert by_title["Counts (integer)"].kinds == ("count",)
     (isdef,) = [g for g in section.field_groups if g.kinds == ("is_default",)]
     assert "remains default (true) or non-default (false)" in isdef.title
-    assert "No input data is used" in seed_text and isdef.note == "No input data is used"
+    assert facts["settings_note"] == "No input data is used" == isdef.note
     assert all(
         not f.uses_input_data
         for p in _config_payloads(spec).values()
@@ -256,72 +225,61 @@ def test_field_groups_and_no_input_note(seed_text, spec):
 
 
 # -- security update check ---------------------------------------------------------------
-def test_security_update_check_items(seed_text, spec):
-    sentence = _between(seed_text, "The following data is collected once every 24 hours:", "\n")
-    plain = re.sub(r"\s*\([^)]*\)", "", sentence)  # parentheticals hold commas of their own
-    items = [_norm(re.sub(r"^and ", "", i.strip())) for i in plain.split(",")]
+def test_security_update_check_items(facts, spec):
+    items = facts["security_update_check"]["items"]
     assert len(items) == 11
     (payload,) = spec.payloads_of("security_update_check")
     assert len(payload.fields) == 11
     descriptions = [_norm(re.sub(r"\s*\([^)]*\)", "", f.description)) for f in payload.fields]
     assert descriptions == items
     # The parentheticals are kept in the descriptions, word for word.
-    parens = re.findall(r"\(([^)]*)\)", sentence)
+    parens = facts["security_update_check"]["parenthetical_digests"]
     assert len(parens) == 2
-    for paren in parens:
-        assert any(paren in " ".join(f.description.split()) for f in payload.fields), paren
+    in_spec = {seed_facts.sentence_digest(_norm(p)) for f in payload.fields
+               for p in re.findall(r"\(([^)]*)\)", " ".join(f.description.split()))}
+    assert set(parens) <= in_spec
     assert payload.schedule.id == "every 24h"
+    assert facts["security_update_check"]["schedule"] == "once every 24 hours"
 
 
-def test_opt_outs_follow_the_page(seed_text, spec):
-    paths = re.findall(r"disable the feature in \*\*(System Console[^*]+)\*\*", seed_text)
+def test_opt_outs_follow_the_page(facts, spec):
+    paths = [f["opt_out_path"] for f in facts["features"]]
     assert len(paths) == 2
     by_title = {f.title: f for f in spec.features}
+    assert [f["title"] for f in facts["features"]] == list(by_title)
     security = by_title["Security Update Check"]
     errors = by_title["Error and Diagnostics Reporting"]
     assert security.opt_out.console_path_text == paths[0]
     assert errors.opt_out.console_path_text == paths[1]
-    assert security.opt_out.cost in " ".join(seed_text.split())
-    assert security.destination == "Mattermost Inc."
+    assert _in_page(facts, security.opt_out.cost)
+    assert security.destination == facts["security_update_check"]["destination"] == "Mattermost Inc."
     assert (errors.sender, errors.destination) == ("client", "api.segment.io")
-    assert "sent by the client to the endpoint `api.segment.io`" in seed_text
+    assert facts["error_reporting"] == {"sender": "client", "destination": "api.segment.io"}
 
 
-def test_product_facts(seed_text, spec):
+def test_product_facts(facts, spec):
     product = spec.product
-    url = re.search(r"`Privacy Policy <(https?://[^>]+)>`__", seed_text).group(1)
-    assert product.privacy_policy_url == url
-    intro = _between(
-        seed_text, "We use the data for the following purposes:", "Security Update Check Feature"
-    )
-    bullets = [b.strip() for b in re.findall(r"^\s*- (.+)$", intro, re.MULTILINE)]
-    assert len(bullets) == 4
-    assert list(product.purposes) == bullets
-    assert product.summary in " ".join(seed_text.split())
+    assert product.privacy_policy_url == facts["privacy_policy_url"]
+    assert len(facts["purposes"]) == 4
+    assert list(product.purposes) == facts["purposes"]
+    assert _in_page(facts, product.summary)
+    assert not _in_page(facts, product.summary.replace("security", "safety"))  # digests tell
     text = " ".join(product.guarantees)
     for fact in ("encrypted in transit", "personally identifiable information", "message contents"):
         assert fact in text
 
 
 # -- the other 24-hour sections ----------------------------------------------------------
-def test_24h_sections_follow_the_page(seed_text, spec):
-    block = _between(
-        seed_text,
-        "The following data is sent once every 24 hours:",
-        "The following information is sent when",
-    )
-    headings = re.findall(r"^([A-Z][^\n]+)\n  \S", block, re.MULTILINE)
-    assert len(headings) == 5
+def test_24h_sections_follow_the_page(facts, spec):
+    daily = [h for h in facts["sections"] if h["schedule"] == "once every 24 hours"]
+    assert len(daily) == 5
     sections = {s.title: s for s in spec.sections}
-    for h in headings:
-        title = h.replace(ENTERPRISE, "").strip()
-        assert title in sections, f"no section titled {title!r}"
-        s = sections[title]
+    for h in daily:
+        assert h["title"] in sections, f"no section titled {h['title']!r}"
+        s = sections[h["title"]]
         assert s.schedule.id == "every 24h"
         assert s.feature_id == "error_and_diagnostics_reporting"
-        assert (s.edition is not None and s.edition.title == "Enterprise Edition") == (
-            ENTERPRISE in h
-        )
+        assert (s.edition is not None and s.edition.title == "Enterprise Edition") == h["enterprise"]
 
 
 def test_24h_field_counts(spec):
@@ -337,25 +295,15 @@ def test_24h_field_counts(spec):
     assert short.values == ("E10", "E20")
 
 
-def test_sections_are_in_page_order(seed_text, spec):
-    positions = [seed_text.index(s.title) for s in spec.sections]
+def test_sections_are_in_page_order(facts, spec):
+    positions = [facts["headings"].index(s.title) for s in spec.sections]
     assert positions == sorted(positions)
 
 
 # -- events ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def seed_categories(seed_text) -> dict[str, list[tuple[str, str]]]:
-    errors = _between(
-        seed_text,
-        "Non-personally Identifiable Error Information",
-        "Non-personally Identifiable Diagnostic Information",
-    )
-    diags = _between(
-        seed_text,
-        "Non-personally Identifiable Diagnostic Information",
-        "Error and diagnostic reporting is sent",
-    )
-    return {"error_information": _bullets(errors), "diagnostic_information": _bullets(diags)}
+def seed_categories(facts) -> dict[str, list[dict]]:
+    return facts["categories"]
 
 
 def _categories(spec, section_id) -> dict:
@@ -367,17 +315,14 @@ def test_category_titles_and_editions(seed_categories, spec):
     assert len(seed_categories["diagnostic_information"]) == 10
     for section_id, bullets in seed_categories.items():
         cats = _categories(spec, section_id)
-        expected = [t.replace(ENTERPRISE, "").strip() for t, _ in bullets]
-        assert [c.title for c in spec.section(section_id).categories] == expected
-        for title, _ in bullets:
-            c = cats[title.replace(ENTERPRISE, "").strip()]
-            assert (c.edition is not None and c.edition.id == "enterprise") == (
-                ENTERPRISE in title
-            ), title
+        assert [c.title for c in spec.section(section_id).categories] == [b["title"] for b in bullets]
+        for bullet in bullets:
+            c = cats[bullet["title"]]
+            assert (c.edition is not None and c.edition.id == "enterprise") == bullet["enterprise"], bullet["title"]
             events = [
                 p for p in spec.payloads if p.section_id == section_id and p.category_id == c.id
             ]
-            assert events, f"category {title!r} has no events"
+            assert events, f"category {bullet['title']!r} has no events"
             for e in events:
                 assert e.type == "event" and e.schedule.id == "on event"
                 assert e.edition == c.edition
@@ -431,8 +376,8 @@ def test_every_word_of_every_event_clause_is_encoded(seed_categories, spec):
     """A dropped clause ("updated team name") leaves words no event title carries."""
     for section_id, bullets in seed_categories.items():
         cats = _categories(spec, section_id)
-        for title, text in bullets:
-            c = cats[title.replace(ENTERPRISE, "").strip()]
+        for bullet in bullets:
+            c = cats[bullet["title"]]
             events = [
                 p for p in spec.payloads if p.section_id == section_id and p.category_id == c.id
             ]
@@ -442,17 +387,16 @@ def test_every_word_of_every_event_clause_is_encoded(seed_categories, spec):
                     hay |= _variants(w)
             missing = [
                 w
-                for w in _words(text)
+                for w in bullet["words"]
                 if w not in STOP and w not in ENCODED_OTHERWISE and not (_variants(w) & hay)
             ]
-            assert not missing, f"{title}: words of the page in no event: {missing}"
+            assert not missing, f"{bullet['title']}: words of the page in no event: {missing}"
 
 
-def test_event_lead_texts(seed_text, spec):
+def test_event_lead_texts(facts, spec):
     cats = _categories(spec, "error_information")
-    flat = " ".join(seed_text.split())
     for c in cats.values():
-        assert c.description and c.description in flat
+        assert c.description and _in_page(facts, c.description)
     assert (
         spec.section("diagnostic_information").description
         == "Boolean when the following events occur"
@@ -489,8 +433,7 @@ def test_event_fields(spec):
     assert not any("authroized" in p.title for p in spec.payloads)
 
 
-def test_permission_fields_are_the_pages_list(seed_text, spec):
-    text = _between(seed_text, "created in the system.", "\n")
-    items = [_norm(i) for i in text.split(";")]
+def test_permission_fields_are_the_pages_list(facts, spec):
+    items = facts["permissions"]
     (p,) = [p for p in spec.payloads if p.category_id == "permissions_discovery"]
     assert [f.description for f in p.fields] == items

@@ -44,7 +44,7 @@ _ENGINE_NAME = "_telemetry_conformance_payload_engine"
 _MODELS_NAME = "_telemetry_conformance_models"
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("telemetry conformance")
     group.addoption(
         "--telemetry-capture",
@@ -61,7 +61,7 @@ def pytest_addoption(parser):
     )
 
 
-def _load_module(name: str, path: Path, package: bool = False):
+def _load_module(name: str, path: Path, package: bool = False) -> Any:
     """Import a file by path under a private name (the suite must not depend on how, or
     whether, the vendored folder is importable)."""
     if name in sys.modules:
@@ -69,6 +69,8 @@ def _load_module(name: str, path: Path, package: bool = False):
     spec = importlib.util.spec_from_file_location(
         name, path, submodule_search_locations=[str(path.parent)] if package else None
     )
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
@@ -95,7 +97,7 @@ def _value(described: Any) -> Any:
     return described
 
 
-def expand_vectors(doc: dict) -> dict:
+def expand_vectors(doc: dict[str, Any]) -> dict[str, Any]:
     """A vectors file as the tests use it: long repetitive strings are described
     (``{"repeat": "x", "times": 4096}``) and most vectors are written as changes to the
     payload's ``base`` (``"set": {...}`` and/or ``"drop": [...]`` instead of
@@ -130,17 +132,18 @@ def expand_vectors(doc: dict) -> dict:
 
 
 _ORDER = ("id", "description", "reason", "properties", "expect")
-_INDEX: dict | None = None
+_INDEX: dict[str, Any] | None = None
 
 
-def read_index() -> dict:
+def read_index() -> dict[str, Any]:
     global _INDEX
-    if _INDEX is None:
-        _INDEX = _read_json(HERE / "index.json")
-    return _INDEX
+    index = _INDEX
+    if index is None:
+        index = _INDEX = _read_json(HERE / "index.json")
+    return index
 
 
-def pytest_generate_tests(metafunc):
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     index = read_index()
     if "payload" in metafunc.fixturenames:
         metafunc.parametrize("payload", list(index["payloads"]))
@@ -162,13 +165,13 @@ class Suite:
             self.checker = self.engine.Checker(self.schemas, self.product_version)
         except ValueError as exc:
             pytest.fail(f"{VERSION_ENV}: {exc}", pytrace=False)
-        self._models: dict | None = None
+        self._models: dict[str, Any] | None = None
         self._models_error: str | None = None
 
-    def vectors(self, payload: str) -> dict:
+    def vectors(self, payload: str) -> dict[str, Any]:
         return expand_vectors(_read_json(HERE / self.index["payloads"][payload]["vectors"]))
 
-    def models(self) -> dict:
+    def models(self) -> dict[str, Any]:
         """``MODELS`` of ``../models`` (skips the caller when the folder is absent)."""
         if self._models is None and self._models_error is None:
             init = ROOT / "models" / "__init__.py"
@@ -177,14 +180,14 @@ class Suite:
             else:
                 self._models = dict(_load_module(_MODELS_NAME, init, package=True).MODELS)
         if self._models is None:
-            pytest.skip(self._models_error)
+            pytest.skip(self._models_error or "no pydantic models")
         return self._models
 
     def feature_of(self, payload: str) -> str | None:
         entry = self.index["payloads"].get(payload)
         return entry["feature"] if entry else None
 
-    def everything_on(self) -> dict:
+    def everything_on(self) -> dict[str, Any]:
         """Every setting at its default, then every opt-out setting at its on value."""
         config = {sid: s["default"] for sid, s in self.index["settings"].items()}
         for feat in self.index["features"].values():
@@ -193,7 +196,7 @@ class Suite:
                 config[opt["setting"]] = opt["on_value"]
         return config
 
-    def produce(self, producer: Callable, config: dict) -> list[tuple[str | None, Any, Any]]:
+    def produce(self, producer: Callable[..., Any], config: dict[str, Any]) -> list[tuple[str | None, Any, Any]]:
         """Call the producer; each item becomes ``(payload name, properties, problem)``."""
         out = []
         for item in producer(dict(config)) or ():
@@ -217,7 +220,7 @@ def suite() -> Suite:
     return Suite()
 
 
-def _captures(config) -> list[str]:
+def _captures(config: pytest.Config) -> list[str]:
     paths = list(config.getoption("--telemetry-capture", default=None) or [])
     env = os.environ.get(CAPTURE_ENV, "")
     paths += [p for p in env.split(os.pathsep) if p]
@@ -225,7 +228,7 @@ def _captures(config) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def capture_paths(request) -> list[str]:
+def capture_paths(request: pytest.FixtureRequest) -> list[str]:
     paths = _captures(request.config)
     if not paths:
         pytest.skip(f"no captured traffic named: set {CAPTURE_ENV}=PATH or --telemetry-capture=PATH")
@@ -236,7 +239,7 @@ class ProducerError(Exception):
     """The producer named cannot be loaded; the message says why."""
 
 
-def load_producer(ref: str) -> Callable:
+def load_producer(ref: str) -> Callable[..., Any]:
     """``package.module:function`` or ``path/to/file.py:function`` (a file's folder is
     put on ``sys.path`` first, as when running it as a script)."""
     module_ref, sep, func = ref.rpartition(":")
@@ -264,11 +267,12 @@ def load_producer(ref: str) -> Callable:
         raise ProducerError(f"producer {ref!r}: {module_ref} has no {func!r}")
     if not callable(target):
         raise ProducerError(f"producer {ref!r} is not callable")
-    return target
+    function: Callable[..., Any] = target
+    return function
 
 
 @pytest.fixture(scope="session")
-def producer(request) -> Callable:
+def producer(request: pytest.FixtureRequest) -> Callable[..., Any]:
     ref = request.config.getoption("--telemetry-producer", default=None) or os.environ.get(PRODUCER_ENV)
     if not ref:
         pytest.skip(f"no producer named: set {PRODUCER_ENV}=MODULE:FUNCTION or --telemetry-producer")

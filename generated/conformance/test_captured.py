@@ -15,10 +15,12 @@ documents fails unless ``TELEMETRY_ALLOW_EMPTY=1`` (``gen validate`` decides ali
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 
-def test_captured_traffic_conforms(capture_paths, suite):
+def test_captured_traffic_conforms(capture_paths: list[str], suite: Any) -> None:
     engine = suite.engine
     try:
         inputs = engine.sources(capture_paths, suite.checker.names)

@@ -10,17 +10,19 @@ it would send with those settings, as ``(payload name, properties)`` pairs,
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 
-def _describe(items) -> str:
-    counts: dict = {}
+def _describe(items: list[tuple[str | None, Any, Any]]) -> str:
+    counts: dict[str | None, int] = {}
     for name, _props, _problem in items:
         counts[name] = counts.get(name, 0) + 1
     return ", ".join(f"{n} x{c}" if c > 1 else str(n) for n, c in counts.items())
 
 
-def test_everything_on_produces_only_conforming_payloads(producer, suite):
+def test_everything_on_produces_only_conforming_payloads(producer: Any, suite: Any) -> None:
     config = suite.everything_on()
     items = suite.produce(producer, config)
     if not items:
@@ -39,7 +41,7 @@ def test_everything_on_produces_only_conforming_payloads(producer, suite):
 ANY_NON_EMPTY_SAMPLES = ("1", "true", "yes", "0", "false", "off", "x")
 
 
-def off_values(opt: dict) -> list:
+def off_values(opt: dict[str, Any]) -> list[Any]:
     """Every setting value that must switch the feature off, by the opt-out's kind: the
     listed off values; samples of any non-empty value for an environment variable that
     takes one; ``True`` (the command was run, the flag passed) for a command or flag."""
@@ -50,7 +52,7 @@ def off_values(opt: dict) -> list:
     return list(opt["off_values"])
 
 
-def test_opt_out_silences_feature(opt_out_feature, producer, suite):
+def test_opt_out_silences_feature(opt_out_feature: str, producer: Any, suite: Any) -> None:
     feature = suite.index["features"][opt_out_feature]
     opt = feature["opt_out"]
     if opt["kind"] == "not_possible":

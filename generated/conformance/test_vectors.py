@@ -10,6 +10,7 @@ The checker that reports on captured traffic must name each invalid vector's pro
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,8 @@ def _fail(lines: list[str]) -> None:
         pytest.fail("\n".join(lines), pytrace=False)
 
 
-def test_schema_accepts_valid_and_rejects_invalid_vectors(payload, suite):
-    from jsonschema import Draft202012Validator
+def test_schema_accepts_valid_and_rejects_invalid_vectors(payload: str, suite: Any) -> None:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
     schema = suite.schemas[payload]
     Draft202012Validator.check_schema(schema)
@@ -37,7 +38,7 @@ def test_schema_accepts_valid_and_rejects_invalid_vectors(payload, suite):
     _fail(bad)
 
 
-def test_model_accepts_valid_and_rejects_invalid_vectors(payload, suite):
+def test_model_accepts_valid_and_rejects_invalid_vectors(payload: str, suite: Any) -> None:
     from pydantic import ValidationError
 
     models = suite.models()
@@ -65,7 +66,7 @@ def test_model_accepts_valid_and_rejects_invalid_vectors(payload, suite):
     _fail(bad)
 
 
-def test_checker_names_each_problem(payload, suite):
+def test_checker_names_each_problem(payload: str, suite: Any) -> None:
     vectors = suite.vectors(payload)
     bad = []
     for case in vectors["valid"]:

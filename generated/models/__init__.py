@@ -7,7 +7,7 @@ name to its model::
     MODELS["<wire name>"].model_validate_json(body)
 """
 
-from ._base import _PayloadBase as _BaseModel
+from ._base import PayloadBase as _BaseModel
 from .payloads import (
     AccountSettingsUpdate,
     AppStartLoadTime,

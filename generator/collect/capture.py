@@ -54,11 +54,10 @@ class Capture:
             while done < len(data):
                 done += os.write(self.fd, view[done:])
         except OSError:
-            if done:
-                try:
-                    os.ftruncate(self.fd, self.size)
-                except OSError:
-                    pass
+            try:  # whatever reached the file of this request goes (it was not answered 200)
+                os.ftruncate(self.fd, self.size)
+            except OSError:
+                pass
             raise
         self.size += len(data)
 

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.spark.executors import SparkUnavailable, check_executors, executor_python
 from generator.spark.partition import (
     JSON_SUFFIXES,
     NDJSON_SUFFIXES,
@@ -48,10 +49,6 @@ from generator.spark.partition import (
 )
 
 INSTALL_HINT = "pip install 'telemetry-spec-generator[spark]' (PySpark; Spark needs Java 17)"
-
-
-class SparkUnavailable(Exception):
-    """PySpark is not installed, or Spark could not start (the CLI exits 2)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,9 @@ class Input:
 
 def start_session(master: str | None):
     """The SparkSession: ``master`` if given; else what ``spark-submit`` set; else
-    ``local[*]``.  Quiet (no UI, no progress bar, errors only) and in UTC."""
+    ``local[*]``.  Quiet (no UI, no progress bar, errors only) and in UTC.  Its Python
+    workers run ``executor_python()`` (PySpark reads ``PYSPARK_PYTHON`` when the context
+    starts; the ``spark.pyspark.python`` setting alone is read only by spark-submit)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -80,8 +79,9 @@ def start_session(master: str | None):
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit
     if master is not None or not submitted:
         builder = builder.master(master or "local[*]")
-    if not submitted:  # local workers run this very interpreter (and its packages)
-        builder = builder.config("spark.pyspark.python", sys.executable)
+    python, _ = executor_python()
+    if not submitted:  # the workers run this very interpreter (and its packages)
+        builder = builder.config("spark.pyspark.python", python)
         builder = builder.config("spark.pyspark.driver.python", sys.executable)
         quiet = Path(__file__).with_name("log4j2.properties").as_uri()
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={quiet}")
@@ -90,11 +90,18 @@ def start_session(master: str | None):
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
     )
+    saved = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = python
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - e.g. no Java: said plainly, no traceback
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SparkUnavailable(f"Spark could not start ({first}); it needs Java 17 (JAVA_HOME)") from None
+    finally:
+        if saved is None:
+            os.environ.pop("PYSPARK_PYTHON", None)
+        else:
+            os.environ["PYSPARK_PYTHON"] = saved
     spark.sparkContext.setLogLevel("ERROR")
     # PySpark logs a failed query's whole Java stack trace as JSON; the CLI says it in a line.
     logging.getLogger("DataFrameQueryContextLogger").setLevel(logging.CRITICAL)
@@ -289,6 +296,8 @@ def validate(schemas: Mapping, paths: Iterable[str], payload: str | None = None,
     """``gen validate --engine spark`` without the CLI: start (or reuse) the session,
     list the inputs, run.  Raises ``SparkUnavailable`` or ``engine.UsageError``."""
     spark = start_session(master)
+    if not spark.sparkContext.master.startswith("local"):
+        check_executors(spark)
     inputs = list_inputs(spark, paths, frozenset(schemas), payload)
     if output is not None:
         from generator.spark.output import check_output_free

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from generator.model import Payload, Spec
 
 PACKAGE = "models"
-BASE_CLASS = "_PayloadBase"
+BASE_CLASS = "PayloadBase"
 # datamodel-code-generator wants an absolute import path for the base class; the
 # generated import line is rewritten to the package-relative one.
 _BASE_PLACEHOLDER = "telemetry_models_base_placeholder"
@@ -248,7 +248,7 @@ def init_module(spec: Spec, classes: list[str]) -> str:
         '    MODELS["<wire name>"].model_validate_json(body)',
         '"""',
         "",
-        "from ._base import _PayloadBase as _BaseModel",
+        "from ._base import PayloadBase as _BaseModel",
     ]
     # isort's layout: the plain names in one statement, each renamed one in its own,
     # statements ordered by their first name.

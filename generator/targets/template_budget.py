@@ -189,10 +189,20 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         _check(size(result), f"`{name}`")
         return result
 
-    def format_string(self, s: str, args: tuple, kwargs: dict, format_func: Any = None) -> str:
-        _check_widths(s, "`format`")
-        _check_ints(args, kwargs, "`format`")
-        return super().format_string(s, args, kwargs, format_func)
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format``/``format_map`` as the sandbox wraps them, refused first when a
+        width or an argument would pass the value budget."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt = getattr(value, "__self__", None)
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_widths(fmt, "`format`")
+            _check_ints(args, kwargs, "`format`")
+            return wrapped(*args, **kwargs)
+
+        return checked
 
 
 def guard_filters(env: BudgetedSandbox) -> None:

@@ -29,6 +29,7 @@ imports ``ecma``) does not load the whole engine and its speed-up libraries.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 _PUBLIC = {
     "check": ("Checker", "check_batch"),
@@ -45,7 +46,7 @@ _PUBLIC = {
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """A public name, loaded from its module on first use."""
     module = _HOME.get(name)
     if module is None:

@@ -37,8 +37,9 @@ _NOT_SIMPLE = frozenset({
 
 
 @lru_cache(maxsize=1)
-def _reference_class():
-    import jsonschema
+def _reference_class() -> Any:
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
+    import jsonschema.validators  # type: ignore[import-untyped, unused-ignore]
 
     base = jsonschema.Draft202012Validator
     types = base.TYPE_CHECKER.redefine("number", lambda _checker, value: is_number(value))
@@ -51,7 +52,7 @@ def fast_or_reference(schema: Mapping, rs_options: Mapping | None = None) -> Cal
     return fast_validator(schema, rs_options) or reference_validator(schema).is_valid
 
 
-def reference_validator(schema: Mapping, registry: Any = None):
+def reference_validator(schema: Mapping[str, Any], registry: Any = None) -> Any:
     """The reference validator of a schema (jsonschema, ECMA-262 patterns); ``registry``
     (a ``referencing.Registry``) is what its ``$ref``s may reach."""
     cls = _reference_class()
@@ -69,7 +70,7 @@ class Diagnosis:
     falls back to the reference validator on the whole document.
     """
 
-    def __init__(self, schema: Mapping, registry: Any = None, rs_options: Mapping | None = None):
+    def __init__(self, schema: Mapping[str, Any], registry: Any = None, rs_options: Mapping[str, Any] | None = None):
         self.schema = schema
         self.registry = registry
         self.rs_options = rs_options
@@ -80,13 +81,13 @@ class Diagnosis:
             and schema.get("type") == "object"
             and not (set(schema) & _NOT_SIMPLE)
         )
-        self.props: Mapping = props if isinstance(props, dict) else {}
+        self.props: Mapping[str, Any] = props if isinstance(props, dict) else {}
         self.required = [k for k in schema.get("required", ()) if isinstance(k, str)]
         self._prop_fast: dict[str, Callable[[Any], bool]] = {}
         self._prop_ref: dict[str, Any] = {}
-        self._whole = None
+        self._whole: Any = None
 
-    def _sub(self, key: str) -> dict:
+    def _sub(self, key: str) -> dict[str, Any]:
         sub = dict(self.props[key]) if isinstance(self.props[key], dict) else {}
         if "$defs" in self.schema:
             sub.setdefault("$defs", self.schema["$defs"])
@@ -128,7 +129,7 @@ class Diagnosis:
         return out  # empty: a fast validator disagreed; the reference has the last word
 
 
-def problem_from_error(key: str, value: Any, err) -> Problem:
+def problem_from_error(key: str, value: Any, err: Any) -> Problem:
     """A reference-validator error inside property ``key`` as a problem."""
     where = "".join(f"[{p}]" for p in err.absolute_path)
     name = f"{key}{where}"
@@ -157,7 +158,7 @@ def problem_from_error(key: str, value: Any, err) -> Problem:
     return Problem(INVALID, name, f"fails {v!r} {short(vv, 40)}")
 
 
-def _problems_from_root_error(props: dict, declared: Mapping, err) -> list[Problem]:
+def _problems_from_root_error(props: dict[str, Any], declared: Mapping[str, Any], err: Any) -> list[Problem]:
     path = list(err.absolute_path)
     if path:
         key = str(path[0])

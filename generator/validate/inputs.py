@@ -151,7 +151,7 @@ def orjson_safe(data: bytes | str) -> bool:
     """Whether orjson reads ``data`` exactly as ``parse_slow`` does: not when it holds a
     run of 20 digits (orjson turns integers beyond 64 bits into floats).  For bytes a
     translation and a substring search in C (a regex costs ten times more)."""
-    if data.__class__ is str:
+    if isinstance(data, str):
         return _LONG_NUMBER(data) is None
     return b"99999999999999999999" not in data.translate(_DIGITS)
 
@@ -173,13 +173,28 @@ def parse(data: bytes | str) -> tuple[Any, Problem | None]:
 # --------------------------------------------------------------------------- discovery
 
 
+# A payload's wire name, as the spec format allows it.
+_WIRE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
 def _default_name(path: str, names: frozenset[str]) -> str | None:
+    """The payload a file's bare objects belong to: the file's name (without its
+    suffixes) or its folder's, when the spec has that payload.  A ``.json`` file is one
+    payload's document(s), so a ``.json`` file named like a payload the spec does not
+    have (``activity.json``) still names it, and its objects are ``unknown-payload
+    'activity'``, as the same documents sent as track messages are.  An NDJSON stream
+    is often named after where it was captured (``segment.ndjson``), so its name counts
+    only when it is a payload of the spec."""
     base = os.path.basename(path)
     stem = base.split(".", 1)[0] if not base.startswith(".") else base
     if stem in names:
         return stem
     parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    return parent if parent in names else None
+    if parent in names:
+        return parent
+    if base.lower().endswith(JSON_SUFFIXES) and _WIRE_NAME.fullmatch(stem):
+        return stem
+    return None
 
 
 def format_of(path: str) -> str:
@@ -209,7 +224,7 @@ def _problem_source(path: str, detail: str) -> Source:
     return Source(path, label_of(path), "ndjson", None, Problem(UNREADABLE, None, detail))
 
 
-def _listing(folder: str) -> tuple[list[os.DirEntry], Source | None]:
+def _listing(folder: str) -> tuple[list[os.DirEntry[str]], Source | None]:
     try:
         with os.scandir(folder) as it:
             return sorted(it, key=lambda e: e.name), None
@@ -288,7 +303,7 @@ def sources(paths: Iterable[str], names: frozenset[str], payload: str | None = N
 # --------------------------------------------------------------------------- reading
 
 
-def line_blocks(fh, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list]:
+def line_blocks(fh: Any, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list[Any]]:
     """The lines of a binary stream, a block at a time, without their newlines.
 
     Reads fixed-size blocks and splits them in C, so the per-line cost is tiny.  A line
@@ -308,7 +323,7 @@ def line_blocks(fh, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list]:
             if end < 0:
                 skipping += len(block)
                 continue
-            out: list = [skipping + end]
+            out: list[Any] = [skipping + end]
             skipping = -1
             block = block[end + 1:]
         else:
@@ -335,17 +350,17 @@ def line_blocks(fh, cap: int = MAX_DOCUMENT_BYTES) -> Iterator[list]:
 # A unit of work: (source, first line number, body).  body is a list of lines (bytes, or
 # an int for an oversized line) for NDJSON, the bytes of a whole .json file, or a
 # Problem (the input could not be read).
-Batch = tuple
+Batch = tuple[Any, ...]
 
 
-def line_batches(src: Source, fh, first: int = 1, cap: int = MAX_DOCUMENT_BYTES,
+def line_batches(src: Source, fh: Any, first: int = 1, cap: int = MAX_DOCUMENT_BYTES,
                  at_start: bool = True) -> Iterator[Batch]:
     """The lines of one open NDJSON stream as batches of at most ``BATCH_LINES`` lines
     (or about ``BATCH_BYTES``), numbered from ``first``.  ``at_start``: the stream starts
     at the beginning of its file, so a UTF-8 byte order mark there is dropped (anywhere
     else it is part of a line, and makes it malformed)."""
     lineno = first
-    lines: list = []
+    lines: list[Any] = []
     size = 0
     for block in line_blocks(fh, cap):
         if at_start:
@@ -375,6 +390,7 @@ def batches(srcs: Iterable[Source], cap: int = MAX_DOCUMENT_BYTES) -> Iterator[B
             continue
         try:
             if src.format == "json":
+                assert src.path is not None  # standard input is NDJSON
                 with open(src.path, "rb") as fh:
                     data = fh.read(MAX_JSON_FILE_BYTES + 1)
                 if len(data) > MAX_JSON_FILE_BYTES:
@@ -384,7 +400,13 @@ def batches(srcs: Iterable[Source], cap: int = MAX_DOCUMENT_BYTES) -> Iterator[B
                 else:
                     yield (src, 1, data)
                 continue
-            with nullcontext(sys.stdin.buffer) if src.path is None else open(src.path, "rb") as fh:
+            if src.path is None:
+                stdin = sys.stdin
+                assert stdin is not None  # a closed standard input was reported above
+                opened: Any = nullcontext(stdin.buffer)
+            else:
+                opened = open(src.path, "rb")  # noqa: SIM115 - closed by the with below
+            with opened as fh:
                 for batch in line_batches(src, fh, 1, cap):
                     yield batch
                     lineno = batch[1] + len(batch[2])

@@ -10,16 +10,25 @@ module must import nothing else and hold no other state.
 
 from __future__ import annotations
 
+from typing import Any
+
+# Typed as Any: each is a module or None, and is read as ``optional.name`` at call time.
+orjson: Any
+jsonschema_rs: Any
+msgspec: Any
 try:
-    import orjson
+    import orjson as _orjson
+    orjson = _orjson
 except ImportError:  # pragma: no cover - exercised by the generated suite's tests
     orjson = None
 try:
-    import jsonschema_rs
+    import jsonschema_rs as _jsonschema_rs
+    jsonschema_rs = _jsonschema_rs
 except ImportError:  # pragma: no cover - exercised by the generated suite's tests
     jsonschema_rs = None
 try:
-    import msgspec
-    import msgspec.json  # the submodule the line decoders use
+    import msgspec as _msgspec
+    import msgspec.json as _msgspec_json  # noqa: F401 - the submodule the line decoders use
+    msgspec = _msgspec
 except ImportError:  # pragma: no cover - exercised by the generated suite's tests
     msgspec = None

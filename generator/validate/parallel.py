@@ -12,6 +12,7 @@ import os
 import stat
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from .check import Checker, check_batch
 from .inputs import Source, batches, line_batches
@@ -26,7 +27,7 @@ SAMPLE = 256  # inputs whose sizes estimate the whole
 _WORKER: Checker | None = None
 
 
-def _init_worker(schemas: Mapping[str, Mapping], product_version: str | None) -> None:
+def _init_worker(schemas: Mapping[str, Mapping[str, Any]], product_version: str | None) -> None:
     global _WORKER
     _WORKER = Checker(schemas, product_version)
 
@@ -34,13 +35,13 @@ def _init_worker(schemas: Mapping[str, Mapping], product_version: str | None) ->
 class _Range:
     """A window ``[start, start + length)`` of an open binary file, read like a stream."""
 
-    def __init__(self, fh, length: int):
+    def __init__(self, fh: Any, length: int):
         self.fh, self.remaining = fh, length
 
     def read1(self, n: int = -1) -> bytes:
         if self.remaining <= 0:
             return b""
-        data = self.fh.read(self.remaining if n < 0 else min(n, self.remaining))
+        data: bytes = self.fh.read(self.remaining if n < 0 else min(n, self.remaining))
         self.remaining -= len(data)
         return data
 
@@ -51,6 +52,7 @@ def _check_range(checker: Checker, src: Source, start: int, end: int) -> tuple[T
     from the range's first line; the second value is how many lines the range holds."""
     total = Tally()
     lines = 0
+    assert src.path is not None  # ranges are of files
     with open(src.path, "rb") as fh:
         fh.seek(start)
         for batch in line_batches(src, _Range(fh, end - start), 1, at_start=start == 0):
@@ -59,7 +61,7 @@ def _check_range(checker: Checker, src: Source, start: int, end: int) -> tuple[T
     return total, lines
 
 
-def _work(task: tuple) -> tuple[Tally, int]:
+def _work(task: tuple[Any, ...]) -> tuple[Tally, int]:
     assert _WORKER is not None
     if task[0] == "range":
         return _check_range(_WORKER, *task[1:4])
@@ -106,7 +108,7 @@ def _size(src: Source) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else -1
 
 
-def _tasks(srcs: list[Source]) -> Iterator[tuple]:
+def _tasks(srcs: Iterable[Source]) -> Iterator[tuple[Any, ...]]:
     """Units of work for worker processes: byte ranges of large NDJSON files (a worker
     reads its range itself), groups of small files (a worker reads them itself: one
     task per file would cost more in messages than the checking), and batches of lines
@@ -126,6 +128,7 @@ def _tasks(srcs: list[Source]) -> Iterator[tuple]:
             if group:
                 yield ("files", group)
                 group, group_bytes = [], 0
+            assert src.path is not None  # a size >= 0: a file
             starts = _range_starts(src.path, size, step)
             for start, end in zip(starts, starts[1:] + [size]):
                 yield ("range", src, start, end, seq)
@@ -184,7 +187,7 @@ def check_sources(checker: Checker, srcs: Iterable[Source], jobs: int = 1) -> Ta
 
     offsets: dict[int, int] = {}  # input number -> lines in its ranges merged so far
 
-    def merge(task: tuple, result: tuple[Tally, int]) -> None:
+    def merge(task: tuple[Any, ...], result: tuple[Tally, int]) -> None:
         tally, lines = result
         if task[0] == "range":
             seq = task[4]
@@ -194,7 +197,7 @@ def check_sources(checker: Checker, srcs: Iterable[Source], jobs: int = 1) -> Ta
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(checker.schemas, checker.product_version)) as pool:
-        pending: deque = deque()
+        pending: deque[Any] = deque()
         for task in _tasks(srcs):
             pending.append((task, pool.submit(_work, task)))
             while len(pending) >= 2 * jobs:

@@ -8,6 +8,7 @@ JSON one.  This module checks nothing and reads no input.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .problems import (
     INPUT_PROBLEMS,
@@ -35,7 +36,7 @@ class Tally:
         self.conforming: dict[str, int] = {}  # payload -> conforming documents
         self.failing: dict[str | None, int] = {}  # payload (None: unidentified) -> failing documents
         # (payload, kind, key, detail-group) -> [count, first Where, example detail]
-        self.problems: dict[tuple, list] = {}
+        self.problems: dict[tuple[Any, ...], list[Any]] = {}
         self.problems_dropped = 0  # occurrences of problems not in the table (full at MAX_TABLE)
         self.failures: list[tuple[Where, str | None, list[Problem]]] = []
         self.failures_dropped = 0
@@ -89,8 +90,8 @@ class Tally:
         self.documents += later.documents
         for name, n in later.conforming.items():
             self.conforming[name] = self.conforming.get(name, 0) + n
-        for name, n in later.failing.items():
-            self.failing[name] = self.failing.get(name, 0) + n
+        for fname, n in later.failing.items():
+            self.failing[fname] = self.failing.get(fname, 0) + n
         for tkey, (n, where, detail) in later.problems.items():
             entry = self.problems.get(tkey)
             if entry is not None:
@@ -122,7 +123,7 @@ class Tally:
         names |= {t[0] for t in self.problems if t[0] is not None}
         return sorted(names)
 
-    def table(self, name: str | None, kinds: Iterable[str]) -> list[dict]:
+    def table(self, name: str | None, kinds: Iterable[str]) -> list[dict[str, Any]]:
         """Aggregated problems of one payload (or of unidentified documents), by kind."""
         order = {k: i for i, k in enumerate(kinds)}
         rows = [
@@ -133,7 +134,7 @@ class Tally:
         rows.sort(key=lambda r: (order[r["problem"]], -r["count"], str(r["key"])))
         return rows
 
-    def as_dict(self, allow_empty: bool = False) -> dict:
+    def as_dict(self, allow_empty: bool = False) -> dict[str, Any]:
         """The machine-readable report (``gen validate --format json``); ``ok`` is the
         verdict (``passes``)."""
         payloads = {}
@@ -226,7 +227,7 @@ def format_text(tally: Tally, max_failures: int = 50, title: str = "gen validate
     return "\n".join(lines) + "\n"
 
 
-def _row_text(r: dict) -> str:
+def _row_text(r: dict[str, Any]) -> str:
     p = Problem(r["problem"], r["key"], r["detail"])
     return f"{p.text()}: {r['count']} document(s) (first at {r['first']})"
 
@@ -247,7 +248,9 @@ def write_report(text: str, command: str) -> None:
     except OSError as exc:
         try:
             null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, sys.stdout.fileno())
+            out = sys.stdout
+            if out is not None:
+                os.dup2(null, out.fileno())
         except (OSError, AttributeError, ValueError):
             pass
         if sys.stderr is not None:

@@ -44,7 +44,7 @@ class Checker:
     payloads it meets.
     """
 
-    def __init__(self, schemas: Mapping[str, Mapping], product_version: str | None = None):
+    def __init__(self, schemas: Mapping[str, Mapping[str, Any]], product_version: str | None = None):
         self.schemas = dict(schemas)
         self.product_version = product_version
         self._version = None
@@ -56,11 +56,11 @@ class Checker:
         self._fast: dict[str, Callable[[Any], bool]] = {}
         self._diag: dict[str, Diagnosis] = {}
         self._lines: LineDecoders | None | bool = None
-        self._rs_options: dict | None = None
+        self._rs_options: dict[str, Any] | None = None
         self._registry: Any = None
 
     @property
-    def rs_options(self) -> dict:
+    def rs_options(self) -> dict[str, Any]:
         """jsonschema_rs options: the set as its registry, nothing fetched."""
         if self._rs_options is None:
             from .schemas import rs_options
@@ -84,6 +84,7 @@ class Checker:
             return []
         rules = self._rules.get(name)
         if rules is None:
+            assert self.product_version is not None  # it is what _version was parsed from
             rules = self._rules[name] = VersionRules(self.schemas[name], self._version, self.product_version)
         return rules.problems(properties)
 
@@ -93,7 +94,7 @@ class Checker:
         if self._lines is None:
             usable = optional.msgspec is not None and self._version is None
             self._lines = LineDecoders(self.schemas) if usable else False
-        return self._lines or None
+        return self._lines if isinstance(self._lines, LineDecoders) else None
 
     @property
     def names(self) -> frozenset[str]:
@@ -200,8 +201,8 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     # only a line that is valid UTF-8 throughout may conform.
                     if (decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line)):
                         documents += 1
-                        name = decoded_name or type_names[obj.__class__]
-                        conforming[name] = conforming.get(name, 0) + 1
+                        known = decoded_name or type_names[obj.__class__]
+                        conforming[known] = conforming.get(known, 0) + 1
                         continue
             doc = None
             if loads is not None and orjson_safe(line):
@@ -219,7 +220,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     continue
             documents += 1
             name, props, problem, shape = identify_shape(doc, default)
-            if problem is None:
+            if problem is None and name is not None:  # a name comes with no problem
                 if shape in shapes:
                     decode, decoded_name = shapes[shape]
                 check = fast.get(name) or checker.validator(name)
@@ -230,7 +231,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                 except Exception:  # noqa: BLE001, S110 - e.g. a lone surrogate: diagnosed below
                     pass
             name, problems = checker.check_document(doc, default)
-            if problems:
+            if problems or name is None:  # no problem means a payload was named
                 tally.add_failure(Where(label, lineno), name, problems)
             else:  # a fast check disagreed with the reference, which has the last word
                 conforming[name] = conforming.get(name, 0) + 1
@@ -273,7 +274,7 @@ def _check_json_file(checker: Checker, label: str, default: str | None, data: by
             tally.add_failure(where, None, [Problem(TOO_LARGE, None, f"more than {cap} bytes")])
             continue
         name, problems = checker.check_document(item, default)
-        if problems:
+        if problems or name is None:  # no problem means a payload was named
             tally.add_failure(where, name, problems)
         else:
             tally.conforming[name] = tally.conforming.get(name, 0) + 1
@@ -282,5 +283,6 @@ def _check_json_file(checker: Checker, label: str, default: str | None, data: by
 def _dumps(value: Any) -> bytes:
     orjson = optional.orjson
     if orjson is not None:
-        return orjson.dumps(value)
+        data: bytes = orjson.dumps(value)
+        return data
     return json.dumps(value).encode("utf-8")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 _ECMA_SPACE = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 
@@ -104,17 +105,17 @@ def python_pattern(pattern: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def compile(pattern: str) -> re.Pattern:
+def compile(pattern: str) -> re.Pattern[str]:
     """An ECMA-262 pattern compiled for Python's ``re`` (raises ``re.error``)."""
     return re.compile(python_pattern(pattern))
 
 
-def pattern_keyword(validator, pattern, instance, schema):
+def pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
     """jsonschema's ``pattern`` keyword with ECMA-262 semantics, for
     ``jsonschema.validators.extend``.  A string already longer than the schema's
     ``maxLength`` is not matched: ``maxLength`` reports it, and matching a huge hostile
     value on a backtracking engine could take hours."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
     if not validator.is_type(instance, "string"):
         return

@@ -6,8 +6,7 @@ them rejects goes on to ``diagnose``, which has the last word):
 * ``LineDecoders`` (msgspec): each payload schema of the usual shape is compiled to a
   Struct, and a whole NDJSON line is parsed and checked in one C call;
 * ``fast_validator``: jsonschema_rs's compiled ``is_valid`` when present, else a Python
-  function specialised for the schema (``python_check``), else None (the caller then
-  uses the reference validator: ``diagnose.fast_or_reference``).
+  function specialised for the schema (``python_check``), else jsonschema's.
 
 Only keywords with an exact equivalent are compiled (patterns through ``ecma``); a
 schema using any other keyword is left to the next engine.  This module says nothing
@@ -37,18 +36,24 @@ _NUMBER_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "e
 _INT64 = (-(2**63), 2**63 - 1)
 
 
-def fast_validator(schema: Mapping, rs_options: Mapping | None = None) -> Callable[[Any], bool] | None:
+def fast_validator(schema: Mapping[str, Any], rs_options: Mapping[str, Any] | None = None) -> Callable[[Any], bool]:
     """A compiled ``is_valid`` for a schema: jsonschema_rs when present (built with
     ``rs_options``, e.g. its registry), else a Python function specialised for the schema
-    (``python_check``), else None (``diagnose.fast_or_reference`` then uses the
-    reference validator: this module never imports ``diagnose``)."""
+    (``python_check``), else the reference validator's."""
     rs = optional.jsonschema_rs
     if rs is not None:
         try:
-            return rs.Draft202012Validator(schema, **(rs_options or {})).is_valid
+            compiled: Callable[[Any], bool] = rs.Draft202012Validator(schema, **(rs_options or {})).is_valid
+            return compiled
         except Exception:  # noqa: BLE001, S110 - a schema it cannot compile: use another
             pass
-    return python_check(schema)
+    check = python_check(schema)
+    if check is not None:
+        return check
+    from .diagnose import reference_validator
+
+    reference: Callable[[Any], bool] = reference_validator(schema).is_valid
+    return reference
 
 
 def is_number(v: Any) -> bool:
@@ -66,6 +71,24 @@ def _numeric(v: Any) -> bool:
 def _is_integer(v: Any) -> bool:
     t = type(v)
     return t is int or (t is float and v.is_integer())
+
+
+def _bound_test(op: str, b: Any) -> Callable[[Any], bool]:
+    """A number's bound as a test (``op``: ge, le, gt, lt); other types pass it."""
+    if op == "ge":
+        return lambda v: not _numeric(v) or v >= b
+    if op == "le":
+        return lambda v: not _numeric(v) or v <= b
+    if op == "gt":
+        return lambda v: not _numeric(v) or v > b
+    return lambda v: not _numeric(v) or v < b
+
+
+def _length_test(kind: Any, n: int, longer: bool) -> Callable[[Any], bool]:
+    """A string's or list's length bound as a test; other types pass it."""
+    if longer:
+        return lambda v: type(v) is not kind or len(v) >= n
+    return lambda v: type(v) is not kind or len(v) <= n
 
 
 def value_check(prop: Any) -> Callable[[Any], bool] | None:
@@ -109,24 +132,14 @@ def value_check(prop: Any) -> Callable[[Any], bool] | None:
             bound = prop[key]
             if type(bound) not in (int, float):
                 return None
-            if op == "ge":
-                tests.append(lambda v, b=bound: not _numeric(v) or v >= b)
-            elif op == "le":
-                tests.append(lambda v, b=bound: not _numeric(v) or v <= b)
-            elif op == "gt":
-                tests.append(lambda v, b=bound: not _numeric(v) or v > b)
-            else:
-                tests.append(lambda v, b=bound: not _numeric(v) or v < b)
+            tests.append(_bound_test(op, bound))
     for key, longer in (("maxLength", False), ("minLength", True), ("maxItems", False), ("minItems", True)):
         if key in prop:
             n = prop[key]
             if type(n) is not int:
                 return None
             kind = str if key.endswith("Length") else list
-            if longer:
-                tests.append(lambda v, n=n, k=kind: type(v) is not k or len(v) >= n)
-            else:
-                tests.append(lambda v, n=n, k=kind: type(v) is not k or len(v) <= n)
+            tests.append(_length_test(kind, n, longer))
     if "pattern" in prop:  # after maxLength: a too-long value is never matched
         try:
             search = ecma.compile(prop["pattern"]).search
@@ -149,7 +162,7 @@ def value_check(prop: Any) -> Callable[[Any], bool] | None:
     return lambda v: all(t(v) for t in tests)
 
 
-def python_check(schema: Mapping) -> Callable[[Any], bool] | None:
+def python_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     """A Python ``is_valid`` specialised for a payload schema of the usual shape (an
     object of declared properties, ``additionalProperties: false``), or for a property
     schema; None when the schema uses a keyword this does not handle exactly."""
@@ -165,12 +178,12 @@ def python_check(schema: Mapping) -> Callable[[Any], bool] | None:
     required = schema.get("required", [])
     if not isinstance(required, list) or not all(isinstance(k, str) for k in required):
         return None
-    checks = {}
+    checks: dict[str, Callable[[Any], bool]] = {}
     for key, prop in props.items():
-        check = value_check(prop)
-        if check is None:
+        vcheck = value_check(prop)
+        if vcheck is None:
             return None
-        checks[key] = check
+        checks[key] = vcheck
     declared = frozenset(checks)
     needed = frozenset(required)
 
@@ -229,7 +242,7 @@ def _line_type(prop: Any) -> Any:
         if any(type(b) is not int or not _INT64[0] <= b <= _INT64[1] for b in meta.values()):
             if jtype == "integer" or any(type(b) is int for b in meta.values()):
                 return None
-            inner = Annotated[int, optional.msgspec.Meta(ge=_INT64[0], le=_INT64[1])]
+            inner: Any = Annotated[int, optional.msgspec.Meta(ge=_INT64[0], le=_INT64[1])]
             return Union[inner, Annotated[float, optional.msgspec.Meta(**meta)]]  # noqa: UP007
         imeta = dict(meta)
         if "gt" not in imeta:
@@ -276,7 +289,7 @@ def _line_type(prop: Any) -> Any:
     return Annotated[base, optional.msgspec.Meta(**meta)] if meta else base
 
 
-def _line_struct(index: int, schema: Mapping) -> Any:
+def _line_struct(index: int, schema: Mapping[str, Any]) -> Any:
     """A msgspec Struct for a payload's properties, or None (see ``_line_type``)."""
     msgspec = optional.msgspec
     props = schema.get("properties")
@@ -312,7 +325,7 @@ class LineDecoders:
     included) and the caller must not take such a line as conforming here.
     """
 
-    def __init__(self, schemas: Mapping[str, Mapping]):
+    def __init__(self, schemas: Mapping[str, Mapping[str, Any]]):
         from typing import Literal, Union
 
         msgspec = optional.msgspec

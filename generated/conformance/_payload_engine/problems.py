@@ -65,7 +65,7 @@ class Problem(NamedTuple):
         out = f"{title} {quote(self.key)}" if self.key is not None else title
         return f"{out}: {self.detail}" if self.detail else out
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The problem in the JSON report."""
         return {"problem": self.kind, "key": self.key, "detail": self.detail}
 

@@ -82,7 +82,7 @@ def _pointer(doc: Any, fragment: str) -> bool:
     return True
 
 
-def check_refs(schemas: Mapping[str, Mapping]) -> None:
+def check_refs(schemas: Mapping[str, Mapping[str, Any]]) -> None:
     """Raise ``RefError`` (naming the payload) for the first ``$ref`` of any schema that
     does not resolve inside ``schemas``: a ``#`` pointer or anchor of the same schema, or
     the ``$id`` of a loaded one (plus a pointer or anchor that exists there)."""
@@ -90,7 +90,7 @@ def check_refs(schemas: Mapping[str, Mapping]) -> None:
     for name, schema in schemas.items():
         if not isinstance(schema, dict):
             continue
-        root = schema.get("$id") if isinstance(schema.get("$id"), str) else ""
+        root: str = schema["$id"] if isinstance(schema.get("$id"), str) else ""
         for keyword, ref, base in _walk(schema, root):
             uri, fragment = urldefrag(urljoin(base, ref))
             target = schema if uri in ("", root.rstrip("#")) else by_id.get(uri)
@@ -137,7 +137,7 @@ def _anchor_path(node: Any, anchor: str) -> tuple[str, ...] | None:
     return None
 
 
-def check_ref_cycles(schemas: Mapping[str, Mapping]) -> None:
+def check_ref_cycles(schemas: Mapping[str, Mapping[str, Any]]) -> None:
     """Raise ``RefError`` (naming the payload) when a ``$ref`` leads, through the
     references inside what it points at, back to itself.  Run after ``check_refs``."""
     from urllib.parse import unquote
@@ -147,12 +147,13 @@ def check_ref_cycles(schemas: Mapping[str, Mapping]) -> None:
     for name, schema in schemas.items():
         if not isinstance(schema, dict):
             continue
-        root = schema.get("$id") if isinstance(schema.get("$id"), str) else ""
+        root: str = schema["$id"] if isinstance(schema.get("$id"), str) else ""
         for path, _, ref, base in _refs_at(schema, root):
             uri, fragment = urldefrag(urljoin(base, ref))
             target = name if uri in ("", root.rstrip("#")) else by_id.get(uri)
             if target is None:
                 continue
+            where: tuple[str, ...] | None
             if fragment == "" or fragment.startswith("/"):
                 where = tuple(p.replace("~1", "/").replace("~0", "~") for p in unquote(fragment).split("/")[1:])
             else:
@@ -169,7 +170,7 @@ def check_ref_cycles(schemas: Mapping[str, Mapping]) -> None:
         n = len(where)
         return [(target, p) for p in inside.get(target, ()) if p[:n] == where]
 
-    state: dict[tuple, int] = {}  # 1: on the current path, 2: done
+    state: dict[tuple[Any, ...], int] = {}  # 1: on the current path, 2: done
     for start in refs:
         if state.get(start):
             continue
@@ -197,26 +198,26 @@ def refuse_retrieval(uri: str) -> Any:
     raise RefError(f"{uri!r} is outside the loaded schemas; nothing is fetched")
 
 
-def registry(schemas: Mapping[str, Mapping]) -> Any:
+def registry(schemas: Mapping[str, Mapping[str, Any]]) -> Any:
     """A ``referencing.Registry`` of the loaded schemas that have an ``$id`` (and that
     retrieves nothing else), for the reference validator."""
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    def retrieve(uri: str):
+    def retrieve(uri: str) -> Any:
         from referencing.exceptions import NoSuchResource
 
-        raise NoSuchResource(ref=uri)
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg, unused-ignore]
 
     resources = [
         (s["$id"], Resource.from_contents(s, default_specification=DRAFT202012))
         for s in schemas.values()
         if isinstance(s, dict) and isinstance(s.get("$id"), str)
     ]
-    return Registry(retrieve=retrieve).with_resources(resources)
+    return Registry(retrieve=retrieve).with_resources(resources)  # type: ignore[call-arg, unused-ignore]
 
 
-def rs_options(schemas: Mapping[str, Mapping]) -> dict:
+def rs_options(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Options for jsonschema_rs validators: the loaded schemas as its registry, no
     network, and a retriever that refuses anything else."""
     rs = optional.jsonschema_rs
@@ -246,7 +247,7 @@ def _patterns(node: Any) -> Iterator[Any]:
 
 def check_schema(path: str, schema: Any) -> None:
     """Raise ``UsageError`` unless ``schema`` is a payload schema the engine can use."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
     if not isinstance(schema, dict):
         raise UsageError(f"{path}: expected a JSON object (a payload's JSON Schema), found {json_type(schema)}")
@@ -265,12 +266,12 @@ def check_schema(path: str, schema: Any) -> None:
             raise UsageError(f"{path}: pattern {str(pattern)[:80]!r} is not a usable regular expression: {exc}") from None
 
 
-def load_schema_dir(folder: str) -> dict[str, dict]:
+def load_schema_dir(folder: str) -> dict[str, dict[str, Any]]:
     """Schemas of a vendored ``generated/schemas`` folder, by wire name
     (``<wire_name>.schema.json``).  Raises ``UsageError`` naming the file for anything
     unreadable, not JSON, not a usable payload schema, or with a ``$ref`` that points
     outside the folder's schemas."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     files: dict[str, str] = {}
     try:
         names = sorted(os.listdir(folder))

@@ -57,7 +57,7 @@ def describe(limits: Any) -> str:
     return "in every version"
 
 
-def _annotation(node: Any) -> Mapping:
+def _annotation(node: Any) -> Mapping[str, Any]:
     value = node.get(ANNOTATION) if isinstance(node, Mapping) else None
     return value if isinstance(value, Mapping) else {}
 
@@ -65,11 +65,11 @@ def _annotation(node: Any) -> Mapping:
 class VersionRules:
     """The version rules of one payload schema for one product version."""
 
-    def __init__(self, schema: Mapping, version: tuple[int, ...], version_text: str):
+    def __init__(self, schema: Mapping[str, Any], version: tuple[int, ...], version_text: str):
         self.version_text = version_text
         self.payload_limits = _annotation(schema).get("versions")
         self.payload_sent = in_range(version, self.payload_limits)
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        props: Mapping[str, Any] = schema["properties"] if isinstance(schema.get("properties"), Mapping) else {}
         listed = set(schema.get("required") or ()) if isinstance(schema.get("required"), list) else set()
         self.absent: dict[str, str] = {}  # key -> its range, for fields V does not send
         self.present: list[str] = []  # fields V must send that the schema does not require

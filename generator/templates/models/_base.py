@@ -3,7 +3,7 @@
 pydantic's defaults are friendlier than a JSON Schema: they convert "1" to 1 and 1 to
 True, and a field that may be left out also accepts null.  A payload model must accept
 exactly what its schema (../schemas/<wire name>.schema.json) accepts, so every model
-derives from ``_PayloadBase``, which adds JSON's rules and nothing else:
+derives from ``PayloadBase``, which adds JSON's rules and nothing else:
 
 * strict types (no string-to-number, number-to-bool or similar conversion);
 * no undeclared keys (``extra='forbid'``, the schemas' ``additionalProperties: false``);
@@ -44,7 +44,7 @@ def _json_type(annotation: Any) -> str | None:
     if origin is typing.Annotated:
         return _json_type(typing.get_args(annotation)[0])
     if origin is Literal:
-        kinds = {type(v) for v in typing.get_args(annotation)}
+        kinds: set[type[Any]] = {type(v) for v in typing.get_args(annotation)}
         return "integer" if kinds == {int} else "boolean" if kinds == {bool} else None
     if origin is typing.Union or origin is types.UnionType:
         found = {_json_type(a) for a in typing.get_args(annotation) if a is not type(None)}
@@ -52,7 +52,7 @@ def _json_type(annotation: Any) -> str | None:
     return "integer" if annotation is int else "boolean" if annotation is bool else None
 
 
-class _PayloadBase(BaseModel):
+class PayloadBase(BaseModel):
     """A payload model with JSON Schema's rules: see the module docstring."""
 
     model_config = ConfigDict(
@@ -82,8 +82,9 @@ class _PayloadBase(BaseModel):
     def _json_values(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        fixed = data
-        for key, value in data.items():
+        items = typing.cast("dict[str, Any]", data)
+        fixed = items
+        for key, value in items.items():
             if value is None:
                 raise ValueError(f"{key!r} is null; leave the key out instead (no field admits null)")
             if key in cls.__integer_keys__:
@@ -91,8 +92,8 @@ class _PayloadBase(BaseModel):
                 if type(value) is bool:
                     raise ValueError(f"{key!r} must be an integer, not a boolean")
                 if type(value) is float and value.is_integer():
-                    if fixed is data:
-                        fixed = dict(data)
+                    if fixed is items:
+                        fixed = dict(items)
                     fixed[key] = int(value)
             elif key in cls.__boolean_keys__ and type(value) is not bool:
                 raise ValueError(f"{key!r} must be a boolean")
