@@ -234,7 +234,7 @@ def _read_folder(spec_dir: Path, raw: RawFile, path: tuple, folder: str) -> tupl
 
 
 def _syntax_error(text: str, label: Location) -> Finding | None:
-    from jinja2 import Environment, TemplateSyntaxError
+    from jinja2 import TemplateSyntaxError
 
     from generator.targets.template_budget import BudgetedSandbox
 

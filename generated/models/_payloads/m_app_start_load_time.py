@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class AppStartLoadTime(_PayloadBase):
+class AppStartLoadTime(PayloadBase):
     """
     Event app_start_load_time of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

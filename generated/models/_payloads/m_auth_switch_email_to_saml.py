@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class AuthSwitchEmailToSaml(_PayloadBase):
+class AuthSwitchEmailToSaml(PayloadBase):
     """
     Event auth_switch_email_to_saml of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

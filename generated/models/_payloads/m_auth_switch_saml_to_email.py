@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class AuthSwitchSamlToEmail(_PayloadBase):
+class AuthSwitchSamlToEmail(PayloadBase):
     """
     Event auth_switch_saml_to_email of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ChannelJoinFromMoreList(_PayloadBase):
+class ChannelJoinFromMoreList(PayloadBase):
     """
     Event channel_join_from_more_list of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

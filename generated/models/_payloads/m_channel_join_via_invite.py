@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ChannelJoinViaInvite(_PayloadBase):
+class ChannelJoinViaInvite(PayloadBase):
     """
     Event channel_join_via_invite of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigExperimental(_PayloadBase):
+class ConfigExperimental(PayloadBase):
     """
     Record config_experimental of “Server Configuration Settings”, sent once every 24 hours.
     """

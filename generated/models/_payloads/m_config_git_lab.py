@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigGitLab(_PayloadBase):
+class ConfigGitLab(PayloadBase):
     """
     Record config_git_lab of “Server Configuration Settings”, sent once every 24 hours.
     """

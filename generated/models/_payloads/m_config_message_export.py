@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigMessageExport(_PayloadBase):
+class ConfigMessageExport(PayloadBase):
     """
     Record config_message_export of “Server Configuration Settings”, sent once every 24 hours.
     """

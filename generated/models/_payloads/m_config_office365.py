@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigOffice365(_PayloadBase):
+class ConfigOffice365(PayloadBase):
     """
     Record config_office365 of “Server Configuration Settings”, sent once every 24 hours.
     """

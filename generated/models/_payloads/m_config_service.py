@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigService(_PayloadBase):
+class ConfigService(PayloadBase):
     """
     Record config_service of “Server Configuration Settings”, sent once every 24 hours.
     """

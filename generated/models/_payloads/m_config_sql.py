@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigSql(_PayloadBase):
+class ConfigSql(PayloadBase):
     """
     Record config_sql of “Server Configuration Settings”, sent once every 24 hours.
     """

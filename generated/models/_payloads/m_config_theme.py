@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigTheme(_PayloadBase):
+class ConfigTheme(PayloadBase):
     """
     Record config_theme of “Server Configuration Settings”, sent once every 24 hours.
     """

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class ConfigWebrtc(_PayloadBase):
+class ConfigWebrtc(PayloadBase):
     """
     Record config_webrtc of “Server Configuration Settings”, sent once every 24 hours.
     """

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class DeploymentConfiguration(_PayloadBase):
+class DeploymentConfiguration(PayloadBase):
     """
     Record deployment_configuration of “Deployment Configuration Information”, sent once every 24 hours.
     """

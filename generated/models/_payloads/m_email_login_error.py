@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class EmailLoginError(_PayloadBase):
+class EmailLoginError(PayloadBase):
     """
     Event email_login_error of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 Feature = TypeAliasType("Feature", Annotated[str, Field(max_length=4096)])
 
 
-class License(_PayloadBase):
+class License(PayloadBase):
     """
     Record license of “Commercial License Information”, sent once every 24 hours.
     """

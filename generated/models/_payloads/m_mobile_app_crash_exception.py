@@ -8,12 +8,12 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 RecentReduxAction = TypeAliasType("RecentReduxAction", Annotated[str, Field(max_length=4096)])
 
 
-class MobileAppCrashException(_PayloadBase):
+class MobileAppCrashException(PayloadBase):
     """
     Event mobile_app_crash_exception of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """

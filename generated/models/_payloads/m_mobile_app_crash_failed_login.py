@@ -8,12 +8,12 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 RecentReduxAction = TypeAliasType("RecentReduxAction", Annotated[str, Field(max_length=4096)])
 
 
-class MobileAppCrashFailedLogin(_PayloadBase):
+class MobileAppCrashFailedLogin(PayloadBase):
     """
     Event mobile_app_crash_failed_login of “Non-personally Identifiable Error Information”, sent when the specified event occurs.
     """

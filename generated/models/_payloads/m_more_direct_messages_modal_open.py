@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class MoreDirectMessagesModalOpen(_PayloadBase):
+class MoreDirectMessagesModalOpen(PayloadBase):
     """
     Event more_direct_messages_modal_open of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class OauthAppCreate(_PayloadBase):
+class OauthAppCreate(PayloadBase):
     """
     Event oauth_app_create of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

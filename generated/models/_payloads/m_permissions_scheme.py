@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 TeamAdminPermission = TypeAliasType("TeamAdminPermission", Annotated[str, Field(max_length=4096)])
 
@@ -25,7 +25,7 @@ ChannelAdminPermission = TypeAliasType("ChannelAdminPermission", Annotated[str, 
 ChannelUserPermission = TypeAliasType("ChannelUserPermission", Annotated[str, Field(max_length=4096)])
 
 
-class PermissionsScheme(_PayloadBase):
+class PermissionsScheme(PayloadBase):
     """
     Event permissions_scheme of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class Plugins(_PayloadBase):
+class Plugins(PayloadBase):
     """
     Record plugins of “Plugin Configuration Information”, sent once every 24 hours.
     """

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class PluginsActivated(_PayloadBase):
+class PluginsActivated(PayloadBase):
     """
     Event plugins_activated of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

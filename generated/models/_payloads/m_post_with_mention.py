@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class PostWithMention(_PayloadBase):
+class PostWithMention(PayloadBase):
     """
     Event post_with_mention of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

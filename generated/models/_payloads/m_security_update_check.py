@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class SecurityUpdateCheck(_PayloadBase):
+class SecurityUpdateCheck(PayloadBase):
     """
     Record security_update_check of “Security Update Check”, sent once every 24 hours.
     """

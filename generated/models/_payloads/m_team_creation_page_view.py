@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class TeamCreationPageView(_PayloadBase):
+class TeamCreationPageView(PayloadBase):
     """
     Event team_creation_page_view of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

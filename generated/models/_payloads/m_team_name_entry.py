@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class TeamNameEntry(_PayloadBase):
+class TeamNameEntry(PayloadBase):
     """
     Event team_name_entry of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

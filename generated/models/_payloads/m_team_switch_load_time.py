@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class TeamSwitchLoadTime(_PayloadBase):
+class TeamSwitchLoadTime(PayloadBase):
     """
     Event team_switch_load_time of “Non-personally Identifiable Diagnostic Information”, sent when the specified event occurs.
     """

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from .._base import _PayloadBase
+from .._base import PayloadBase
 
 
-class UsageStatistics(_PayloadBase):
+class UsageStatistics(PayloadBase):
     """
     Record usage_statistics of “Aggregated Usage Statistics”, sent once every 24 hours.
     """
