@@ -6,8 +6,8 @@ target's shared files, and each payload's files of every units target.  With a p
 store (``gen build``), a piece whose key (a digest of exactly its inputs: the resolved
 data without source positions, the code and the tools) is stored and verifies is taken
 from ``.gen-cache/pieces/``; the others are rendered by one process pool
-(``generator.background.Pool``) the build creates here and closes when rendering is done,
-slow targets first.  The output is a pure function of the pieces, so an incremental
+(``generator.background.Pool``) the build creates here and closes when rendering is done
+(whole targets first, then batches of payloads).  The output is a pure function of the pieces, so an incremental
 build is a cold build by construction (``tests/test_build_fuzz.py`` holds them equal
 byte for byte).  Before anything is written, every path is checked: two targets writing
 one path, a path the build itself owns (``MANIFEST.json``, ``.gen-cache/``), or a file
@@ -164,9 +164,8 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
     for view, group in whole_todo.items():
         if view is not None:
             jobs.append(("whole", tuple(t.name for t in group), view))
-        else:  # each on its own, the slow ones first
-            jobs += [("whole", (t.name,), None) for t in sorted(group, key=lambda t: not t.slow)]
-    jobs.sort(key=lambda job: not any(_target(n).slow for n in job[1]))
+        else:  # each on its own
+            jobs += [("whole", (t.name,), None) for t in group]
     batches = [tuple(units_todo[i:i + BATCH]) for i in range(0, len(units_todo), BATCH)]
     rendered = sum(len(names) for _, names, _ in jobs) + len(units_todo)
     if jobs or batches:

@@ -13,8 +13,7 @@ pickles nothing and keeps no state between calls.  It has one of two shapes:
 A whole target may also name a ``view`` (a function ``module:function`` of the spec in
 ``VIEWS``): the build derives that view once and passes it as ``render(spec, view)`` to
 every target naming it (the three docs and the template targets share the docs view);
-``render(spec)`` alone derives it itself.  ``slow=True`` asks the build to start it
-before the others (the models: their generator alone outlasts most targets).
+``render(spec)`` alone derives it itself.
 
 The build (``generator.build``), ``gen check`` and ``gen targets`` all read ``TARGETS``;
 adding a target is a module, its templates and one line here.  Registry order is output
@@ -47,7 +46,6 @@ class Target:
     module: str  # imported lazily: some targets pull in heavy libraries
     hooks: tuple[str, ...] = ()
     view: str | None = None
-    slow: bool = False  # started before the others (so it never starts last)
 
     @property
     def units(self) -> bool:
