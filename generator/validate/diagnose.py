@@ -46,7 +46,7 @@ def _reference_class() -> Any:
     return jsonschema.validators.extend(base, {"pattern": ecma.pattern_keyword}, type_checker=types)
 
 
-def fast_or_reference(schema: Mapping, rs_options: Mapping | None = None) -> Callable[[Any], bool]:
+def fast_or_reference(schema: Mapping[str, Any], rs_options: Mapping[str, Any] | None = None) -> Callable[[Any], bool]:
     """The fastest ``is_valid`` for a schema: ``fast.fast_validator``'s, else the
     reference validator's."""
     return fast_validator(schema, rs_options) or reference_validator(schema).is_valid
