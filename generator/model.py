@@ -412,12 +412,25 @@ class TemplateTarget:
 
 
 @dataclass(frozen=True)
+class ProducerOutput:
+    """A built-in producer target the spec turned on (``outputs.go`` / ``outputs.typescript``):
+    ``package`` (Go package name) and ``module`` (Go module path or npm module name),
+    as the spec wrote them; empty means the default, which the target applies."""
+
+    module: str = ""
+    package: str = ""
+
+
+@dataclass(frozen=True)
 class Outputs:
     """The spec's ``outputs`` block: the package name downstream projects vendor the
-    output folder as (None: not named), and the template targets."""
+    output folder as (None: not named), the template targets, and the built-in producer
+    targets turned on (None: off)."""
 
     package: str | None = None
     templates: tuple[TemplateTarget, ...] = ()
+    go: ProducerOutput | None = None
+    typescript: ProducerOutput | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Resolves the spec's ``outputs`` block: the package name and the template targets.
+"""Resolves the spec's ``outputs`` block: the package name, the built-in producer targets
+turned on (``go``, ``typescript``: their options as written) and the template targets.
 
 A template target is a folder of Jinja templates a maintainer declares in the spec
 (``name``, ``folder``, ``out``).  This module reads each folder once, when the spec is
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from generator.diagnostics import Finding, error
 from generator.load import RawFile
-from generator.model import Location, Outputs, TemplateFile, TemplateTarget
+from generator.model import Location, Outputs, ProducerOutput, TemplateFile, TemplateTarget
 
 MAX_FILES = 200
 MAX_FILE_BYTES = 1024 * 1024
@@ -46,6 +47,7 @@ _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 BUILTIN_OUTPUTS = frozenset({
     "MANIFEST.json", "README.md", "__init__.py", "conftest.py", "catalog.json", "spec.schema.json",
     "conformance", "docs", "models", "schemas", "warehouse", ".gen-cache",
+    "go", "typescript",  # the producer targets' folders (written when the spec turns them on)
 })
 _BUILTIN_FOLDED = {name.casefold(): name for name in BUILTIN_OUTPUTS}
 
@@ -128,7 +130,17 @@ def resolve_outputs(spec_dir: Path, files: list[RawFile]) -> tuple[Outputs, list
                 location=raw.key_where(path),
             )
         )
-    return Outputs(package=block.get("package"), templates=tuple(targets)), findings
+    return Outputs(package=block.get("package"), templates=tuple(targets),
+                   go=_producer(block, "go"), typescript=_producer(block, "typescript")), findings
+
+
+def _producer(block: dict, name: str) -> ProducerOutput | None:
+    """A built-in producer target (``go``, ``typescript``): on when the block names it
+    (``go: {}`` turns it on with the defaults), off otherwise."""
+    if name not in block:
+        return None
+    node = block[name] or {}
+    return ProducerOutput(module=node.get("module", ""), package=node.get("package", ""))
 
 
 def _confined(spec_dir: Path, folder: str) -> tuple[Path | None, str]:

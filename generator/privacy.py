@@ -138,7 +138,15 @@ def opt_out_ways(feature: Mapping[str, Any]) -> list[dict]:
     ways = feature.get("opt_outs")
     if ways is None:
         ways = [feature["opt_out"]] if feature.get("opt_out") else []
-    return [w for w in ways if isinstance(w, dict) and w.get("setting")]
+    return [_way_defaults(w) for w in ways if isinstance(w, dict) and w.get("setting")]
+
+
+def _way_defaults(way: dict) -> dict:
+    """A catalogue opt-out with the keys an older catalogue may lack (a console setting
+    with one ``off_value``) filled in."""
+    if "kind" in way and "off_values" in way:
+        return way
+    return {"kind": "console_setting", "off_values": [way.get("off_value", False)], **way}
 
 
 def opt_out_place(way: Mapping[str, Any]) -> tuple:

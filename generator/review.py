@@ -30,8 +30,14 @@ from typing import Any
 import click
 
 from generator.diff.compare import Change, diff_catalogs
+from generator.diff.formats import opt_out_md
 from generator.diff.rules import EXPANDED
-from generator.privacy import expiry_text
+from generator.kinds import KINDS
+from generator.privacy import UNREVIEWED, expiry_text, opt_out_ways
+from generator.targets.escape import md_code
+
+#: How the request words each personal-data level ("unreviewed" is never "none").
+PD_WORDS = {"none": "none", "pseudonymous": "pseudonymous", "possible": "possible", UNREVIEWED: "not yet reviewed"}
 
 
 def _index(doc: dict) -> tuple[dict, dict, dict, dict]:
@@ -73,17 +79,51 @@ def affected_fields(changes: list[Change], head: dict) -> dict[tuple[str, str], 
     return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], 0)))
 
 
+#: The question each privacy-expanding rule raises (a test keeps one for every
+#: ``expanded`` rule of ``generator.diff.rules``).
+QUESTIONS: dict[str, str] = {
+    "field-added": "Is this new field necessary for the stated purposes, and is the least revealing kind used?",
+    "payload-added": "Is every field of this new payload necessary for the stated purposes?",
+    "event-added": "Is this new event, and every property it carries, necessary for the stated purposes?",
+    "payload-moved": "It now belongs to another feature: do that feature's opt-out, sender and destination fit it?",
+    "schedule-more-frequent": "It is sent more often: does the purpose need the higher frequency?",
+    "schedule-changed": "It switched between periodic and on-event sending: what does the new timing reveal about users' activity?",
+    "edition-widened": "More editions send it: do their users expect it, and does their documentation say so?",
+    "versions-widened": "More product versions send it: do those versions' docs say so?",
+    "kind-widened": "Its kind admits more values: what can the wider value space reveal, and is a narrower kind enough?",
+    "values-added": "It can take more values: can the new values tell users or organisations apart?",
+    "input-data-used": "It now reads what users entered: can that carry personal data, and how is it reduced?",
+    "field-edition-widened": "More editions send this field: do their users expect it?",
+    "field-versions-widened": "More product versions send this field: do those versions' docs say so?",
+    "personal-data-raised": "Its personal-data level went up: is the stated reason enough, and do the reductions protect users?",
+    "collected-because-changed": "The reason for collecting it changed: is the new reason a purpose users were told about?",
+    "reduction-removed": "A reduction was removed: what does the unreduced value reveal, and why is the reduction no longer needed?",
+    "expiry-extended": "It is collected for longer: is the longer retention necessary?",
+    "opt-out-removed": "A way to switch it off was removed: can users still opt out as easily as before?",
+    "opt-out-moved": "The way to switch it off moved: do users who had opted out stay opted out?",
+    "opt-out-value-changed": "Other values now switch it off: does a value that meant off still mean off?",
+    "destination-changed": "It goes to a new destination: is that recipient covered by the privacy policy?",
+    "sender-changed": "Another component sends it: does that change what the recipient can link it to?",
+}
+
+
 def _questions(item: dict) -> list[str]:
-    """What the reviewer must answer for this field, from what the request shows."""
+    """What the reviewer must answer for this field, from what the request shows: the
+    question each of its changes raises, then those its facts raise."""
     q = [f"Is {item['name']} necessary for the stated purposes, and is the least revealing kind used?"]
+    for rule in dict.fromkeys(c["rule"] for c in item["changes"]):
+        if rule in QUESTIONS and QUESTIONS[rule] not in q:
+            q.append(QUESTIONS[rule])
     if item["status"] == "widened":
         q.append("What does this widening reveal that was not revealed before: " + "; ".join(c["message"] for c in item["changes"]) + "?")
     pd = item["personal_data"]
+    if pd["status"] == UNREVIEWED:
+        q.append("Nobody has reviewed it for personal data yet: which level is it (none, pseudonymous, possible), and why?")
     if pd["uses_input_data"] or pd["free_text"] or pd["status"] in ("possible", "pseudonymous"):
         q.append("The value comes from what users entered or is free text: can it identify a person or carry personal data, and is the stated mitigation enough?")
     else:
         q.append("Can this value, alone or combined with the rest of the payload, identify a person or an organisation?")
-    if item["opt_out"] is None or item["opt_out"].get("setting") is None:
+    if not item["opt_outs"]:
         q.append("This data cannot be switched off: is sending it without an opt-out acceptable?")
     else:
         q.append("Does the opt-out stop this field, and is its cost stated honestly to users?")
@@ -114,6 +154,7 @@ def review_request(base: dict, head: dict) -> list[dict[str, Any]]:
         sec = sections.get(p.get("section"), {})
         kind = kinds.get(f["kind"], {})
         opt = feat.get("opt_out")
+        ways = opt_out_ways(feat)
         item = {
             "payload": wire,
             "wire_key": key,
@@ -125,14 +166,16 @@ def review_request(base: dict, head: dict) -> list[dict[str, Any]]:
             "kind": {"id": f["kind"], "title": kind.get("title", f["kind"])},
             "values": f.get("values", []),
             "personal_data": {
-                "status": f.get("personal_data", ""),  # none / pseudonymous / possible, where the spec models it
+                "status": f.get("personal_data", ""),  # a level of generator.privacy.PD_LEVELS
                 "uses_input_data": f.get("uses_input_data", False),
-                "free_text": f["kind"] in ("string", "string_list"),
+                "free_text": bool(KINDS[f["kind"]].free_text) if f["kind"] in KINDS else True,
                 "note": f.get("personal_data_note", ""),
                 "collected_because": f.get("collected_because", ""),
                 "reduction": f.get("reduction", []),
             },
-            "opt_out": dict(opt) if opt else None,  # the feature's, as the catalogue has it (with its cost)
+            "opt_out": dict(opt) if opt else None,  # the feature's first, as the catalogue has it (with its cost)
+            "opt_outs": [dict(w) for w in ways],  # every way to switch it off (that names a setting)
+            "opt_out_text": _opt_out_text(opt, ways),  # in the docs' words (Markdown)
             "schedule": (sec.get("schedule") or {}).get("text", p.get("schedule", "")),
             "sender": feat.get("sender", ""),
             "destination": feat.get("destination", ""),
@@ -160,19 +203,19 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
         return "\n".join(lines + ["", "No field is new or widened: no data review is needed.", ""])
     lines += ["", f"{len(items)} field{'s' if len(items) != 1 else ''} new or widened. Answer every question before approving.", ""]
     for n, it in enumerate(items, 1):
-        gov, pd, opt = it["governance"], it["personal_data"], it["opt_out"]
+        gov, pd = it["governance"], it["personal_data"]
         purposes = it["purposes"]
         why = _md(purposes["feature"]) + (": " + _md(purposes["description"]) if purposes["description"] else "")
         if purposes["purposes"]:
             why += " Purposes: " + "; ".join(_md(x) for x in purposes["purposes"]) + "."
-        pd_text = f"{_md(pd['status'])}; " if pd["status"] else ""
+        pd_text = f"{_md(PD_WORDS.get(pd['status'], pd['status']))}; " if pd["status"] else ""
         pd_text += "reads what users entered" if pd["uses_input_data"] else "does not read what users entered"
         if pd["free_text"]:
             pd_text += "; free text"
         if pd["collected_because"]:
             pd_text += f"; collected because: {_md(pd['collected_because'])}"
         mitigation = "; ".join(_md(x) for x in [*pd["reduction"], pd["note"]] if x) or "none stated"
-        opt_text = _opt_out_text(opt)
+        opt_text = it["opt_out_text"]
         limits = ", ".join(x for x in (f"edition {it['edition']}" if it["edition"] else "", _versions_text(it["versions"])) if x) or "none"
         approvals = [f"review {_md(u)}" for u in gov["reviews"]] + [f"ticket {_md(u)}" for u in gov["tickets"]]
         lines += [
@@ -182,7 +225,7 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
             "- **Change:** " + "; ".join(_md(c["message"]) + f" (`{c['rule']}`)" for c in it["changes"]),
             f"- **Why it is collected:** {why}",
             f"- **Kind:** {_md(it['kind']['title'])} (`{it['kind']['id']}`)"
-            + ("; allowed values: " + ", ".join(f"`{_md(json.dumps(v))}`" for v in it["values"]) if it["values"] else "; allowed values: any the kind allows"),
+            + ("; allowed values: " + ", ".join(md_code(json.dumps(v)) for v in it["values"]) if it["values"] else "; allowed values: any the kind allows"),
             f"- **Personal data:** {pd_text}; mitigation: {mitigation}",
             f"- **Opt-out:** {opt_text}",
             f"- **Schedule:** sent {_md(it['schedule'])}",
@@ -200,18 +243,14 @@ def format_markdown(items: list[dict], base_label: str, head_label: str) -> str:
     return "\n".join(lines)
 
 
-def _opt_out_text(opt: dict | None) -> str:
-    """The opt-out in words, for either catalogue shape (a console setting with one
-    ``off_value``, or a setting of any kind with ``off_values`` / ``not_possible``)."""
-    if opt is None:
+def _opt_out_text(opt: dict | None, ways: list[dict]) -> str:
+    """Every way to opt out, in the docs' words (``phrases.opt_out_sentence``), each with
+    its setting and cost; or why it cannot be switched off."""
+    if not ways:
+        if opt and opt.get("not_possible"):
+            return "none: " + _md(opt["not_possible"])
         return "none: this data cannot be switched off"
-    if opt.get("setting") is None:
-        return "none: " + (_md(opt.get("not_possible") or "this data cannot be switched off"))
-    where = " > ".join(opt.get("console_path") or []) or opt["setting"]
-    off = opt.get("off_values", [opt.get("off_value")])
-    off_text = "any non-empty value" if off == "any_non_empty" else " or ".join(f"`{_md(json.dumps(v))}`" for v in off)
-    kind = f"{_md(opt['kind'])} " if opt.get("kind") else ""
-    return f"{kind}{_md(where)} (`{_md(opt['setting'])}` = {off_text}); cost: {_md(opt.get('cost', '')) or 'not stated'}"
+    return " ".join(f"{opt_out_md(w)} (setting {md_code(w['setting'])}; cost: {_md(w.get('cost', '')) or 'not stated'})" for w in ways)
 
 
 def _versions_text(v: dict) -> str:

@@ -95,7 +95,7 @@ def test_a_translation_is_one_file_of_phrases(tmp_path: Path) -> None:
     (spec_dir / "00_product.yaml").write_text(text.split("\nphrases:")[0] + "\n", encoding="utf-8")
     de = {"title": "Analysedaten", "schedule_heading": "Gesendet {schedule}:", "schedule_on_event": "bei einem Ereignis",
           "opt_out_environment_variable": "Zum Abschalten die Umgebungsvariable {setting} auf {values} setzen.",
-          "any_non_empty": "einen beliebigen nicht leeren Wert", "pd_possible": "Kann personenbezogene Daten enthalten"}
+          "off_rule_set": "einen beliebigen Wert außer leer, 0, false, off oder no", "pd_possible": "Kann personenbezogene Daten enthalten"}
     assert set(de) <= set(DEFAULTS)
     lines = ["spec_format: 1", "phrases:"] + [f"  {k}: {v!r}" for k, v in de.items()]
     (spec_dir / "90_de.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -104,7 +104,7 @@ def test_a_translation_is_one_file_of_phrases(tmp_path: Path) -> None:
     md = docs_md.render(spec)["docs/telemetry.md"].decode("utf-8")
     assert md.startswith("# Analysedaten\n")
     assert "### Gesendet bei einem Ereignis:" in md
-    assert "Zum Abschalten die Umgebungsvariable `POUROVER_NO_ANALYTICS` auf einen beliebigen nicht leeren Wert setzen." in md
+    assert "Zum Abschalten die Umgebungsvariable `POUROVER_NO_ANALYTICS` auf einen beliebigen Wert außer leer, 0, false, off oder no setzen." in md
     assert "Kann personenbezogene Daten enthalten." in md
 
 

@@ -287,7 +287,8 @@ def test_text_github_and_markdown_formats(tmp_path):
     sec = md.index("### Security Update Check")
     assert sec < diag
     security = md[sec:diag]
-    assert "To switch it off: System Console > Environment > Security > Enable Security Alerts" in security
+    # the docs' own sentence (phrases.opt_out_sentence), not a changelog wording of its own
+    assert "To opt out, disable the feature in **System Console > Environment > Security > Enable Security Alerts**." in security
     assert "This version also sends:" not in security
     assert "Also changed:" in security
     assert "- `security_update_check.build_type` (BuildType) can now also be `\"Cloud\"`." in security

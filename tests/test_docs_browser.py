@@ -314,11 +314,11 @@ def test_cli_example_catalogue(browser, tmp_path):
     assert page.title() == "Pourover: Analytics"
     assert page.query_selector("#f-edition") is None
     opt_out = page.inner_text(".card .optout")
-    assert "POUROVER_NO_ANALYTICS" in opt_out and "any non-empty value" in opt_out
+    assert "POUROVER_NO_ANALYTICS" in opt_out and "any value except empty, 0, false, off or no" in opt_out
     page.screenshot(path=str(SHOTS / "docs_cli_example_top.png"))
 
     page.select_option("#f-pd", label="May contain personal data")
-    assert o.ids() == ["field-build_error-error_message"]
+    assert o.ids() == ["field-build_error-error_message", "field-build_error-build_options"]
     row = page.evaluate("document.getElementById('field-build_error-error_message').textContent")
     assert "May contain personal data" in row and "Collected because:" in row and "path scrubbing, truncation" in row
     page.evaluate("document.getElementById('catalogue-h').scrollIntoView()")
@@ -352,7 +352,7 @@ def test_cli_example_expires_before(browser, tmp_path):
     page.fill("#f-expires", "2027-01-01")
     assert o.ids() == ["field-build_error-error_message"]
     page.fill("#f-expires", "2027-10-01")
-    assert len(o.ids()) == 4  # the build-error fields; installs expire at a version
+    assert len(o.ids()) == 5  # the build-error fields; installs expire at a version
     o.clean()
 
 

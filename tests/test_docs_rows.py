@@ -44,7 +44,7 @@ _MD_ITEM = (
 _WORDS = (
     "{% for f in fields %}\n{{ spaces(indent) }}{{ f.kind_label|text }} {{ f.name|text }} "
     '({{ say("wire_key", key=f.wire_key) }}){% if f.values %} ({{ say("values", values=f.values|join(" / ")) }}){% endif %}'
-    '{% if f.optional %} ({{ say("optional") }}){% endif %}{% if f.personal_data != "none" %} ({{ f.personal_data_label|text }}){% endif %}'
+    '{% if f.optional %} ({{ say("optional") }}){% endif %}{% if f|pd_sentences %} ({{ f|pd_sentences|text }}){% endif %}'
     '{{ f.marks|marks }}{{ ","|safe if not loop.last else "" }}\n{% endfor %}'
 )
 _MD_TABLE = (
@@ -109,7 +109,9 @@ def _env(fmt: str, ph):
     if fmt == "md":
         rows["field_table"] = docs_md._table_rows(md_text, ph, rows["kind_words"])
     mod = docs_rst if fmt == "rst" else docs_md
-    return docs_jinja.environment(escape, {**mod.filters(ph), **rows}, {"say": say}), rows
+    # a field group's line says what its field list item says about personal data
+    pd = {"pd_sentences": lambda f: " ".join(docs_jinja.personal_data_parts(f, ph))[:-1]}
+    return docs_jinja.environment(escape, {**mod.filters(ph), **rows, **pd}, {"say": say}), rows
 
 
 @pytest.mark.parametrize("ph", [DEFAULTS, _MARKUP_PHRASES], ids=["default-wording", "markup-wording"])

@@ -54,7 +54,7 @@ def test_checks_clean() -> None:
 def test_builds_and_passes_gen_check(built: Path) -> None:
     r = CliRunner().invoke(main, ["check", "--spec", str(SPEC), "--out", str(built)])
     assert r.exit_code == 0, r.output
-    assert "2 features, 2 payloads, 10 fields, 0 errors, 0 warnings" in r.output
+    assert "2 features, 2 payloads, 11 fields, 0 errors, 0 warnings" in r.output
 
 
 @pytest.mark.parametrize("doc", ["telemetry.md", "telemetry.rst", "catalog.html"])
@@ -71,7 +71,7 @@ def test_docs_speak_the_products_words(built: Path, doc: str) -> None:
     for must in (
         "Analytics",
         "POUROVER_NO_ANALYTICS",
-        "any non-empty value",
+        "any value except empty, 0, false, off or no",  # the variable's usual truthiness
         "pourover analytics off",
         "default unset",
         "May contain personal data",
@@ -124,15 +124,18 @@ def _producer(tmp_path: Path, body: str) -> str:
     return f"{path}:produce"
 
 
+# A producer written to the real rules: the variable is set unless empty, 0, false, off
+# or no (any case); the command switches everything off too.
 GOOD = '''
 def produce(settings):
+    value = settings.get("POUROVER_NO_ANALYTICS")
+    off = (value is not None and str(value).lower() not in ("", "0", "false", "off", "no")) or settings.get("analytics_off") is True
     out = []
-    if not settings.get("POUROVER_NO_ANALYTICS"):
+    if not off:
         out.append(("install", {"analytics_id": "abc", "package": "wget", "os_version": "Ubuntu 22.04",
                                 "cpu_arch": "arm64", "installed_at": "2024-01-01T00:00:00Z"}))
-    if not settings.get("analytics_off"):
         out.append(("build_error", {"analytics_id": "abc", "package": "wget", "error_message": "x",
-                                    "failed_at": 1700000000}))
+                                    "failed_at": 1700000000, "build_options": ["--HEAD"]}))
     return out
 '''
 
@@ -147,17 +150,56 @@ def _suite(built: Path, producer: str) -> subprocess.CompletedProcess:
 
 
 def test_opt_out_contract_honours_each_kind(built: Path, tmp_path: Path) -> None:
-    """The suite's opt-out contract tries every off value of each kind: any non-empty
-    value of the environment variable (including "0" and "false"), and the command."""
+    """The suite's opt-out contract tries every way to opt out of each feature: the
+    variable at values its truthiness counts as set ("1", "true", "yes", "on", ...; never
+    "0" or "false", which a real tool reads as not set), and the command."""
     ok = _suite(built, _producer(tmp_path, GOOD))
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    # A producer that treats "0" and "false" as "analytics on" breaks "any non-empty value".
+    # A producer that honours only "1" breaks the variable's truthiness.
     bad = _suite(built, _producer(tmp_path, GOOD.replace(
-        'if not settings.get("POUROVER_NO_ANALYTICS"):',
-        'if settings.get("POUROVER_NO_ANALYTICS") in (None, "", "0", "false"):')))
+        'str(value).lower() not in ("", "0", "false", "off", "no")', 'value == "1"')))
     assert bad.returncode == 1
-    assert "with POUROVER_NO_ANALYTICS = '0' ('Install Analytics' switched off) the producer still sends: install" in bad.stdout
-    # One that ignores the command.
-    bad = _suite(built, _producer(tmp_path, GOOD.replace('if not settings.get("analytics_off"):', "if True:")))
+    assert "with POUROVER_NO_ANALYTICS = 'true' ('Install Analytics' switched off) the producer still sends: install" in bad.stdout
+    # One that ignores the command (the second way to opt out of install analytics).
+    bad = _suite(built, _producer(tmp_path, GOOD.replace(' or settings.get("analytics_off") is True', "")))
     assert bad.returncode == 1
+    assert "with analytics_off = True ('Install Analytics' switched off)" in bad.stdout
     assert "with analytics_off = True ('Build Error Reports' switched off)" in bad.stdout
+
+
+HISTORY = ROOT / "examples" / "cli-analytics" / "tests"
+
+
+def test_a_fields_personal_data_level_moves_through_the_releases(tmp_path: Path) -> None:
+    """examples/cli-analytics/tests/: BuildOptions was unreviewed in v4.0, none in v4.1,
+    possible now.  gen diff classifies each move, gen review asks about the raise, and
+    gen check --baseline wants the schema version bumped for it."""
+    import json
+
+    def diff(base: Path, head: Path) -> list[dict]:
+        r = CliRunner().invoke(main, ["diff", str(base), str(head), "--format", "json"])
+        return [c for c in json.loads(r.stdout) if c["field"] == "build_options"]
+
+    v40, v41 = HISTORY / "v4.0" / "spec", HISTORY / "v4.1" / "spec"
+    lowered = diff(v40, v41)
+    assert [(c["rule"], c["privacy"], c["before"], c["after"]) for c in lowered if c["rule"].startswith("personal-data")] == [
+        ("personal-data-lowered", "reduced", "unreviewed", "none")]
+    raised = diff(v41, SPEC)
+    assert [(c["rule"], c["privacy"], c["before"], c["after"]) for c in raised if c["rule"].startswith("personal-data")] == [
+        ("personal-data-raised", "expanded", "none", "possible")]
+    r = CliRunner().invoke(main, ["review", str(v41), str(SPEC), "--format", "json"])
+    (item,) = json.loads(r.stdout)["fields"]
+    assert (item["wire_key"], item["personal_data"]["status"]) == ("build_options", "possible")
+    assert "personal-data-raised" in [c["rule"] for c in item["changes"]]
+    # v4.0's spec fails gen check (unreviewed) but still diffs and builds
+    assert CliRunner().invoke(main, ["check", "--spec", str(v40), "--no-output"]).exit_code == 1
+    # the current spec bumped build_error's version for the raise; without it, --baseline asks
+    assert CliRunner().invoke(main, ["check", "--spec", str(SPEC), "--no-output", "--baseline", str(v41)]).exit_code == 0
+    copy = tmp_path / "spec"
+    import shutil
+
+    shutil.copytree(SPEC, copy)
+    ev = copy / "10_events.yaml"
+    ev.write_text(ev.read_text().replace("version: 1.3.0", "version: 1.2.0"))
+    r = CliRunner().invoke(main, ["check", "--spec", str(copy), "--no-output", "--baseline", str(v41)])
+    assert r.exit_code == 1 and "needs a minor version bump (1.2.0 -> 1.3.0)" in r.output, r.output

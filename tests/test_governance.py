@@ -151,7 +151,7 @@ def test_bad_as_of_is_a_usage_error(args: list[str], text: str) -> None:
 
 ITEM_KEYS = {
     "payload", "wire_key", "name", "status", "changes", "description", "purposes", "kind", "values",
-    "personal_data", "opt_out", "schedule", "sender", "destination", "edition", "versions", "governance", "questions",
+    "personal_data", "opt_out", "opt_outs", "opt_out_text", "schedule", "sender", "destination", "edition", "versions", "governance", "questions",
 }
 
 
@@ -239,16 +239,23 @@ def test_review_usage_errors() -> None:
 def test_review_reads_either_catalogue_shape_of_an_opt_out() -> None:
     """A console setting with one off_value, a setting of another kind with off_values,
     and a feature that cannot be switched off (as the any-product catalogue has them)."""
+    from generator.privacy import opt_out_ways
     from generator.review import _opt_out_text
 
-    assert _opt_out_text({"setting": "X.Enable", "console_path": ["Admin", "X"], "off_value": False, "cost": "c"}) == (
-        "Admin \\> X (`X.Enable` = `false`); cost: c")
-    assert _opt_out_text({"setting": "DO_NOT_TRACK", "kind": "environment_variable", "console_path": [],
-                          "off_values": "any_non_empty", "cost": ""}) == (
-        "environment\\_variable DO\\_NOT\\_TRACK (`DO\\_NOT\\_TRACK` = any non-empty value); cost: not stated")
-    assert _opt_out_text({"setting": None, "kind": "not_possible", "not_possible": "Crash reports are required."}) == (
+    def text(opt):
+        return _opt_out_text(opt, opt_out_ways({"opt_out": opt}))
+
+    # The docs' own sentence, with code spans holding no backslashes.
+    assert text({"setting": "X.Enable", "console_path": ["Admin", "X"], "off_value": False, "cost": "c"}) == (
+        "To opt out, disable the feature in **Admin > X**. (setting `X.Enable`; cost: c)")
+    assert text({"setting": "DO_NOT_TRACK", "kind": "environment_variable", "console_path": [],
+                 "off_values": "any_non_empty", "cost": ""}) == (
+        "To opt out, set the environment variable `DO_NOT_TRACK` to any non-empty value. (setting `DO_NOT_TRACK`; cost: not stated)")
+    assert text({"setting": "HOMEBREW_NO_ANALYTICS", "kind": "environment_variable", "off_values": "set"}).startswith(
+        "To opt out, set the environment variable `HOMEBREW_NO_ANALYTICS` to any value except empty, 0, false, off or no")
+    assert text({"setting": None, "kind": "not_possible", "not_possible": "Crash reports are required."}) == (
         "none: Crash reports are required.")
-    assert _opt_out_text(None) == "none: this data cannot be switched off"
+    assert text(None) == "none: this data cannot be switched off"
 
 
 def test_review_lists_a_field_collected_for_longer(tmp_path: Path) -> None:
@@ -285,7 +292,8 @@ def test_second_example_has_owners_reviews_and_real_expiries_in_its_docs() -> No
         assert "2025-11-error-message-scrubbing" in text and "expires: 2026-12-31" in text  # the field's own mark
     rows = docs_html.catalog_data(docs_view.build_view(spec))["rows"]
     assert {r["w"]: r.get("xd") for r in rows if r["t"] == "f" and r["p"] == "build_error"} == {
-        "analytics_id": "2027-09-30", "package": "2027-09-30", "error_message": "2026-12-31", "failed_at": "2027-09-30"}
+        "analytics_id": "2027-09-30", "package": "2027-09-30", "error_message": "2026-12-31", "failed_at": "2027-09-30",
+        "build_options": "2027-06-30"}
 
 
 def test_second_example_expires_as_its_readme_says() -> None:

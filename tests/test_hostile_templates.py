@@ -177,6 +177,7 @@ WORST = {
     "join-amplifies": "{{ range(100000) | join('x' * 1000000) }}",
     "doubling-concat": "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
     "printing-loop": "{% for i in range(100000) %}{% for j in range(100000) %}{{ 'y' * 1000 }}{% endfor %}{% endfor %}",
+    "recursive-loop": "{% for i in range(1) recursive %}{% if loop.depth < 3 %}{{ loop(range(100000)) }}{% endif %}{% endfor %}",
     "literal-in-set": "{% set big %}{% for i in range(100000) %}{% for j in range(100) %}" + "z" * 5000 + "{% endfor %}{% endfor %}{% endset %}{{ big | length }}",
 }
 
@@ -221,10 +222,11 @@ def test_templates_within_the_budgets_render_as_before(sandbox):
     (spec / "templates" / "t" / "ok.txt.j2").write_text(
         "{% for p in payloads %}{{ p.wire_name ~ '!' }} {{ '%03d' % loop.index }} {{ '{:>4}'.format(p.fields | length) }}"
         " {{ p.fields | map(attribute='wire_key') | join(',') | replace('_', '-') | center(3) }}\n{% endfor %}"
-        "{{ 'ab' * 3 }} {{ [1, 2] + [3] }} {{ 2 ** 10 }} {{ range(3) | sum }}\n"
+        "{{ 'ab' * 3 }} {{ [1, 2] + [3] }} {{ 2 ** 10 }} {{ range(3) | sum }}"
+        "{% for i in [1, [2, 3]] recursive %}{{ loop(i) if i is iterable else i }}{% endfor %}\n"
     )
     _outputs(spec, [{"name": "t", "folder": "templates/t", "out": "custom"}])
     files = generator.build_files(generator.load_spec(spec))
     text = files["custom/ok.txt"].decode()
     assert text.startswith("install! 001    3 package,options,schema-version") or "install! 001" in text, text
-    assert text.endswith("ababab [1, 2, 3] 1024 3\n"), text
+    assert text.endswith("ababab [1, 2, 3] 1024 3123\n"), text

@@ -36,7 +36,15 @@ def product(tmp_path: Path, monkeypatch) -> Path:
     return tmp_path
 
 
+# The fixtures here are small captures from one file each, made to exercise kind
+# inference: their runs list values seen once from one input (the thresholds of
+# generator.infer.value_lists at 1).  tests/test_infer_privacy.py tests the defaults.
+PERMISSIVE = ("--min-value-documents", "1", "--min-value-sources", "1")
+
+
 def gen(*args: str, input: str | None = None):
+    if args and args[0] == "infer" and "--min-value-sources" not in args:
+        args = (*args, *PERMISSIVE)
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
@@ -152,11 +160,13 @@ def test_proposals_on_the_fixture(product: Path) -> None:
     }
     kinds = {k[2]: p["changes"] for k, p in got.items() if k[0] == "kind"}
     assert kinds == {
-        "max_users_per_team": {"kind": "integer"},
-        "driver_name": {"kind": "enumerated_string", "values": ["mysql", "postgres"]},
-        "schema_version": {"kind": "version"},
-        "console_level": {"kind": "enumerated_string", "values": ["DEBUG", "ERROR", "INFO"]},
+        # a changed kind is judged again: its personal-data level is unreviewed
+        "max_users_per_team": {"kind": "integer", "personal_data": "unreviewed"},
+        "driver_name": {"kind": "enumerated_string", "values": ["mysql", "postgres"], "personal_data": "unreviewed"},
+        "schema_version": {"kind": "version", "personal_data": "unreviewed"},
+        "console_level": {"kind": "enumerated_string", "values": ["DEBUG", "ERROR", "INFO"], "personal_data": "unreviewed"},
     }
+    assert all(p["changes"]["personal_data"] == "unreviewed" for k, p in got.items() if k[0] == "new-field")
     new = {k[2]: (p["changes"]["kind"], p["changes"].get("required", True), p["free_text"]) for k, p in got.items() if k[0] == "new-field"}
     assert new == {
         "isdefault_site_url": ("is_default", True, False),
@@ -263,6 +273,11 @@ def test_removing_the_marker_brings_back_the_description_rules(product: Path) ->
     _, findings = check_spec(product / "spec")
     codes = {(f.code, f.message.split("'")[1]) for f in findings}
     assert ("field-description", "WebSettings.SiteName") in codes
+    # the marker gone, its explicit level stays: still not reviewed, never "none"
+    assert ("unreviewed", "WebSettings.SiteName") in codes
+    path.write_text(path.read_text().replace("personal_data: unreviewed", "personal_data: none"))
+    _, findings = check_spec(product / "spec")
+    codes = {(f.code, f.message.split("'")[1]) for f in findings}
     assert ("free-text-personal-data", "WebSettings.SiteName") in codes
 
 
@@ -403,17 +418,17 @@ SCENARIOS = {
     "values-extended": ("{name: Mode, kind: enumerated_integer, values: [0, 1], description: M.}", [0, 1, 2, 1],
                         "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: M., review: "),
     "to-boolean": ("{name: Mode, kind: integer, description: M.}", [True, False, True],
-                   "{name: Mode, kind: boolean, description: M., review: "),
+                   "{name: Mode, kind: boolean, description: M., personal_data: unreviewed, review: "),
     "to-timestamp": ("{name: Mode, kind: boolean, description: M.}", [1700000000000, 1700000000001],
-                     "{name: Mode, kind: timestamp, description: M., review: "),
+                     "{name: Mode, kind: timestamp, description: M., personal_data: unreviewed, review: "),
     "to-free-text": ("{name: Mode, kind: integer, description: M.}", ["a b", "c d", "e f"],
-                     "{name: Mode, kind: string, description: M., review: \"gen infer: FREE TEXT (may carry personal data): kind integer -> string"),
+                     "{name: Mode, kind: string, description: M., personal_data: unreviewed, review: \"gen infer: FREE TEXT (may carry personal data): kind integer -> string"),
     "to-string-list": ("{name: Mode, kind: boolean, description: M.}", [["a"], ["b", "c"]],
-                       "{name: Mode, kind: string_list, description: M., review: \"gen infer: FREE TEXT"),
+                       "{name: Mode, kind: string_list, description: M., personal_data: unreviewed, review: \"gen infer: FREE TEXT"),
     "enum-to-boolean": ("{name: Mode, kind: enumerated_integer, values: [0, 1], description: M.}", [True, False],
-                        "{name: Mode, kind: boolean, description: M., review: "),
+                        "{name: Mode, kind: boolean, description: M., personal_data: unreviewed, review: "),
     "is-default-to-integer": ("{name: Mode, kind: is_default, description: M.}", [3, 4],
-                              "{name: Mode, kind: integer, description: M., wire_key: isdefault_mode, review: "),
+                              "{name: Mode, kind: integer, description: M., wire_key: isdefault_mode, personal_data: unreviewed, review: "),
 }
 
 

@@ -55,6 +55,7 @@ def test_record_schema_in_full(minimal):
             "versions": {},
             "required": True,
             "uses_input_data": True,
+            "personal_data": "none",
             "governance": {"owners": [], "reviews": [], "tickets": [], "expires": None},
         },
     }

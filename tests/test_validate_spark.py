@@ -128,6 +128,7 @@ def make_capture(root: Path) -> tuple[list[str], set[tuple[str, int | None, int 
     main_lines[1500] = _env({**GOOD, "x": "y" * (1 << 20)})  # too large
     main_lines[2000] = _env({**GOOD, "max_users": 2**70})  # conforms, but fits no column
     main_lines[2002] = _env({**GOOD, "last_restart": 2**63 - 1})  # conforms; no timestamp column holds it
+    main_lines[2004] = b'{"payload": "config_service", "properties": {"max_users": 1, "max_users": "x"}}'  # a key twice (I-JSON)
     (cap / "a_main.ndjson").write_bytes(b"\n".join(main_lines))  # no final newline
     bare = [json.dumps(GOOD), json.dumps({**GOOD, "plugins": 2.5}), "", json.dumps(GOOD)]
     (cap / "config_service.ndjson").write_text("\n".join(bare) + "\n")

@@ -191,9 +191,9 @@ class Suite:
         """Every setting at its default, then every opt-out setting at its on value."""
         config = {sid: s["default"] for sid, s in self.index["settings"].items()}
         for feat in self.index["features"].values():
-            opt = feat["opt_out"]
-            if opt is not None and opt["on_value"] is not None:
-                config[opt["setting"]] = opt["on_value"]
+            for opt in feat.get("opt_outs") or ([feat["opt_out"]] if feat["opt_out"] else []):
+                if opt["on_value"] is not None:
+                    config[opt["setting"]] = opt["on_value"]
         return config
 
     def produce(self, producer: Callable[..., Any], config: dict[str, Any]) -> list[tuple[str | None, Any, Any]]:

@@ -37,31 +37,31 @@ def test_everything_on_produces_only_conforming_payloads(producer: Any, suite: A
         pytest.fail("with every feature switched on, produced payloads do not conform:\n" + "\n".join(bad), pytrace=False)
 
 
-# Values an "any non-empty value" opt-out must honour, including ones that read as "on".
-ANY_NON_EMPTY_SAMPLES = ("1", "true", "yes", "0", "false", "off", "x")
-
-
 def off_values(opt: dict[str, Any]) -> list[Any]:
     """Every setting value that must switch the feature off, by the opt-out's kind: the
-    listed off values; samples of any non-empty value for an environment variable that
-    takes one; ``True`` (the command was run, the flag passed) for a command or flag."""
+    listed off values; for an off rule the samples ``index.json`` lists (``any_non_empty``:
+    any non-empty value, even "0"; ``set``: values an environment variable's usual
+    truthiness counts as set, never "", "0", "false", "off" or "no"); ``True`` (the
+    command was run, the flag passed) for a command or flag."""
     if opt["kind"] in ("command", "cli_flag"):
         return [True]
-    if opt["off_values"] == "any_non_empty":
-        return list(ANY_NON_EMPTY_SAMPLES)
+    if "off_samples" in opt:
+        return list(opt["off_samples"])
     return list(opt["off_values"])
 
 
 def test_opt_out_silences_feature(opt_out_feature: str, producer: Any, suite: Any) -> None:
     feature = suite.index["features"][opt_out_feature]
-    opt = feature["opt_out"]
-    if opt["kind"] == "not_possible":
-        pytest.skip(f"{feature['title']!r} cannot be switched off: {opt['not_possible']}")
+    ways = feature.get("opt_outs") or [feature["opt_out"]]
+    if ways[0]["kind"] == "not_possible":
+        pytest.skip(f"{feature['title']!r} cannot be switched off: {ways[0]['not_possible']}")
     on = suite.everything_on()
     if not any(suite.feature_of(name) == opt_out_feature for name, _p, _x in suite.produce(producer, on)):
         pytest.skip(f"the producer sends nothing of {feature['title']!r} even with it switched on")
     bad = []
-    for value in off_values(opt):
+    # Every way to switch it off (a command, an environment variable, a setting) must.
+    tries = [(opt, value) for opt in ways for value in off_values(opt)]
+    for opt, value in tries:
         off = dict(on)
         off[opt["setting"]] = value
         items = suite.produce(producer, off)

@@ -19,11 +19,14 @@ derives from ``PayloadBase``, which adds JSON's rules and nothing else:
 * a number with a zero fraction (1.0) *is* an integer in JSON Schema, so integer fields
   accept it, as the integer it is;
 * patterns run on Python's ``re`` engine, as in the ``jsonschema`` package (the schemas
-  write their patterns so that ECMA-262 and Python read them alike).
+  write their patterns so that ECMA-262 and Python read them alike);
+* ``model_validate_json`` refuses a key held twice by one object (I-JSON, RFC 7493:
+  parsers that keep the first value and those that keep the last would disagree).
 """
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from typing import Any, Literal
@@ -35,6 +38,25 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+
+def _duplicate_key(data: str | bytes | bytearray) -> str | None:
+    """The first key one object of the JSON text holds twice, or None (also for text
+    that is no JSON: pydantic says why)."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        if not found and len(set(keys)) != len(keys):
+            found.append(next(k for i, k in enumerate(keys) if k in keys[:i]))
+        return dict(items)
+
+    try:
+        json.loads(data, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    return found[0] if found else None
 
 
 def _json_type(annotation: Any) -> str | None:
@@ -76,6 +98,20 @@ class PayloadBase(BaseModel):
         types_ = {f.alias or n: _json_type(f.annotation) for n, f in cls.model_fields.items()}
         cls.__integer_keys__ = frozenset(k for k, t in types_.items() if t == "integer")
         cls.__boolean_keys__ = frozenset(k for k, t in types_.items() if t == "boolean")
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> typing.Self:
+        """As pydantic's, but a key held twice by one object is refused (an
+        ``unportable_value`` error), as ``gen validate`` and the suite refuse it."""
+        dup = _duplicate_key(json_data)
+        if dup is not None:
+            error: InitErrorDetails = {
+                "type": PydanticCustomError("unportable_value", "the key '{key}' appears twice in one object (RFC 7493, I-JSON)", {"key": dup}),
+                "loc": (dup,),
+                "input": json_data,
+            }
+            raise ValidationError.from_exception_data(cls.__name__, [error])
+        return super().model_validate_json(json_data, **kwargs)
 
     @model_validator(mode="before")
     @classmethod

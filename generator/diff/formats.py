@@ -15,9 +15,14 @@ import json
 import posixpath
 from collections.abc import Callable
 
+from markupsafe import Markup
+
 from generator.diagnostics import _gh_escape
 from generator.diff.compare import Change
 from generator.diff.rules import BREAKING, EXPANDED, REDUCED
+from generator.phrases import DEFAULTS, fill, off_values_words, opt_out_sentence
+from generator.privacy import opt_out_ways
+from generator.targets.escape import md_code, md_text
 
 ADDED_RULES = frozenset({"field-added", "payload-added", "event-added"})
 REMOVED_RULES = frozenset({"field-removed", "payload-removed", "event-removed"})
@@ -104,7 +109,7 @@ def _item(c: Change, side: dict) -> str:
     p = payloads.get(c.payload or "")
     f = _field_of(p, c.field)
     if f is not None:
-        text = f"`{c.payload}.{c.field}`: {_md(f['qualified_name'])} ({_md(kinds.get(f['kind'], f['kind']).lower())})"
+        text = f"{md_code(f'{c.payload}.{c.field}')}: {_md(f['qualified_name'])} ({_md(kinds.get(f['kind'], f['kind']).lower())})"
         if f.get("description"):
             text += f" \u2014 {_md(f['description'])}"
         return text
@@ -112,11 +117,11 @@ def _item(c: Change, side: dict) -> str:
         what = "the event" if p.get("type") == "event" else "the record"
         n = len(p.get("fields", []))
         count = "no fields" if n == 0 else "1 field" if n == 1 else f"{n} fields"
-        text = f"{what} `{c.payload}`: {_md(p.get('title') or c.payload)} ({count})"
+        text = f"{what} {md_code(c.payload)}: {_md(p.get('title') or c.payload)} ({count})"
         if p.get("description"):
             text += f" \u2014 {_md(p['description'])}"
         return text
-    return f"`{_md(_where(c))}`"
+    return md_code(_where(c))
 
 
 def _label(c: Change, head: dict, base: dict) -> str:
@@ -127,14 +132,14 @@ def _label(c: Change, head: dict, base: dict) -> str:
         p = payloads.get(c.payload or "")
         f = _field_of(p, c.field)
         if f is not None:
-            return f"`{c.payload}.{c.field}` ({_md(f['qualified_name'])})"
+            return f"{md_code(f'{c.payload}.{c.field}')} ({_md(f['qualified_name'])})"
         if p is not None:
-            return f"`{c.payload}` ({_md(p.get('title') or c.payload)})"
-    return f"`{_md(_where(c))}`"
+            return f"{md_code(c.payload)} ({_md(p.get('title') or c.payload)})"
+    return md_code(_where(c))
 
 
 def _values(v) -> str:
-    return ", ".join(f"`{json.dumps(x)}`" for x in v)
+    return ", ".join(md_code(json.dumps(x)) for x in v)
 
 
 def _range(v: dict) -> str:
@@ -153,14 +158,8 @@ def _sentence(c: Change, base: dict, head: dict) -> str:
     kind = lambda k: _md(kinds.get(k, k)).lower()
     ed = lambda e: "every edition" if e is None else f"the {_md(e)} edition"
     r = c.rule
-    if r == "opt-out-removed":
-        return "It can no longer be switched off."
-    if r == "opt-out-added":
-        return f"It can now be switched off (`{_md(a)}`)."
-    if r == "opt-out-moved":
-        return f"The setting that switches it off is now {_md(' > '.join(a['console_path']) or a['setting'])} (before: {_md(' > '.join(b['console_path']) or b['setting'])}); if you had switched it off, check the new setting."
-    if r == "opt-out-value-changed":
-        return f"It is now switched off by the value `{_md(json.dumps(a))}` (before: `{_md(json.dumps(b))}`)."
+    if r in ("opt-out-removed", "opt-out-added", "opt-out-moved", "opt-out-value-changed", "opt-out-easier"):
+        return _opt_out_sentence(c, base, head)
     if r == "destination-changed":
         return f"The data is now sent to {_md(a)} (before: {_md(b)})."
     if r == "sender-changed":
@@ -190,6 +189,45 @@ def _sentence(c: Change, base: dict, head: dict) -> str:
     return _md(c.message[:1].upper() + c.message[1:]) + "."
 
 
+def _md_say(key: str, /, **values) -> Markup:
+    """Phrase ``key`` (the generator's wording, as the docs use it) as Markdown: its text
+    and plain values escaped, formatted values (``Markup``) kept."""
+    esc = lambda t: md_text(t, part=True)
+    return Markup(fill(DEFAULTS[key], esc, **{k: v if isinstance(v, Markup) else esc(v) for k, v in values.items()}))
+
+
+def opt_out_md(way: dict) -> str:
+    """One way to opt out in Markdown, in the docs' words (``phrases.opt_out_sentence``)."""
+    return str(opt_out_sentence(way, _md_say, lambda t: Markup(md_code(t)), lambda t: Markup(f"**{md_text(t)}**")))
+
+
+def off_values_md(off) -> str:
+    """An opt-out's off values in Markdown, in the docs' words."""
+    return str(off_values_words(off, _md_say, lambda t: Markup(md_code(t))))
+
+
+def _opt_out_sentence(c: Change, base: dict, head: dict) -> str:
+    """A changed opt-out, for end users: the way to switch it off as the docs word it."""
+    def way(side: dict, setting) -> dict | None:
+        feats, _, _ = _index(side)
+        return next((w for w in opt_out_ways(feats.get(c.feature or "", {})) if w["setting"] == setting), None)
+
+    b, a = c.before, c.after
+    if c.rule == "opt-out-removed":
+        gone = way(base, b)
+        left = opt_out_ways(_index(head)[0].get(c.feature or "", {}))
+        text = "It can no longer be switched off this way: " + (opt_out_md(gone) if gone else md_code(b))
+        return text + ("" if left else " It can no longer be switched off at all.")
+    if c.rule == "opt-out-added":
+        new = way(head, a)
+        return "It can now also be switched off: " + (opt_out_md(new) if new else md_code(a))
+    if c.rule == "opt-out-moved":
+        old, new = way(base, b["setting"]), way(head, a["setting"])
+        return (f"The way to switch it off changed: {opt_out_md(new) if new else md_code(a['setting'])} "
+                f"(before: {opt_out_md(old) if old else md_code(b['setting'])}); if you had switched it off, check again.")
+    return f"It is now switched off by {off_values_md(a)} (before: {off_values_md(b)})."
+
+
 def format_markdown(changes: list[Change], base: dict, head: dict, root: str = "") -> str:
     """A changelog fragment for end users, grouped by feature and its opt-out."""
     relevant = [c for c in changes if c.privacy in (EXPANDED, REDUCED)]
@@ -208,10 +246,9 @@ def format_markdown(changes: list[Change], base: dict, head: dict, root: str = "
         group = [c for c in relevant if c.feature == fid]
         lines.append(f"### {_md(feat.get('title') or fid or 'Other')}")
         lines.append("")
-        opt = feat.get("opt_out")
-        if opt:
-            path = " > ".join(opt.get("console_path") or []) or opt["setting"]
-            lines.append(f"To switch it off: {_md(path)} (`{_md(opt['setting'])}` = `{json.dumps(opt['off_value'])}`).")
+        ways = opt_out_ways(feat)
+        if ways:
+            lines.append(" ".join(opt_out_md(w) for w in ways))
         else:
             lines.append("This feature cannot be switched off.")
         lines.append("")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from generator.kinds import KINDS
-from generator.privacy import EXPANDED, NONE, REDUCED, rule_privacy
+from generator.privacy import EXPANDED, FACTS, NONE, REDUCED, rule_privacy
 
 BREAKING, ADDITIVE = "breaking", "additive"
 PRIVACY_CLASSES = (EXPANDED, REDUCED, NONE)
@@ -159,6 +159,25 @@ def rules_markdown() -> str:
     ]
     for r in RULES:
         lines.append(f"| `{r.id}` | {r.scope} | {r.privacy} | {r.compatibility} | {r.severity} | {r.purpose} |")
+    lines += [
+        "",
+        "## Privacy facts",
+        "",
+        "The privacy-relevant facts of a field, a payload and a feature (`generator/privacy.py`",
+        "`FACTS`), the rule that reports each direction a fact can move in, and so its class:",
+        "wider (more revealed, or harder to stop) is `expanded`, narrower `reduced`; a change",
+        "without an order has the class shown.  `gen review` lists every field an `expanded`",
+        "change reaches, with the question its rule raises; `gen check --baseline` asks a",
+        "privacy change for at least a minor version bump.",
+        "",
+        "| Fact | Of | Wider (expanded) | Narrower (reduced) | Changed otherwise |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for f in FACTS:
+        other = f"`{f.other}` ({f.other_privacy})" if f.other else "-"
+        wider = f"`{f.wider}`" if f.wider else "-"
+        narrower = f"`{f.narrower}`" if f.narrower else "-"
+        lines.append(f"| {f.title} (`{f.id}`) | {f.scope} | {wider} | {narrower} | {other} |")
     return "\n".join(lines) + "\n"
 
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import click
 
+from generator.infer.value_lists import DEFAULT_POLICY, ValuePolicy
+
 # Only click at import time: `gen` imports this module for every command, and the
 # payload engine's optional libraries are not needed until `gen infer` runs.
 
@@ -114,8 +116,12 @@ def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Print the edit as a unified diff on standard output (nothing is written; the report goes to standard error).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="A human report, or one JSON report for tools.")
+@click.option("--min-value-documents", type=click.IntRange(1), default=DEFAULT_POLICY.min_documents, show_default=True,
+              help="List a key's values in the spec only if each was seen in this many documents.")
+@click.option("--min-value-sources", type=click.IntRange(1), default=DEFAULT_POLICY.min_sources, show_default=True,
+              help="... coming from this many inputs (files, standard input); see README, \"Reconciling the spec with traffic\".")
 def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: str | None, category: str | None,
-          write: bool, show_diff: bool, fmt: str) -> None:
+          write: bool, show_diff: bool, fmt: str, min_value_documents: int, min_value_sources: int) -> None:
     """Reconcile the spec with captured traffic, as a reviewable spec edit.
 
     Reads PATH... as `gen validate` does (.json, .ndjson/.jsonl, folders, - for
@@ -162,7 +168,8 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
         raise click.UsageError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="gen-infer-") as tmp:
         try:
-            result, changed, analysed = _analyse(spec, spec_dir, Path(tmp), collector, problems, section, category)
+            policy = ValuePolicy(min_value_documents, min_value_sources)
+            result, changed, analysed = _analyse(spec, spec_dir, Path(tmp), collector, problems, section, category, policy)
             if result.edits and changed and write:
                 inputs.unchanged(spec_dir, analysed, changed)
         except inputs.SpecChanged as exc:
@@ -185,7 +192,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
 
 
 def _analyse(spec: Any, spec_dir: Path, tmp: Path, collector: Any, problems: Any, section: str | None,
-             category: str | None) -> tuple[Any, dict[str, bytes], dict[str, bytes]]:
+             category: str | None, policy: ValuePolicy = DEFAULT_POLICY) -> tuple[Any, dict[str, bytes], dict[str, bytes]]:
     """The result, the changed files' new bytes, and the bytes that were analysed: the
     spec is read once into a scratch copy, and the model, the proposals' positions and
     the edited texts all come from it (``inputs.SpecChanged`` if it no longer loads as
@@ -205,7 +212,7 @@ def _analyse(spec: Any, spec_dir: Path, tmp: Path, collector: Any, problems: Any
     if spec is None:
         raise inputs.SpecChanged("the spec changed while gen infer ran and no longer loads")
     raw_files, _ = load_dir(scratch)
-    ctx = Context(spec, _is_default_prefix(raw_files), section, category)
+    ctx = Context(spec, _is_default_prefix(raw_files), section, category, policy)
     proposals = compare(ctx, collector.payloads)
     result = Result(collector, problems, proposals)
     changed: dict[str, bytes] = {}

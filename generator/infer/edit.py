@@ -288,7 +288,7 @@ class SpecText:
 
 # ------------------------------------------------------------------ the whole edit
 
-_FIELD_KEY_ORDER = ("wire_key", "kind", "values", "required", "review")
+_FIELD_KEY_ORDER = ("wire_key", "kind", "values", "required", "personal_data", "review")
 
 
 def element_paths(files: dict[str, SpecText]) -> dict[tuple, tuple[str, tuple]]:

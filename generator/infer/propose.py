@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.infer.stats import VALUES_BOUND, KeyStats, PayloadStats, where_text
+from generator.infer.value_lists import DEFAULT_POLICY, ValuePolicy, listable
 from generator.kinds import KINDS
 from generator.model import Field, Location, Payload, Spec
 from generator.naming import field_wire_key, pascal_case
+from generator.privacy import UNREVIEWED
 from generator.validate import ecma
 
 ENUM_MAX = 16  # at most this many distinct strings make an enumerated string ...
@@ -94,6 +96,7 @@ class Context:
     is_default_prefix: str = "isdefault_"
     section: str | None = None  # where unknown payloads go (None: only list them)
     category: str | None = None  # and their event category, in a section that has them
+    policy: ValuePolicy = DEFAULT_POLICY  # when observed values may be copied into the spec
     proposals: list[Proposal] = field(default_factory=list)
 
 
@@ -110,17 +113,21 @@ def _types(ks: KeyStats) -> str:
     return ", ".join(ks.json_types)
 
 
-def _evidence(ks: KeyStats, docs: int) -> str:
-    """A short, deterministic description of what was seen (never a long value)."""
+def _evidence(ks: KeyStats, docs: int, key: str, policy: ValuePolicy) -> str:
+    """A short, deterministic description of what was seen (never a long value, and
+    values only where ``value_lists`` lets them be copied into the spec)."""
     parts = [f"seen in {_ratio(ks.present, docs)}", _types(ks)]
     rng = ks.numeric_range
     if rng is not None:
         parts.append(f"{rng[0]}..{rng[1]}")
     d = ks.distinct
-    if d is not None and len(d) <= ENUM_MAX and docs >= ENUM_REPEAT * len(d) and ks.types.keys() <= {str, bool, int}:
+    why = listable(key, ks, d or (), policy)
+    if d is not None and len(d) <= ENUM_MAX and docs >= ENUM_REPEAT * len(d) and ks.types.keys() <= {str, bool, int} and not why:
         # Only values that repeat (an enumeration): a one-off string may be personal data.
         shown = ", ".join(_short(v) for v in d[:SHOW_VALUES]) + (", ..." if len(d) > SHOW_VALUES else "")
         parts.append(f"values {shown}")
+    elif d is not None and str in ks.types:
+        parts.append(f"{len(d)} distinct value{'s' if len(d) != 1 else ''} (not quoted: {why or 'they do not repeat'})")
     elif d is None:
         parts.append(f"more than {VALUES_BOUND} distinct values")
     lens = ks.string_lengths
@@ -137,9 +144,10 @@ def _short(v: Any, limit: int = 40) -> str:
 # ------------------------------------------------------------------ kinds from values
 
 
-def infer_kind(ks: KeyStats, docs: int, key: str, prefix: str) -> tuple[str | None, tuple, str]:
+def infer_kind(ks: KeyStats, docs: int, key: str, prefix: str, policy: ValuePolicy = DEFAULT_POLICY) -> tuple[str | None, tuple, str]:
     """The kind the values support: ``(kind id, values, reason)``; kind None when no
-    kind describes every value (reason says why)."""
+    kind describes every value (reason says why).  Strings become an enumeration only
+    when ``value_lists`` lets their values be listed; else they are free text."""
     types = set(ks.types)
     if type(None) in types:
         return None, (), "null values (no kind accepts null; send the key only when it has a value)"
@@ -161,7 +169,7 @@ def infer_kind(ks: KeyStats, docs: int, key: str, prefix: str) -> tuple[str | No
         if ks.versions_only and lens[1] <= 64:
             return "version", (), ""
         d = ks.distinct
-        if d is not None and len(d) <= ENUM_MAX and docs >= ENUM_REPEAT * len(d):
+        if d is not None and len(d) <= ENUM_MAX and docs >= ENUM_REPEAT * len(d) and not listable(key, ks, d, policy):
             return "enumerated_string", tuple(d), ""
         if lens[1] > 4096:
             return None, (), f"strings up to {lens[1]} characters (the string kind allows 4096)"
@@ -266,7 +274,7 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                                 "set `wire_key:` on the right field by hand", key=keys[0]))
     for key, f in sorted(renamed.items()):
         ks = seen[key]
-        msg = f"field {f.qualified_name!r}: wire key {f.wire_key!r} -> {key!r} (the declared key is never seen; {_evidence(ks, docs)})"
+        msg = f"field {f.qualified_name!r}: wire key {f.wire_key!r} -> {key!r} (the declared key is never seen; {_evidence(ks, docs, key, ctx.policy)})"
         out.append(Proposal("rename", payload.wire_name, msg, key=key, field=f.qualified_name, location=f.location,
                             changes=(("wire_key", key),), review=f"gen infer: wire key {key!r} seen in traffic instead of {f.wire_key!r}"))
 
@@ -277,14 +285,14 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
         ks = seen[key]
         how = fit(f, ks)
         if how == "none":
-            kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix)
+            kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix, ctx.policy)
             if kind is None:
                 out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits, and {why}; "
-                                    f"{_evidence(ks, docs)}", key=key, field=f.qualified_name, location=f.location))
+                                    f"{_evidence(ks, docs, key, ctx.policy)}", key=key, field=f.qualified_name, location=f.location))
             elif (f.kind.id == "is_default") != (kind == "is_default") and (f.name, kind == "is_default") in names:
                 out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits; "
                                     f"the values support {kind}, but the payload already has a {kind} field named "
-                                    f"{f.name!r}; decide by hand ({_evidence(ks, docs)})", key=key, field=f.qualified_name,
+                                    f"{f.name!r}; decide by hand ({_evidence(ks, docs, key, ctx.policy)})", key=key, field=f.qualified_name,
                                     location=f.location))
             else:
                 changes = (("kind", kind),) + ((("values", values),) if values else ())
@@ -292,12 +300,13 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                     changes += (("values", None),)
                 if (f.kind.id == "is_default") != (kind == "is_default") and key == f.wire_key:
                     changes = (("wire_key", key),) + changes  # the derived key depends on is_default
+                changes += ((PERSONAL_DATA, UNREVIEWED),)  # a new kind: its earlier judgment no longer holds
                 free = KINDS[kind].free_text
                 out.append(Proposal("kind", payload.wire_name, f"field {f.qualified_name!r}: kind {f.kind.id} -> {kind} "
-                                    f"(no value fits {f.kind.id}; {_evidence(ks, docs)})" + (_LOUD if free else ""),
+                                    f"(no value fits {f.kind.id}; {_evidence(ks, docs, key, ctx.policy)})" + (_LOUD if free else ""),
                                     key=key, field=f.qualified_name, location=f.location, changes=changes, free_text=free,
                                     review=("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ")
-                                    + f"kind {f.kind.id} -> {kind}; {_evidence(ks, docs)}"))
+                                    + f"kind {f.kind.id} -> {kind}; {_evidence(ks, docs, key, ctx.policy)}"))
         elif how == "values":
             d = ks.distinct
             if d is None:
@@ -305,13 +314,20 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                                     "gen infer keeps, some outside `values`; list them by hand", key=key, field=f.qualified_name,
                                     location=f.location))
             else:
-                merged = tuple(f.values) + tuple(v for v in d if _match(f.values, v) is None)
-                out.append(Proposal("values", payload.wire_name, f"field {f.qualified_name!r}: values {list(f.values)} -> {list(merged)}",
-                                    key=key, field=f.qualified_name, location=f.location, changes=(("values", merged),),
-                                    review=f"gen infer: values seen that `values` lacked; {_evidence(ks, docs)}"))
+                lacking = [v for v in d if _match(f.values, v) is None]
+                why = listable(key, ks, lacking, ctx.policy)
+                if why:
+                    out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r}: {len(lacking)} value(s) seen that "
+                                        f"`values` lacks, not listed ({why}); decide by hand", key=key, field=f.qualified_name,
+                                        location=f.location))
+                else:
+                    merged = tuple(f.values) + tuple(lacking)
+                    out.append(Proposal("values", payload.wire_name, f"field {f.qualified_name!r}: values {list(f.values)} -> {list(merged)}",
+                                        key=key, field=f.qualified_name, location=f.location, changes=(("values", merged),),
+                                        review=f"gen infer: values seen that `values` lacked; {_evidence(ks, docs, key, ctx.policy)}"))
         elif how == "some":
             out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): some values fit it and "
-                                f"some do not ({_evidence(ks, docs)}); decide by hand", key=key, field=f.qualified_name,
+                                f"some do not ({_evidence(ks, docs, key, ctx.policy)}); decide by hand", key=key, field=f.qualified_name,
                                 location=f.location))
         if f.required and ks.present < docs:
             out.append(Proposal("required", payload.wire_name, f"field {f.qualified_name!r}: present in only "
@@ -342,6 +358,7 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
     return out
 
 
+PERSONAL_DATA = "personal_data"
 _LOUD = "  !!! FREE TEXT: may carry personal data; review before it ships"
 
 
@@ -349,10 +366,10 @@ def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, na
     """A new field for an undeclared key (or a finding when it cannot be one)."""
     if not WIRE.fullmatch(key):
         return Proposal("manual", payload, f"key {key!r} cannot be a wire key (lower-case letters, digits and "
-                        f"underscores, starting with a letter); {_evidence(ks, docs)}", key=key)
-    kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix)
+                        f"underscores, starting with a letter); {_evidence(ks, docs, key, ctx.policy)}", key=key)
+    kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix, ctx.policy)
     if kind is None:
-        return Proposal("manual", payload, f"key {key!r}: {why}; declare it by hand ({_evidence(ks, docs)})", key=key)
+        return Proposal("manual", payload, f"key {key!r}: {why}; declare it by hand ({_evidence(ks, docs, key, ctx.policy)})", key=key)
     is_default = kind == "is_default"
     base = key[len(ctx.is_default_prefix):] if is_default else key
     name = pascal_case(base)
@@ -370,9 +387,10 @@ def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, na
     if ks.present < docs:
         changes.append(("required", False))
     free = KINDS[kind].free_text
-    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}; {_evidence(ks, docs)}"
+    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}; {_evidence(ks, docs, key, ctx.policy)}"
+    changes.append((PERSONAL_DATA, UNREVIEWED))  # nobody has judged it: never "none"
     changes.append(("review", review))
-    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind} ({_evidence(ks, docs)})"
+    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind} ({_evidence(ks, docs, key, ctx.policy)})"
                     + (_LOUD if free else ""), key=key, changes=tuple(changes), review=review, free_text=free)
 
 

@@ -1,8 +1,8 @@
 """Statistics of captured traffic, per payload and key, in bounded memory.
 
 For every payload seen: how many documents, and for every key: in how many documents
-it was present, the JSON types of its values (with counts), its distinct values (up to
-``VALUES_BOUND``; past that, or once a long string shows it is free text, only a
+it was present, the JSON types of its values (with counts), its distinct values with the
+documents and input sources that carried each (up to ``VALUES_BOUND``; past that, or once a long string shows it is free text, only a
 summary is kept), numeric minimum and maximum, string lengths, whether every string
 looks like a version, and for arrays the types of their items.  Every table is capped
 (``MAX_PAYLOADS``, ``MAX_KEYS``, ``MAX_TOTAL_KEYS``, ``MAX_NAME``), so memory does not
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VALUES_BOUND = 64  # distinct values kept per key
+SOURCES_KEPT = 8  # input sources remembered per distinct value (enough for any threshold)
 LONG_STRING = 256  # a string longer than this stops value tracking: it is free text
 MAX_PAYLOADS = 1000  # distinct payload names tracked (the rest are counted)
 MAX_KEYS = 1000  # distinct keys tracked per payload (the rest are counted)
@@ -41,13 +42,16 @@ class KeyStats:
     """What was seen of one key of one payload."""
 
     __slots__ = ("first", "hi", "item_types", "items_max", "len_hi", "len_lo", "lo", "present",
-                 "types", "values", "version_shape")
+                 "sources", "types", "values", "version_shape")
 
     def __init__(self, first: tuple) -> None:
         self.first = first  # (file label, line, item) of the first document carrying it
         self.present = 0
         self.types: dict[type, int] = {}
-        self.values: set[tuple] | None = set()  # distinct (class, value); None: too many
+        # distinct (class, value) -> documents carrying it; None: too many
+        self.values: dict[tuple, int] | None = {}
+        # (class, value) -> the input sources (file labels) it came from, up to SOURCES_KEPT
+        self.sources: dict[tuple, set[str]] = {}
         self.lo = self.hi = None  # numeric bounds, kept once values are summarised
         self.len_lo = self.len_hi = None  # string lengths, likewise
         self.version_shape = True  # every string so far matches VERSION_SHAPE (summary mode)
@@ -56,11 +60,12 @@ class KeyStats:
 
     # ---- collecting
 
-    def add_column(self, col: tuple) -> None:
-        """Count one column of values (one per document of a group).
+    def add_column(self, col: tuple, source: str = "") -> None:
+        """Count one column of values (one per document of a group) read from ``source``
+        (an input's label): how many documents carry each value, and from which sources.
 
         The common column, one type and values already seen, costs a few C-level
-        passes: ``set(map(type, col))``, ``set(col)`` and one set difference."""
+        passes: ``set(map(type, col))``, one ``Counter`` and one key difference."""
         self.present += len(col)
         ts = set(map(type, col))
         types = self.types
@@ -80,17 +85,22 @@ class KeyStats:
             self._summarise(col, ts)
             return
         if len(ts) > 1 and (bool in ts or (int in ts and float in ts)):
-            fresh = set(zip(map(type, col), col))  # True == 1 == 1.0: keep them apart
+            counts = Counter(zip(map(type, col), col))  # True == 1 == 1.0: keep them apart
         else:
-            fresh = {(v.__class__, v) for v in set(col)}
-        fresh -= values
-        if not fresh:
-            return
-        if any(c is str and len(v) > LONG_STRING for c, v in fresh) or len(values) + len(fresh) > VALUES_BOUND:
+            counts = Counter({(v.__class__, v): n for v, n in Counter(col).items()})
+        fresh = counts.keys() - values.keys()
+        if fresh and (any(c is str and len(v) > LONG_STRING for c, v in fresh) or len(values) + len(fresh) > VALUES_BOUND):
             self._to_summary()
             self._summarise(col, ts)
-        else:
-            values |= fresh
+            return
+        sources = self.sources
+        for k, n in counts.items():
+            values[k] = values.get(k, 0) + n
+            kept = sources.get(k)
+            if kept is None:
+                sources[k] = {source}
+            elif len(kept) < SOURCES_KEPT:
+                kept.add(source)
 
     def _containers(self, col: tuple) -> tuple:
         """Describe the arrays of a column (item types, lengths); the scalars remain."""
@@ -110,6 +120,7 @@ class KeyStats:
         """Stop keeping distinct values; keep their bounds and shapes instead."""
         kept = tuple(v for (_cls, v) in (self.values or ()))
         self.values = None
+        self.sources = {}
         if kept:
             self._summarise(kept, set(map(type, kept)))
 
@@ -152,6 +163,12 @@ class KeyStats:
 
     def _scalars(self, cls) -> list:
         return [v for (c, v) in (self.values or {}) if c is cls]
+
+    def seen(self, value: Any) -> tuple[int, int]:
+        """(documents, sources) that carried ``value`` (sources counted up to
+        ``SOURCES_KEPT``); (0, 0) once values are only summarised."""
+        k = (value.__class__, value)
+        return (self.values or {}).get(k, 0), len(self.sources.get(k, ()))
 
     @property
     def numeric_range(self) -> tuple[Any, Any] | None:
@@ -246,7 +263,7 @@ class Collector:
                         continue
                     ks = table[key] = KeyStats(first)
                     self.keys_total += 1
-                ks.add_column(col)
+                ks.add_column(col, label)
 
 
 def _where_text(where: tuple) -> str:

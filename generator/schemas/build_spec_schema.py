@@ -341,8 +341,34 @@ OUTPUTS = _obj(
             ),
             "description": "The maintainer's own targets, each from a folder of Jinja templates.",
         },
+        "go": _obj(
+            {
+                "package": {
+                    "type": "string",
+                    "pattern": "^[a-z][a-z0-9]{0,40}$",
+                    "description": "Go package name of the generated code. Default: `telemetry`.",
+                },
+                "module": {
+                    "type": "string",
+                    "pattern": "^[a-z0-9][a-z0-9._~-]*(/[A-Za-z0-9_.~-]+){0,10}$",
+                    "maxLength": 200,
+                    "description": "Go module path written to `go/go.mod`. Default: the product id (`_` written `-`), then `/telemetry`.",
+                },
+            },
+            desc="Turns on the built-in `go` target: typed, validating producer code in `go/` (docs/producers.md).",
+        ),
+        "typescript": _obj(
+            {
+                "module": {
+                    "type": "string",
+                    "pattern": "^(@[a-z0-9][a-z0-9._-]{0,100}/)?[a-z0-9][a-z0-9._-]{0,100}$",
+                    "description": "npm module name written to `typescript/package.json`. Default: `<product id>-telemetry`.",
+                },
+            },
+            desc="Turns on the built-in `typescript` target: typed, validating producer code in `typescript/` (docs/producers.md).",
+        ),
     },
-    desc="What the generated package is called and which template targets the build adds; one file declares it.",
+    desc="What the generated package is called, which built-in producer targets and which template targets the build adds; one file declares it.",
 )
 
 SPEC_SCHEMA = {

@@ -30,8 +30,10 @@ import jinja2
 
 from generator.json_output import dumps
 from generator.kinds import Kind
-from generator.model import Feature, Field, Payload, Spec
-from generator.targets.json_schema import schema_path
+from generator.model import Feature, Field, OptOut, Payload, Spec
+from generator.phrases import off_values_words, plain, value_text
+from generator.privacy import OFF_SAMPLES
+from generator.targets.json_schema import always_present, schema_path
 from generator.validate import ecma
 from generator.validate.problems import json_type
 
@@ -147,7 +149,7 @@ def valid_vectors(payload: Payload) -> list[dict]:
                 {k: _plain(v[n % len(v)]) for k, v in ex.items()},
             )
         )
-    optional = [f.wire_key for f in fields if not f.required]
+    optional = [f.wire_key for f in fields if not always_present(payload, f)]
     if optional:
         out.append(
             _vector(
@@ -206,7 +208,7 @@ def invalid_vectors(payload: Payload) -> list[dict]:
             _vector(
                 f"null:{k}",
                 "reason",
-                f"{k!r} is null; {'a required key must be' if f.required else 'an optional key is either absent or'} {_a(jtype)}",
+                f"{k!r} is null; {'a required key must be' if always_present(payload, f) else 'an optional key is either absent or'} {_a(jtype)}",
                 {**base, k: None},
                 {"problem": "type-mismatch", "key": k},
             )
@@ -233,7 +235,7 @@ def invalid_vectors(payload: Payload) -> list[dict]:
                         {"problem": "invalid-value", "key": k},
                     )
                 )
-        if f.required:
+        if always_present(payload, f):  # (a field limited to fewer versions than its payload may be absent)
             out.append(
                 _vector(
                     f"missing:{k}",
@@ -384,10 +386,15 @@ def compact(doc: dict) -> dict:
 
 
 def on_value(feature: Feature) -> Any:
-    """The value of a feature's opt-out setting that leaves it switched on: the other
-    boolean, else the setting's default when that is not the off value (None: unknown)."""
-    opt = feature.opt_out
-    if opt is None or opt.setting is None or opt.any_non_empty:
+    """The value of a feature's (first) opt-out setting that leaves it switched on."""
+    return way_on_value(feature.opt_out) if feature.opt_out is not None else None
+
+
+def way_on_value(opt: OptOut) -> Any:
+    """The value of one way's setting that leaves the feature switched on: the other
+    boolean, else the setting's default when that is not an off value (None: unknown,
+    or an environment variable, which is on while unset)."""
+    if opt.setting is None or opt.off_rule:
         return None  # none to set (an environment variable is on while unset)
     if opt.setting.kind in ("command", "cli_flag"):
         return False  # the command not run, the flag not passed
@@ -398,19 +405,25 @@ def on_value(feature: Feature) -> Any:
     return None
 
 
+def _way(opt: OptOut) -> dict:
+    """One way to opt out as the suite reads it: the model's data, its on value, and
+    for an off rule the values that must switch it off (``privacy.OFF_SAMPLES``: for
+    ``set`` only values the environment-variable truthiness counts as set)."""
+    out = {**opt.as_dict(), "on_value": way_on_value(opt)}
+    if opt.off_rule:
+        out["off_samples"] = list(OFF_SAMPLES[opt.off_rule])
+    return out
+
+
 def index(spec: Spec) -> dict:
     """``index.json``: what the suite needs to know about every payload and feature."""
     features = {}
     for feat in spec.features:
-        opt = feat.opt_out
+        ways = [_way(o) for o in feat.opt_outs]
         features[feat.id] = {
             "title": feat.title,
-            "opt_out": None
-            if opt is None
-            else {
-                **opt.as_dict(),
-                "on_value": on_value(feat),
-            },
+            "opt_out": ways[0] if ways else None,
+            "opt_outs": ways,
             "payloads": [p.wire_name for p in spec.payloads if p.feature_id == feat.id],
         }
     return {
@@ -450,18 +463,19 @@ def _cell(text: str) -> str:
 def readme_context(spec: Spec) -> dict:
     """What README.md prints: the product, and each feature's opt-out, in spec order."""
     rows = []
+    def say(key: str, **values: Any) -> str:
+        return plain(spec.phrase(key), **values)
+
     for feat in spec.features:
-        opt = feat.opt_out
+        ways = [o for o in feat.opt_outs if o.setting is not None]
         rows.append(
             {
                 "id": feat.id,
                 "title": _cell(feat.title),
-                "setting": _cell(opt.setting.id) if opt and opt.setting else None,
-                "off_value": (
-                    ("any non-empty value" if opt.any_non_empty else dumps(opt.off_value).decode().strip())
-                    if opt and opt.setting
-                    else None
-                ),
+                "setting": _cell(" or ".join(o.setting.id for o in ways)) if ways else None,
+                # each way's off values in the docs' words (phrases.off_values_words)
+                "off_value": _cell("; ".join(
+                    off_values_words(o.off_rule or list(o.off_values), say, value_text) for o in ways)) if ways else None,
                 "payloads": sum(1 for p in spec.payloads if p.feature_id == feat.id),
             }
         )

@@ -247,6 +247,8 @@ def render(spec: Spec, view: DocView | None = None) -> dict[str, bytes]:
         "count_text": lambda feat: _count_text(feat, ph),
         "policy_link": Markup('<a href="%s" rel="noopener noreferrer">%s</a>') % (policy.policy_url, policy.policy_title),
     }
+    path = lambda v: Markup('<span class="path">%s</span>') % v
+    helpers["opt_out_sentence"] = docs_jinja.opt_out_words(helpers["say"], helpers["code"], path)
     env = docs_jinja.environment(None, globals=helpers)
     html = docs_jinja.render(
         env,

@@ -30,7 +30,7 @@ import jinja2
 from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
-from generator.phrases import fill, plain
+from generator.phrases import fill, opt_out_sentence, plain
 
 _BLANKS = re.compile(r"\n\n\n+")  # (as \n{3,}, but a literal prefix: 10x faster)
 _SLOT = "\ue002"  # where a phrase's value goes (private use: in no phrase)
@@ -129,16 +129,37 @@ def field_tail_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
         return []  # (most fields: nothing to add)
     parts = [ph["no_input_data"]] if not f.uses_input_data else []
     parts += list(f.notes)
+    return _sentences(parts + personal_data_parts(f, ph))
+
+
+def personal_data_parts(f: Any, ph: Mapping[str, str]) -> list[str]:
+    """What a field says about personal data, as plain sentences: why none, or its
+    level's label ("Not yet reviewed for personal data" for an unreviewed field), why it
+    is collected and how it is reduced.  Every layout of every docs format prints these
+    (a field group's compact line too)."""
     if f.personal_data == "none":
-        if f.personal_data_note:
-            parts.append(plain(ph["pd_none_why"], note=f.personal_data_note))
-    else:
-        parts.append(f.personal_data_label + ".")
-        if f.collected_because:
-            parts.append(plain(ph["pd_collected_because"], reason=f.collected_because))
-        if f.reduction:
-            parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
+        return [plain(ph["pd_none_why"], note=f.personal_data_note)] if f.personal_data_note else []
+    parts = [f.personal_data_label + "."]
+    if f.collected_because:
+        parts.append(plain(ph["pd_collected_because"], reason=f.collected_because))
+    if f.reduction:
+        parts.append(plain(ph["pd_reduced_by"], reductions=f.reduction))
+    return _sentences(parts)
+
+
+def _sentences(parts: list[str]) -> list[str]:
     return [p if p.rstrip()[-1:] in ".!?" else p.rstrip() + "." for p in parts if p.strip()]
+
+
+def opt_out_words(say: Callable[..., Markup], code: Callable[[str], Any], strong: Callable[[str], Any]) -> Callable[[Any], Markup]:
+    """The templates' ``opt_out_sentence(o)``: how to opt out one way (an ``OptOutView``),
+    worded by ``phrases.opt_out_sentence`` from its data, so every docs format, the
+    changelog and the review request say it alike."""
+
+    def sentence(o: Any) -> Markup:
+        return Markup(opt_out_sentence(o.way, say, code, strong))
+
+    return sentence
 
 
 def sayer(ph: Mapping[str, str], escape: Callable[..., Any]) -> Callable[..., Markup]:
@@ -291,8 +312,9 @@ def row_filters(
                 line += f" ({said('values', 'values', escape(' / '.join(f.values), part=True))})"
             if f.optional:
                 line += f" ({said('optional')})"
-            if f.personal_data != "none":
-                line += f" ({escape(f.personal_data_label, part=True)})"
+            pd = personal_data_parts(f, ph)
+            if pd:  # (a field group's line: its level with the reasons and reductions)
+                line += f" ({escape(' '.join(pd)[:-1], part=True)})"
             lines.append(line + marks(f.marks))
         return Markup(",\n".join(lines))
 

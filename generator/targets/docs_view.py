@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,15 +35,15 @@ from generator.model import (
     NO_GOVERNANCE,
     Edition,
     Expiry,
-    Feature,
     Field,
     Governance,
+    OptOut,
     Payload,
     Section,
     Spec,
     Versions,
 )
-from generator.phrases import DEFAULTS, plain
+from generator.phrases import DEFAULTS, plain, value_text
 from generator.targets.docs_view_parts import (  # re-exported: the view's records
     CategoryView,
     DocView,
@@ -110,17 +111,7 @@ class _Anchors:
         return anchor
 
 
-def _value_text(value: Any) -> str:
-    """A listed value as a reader sees it (JSON spelling: true, false, null, 3, "x")."""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
+_value_text = value_text  # (the phrases module owns how a value reads)
 
 
 @functools.lru_cache(maxsize=256)
@@ -365,12 +356,12 @@ def _guarantee_parts(text: str, title: str, link: bool) -> tuple[Part, ...]:
     return tuple(p for p in (Part(before), Part(title, True), Part(after)) if p.text)
 
 
-def _opt_out(feature: Feature, ph: Mapping[str, str]) -> OptOutView | None:
-    o = feature.opt_out
-    if o is None:
-        return None
+def _opt_out(o: OptOut) -> OptOutView:
+    """One way to switch a feature off, for the docs; ``way`` is its data
+    (``OptOut.as_dict``), which ``phrases.opt_out_sentence`` words in every format."""
+    way = MappingProxyType(o.as_dict())
     if o.setting is None:
-        return OptOutView("not_possible", "", (), "", False, "", o.cost, reason=o.not_possible)
+        return OptOutView("not_possible", "", (), "", False, "", o.cost, reason=o.not_possible, way=way)
     st = o.setting
     return OptOutView(
         kind=st.kind,
@@ -388,6 +379,8 @@ def _opt_out(feature: Feature, ph: Mapping[str, str]) -> OptOutView | None:
         flag=st.flag,
         key=st.key,
         file=st.file,
+        way=way,
+        off_rule=o.off_rule,
     )
 
 
@@ -470,7 +463,8 @@ def _build_view(spec: Spec) -> DocView:
                 purposes=tuple(feat.purposes),
                 sender=feat.sender,
                 destination=feat.destination,
-                opt_out=_opt_out(feat, ph),
+                opt_out=_opt_out(feat.opt_out) if feat.opt_out else None,
+                opt_outs=tuple(map(_opt_out, feat.opt_outs)),
                 schedules=tuple(
                     ScheduleView(sid, schedule_of[sid].text, schedule_of[sid].trigger, tuple(secs))
                     for sid, secs in schedules.items()

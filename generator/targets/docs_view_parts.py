@@ -7,7 +7,9 @@ does) or emit markup (the templates do).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 
@@ -175,6 +177,8 @@ class OptOutView:
     key: str = ""
     file: str = ""
     reason: str = ""  # why it cannot be switched off (kind not_possible)
+    way: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # the opt-out as data (OptOut.as_dict)
+    off_rule: str = ""  # any_non_empty or set (then off_values is empty)
 
 
 @dataclass(frozen=True)
@@ -186,11 +190,12 @@ class FeatureView:
     purposes: tuple[str, ...]
     sender: str
     destination: str
-    opt_out: OptOutView | None
+    opt_out: OptOutView | None  # the first of opt_outs
     schedules: tuple[ScheduleView, ...]
     field_count: int
     event_count: int
     governance: str = ""  # "Owners: ...; approvals: ...; expires ..." ("" if none set)
+    opt_outs: tuple[OptOutView, ...] = ()  # every way to switch it off, in spec order
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,18 @@ def field_description(field: Field) -> str:
     return field.description or f"{field.qualified_name} ({title[:1].lower()}{title[1:]})."
 
 
-def property_schema(field: Field) -> dict[str, Any]:
-    """One property: the kind's fragment, the field's ``enum``, description, metadata."""
+def value_schema(field: Field) -> dict[str, Any]:
+    """What a property's value must be: the kind's fragment and the field's ``enum``
+    (``property_schema`` without its documentation; the producer targets' rules)."""
     prop = kind_fragment(field.kind)
     if field.values:
         prop["enum"] = list(field.values)
+    return prop
+
+
+def property_schema(field: Field) -> dict[str, Any]:
+    """One property: the kind's fragment, the field's ``enum``, description, metadata."""
+    prop = value_schema(field)
     prop["description"] = field_description(field)
     prop[ANNOTATION] = {
         "kind": field.kind.id,
@@ -101,10 +108,16 @@ def property_schema(field: Field) -> dict[str, Any]:
         "versions": _versions(field.versions),
         "required": field.required,
         "uses_input_data": field.uses_input_data,
+        # one of generator.privacy.PD_LEVELS: "unreviewed" until someone judged it
+        "personal_data": field.personal_data,
         "governance": field.governance.as_dict(),
     }
     if field.personal_data_note:
         prop[ANNOTATION]["personal_data_note"] = field.personal_data_note
+    if field.collected_because:
+        prop[ANNOTATION]["collected_because"] = field.collected_because
+    if field.reduction:
+        prop[ANNOTATION]["reduction"] = list(field.reduction)
     return prop
 
 

@@ -9,7 +9,8 @@ keeps it from taking the machine.  Every template target renders against one ``B
   operator, so no template runs on for minutes;
 * **loop steps**: ``MAX_STEPS`` iterations of ``{% for %}`` loops per target (the
   parser wraps every loop's iterable in a counting filter), so two nested
-  ``range(100000)`` loops stop after a second, printing or not;
+  ``range(100000)`` loops stop after a second, printing or not (a recursive loop's
+  ``loop(children)`` is counted too);
 * **size**: no value a template computes may pass ``MAX_VALUE_CHARS`` characters or
   items, checked *before* the operation where it could multiply (``'x' * 2000000000``,
   ``**``, ``%`` and ``format`` widths, ``replace``, ``join``, ``sum``, any width or count
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import nodes, pass_environment
-from jinja2.runtime import markup_join, str_join
+from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_SECONDS = 20.0
@@ -182,6 +183,8 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         self.budget.tick()
+        if isinstance(obj, LoopContext) and args:  # ``loop(children)`` of a recursive loop: counted too
+            args = (_steps(self, args[0], 0), *args[1:])
         name = getattr(obj, "__name__", "")
         _precheck(name, getattr(obj, "__self__", None), args, kwargs)
         result = super().call(context, obj, *args, **kwargs)

@@ -18,7 +18,15 @@ from . import optional
 from .diagnose import Diagnosis, fast_or_reference
 from .fast import LineDecoders
 from .identification import BARE, ENVELOPE, TRACK, identify_shape
-from .inputs import BOM, MAX_DOCUMENT_BYTES, Batch, orjson_safe, parse
+from .inputs import (
+    BOM,
+    MAX_DOCUMENT_BYTES,
+    Batch,
+    duplicate_key,
+    duplicate_problem,
+    orjson_safe,
+    parse,
+)
 from .problems import (
     MALFORMED,
     MAX_DEPTH,
@@ -170,6 +178,7 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
     documents = 0
     # The line decoder tried first is the one that fitted the last identified document.
     lines = checker.line_decoders()
+    astuple: Any  # msgspec's, when lines decode
     if lines is not None:
         shapes = {ENVELOPE: (lines.envelope, None), TRACK: (lines.track, None)}
         bare = lines.bare(default)
@@ -178,8 +187,9 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
         decode, decoded_name = shapes[ENVELOPE] if default is None or bare is None else shapes[BARE]
         type_names = lines.names
         track, unset = lines.track, optional.msgspec.UNSET
+        astuple = optional.msgspec.structs.astuple
     else:
-        shapes, decode, decoded_name, type_names, track, unset = {}, None, None, {}, None, None
+        shapes, decode, decoded_name, type_names, track, unset, astuple = {}, None, None, {}, None, None, None
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -200,6 +210,23 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     # msgspec skips the keys it does not need without decoding them:
                     # only a line that is valid UTF-8 throughout may conform.
                     if (decode is not track or obj.payload is unset) and (line.isascii() or _utf8(line)):
+                        # I-JSON: no key twice.  The decoded struct knows how many members
+                        # the line holds if none repeats (its properties, plus "payload"
+                        # and "properties" of an envelope); a line with more colons (a
+                        # repeated key, a colon in a string, an extra envelope key, any
+                        # track message) is asked the general question.
+                        if decode is track:
+                            members = -1
+                        else:
+                            props = obj if decoded_name is not None else obj.properties
+                            values = astuple(props)
+                            members = len(values) - values.count(unset) + (0 if decoded_name is not None else 2)
+                        if line.count(b":") != members:
+                            dup = duplicate_key(line)
+                            if dup is not None:
+                                documents += 1
+                                tally.add_failure(Where(label, lineno), None, [duplicate_problem(dup)])
+                                continue
                         documents += 1
                         known = decoded_name or type_names[obj.__class__]
                         conforming[known] = conforming.get(known, 0) + 1
@@ -210,6 +237,8 @@ def check_batch(checker: Checker, batch: Batch, cap: int = MAX_DOCUMENT_BYTES) -
                     doc = loads(line)
                 except Exception:  # noqa: BLE001 - re-parsed below for a precise message
                     doc = None
+                if doc is not None and duplicate_key(line) is not None:
+                    doc = None  # parse() below reports it (I-JSON)
             if doc is None:
                 if not line.strip():
                     continue  # a blank line is no document

@@ -147,6 +147,64 @@ def parse_slow(data: bytes | str) -> tuple[Any, Problem | None]:
     return value, None
 
 
+_KEY = re.compile(rb'"([^"]*)":')
+
+
+def duplicate_key(data: bytes | str) -> str | None:
+    """The first key that one object of the JSON text ``data`` holds twice (I-JSON
+    forbids it: parsers that keep the first value and those that keep the last would
+    disagree), or None.
+
+    Most documents are settled in C: without a backslash (no escaped key, no escaped
+    colon), the text's colons are its members' plus those inside strings, and msgspec's
+    compact re-encoding of what it read has the same strings; so equal colon counts mean
+    no member was lost to a repeated key.  (Without msgspec: every colon right after a
+    quote, and the quoted runs before colons all different.)  Otherwise the standard
+    library's parser hands each object's pairs over, and a dict of them that is shorter
+    names the key."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    colons = raw.count(b":")
+    if not colons:
+        return None  # no object member at all
+    if b"\\" not in raw:
+        msgspec = optional.msgspec
+        if msgspec is not None:
+            try:
+                if msgspec.json.encode(msgspec.json.decode(raw)).count(b":") == colons:
+                    return None
+            except (msgspec.DecodeError, msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError):
+                pass
+        elif raw.count(b'":') == colons:
+            keys = _KEY.findall(raw)
+            # (each '":' ends one match, which starts at the quote before it: a key's own)
+            if len(keys) == colons and len(keys) == len(set(keys)):
+                return None
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        d = dict(items)
+        if len(d) != len(items) and not found:
+            seen: set[str] = set()
+            for k, _v in items:
+                if k in seen:
+                    found.append(k)
+                    break
+                seen.add(k)
+        return d
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the parser says why
+    return found[0] if found else None
+
+
+def duplicate_problem(key: str) -> Problem:
+    """The ``unportable-value`` problem of a key held twice by one object."""
+    return Problem(UNPORTABLE, None, f"the key {ascii(key)[1:-1][:60]!r} appears twice in one object; "
+                   "keys must be unique (RFC 7493, I-JSON)")
+
+
 def orjson_safe(data: bytes | str) -> bool:
     """Whether orjson reads ``data`` exactly as ``parse_slow`` does: not when it holds a
     run of 20 digits (orjson turns integers beyond 64 bits into floats).  For bytes a
@@ -157,7 +215,17 @@ def orjson_safe(data: bytes | str) -> bool:
 
 
 def parse(data: bytes | str) -> tuple[Any, Problem | None]:
-    """Parse one JSON document: ``(value, None)`` or ``(None, problem)``."""
+    """Parse one JSON document: ``(value, None)`` or ``(None, problem)``; a key held
+    twice by one object is an ``unportable-value`` (``duplicate_key``)."""
+    value, problem = _parse(data)
+    if problem is None:
+        dup = duplicate_key(data)
+        if dup is not None:
+            return None, duplicate_problem(dup)
+    return value, problem
+
+
+def _parse(data: bytes | str) -> tuple[Any, Problem | None]:
     orjson = optional.orjson
     if orjson is not None and orjson_safe(data):
         try:

@@ -1,0 +1,3 @@
+module mattermost/telemetry
+
+go 1.19
