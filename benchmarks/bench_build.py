@@ -118,15 +118,15 @@ PRODUCERS_ON = "spec_format: 1\noutputs:\n  go: {}\n  typescript: {}\n"
 
 _KIND_CYCLE = [
     ("enumerated_integer", "values: [0, 1, 2]"),
-    ("enumerated_boolean", ""),
+    ("boolean", "values: [true, false]"),
     ("boolean", ""),
     ("count", ""),
-    ("is_default", ""),
+    ("setting_is_default", ""),
     ("integer", ""),
     ("string", "personal_data_note: A server-side identifier, never user input."),
     ("version", ""),
     ("pseudonymous_id", ""),
-    ("timestamp", ""),
+    ("timestamp_ms", ""),
     ("enumerated_string", "values: [alpha, beta, gamma]"),
     ("string_list", "personal_data_note: Names of built-in features only."),
 ]
@@ -137,7 +137,7 @@ def write_synthetic_spec(folder: Path, fields: int) -> tuple[int, int]:
     file of 5-field events.  Returns (payloads, fields) written."""
     folder.mkdir(parents=True)
     (folder / "00_product.yaml").write_text(
-        "spec_format: 1\n"
+        "spec_format: 2\n"
         "product:\n"
         "  id: bench\n"
         "  name: Bench Server\n"
@@ -152,7 +152,7 @@ def write_synthetic_spec(folder: Path, fields: int) -> tuple[int, int]:
         "features:\n"
         "  usage:\n    title: Usage Reporting\n    description: Which options are used.\n"
         "    sender: server\n    destination: Bench Inc.\n"
-        "    opt_out: {setting: Telemetry.Enable, cost: No tailored tips.}\n"
+        "    opt_outs: [{setting: Telemetry.Enable, cost: No tailored tips.}]\n"
         "sections:\n"
         "  config:\n    feature: usage\n    title: Configuration\n    schedule: every 24h\n"
         "    description: Which options are on.\n"
@@ -167,7 +167,7 @@ def write_synthetic_spec(folder: Path, fields: int) -> tuple[int, int]:
     per_file = max(1, record_fields // 50 // 10 + 1)
     files: dict[int, list[str]] = {}
     for p in range((record_fields + 49) // 50):
-        lines = [f"  - group: Group{p}Settings", "    section: config", "    fields:"]
+        lines = [f"  - type: record\n    group: Group{p}Settings", "    section: config", "    fields:"]
         for f in range(min(50, record_fields - p * 50)):
             kind, extra = _KIND_CYCLE[(p + f) % len(_KIND_CYCLE)]
             lines.append(f"      - name: Setting{f}Value")
@@ -179,10 +179,10 @@ def write_synthetic_spec(folder: Path, fields: int) -> tuple[int, int]:
         files.setdefault(p // per_file, []).extend(lines)
         payloads += 1
     for i, lines in files.items():
-        (folder / f"{10 + i:02d}_config.yaml").write_text("spec_format: 1\npayloads:\n" + "\n".join(lines) + "\n", "utf-8")
-    ev = ["spec_format: 1", "payloads:"]
+        (folder / f"{10 + i:02d}_config.yaml").write_text("spec_format: 2\npayloads:\n" + "\n".join(lines) + "\n", "utf-8")
+    ev = ["spec_format: 2", "payloads:"]
     for e in range((event_fields + 4) // 5):
-        ev += [f"  - event: action_{e}_done", f"    title: Action {e} done", "    section: events", "    category: main", "    fields:"]
+        ev += [f"  - type: event\n    wire_name: action_{e}_done", f"    title: Action {e} done", "    section: events", "    category: main", "    fields:"]
         for f in range(min(5, event_fields - e * 5)):
             kind, extra = _KIND_CYCLE[(e + f) % len(_KIND_CYCLE)]
             ev += [f"      - name: Prop{f}", f"        kind: {kind}", f"        description: Property {f} of action {e}."]

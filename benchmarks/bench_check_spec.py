@@ -24,7 +24,7 @@ from generator.pipeline import check_spec
 from generator.resolve import resolve
 from generator.spec_format import validate_file
 
-PRODUCT = """spec_format: 1
+PRODUCT = """spec_format: 2
 product:
   id: bench
   name: Bench
@@ -38,7 +38,7 @@ features:
     description: Why.
     sender: server
     destination: Bench Inc.
-    opt_out: {setting: Telemetry.Enable, cost: Nothing.}
+    opt_outs: [{setting: Telemetry.Enable, cost: Nothing.}]
 sections:
   config: {feature: usage, title: Config, schedule: every 24h, description: Settings.}
 """
@@ -53,9 +53,9 @@ def write_synthetic(folder: Path, fields: int, files: int = 10, per_payload: int
     per_file = -(-fields // files)
     n = 0
     for i in range(files):
-        lines = ["spec_format: 1", "payloads:"]
+        lines = ["spec_format: 2", "payloads:"]
         while n < min(fields, (i + 1) * per_file):
-            lines += [f"  - group: Group{n // per_payload}Settings", "    section: config", "    fields:"]
+            lines += [f"  - type: record\n    group: Group{n // per_payload}Settings", "    section: config", "    fields:"]
             for _ in range(per_payload):
                 if n >= min(fields, (i + 1) * per_file):
                     break

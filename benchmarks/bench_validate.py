@@ -55,15 +55,15 @@ SYNTHETIC_FIELDS = 120
 def synthetic_spec(folder: Path) -> Path:
     """A one-payload spec with 120 configuration fields of the seed's kinds."""
     kinds = (
-        ["enumerated_boolean"] * 50 + ["boolean"] * 20 + ["enumerated_integer"] * 24
-        + ["is_default"] * 24 + ["count"] * 2
+        ["boolean"] * 70 + ["enumerated_integer"] * 24
+        + ["setting_is_default"] * 24 + ["count"] * 2
     )
     fields = []
     for i, kind in enumerate(kinds):
         extra = ", values: [0, 1, 2, 3]" if kind == "enumerated_integer" else ""
         fields.append(f"      - {{name: Setting{i:03d}, kind: {kind}{extra}}}")
     (folder / "spec.yaml").write_text(
-        "spec_format: 1\n"
+        "spec_format: 2\n"
         "product:\n"
         "  id: bench\n"
         "  name: Bench Server\n"
@@ -78,7 +78,7 @@ def synthetic_spec(folder: Path) -> Path:
         "    description: Usage data.\n"
         "    sender: server\n"
         "    destination: Bench Inc.\n"
-        "    opt_out: {setting: Bench.Enable, cost: none}\n"
+        "    opt_outs: [{setting: Bench.Enable, cost: none}]\n"
         "sections:\n"
         "  config:\n"
         "    feature: usage\n"
@@ -87,7 +87,7 @@ def synthetic_spec(folder: Path) -> Path:
         "    description: Options.\n"
         "    lint_ignore: [field-description]\n"
         "payloads:\n"
-        "  - group: BigSettings\n"
+        "  - type: record\n    group: BigSettings\n"
         "    section: config\n"
         "    fields:\n" + "\n".join(fields) + "\n",
         "utf-8",
@@ -104,7 +104,7 @@ def sample_value(field, rng: random.Random):
     if field.values:
         return rng.choice(field.values)
     examples = field.kind.valid_examples
-    if field.kind.id in ("count", "integer", "timestamp"):
+    if field.kind.id in ("count", "integer", "timestamp_ms"):
         return rng.randrange(0, 10_000)
     return rng.choice(examples)
 

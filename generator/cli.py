@@ -291,10 +291,11 @@ from generator.infer.command import infer
 
 main.add_command(infer)
 
-from generator.spec_commands import init, schema  # click commands in their own module
+from generator.spec_commands import init, migrate, schema  # click commands in their own module
 
 main.add_command(init)
 main.add_command(schema)
+main.add_command(migrate)
 
 from generator.review import review_command
 

@@ -42,11 +42,13 @@ CODES: dict[str, str] = {
     "control-character": "Spec text or a key holds a control character (ESC, BS, DEL, C1, bidirectional override), usually from a YAML escape.",
     "top-level-type": "A file whose top level is not a mapping (a list, a string, a number, null).",
     # Stage 2, the spec format's JSON Schema (generator.spec_format)
-    "spec-format": "`spec_format` is missing or not 1.",
+    "spec-format": "`spec_format` is missing or not 2 (or 1, the older format, migrated as it loads).",
+    "old-spec-format": "The spec is in format 1; it is migrated in memory as it loads (warning, once per spec). `gen migrate --write` rewrites it as format 2.",
+    "migrate-by-hand": "`gen migrate` cannot make a change in place (e.g. a key on the line of a list's dash that must move); make it by hand.",
     "unknown-key": "A key the format does not have (with a did-you-mean suggestion).",
     "unknown-kind": "A field kind (or `field_groups` kind) that is not in the kinds table.",
     "invalid-name": "An id, name, wire name or wire key that could not be a safe file name or identifier (also derived ones).",
-    "missing-key": "A required key is missing (also: an event without `category` in a section with categories; a payload without `group`, `wire_name` or `event`).",
+    "missing-key": "A required key is missing (also: an event without `category` in a section with categories; a record payload without `group` or `wire_name`, an event payload without `wire_name`).",
     "wrong-type": "A value of the wrong type (e.g. an unquoted version number read as a number).",
     "invalid-value": "A value the format does not allow (pattern, length, repeated list entry, value not fitting its kind, event/record payload in the wrong kind of section, ...).",
     # Stage 3, resolving across files (generator.resolve)

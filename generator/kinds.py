@@ -5,9 +5,13 @@ with, the label the privacy docs print, the edge values the conformance suite tr
 and a wrong-typed value that must be rejected.  Adding a kind is one entry in
 ``KINDS``; no target has a private list of kinds.
 
-Kinds are generic (nothing here is specific to one product).  The first five are the
-configuration-setting kinds found in product telemetry docs: enumerated integer,
-enumerated boolean, plain boolean, integer count and "is default" boolean.
+Kinds are generic (nothing here is specific to one product), and each id says what is
+on the wire, units included (``timestamp_ms`` beside ``timestamp_seconds``).  The first
+four are the configuration-setting kinds found in product telemetry docs: enumerated
+integer, boolean (which may list its values), integer count and ``setting_is_default``
+(true while a setting still holds its default).  Spec format 1's names
+(``enumerated_boolean``, ``is_default``, ``timestamp``) are mapped by
+``generator.migrate``, never accepted here.
 
 Must not: hold product-specific kinds or any target's private spelling of a kind.
 """
@@ -97,16 +101,6 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 enumerable=True,
             ),
             _kind(
-                id="enumerated_boolean",
-                reach=1,
-                title="Enumerated boolean",
-                label="bool",
-                json_schema={"type": "boolean"},
-                valid_examples=(True, False),
-                invalid_example=1,
-                enumerable=True,
-            ),
-            _kind(
                 id="boolean",
                 reach=1,
                 title="Boolean",
@@ -114,6 +108,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 json_schema={"type": "boolean"},
                 valid_examples=(True, False),
                 invalid_example="true",
+                enumerable=True,
             ),
             _kind(
                 id="count",
@@ -125,9 +120,9 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 invalid_example=1.5,
             ),
             _kind(
-                id="is_default",
+                id="setting_is_default",
                 reach=0,
-                title="Is-default boolean",
+                title="Setting-is-default boolean",
                 label="bool",
                 json_schema={"type": "boolean"},
                 valid_examples=(True, False),
@@ -174,7 +169,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 enumerable=True,
             ),
             _kind(
-                id="timestamp",
+                id="timestamp_ms",
                 reach=3,
                 title="Timestamp in milliseconds since the Unix epoch",
                 label="timestamp",

@@ -16,6 +16,8 @@ Must not: change the model, re-read YAML, or report what the resolver already re
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -37,7 +39,7 @@ class Rule:
     purpose: str
     severity: str
     check: Callable[..., Iterator[Hit]]
-    #: The product's ``governance:`` policy key that sets this rule's severity (or off).
+    #: The ``GovernancePolicy`` attribute (``governance_policy:`` in the spec) that sets this rule's severity.
     policy: str = ""
     #: The check is judged against ``gen check --as-of/--product-version`` (``AsOf``).
     as_of: bool = False
@@ -135,7 +137,7 @@ def check_feature_opt_out(spec: Spec) -> Iterator[Hit]:
                 ("feature", feat.id),
                 feat.location,
                 f"feature {feat.id!r} has no opt-out setting",
-                "add `opt_out: {setting: ...}` naming the setting that switches it off, or `opt_out: {not_possible: <why>}`",
+                "add `opt_outs: [{setting: ...}]` naming each setting that switches it off, or `opt_outs: [{not_possible: <why>}]`",
             )
 
 
@@ -169,7 +171,7 @@ def check_empty_category(spec: Spec) -> Iterator[Hit]:
     for s in spec.sections:
         for c in s.categories:
             if (s.id, c.id) not in used:
-                yield (("category", s.id, c.id), c.location, f"category {c.id!r} of section {s.id!r} has no events", "add `event:` payloads with `category: " + c.id + "`")
+                yield (("category", s.id, c.id), c.location, f"category {c.id!r} of section {s.id!r} has no events", "add `type: event` payloads with `category: " + c.id + "`")
 
 
 def check_is_default_input(spec: Spec) -> Iterator[Hit]:
@@ -200,12 +202,12 @@ def check_privacy_policy(spec: Spec) -> Iterator[Hit]:
 
 
 def check_needs_review(spec: Spec) -> Iterator[Hit]:
-    """Elements ``gen infer`` wrote from captured traffic carry a ``review`` marker until a
+    """Elements ``gen infer`` wrote from captured traffic carry an ``inferred`` marker until a
     maintainer has described them; free text is called out loudly (it may hold personal data)."""
     for p in spec.payloads:
         if p.review:
             yield (("payload", p.wire_name), p.location, f"payload {p.wire_name!r} was inferred from traffic and awaits review: {p.review}",
-                   "check its section and title, write its `description`, then remove `review:`")
+                   "check its section and title, write its `description`, then remove `inferred:`")
     for f in spec.fields:
         if not f.review:
             continue
@@ -215,7 +217,7 @@ def check_needs_review(spec: Spec) -> Iterator[Hit]:
             f.location,
             f"{loud} awaits privacy review: {f.review}",
             ("write its `description` and decide its personal-data level (`personal_data:` none with a note, or pseudonymous/possible "
-            "with `collected_because:` and `reduction:`), then remove `review:`"),
+            "with `collected_because:` and `reduction:`), then remove `inferred:`"),
         )
 
 
@@ -229,7 +231,23 @@ def check_unreviewed(spec: Spec) -> Iterator[Hit]:
                 f.location,
                 f"field {f.qualified_name!r} has not been reviewed for personal data; every output says so until someone does",
                 ("decide its level: `personal_data: none` with a `personal_data_note`, or `pseudonymous`/`possible` with "
-                "`collected_because:` and `reduction:`; then remove `review:` (or lower `product.governance.unreviewed` to warning)"),
+                "`collected_because:` and `reduction:`; then remove `inferred:` (or lower `product.governance_policy.unreviewed` to warning)"),
+            )
+
+
+_CONVENTIONAL_KEY = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
+def check_wire_key_convention(spec: Spec) -> Iterator[Hit]:
+    """A declared wire key is what the product sends, whatever its shape; one off the
+    conventions (lower snake case) is worth a second look, never an error."""
+    for f in spec.fields:
+        if not _CONVENTIONAL_KEY.fullmatch(f.wire_key):
+            yield (
+                _field_scope(f),
+                f.location,
+                f"wire key {f.wire_key!r} of field {f.qualified_name!r} is not lower snake case (letters, digits, underscores; at most 63)",
+                "keep it if the product really sends this key (say so in a comment)",
             )
 
 
@@ -243,18 +261,19 @@ RULES: tuple[Rule, ...] = (
     Rule("empty-section", "A section documents at least one payload.", WARNING, check_empty_section),
     Rule("empty-category", "An event category lists at least one event.", WARNING, check_empty_category),
     Rule("privacy-policy", "The privacy docs link to the product's privacy policy.", WARNING, check_privacy_policy),
-    Rule("is-default-uses-input", "An is-default field never reads the user's input; saying it does contradicts its kind.", ERROR, check_is_default_input),
+    Rule("is-default-uses-input", "A setting_is_default field never reads the user's input; saying it does contradicts its kind.", ERROR, check_is_default_input),
     Rule("needs-review", "What `gen infer` wrote from captured traffic is reviewed for privacy before it ships.", WARNING, check_needs_review),
-    Rule("unreviewed", "No field ships with a personal-data status nobody has reviewed; severity: the product's `governance.unreviewed` (default error).",
+    Rule("unreviewed", "No field ships with a personal-data status nobody has reviewed; severity: the product's `governance_policy.unreviewed` (default error).",
          "policy", check_unreviewed, policy="unreviewed"),
+    Rule("wire-key-convention", "A wire key off the conventions (lower snake case) is what the product really sends, not a typo.", WARNING, check_wire_key_convention),
     Rule("enumerated-values", "An enumerated string lists its values; without them it is free text in disguise.", WARNING, check_enumerated_values),
-    Rule("missing-owner", "Every field has an owner (an email or team handle) who answers for it; severity: the product's `governance.owners` (default off).",
+    Rule("missing-owner", "Every field has an owner (an email or team handle) who answers for it; severity: the product's `governance_policy.missing_owner` (default off).",
          "policy", gov.check_missing_owner, policy="owners"),
-    Rule("missing-approval", "Every field links the data review or ticket that approved it; severity: the product's `governance.approvals` (default off).",
+    Rule("missing-approval", "Every field links the data review or ticket that approved it; severity: the product's `governance_policy.missing_approval` (default off).",
          "policy", gov.check_missing_approval, policy="approvals"),
     Rule("expired", "No field is collected past its expiry (a date or product version), judged against `gen check --as-of DATE` / `--product-version V`.",
          ERROR, gov.check_expired, as_of=True),
-    Rule("expiring", "A field expiring within the product's window (`governance.expiry_window_days`, default 30; `expiry_window_versions` minor versions, default 1) is renewed or removed in time.",
+    Rule("expiring", "A field expiring within the product's window (`governance_policy.expiry_window_days`, default 30; `expiry_window_versions` minor versions, default 1) is renewed or removed in time.",
          WARNING, gov.check_expiring, as_of=True),
     Rule("never-reason", "Data that never expires says why (`expiry_reason`).", ERROR, gov.check_never_reason),
 )
@@ -290,7 +309,9 @@ def lint(resolved: Resolved, as_of: gov.AsOf = gov.NOW_UNKNOWN) -> list[Finding]
             out.append(Finding(rule.id, severity, msg, loc, help_ + f" (or suppress with `lint_ignore: [{rule.id}]`)"))
     for s in resolved.suppressions:
         if s.rule not in RULE_IDS:
-            out.append(Finding("unknown-rule", ERROR, f"`lint_ignore` names unknown rule {s.rule!r}", s.location, f"known rules: {', '.join(sorted(RULE_IDS))}"))
+            close = difflib.get_close_matches(s.rule, sorted(RULE_IDS), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            out.append(Finding("unknown-rule", ERROR, f"`lint_ignore` names unknown rule {s.rule!r}", s.location, f"{hint}known rules: {', '.join(sorted(RULE_IDS))}"))
         elif id(by_scope[s.scope][s.rule]) not in used:
             out.append(Finding(UNUSED, WARNING, f"suppression of {s.rule!r} suppresses nothing", s.location, "remove it from `lint_ignore`"))
     return out
@@ -313,7 +334,7 @@ def rules_markdown() -> str:
         "feature < product).  A suppression that suppresses nothing is reported as",
         f"`{UNUSED}` (warning), and an id that names no rule as `unknown-rule` (error).",
         "",
-        "A severity of `policy` is set by the product (`product.governance`: `error`,",
+        "A severity of `policy` is set by the product (`product.governance_policy`: `error`,",
         "`warning` or `off`).  `expired` and `expiring` judge expiry only against",
         "`gen check --as-of YYYY-MM-DD` (date expiries) and `--product-version V` (version",
         "expiries), never the wall clock, so a build is reproducible.",

@@ -221,7 +221,7 @@ def _compose(loader: Any, limit: int = MAX_NODES, soft: list | None = None) -> t
     get_event = loader.get_event
     get_event()  # StreamStart
     if loader.check_event(yaml.StreamEndEvent):
-        raise _Bad("empty-file", "file holds no YAML document", None, "add `spec_format: 1` and content")
+        raise _Bad("empty-file", "file holds no YAML document", None, "add `spec_format: 2` and content")
     get_event()  # DocumentStart
 
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
@@ -378,7 +378,7 @@ def load_text_partial(text: str, rel: str, node_budget: int = MAX_NODES) -> tupl
     errors can be found in the same run; such a file must never be resolved."""
     loc0 = Location(rel, 1, 1)
     if not text or text.isspace():
-        return None, [error("empty-file", "file is empty", loc0, "add `spec_format: 1` and content, or delete the file")]
+        return None, [error("empty-file", "file is empty", loc0, "add `spec_format: 2` and content, or delete the file")]
     loader = _Loader(text)
     try:
         soft: list[_Bad] = []
@@ -413,7 +413,7 @@ def load_text_partial(text: str, rel: str, node_budget: int = MAX_NODES) -> tupl
                 "top-level-type",
                 f"top level must be a mapping, found {got}",
                 Location(rel, *positions.get((), (1, 1))),
-                "start the file with `spec_format: 1` followed by keys such as `features:`",
+                "start the file with `spec_format: 2` followed by keys such as `features:`",
             )
         ]
     raw = RawFile(rel, data, positions, nodes)

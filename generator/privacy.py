@@ -57,7 +57,7 @@ PD_STATED: frozenset[str] = frozenset({PSEUDONYMOUS, POSSIBLE})
 
 def default_level(kind_id: str, review: str) -> str:
     """A field's personal-data level when the spec does not state one: ``unreviewed``
-    while it carries ``gen infer``'s ``review:`` marker, ``pseudonymous`` for a
+    while it carries ``gen infer``'s ``inferred:`` marker, ``pseudonymous`` for a
     pseudonymous identifier, else ``none``."""
     if review:
         return UNREVIEWED

@@ -1,5 +1,6 @@
 """The spec-authoring commands: ``gen init`` (a starter spec), ``gen schema`` (the spec
-format's JSON Schema) and the one-line summary a successful ``gen check`` prints.
+format's JSON Schema), ``gen migrate`` (a format-1 spec rewritten as format 2, by
+``generator.migrate``) and the one-line summary a successful ``gen check`` prints.
 
 Owns only these commands' behaviour; ``generator.cli`` registers them with one line
 each.  Must not: build, compare or write generated output (``generator.build`` does),
@@ -83,3 +84,35 @@ def schema() -> None:
     """Print the spec format's JSON Schema (draft 2020-12), e.g. for an editor:
     ``gen schema > spec/spec.schema.json``."""
     click.echo(spec_schema_text(), nl=False)
+
+
+@click.command()
+@click.option("--spec", "spec_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("spec"),
+              show_default=True, help="Folder of spec YAML files.")
+@click.option("--write", is_flag=True, help="Rewrite the files in place (default: print the change as a unified diff).")
+def migrate(spec_dir: Path, write: bool) -> None:
+    """Rewrite a format-1 spec as spec format 2, keeping comments, order and every
+    untouched line byte for byte.  Without --write, print the change as a unified diff.
+    docs/spec-reference.md lists every change ("format 1 -> format 2").  Exit 0 when
+    the spec is (now) in format 2, 1 when a file cannot be read or a change must be
+    made by hand (the other files are migrated)."""
+    import difflib
+
+    from generator.diagnostics import format_text, has_errors
+    from generator.migrate.text import run
+    from generator.spec_write import write_spec_files
+
+    if not spec_dir.is_dir():
+        raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
+    result = run(spec_dir)
+    if result.findings:
+        click.echo(format_text(result.findings), nl=False, err=True)
+    if write and result.files:
+        write_spec_files(spec_dir, result.files)
+        click.echo(f"gen migrate: rewrote {len(result.files)} file(s) as spec format 2", err=True)
+    else:
+        for rel in sorted(result.files):
+            old = (spec_dir / rel).read_bytes().decode("utf-8-sig").splitlines(keepends=True)
+            new = result.files[rel].decode("utf-8-sig").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")), nl=False)
+    sys.exit(1 if has_errors(result.findings) else 0)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # imported lazily at run time (see _validator)
 from generator.diagnostics import Finding, error
 from generator.kinds import kind_ids
 from generator.load import RawFile
+from generator.migrate.rules import KIND_RENAMES
 from generator.validate.ecma import pattern_keyword as _pattern
 
 try:  # optional accelerator; results are the same without it
@@ -110,6 +111,21 @@ def _a_type(want: str | list[str]) -> str:
     return " or ".join(("an " if n[0] in "aeiou" else "a ") + n for n in names)
 
 
+def _not_listed(err: jsonschema.ValidationError, path: tuple, what: str, where) -> Finding:
+    """A value outside its key's list: for a field kind, ``unknown-kind`` with the kinds
+    (and the format-2 name of a format-1 kind); elsewhere the values that key takes (a
+    setting's ``control`` lists the controls, never the field kinds)."""
+    is_kind = (path and path[-1] == "kind") or (len(path) >= 2 and path[-2] == "kinds")
+    allowed = kind_ids() if is_kind else [str(x) for x in err.validator_value]
+    hint = _suggest(err.instance, allowed)
+    if is_kind and isinstance(err.instance, str) and err.instance in KIND_RENAMES:
+        hint = f"format 1's kind {err.instance!r} is {KIND_RENAMES[err.instance]!r} in format 2 (`gen migrate` renames it)."
+    if is_kind:
+        return error("unknown-kind", f"unknown kind {err.instance!r}", where, (hint + " " if hint else "") + f"known kinds: {', '.join(allowed)}")
+    message = f"{what}: {err.instance!r} is not one of the values `{path[-1] if path else 'this key'}` takes"
+    return error("invalid-value", message, where, (hint + " " if hint else "") + f"allowed here: {', '.join(allowed)}")
+
+
 def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
     path = tuple(err.absolute_path)
     where = raw.where(path)
@@ -143,16 +159,8 @@ def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
                 )
             )
         return out
-    if v == "enum" and ((path and path[-1] == "kind") or (len(path) >= 2 and path[-2] == "kinds")):
-        hint = _suggest(err.instance, kind_ids())
-        return [
-            error(
-                "unknown-kind",
-                f"unknown kind {err.instance!r}",
-                where,
-                (hint + " " if hint else "") + f"known kinds: {', '.join(kind_ids())}",
-            )
-        ]
+    if v == "enum":  # a value from a fixed list: the list that fits here, and the closest entry
+        return [_not_listed(err, path, what, where)]
     if v == "pattern":
         if err.validator_value in SAFE_HELP:
             return [error("invalid-name", f"{what}: {err.instance!r} is not a safe name", where, SAFE_HELP[err.validator_value])]
@@ -179,7 +187,7 @@ def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
                 "spec-format",
                 f"unsupported spec_format {json.dumps(err.instance)}",
                 where,
-                "this generator reads `spec_format: 1`",
+                "this generator reads `spec_format: 2` (and 1, the older format, migrated as it loads)",
             )
         ]
     if v == "uniqueItems" and isinstance(err.instance, list):
@@ -189,6 +197,44 @@ def _describe(err: jsonschema.ValidationError, raw: RawFile) -> list[Finding]:
                 return [error("invalid-value", f"{what}: {item!r} is listed twice", raw.where(path + (i,)), "remove the repeated entry")]
             seen.append(item)
     return [error("invalid-value", f"{what}: {err.message}", where, "see docs/spec-reference.md")]
+
+
+_ELEMENT_MAPS = frozenset({"editions", "settings", "features", "sections", "phrases"})
+
+
+def _element_of(path: tuple) -> tuple | None:
+    """The element an error at ``path`` belongs to (a field, a payload, an event
+    category, or an entry of a top-level mapping); None when it is about the file as a
+    whole (the top level, ``product``, ``outputs``, a block that is not a mapping)."""
+    n = len(path)
+    if path[:1] == ("payloads",) and n >= 2 and isinstance(path[1], int):
+        if n >= 4 and path[2] == "fields" and isinstance(path[3], int):
+            return path[:4]
+        return path[:2]
+    if path[:1] == ("sections",) and n >= 4 and path[2] == "categories":
+        return path[:4]
+    if path[:1] and path[0] in _ELEMENT_MAPS and n >= 2:
+        return path[:2]
+    return None
+
+
+def invalid_elements(raw: RawFile) -> frozenset[tuple] | None:
+    """The elements of ``raw`` that fail the format (see ``_element_of``), so the
+    resolver can leave them out and still check the rest of the file in the same run;
+    None when an error is about the file as a whole.  A missing ``spec_format`` leaves
+    the file's content readable."""
+    out = set()
+    for err in _validator().iter_errors(raw.data):
+        path = tuple(err.absolute_path)
+        if "propertyNames" in err.relative_schema_path:
+            path = path + (err.instance,)
+        elif err.validator == "required" and not path and err.validator_value == ["spec_format"]:
+            continue
+        element = _element_of(path)
+        if element is None:
+            return None
+        out.add(element)
+    return frozenset(out)
 
 
 def _fast_verdict(data) -> bool | None:
@@ -218,7 +264,7 @@ def validate_file(raw: RawFile, accelerate: bool = True) -> list[Finding]:
                 "spec-format",
                 "missing `spec_format`",
                 raw.where(()),
-                "start every spec file with `spec_format: 1`",
+                "start every spec file with `spec_format: 2`",
             )
         )
     for err in _validator().iter_errors(raw.data):

@@ -152,9 +152,9 @@ def spec_docs(draw, max_payloads: int = 4, max_fields: int = 6):
         keys = draw(st.lists(_keys, min_size=0, max_size=max_fields, unique=True))
         fields = [draw(_field(k)) for k in keys]
         if draw(st.booleans()):
-            p = {"wire_name": name, "section": "rec", "fields": fields}
+            p = {"type": "record", "wire_name": name, "section": "rec", "fields": fields}
         else:
-            p = {"event": name, "section": "ev", "fields": fields}
+            p = {"type": "event", "wire_name": name, "section": "ev", "fields": fields}
         if draw(st.booleans()):
             p["description"] = draw(_text)
         payloads.append(p)
@@ -168,7 +168,7 @@ def spec_docs(draw, max_payloads: int = 4, max_fields: int = 6):
     if base:
         product["schema_base_uri"] = base
     return {
-        "spec_format": 1,
+        "spec_format": 2,
         "product": product,
         "settings": {"T.Enable": {"console_path": ["Admin", "Enable"], "default": True}},
         "features": {
@@ -177,7 +177,7 @@ def spec_docs(draw, max_payloads: int = 4, max_fields: int = 6):
                 "description": "Test.",
                 "sender": "server",
                 "destination": "Test Inc.",
-                "opt_out": {"setting": "T.Enable", "cost": "None."},
+                "opt_outs": [{"setting": "T.Enable", "cost": "None."}],
             }
         },
         "sections": {

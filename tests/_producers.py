@@ -56,7 +56,7 @@ AWKWARD_KEYS = ["validate", "properties", "marshal_json", "wire_name", "a_b", "a
 
 
 def _values(rng: random.Random, kind: str) -> list:
-    if kind == "enumerated_boolean":
+    if kind == "boolean":
         return rng.choice([[True], [False], [True, False]])
     if kind in ("enumerated_integer", "integer"):
         pool = [-3, -1, 0, 1, 2, 7, 2**31, INT64_MAX, INT64_MIN]

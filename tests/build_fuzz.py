@@ -105,9 +105,9 @@ def edit(run: Run, kind: str) -> bool:
     if kind == "remove-field":
         return _edit_text(run, r"^\s+- \{name: \w+, [^\n]*\}\n(?=\s+- \{name: )", lambda m: "")
     if kind == "rename-payload":
-        if rng.random() < 0.5 and _edit_text(run, r"^(  - event: )([a-z][a-z0-9_]*)$", lambda m: f"{m[1]}{m[2]}_fuzz{n}"):
+        if rng.random() < 0.5 and _edit_text(run, r"^(    wire_name: )([a-z][a-z0-9_]*)$", lambda m: f"{m[1]}{m[2]}_fuzz{n}"):
             return True
-        return _edit_text(run, r"^(  - group: )([A-Za-z]\w*?)(Settings)?$", lambda m: f"{m[1]}{m[2]}Fuzz{n}{m[3] or ''}")
+        return _edit_text(run, r"^(    group: )([A-Za-z]\w*?)(Settings)?$", lambda m: f"{m[1]}{m[2]}Fuzz{n}{m[3] or ''}")
     if kind == "move-payload":
         files = [p for p in _payload_files(run) if _blocks(p.read_text("utf-8"))]
         if not files:

@@ -65,7 +65,7 @@ def write_evil_spec(folder: Path) -> Path:
     spec_dir.mkdir(parents=True, exist_ok=True)
     values = ", ".join(_q(t) for t in ("*a*", "<b>", "|c|"))
     (spec_dir / "spec.yaml").write_text(
-        f"""spec_format: 1
+        f"""spec_format: 2
 product:
   id: evil
   name: {e[0]}
@@ -87,7 +87,7 @@ features:
     purposes: [{e[11]}, {e[12]}]
     sender: {e[13]}
     destination: {e[14]}
-    opt_out: {{setting: Telemetry.Enable, cost: {e[1]}}}
+    opt_outs: [{{setting: Telemetry.Enable, cost: {e[1]}}}]
 sections:
   config:
     feature: usage
@@ -95,8 +95,8 @@ sections:
     schedule: every 24h
     description: {e[2]}
     field_groups:
-      - {{title: {e[3]}, kinds: [enumerated_boolean, enumerated_integer], note: {e[4]}}}
-      - {{title: {e[5]}, kinds: [is_default], note: {e[1]}}}
+      - {{title: {e[3]}, kinds: [boolean, enumerated_integer], note: {e[4]}}}
+      - {{title: {e[5]}, kinds: [setting_is_default], note: {e[1]}}}
   plain:
     feature: usage
     title: {e[6]}
@@ -111,13 +111,15 @@ sections:
     categories:
       signin: {{title: {e[10]}, description: {e[11]}, edition: pro}}
 payloads:
-  - group: MainSettings
+  - type: record
+    group: MainSettings
     section: config
     fields:
-      - {{name: EnableThing, kind: enumerated_boolean, description: {e[12]}}}
+      - {{name: EnableThing, kind: boolean, description: {e[12]}}}
       - {{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: {e[13]}}}
-      - {{name: SiteURL, kind: is_default, description: {e[14]}}}
-  - wire_name: plain_payload
+      - {{name: SiteURL, kind: setting_is_default, description: {e[14]}}}
+  - type: record
+    wire_name: plain_payload
     title: {e[1]}
     section: plain
     fields:
@@ -130,7 +132,8 @@ payloads:
         kind: string
         description: {e[3]}
         personal_data_note: {e[4]}
-  - event: login_failed
+  - type: event
+    wire_name: login_failed
     title: {e[5]}
     description: {e[6]}
     section: events
@@ -140,7 +143,8 @@ payloads:
         kind: string
         description: {e[7]}
         personal_data_note: {e[8]}
-  - event: login_ok
+  - type: event
+    wire_name: login_ok
     title: {e[0]}
     section: events
     category: signin
@@ -175,7 +179,7 @@ def write_synthetic_spec(folder: Path, n_fields: int = 3000) -> Path:
     spec_dir = folder / "synthetic_spec"
     spec_dir.mkdir(parents=True, exist_ok=True)
     out = [
-        "spec_format: 1",
+        "spec_format: 2",
         "product:",
         "  id: synth",
         "  name: Synthetic Product",
@@ -196,13 +200,13 @@ def write_synthetic_spec(folder: Path, n_fields: int = 3000) -> Path:
         "    description: Which options are on.",
         "    sender: server",
         "    destination: Synthetic Inc.",
-        "    opt_out: {setting: Telemetry.Enable, cost: No tailored tips.}",
+        "    opt_outs: [{setting: Telemetry.Enable, cost: No tailored tips.}]",
         "  usage:",
         "    title: Usage Reporting",
         "    description: Which actions happen.",
         "    sender: client",
         "    destination: telemetry.example",
-        "    opt_out: {setting: Usage.Enable}",
+        "    opt_outs: [{setting: Usage.Enable}]",
         "sections:",
         "  settings_a: {feature: config, title: Settings A, schedule: every 24h, description: First half.}",
         "  settings_b: {feature: config, title: Settings B, schedule: every 24h, description: Second half.}",
@@ -218,7 +222,7 @@ def write_synthetic_spec(folder: Path, n_fields: int = 3000) -> Path:
     per = 100
     for p in range((n_fields + per - 1) // per):
         section = "settings_a" if p < (n_fields // per) // 2 else "settings_b"
-        out.append(f"  - group: Group{p:03d}Settings")
+        out.append(f"  - type: record\n    group: Group{p:03d}Settings")
         out.append(f"    section: {section}")
         if p % 5 == 4:
             out.append("    edition: pro")
@@ -232,7 +236,7 @@ def write_synthetic_spec(folder: Path, n_fields: int = 3000) -> Path:
             )
     for j in range(40):
         cat = "clicks" if j % 2 == 0 else "views"
-        out.append(f"  - event: action_{j:03d}")
+        out.append(f"  - type: event\n    wire_name: action_{j:03d}")
         out.append(f"    title: Action {j:03d} happened")
         out.append("    section: actions")
         out.append(f"    category: {cat}")

@@ -216,13 +216,13 @@ def test_random_specs_schema_and_model_agree(tmp_path_factory, doc, data):
 @pytest.fixture(scope="module")
 def edge_models(tmp_path_factory):
     doc = {
-        "spec_format": 1,
+        "spec_format": 2,
         "product": {"id": "edge", "name": "Edge", "summary": "S.", "privacy_policy": {"title": "P", "url": "https://e.test/p"}},
         "features": {"f": {"title": "F", "description": "D.", "sender": "server", "destination": "D", "lint_ignore": ["feature-opt-out"]}},
         "sections": {"s": {"feature": "f", "title": "S", "schedule": "every 1d", "description": "D."}},
         "payloads": [
             {
-                "wire_name": "edge_cases",
+                "type": "record", "wire_name": "edge_cases",
                 "section": "s",
                 "fields": [
                     {"name": "N", "kind": "integer", "description": "n"},

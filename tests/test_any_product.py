@@ -22,8 +22,8 @@ def _ok(kind: str, value) -> bool:
         ("version_text", "13.4.1 (22F82)", True),
         ("version_text", "", False),
         ("version_text", 22.04, False),
-        ("timestamp", 1543622400000, True),
-        ("timestamp", "2018-12-01T00:00:00Z", False),
+        ("timestamp_ms", 1543622400000, True),
+        ("timestamp_ms", "2018-12-01T00:00:00Z", False),
         ("timestamp_seconds", 1543622400, True),
         ("timestamp_seconds", -1, False),
         ("timestamp_seconds", 1.5, False),
@@ -97,7 +97,7 @@ def test_a_translation_is_one_file_of_phrases(tmp_path: Path) -> None:
           "opt_out_environment_variable": "Zum Abschalten die Umgebungsvariable {setting} auf {values} setzen.",
           "off_rule_set": "einen beliebigen Wert außer leer, 0, false, off oder no", "pd_possible": "Kann personenbezogene Daten enthalten"}
     assert set(de) <= set(DEFAULTS)
-    lines = ["spec_format: 1", "phrases:"] + [f"  {k}: {v!r}" for k, v in de.items()]
+    lines = ["spec_format: 2", "phrases:"] + [f"  {k}: {v!r}" for k, v in de.items()]
     (spec_dir / "90_de.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     spec, findings = check_spec(spec_dir)
     assert spec is not None and findings == [], findings
@@ -113,8 +113,8 @@ def test_a_phrase_with_an_unknown_placeholder_is_refused(tmp_path: Path) -> None
 
     spec_dir = tmp_path / "spec"
     shutil.copytree(ROOT / "examples" / "cli-analytics" / "spec", spec_dir)
-    (spec_dir / "90_bad.yaml").write_text("spec_format: 1\nphrases:\n  sent_by: 'From {sendr}.'\n", encoding="utf-8")
-    (spec_dir / "91_typo.yaml").write_text("spec_format: 1\nphrases:\n  titel: X\n", encoding="utf-8")
+    (spec_dir / "90_bad.yaml").write_text("spec_format: 2\nphrases:\n  sent_by: 'From {sendr}.'\n", encoding="utf-8")
+    (spec_dir / "91_typo.yaml").write_text("spec_format: 2\nphrases:\n  titel: X\n", encoding="utf-8")
     spec, findings = check_spec(spec_dir)
     assert spec is None
     got = [(f.location.file, f.location.line, f.code) for f in findings]
@@ -123,21 +123,21 @@ def test_a_phrase_with_an_unknown_placeholder_is_refused(tmp_path: Path) -> None
     assert "did you mean" in findings[1].help.lower() and "title" in findings[1].help
 
 
-OPT_OUT_SPEC = """spec_format: 1
+OPT_OUT_SPEC = """spec_format: 2
 product: {id: tool, name: Tool, summary: S., privacy_policy: {url: 'https://t.example/p'}}
 settings:
   Ui.Telemetry: {console_path: [Settings, Privacy, Telemetry], default: full, description: How much is sent.}
-  TOOL_NO_TELEMETRY: {kind: environment_variable, description: Switches it all off.}
-  telemetry.enabled: {kind: config_key, file: ~/.config/tool.toml, default: true}
-  no_telemetry: {kind: cli_flag, flag: --no-telemetry}
-  telemetry_off: {kind: command, command: tool telemetry off}
+  TOOL_NO_TELEMETRY: {control: environment_variable, description: Switches it all off.}
+  telemetry.enabled: {control: config_key, file: ~/.config/tool.toml, default: true}
+  no_telemetry: {control: cli_flag, flag: --no-telemetry}
+  telemetry_off: {control: command, command: tool telemetry off}
 features:
-  console: {title: Console, description: D., sender: app, destination: us, opt_out: {setting: Ui.Telemetry, off_values: ['off', 'none']}}
-  env: {title: Env, description: D., sender: app, destination: us, opt_out: {setting: TOOL_NO_TELEMETRY, off_values: any_non_empty}}
-  config: {title: Config, description: D., sender: app, destination: us, opt_out: {setting: telemetry.enabled, off_value: false}}
-  flag: {title: Flag, description: D., sender: app, destination: us, opt_out: {setting: no_telemetry}}
-  command: {title: Command, description: D., sender: app, destination: us, opt_out: {setting: telemetry_off}}
-  always: {title: Always, description: D., sender: app, destination: us, opt_out: {not_possible: the licence check needs it.}}
+  console: {title: Console, description: D., sender: app, destination: us, opt_outs: [{setting: Ui.Telemetry, off_values: ['off', 'none']}]}
+  env: {title: Env, description: D., sender: app, destination: us, opt_outs: [{setting: TOOL_NO_TELEMETRY, off_values: any_non_empty}]}
+  config: {title: Config, description: D., sender: app, destination: us, opt_outs: [{setting: telemetry.enabled, off_values: [false]}]}
+  flag: {title: Flag, description: D., sender: app, destination: us, opt_outs: [{setting: no_telemetry}]}
+  command: {title: Command, description: D., sender: app, destination: us, opt_outs: [{setting: telemetry_off}]}
+  always: {title: Always, description: D., sender: app, destination: us, opt_outs: [{not_possible: the licence check needs it.}]}
 sections:
 """
 
@@ -146,7 +146,7 @@ def _opt_out_spec(tmp_path: Path) -> Path:
     feats = ("console", "env", "config", "flag", "command", "always")
     text = OPT_OUT_SPEC + "".join(f"  s_{f}: {{feature: {f}, title: S {f}, schedule: every 1d, description: D.}}\n" for f in feats)
     text += "payloads:\n" + "".join(
-        f"  - {{wire_name: p_{f}, section: s_{f}, fields: [{{name: A, kind: boolean, description: A.}}]}}\n" for f in feats
+        f"  - {{type: record, wire_name: p_{f}, section: s_{f}, fields: [{{name: A, kind: boolean, description: A.}}]}}\n" for f in feats
     )
     (tmp_path / "spec").mkdir()
     (tmp_path / "spec" / "spec.yaml").write_text(text, encoding="utf-8")
@@ -184,7 +184,7 @@ def test_one_run_reports_every_error_of_a_file(tmp_path: Path) -> None:
     duplicate, an unknown key and a wrong type all come in one run."""
     (tmp_path / "spec").mkdir()
     (tmp_path / "spec" / "a.yaml").write_text(
-        "spec_format: 1\n"
+        "spec_format: 2\n"
         "product: {id: x, name: X}\n"
         "settings:\n"
         "  A.B: {console_path: [A, B]}\n"
@@ -216,7 +216,7 @@ def test_the_changes_section_is_worded_by_the_spec(tmp_path: Path) -> None:
     spec_dir = tmp_path / "spec"
     shutil.copytree(ROOT / "spec", spec_dir)
     (spec_dir / "95_de.yaml").write_text(
-        "spec_format: 1\nphrases:\n  changes_title: 'Verlauf'\n"
+        "spec_format: 2\nphrases:\n  changes_title: 'Verlauf'\n"
         "  changes_not_sent_after: 'Nicht mehr gesendet nach v{version}'\n",
         encoding="utf-8",
     )

@@ -21,15 +21,15 @@ from generator.pipeline import check_spec
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 _PAYLOADS = {
-    "tag": "  - event: tag\n    title: Tag\n    section: events\n    category: signin\n    fields:\n"
+    "tag": "  - type: event\n    wire_name: tag\n    title: Tag\n    section: events\n    category: signin\n    fields:\n"
            "      - {name: Count, kind: integer, description: How many.}\n",
-    "literal": "  - event: literal\n    title: Literal\n    section: events\n    category: signin\n    fields:\n"
+    "literal": "  - type: event\n    wire_name: literal\n    title: Literal\n    section: events\n    category: signin\n    fields:\n"
                "      - {name: Mode, kind: enumerated_string, values: [a, b], description: The mode.}\n",
-    "tagged": "  - event: tagged\n    title: Tagged\n    section: events\n    category: signin\n    fields:\n"
+    "tagged": "  - type: event\n    wire_name: tagged\n    title: Tagged\n    section: events\n    category: signin\n    fields:\n"
               "      - {name: Tags, kind: string_list, description: Names of built-in tags.,"
               " personal_data_note: Built-in names only.}\n"
               "      - {name: Kind, kind: enumerated_string, values: [x, y], description: The kind.}\n",
-    "labelled": "  - event: labelled\n    title: Labelled\n    section: events\n    category: signin\n    fields:\n"
+    "labelled": "  - type: event\n    wire_name: labelled\n    title: Labelled\n    section: events\n    category: signin\n    fields:\n"
                 "      - {name: Tags, kind: string_list, description: Names of built-in labels.,"
                 " personal_data_note: Built-in names only.}\n",
 }
@@ -38,7 +38,7 @@ _PAYLOADS = {
 def _write(folder: Path, names: list[str], rename: dict[str, str] | None = None) -> Path:
     """The minimal spec's head with the payloads ``names`` (wire names renamed by ``rename``)."""
     head = (MINIMAL / "spec.yaml").read_text("utf-8").split("payloads:")[0]
-    body = "".join(_PAYLOADS[n].replace(f"event: {n}\n", f"event: {(rename or {}).get(n, n)}\n") for n in names)
+    body = "".join(_PAYLOADS[n].replace(f"wire_name: {n}\n", f"wire_name: {(rename or {}).get(n, n)}\n") for n in names)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spec.yaml").write_text(head + "payloads:\n" + body, "utf-8")
     return folder

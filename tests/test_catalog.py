@@ -39,7 +39,7 @@ def test_bundled_catalog_is_valid_and_complete(validator):
     groups = {s["id"]: [(g["title"], g["kinds"]) for g in s["field_groups"]] for s in doc["sections"]}
     assert groups == {s.id: [(g.title, list(g.kinds)) for g in s.field_groups] for s in spec.sections}
     assert [g[1] for g in groups["server_configuration"]] == [
-        ["enumerated_integer", "enumerated_boolean", "integer"], ["count"], ["is_default"]]
+        ["enumerated_integer", "boolean", "integer"], ["count"], ["setting_is_default"]]
     # Every reference resolves inside the document.
     features = {f["id"] for f in doc["features"]}
     sections = {s["id"]: s for s in doc["sections"]}
@@ -71,7 +71,7 @@ def test_minimal_catalog_resolves_inheritance(validator):
     record = doc["payloads"][0]
     assert [f["wire_key"] for f in record["fields"]] == ["enable_thing", "mode", "isdefault_site_url", "replicas"]
     isdefault = record["fields"][2]
-    assert isdefault["kind"] == "is_default" and isdefault["uses_input_data"] is False
+    assert isdefault["kind"] == "setting_is_default" and isdefault["uses_input_data"] is False
     assert record["fields"][1]["values"] == [0, 1, 2]
     assert doc["features"][0]["opt_out"] == {
         "setting": "Telemetry.Enable",

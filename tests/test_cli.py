@@ -154,7 +154,7 @@ def test_github_annotation_escapes_newlines_and_separators(tmp_path: Path) -> No
     name holds all of them goes through the whole pipeline; each finding stays one line."""
     spec = tmp_path / "spec"
     spec.mkdir()
-    (spec / "a\nb%,c:d.yaml").write_text("spec_format: 1\nproduct:\n  sumary: x\n", "utf-8")
+    (spec / "a\nb%,c:d.yaml").write_text("spec_format: 2\nproduct:\n  sumary: x\n", "utf-8")
     r = run("check", "--no-output", "--spec", str(spec), "--format", "github")
     assert r.exit_code == 1, r.output
     root = spec.as_posix()

@@ -27,18 +27,18 @@ RULES_DIR = Path(__file__).parent / "diff_rules"
 # that changes only comments and layout.
 EDITS = [
     # 1. a field added (with the version it is sent from)
-    ("30_server_configuration.yaml", "      - {name: EnableCommands, kind: enumerated_boolean}\n",
-     ("      - {name: EnableCommands, kind: enumerated_boolean}\n"
-      "      - {name: EnableLinkPreviews, kind: enumerated_boolean, versions: {min: \"5.7\"}}\n")),
+    ("30_server_configuration.yaml", "      - {name: EnableCommands, kind: boolean}\n",
+     ("      - {name: EnableCommands, kind: boolean}\n"
+      "      - {name: EnableLinkPreviews, kind: boolean, product_versions: {min: \"5.7\"}}\n")),
     # 2. a field removed
-    ("30_server_configuration.yaml", "      - {name: EnableTesting, kind: enumerated_boolean}\n", ""),
+    ("30_server_configuration.yaml", "      - {name: EnableTesting, kind: boolean}\n", ""),
     # 3. a kind widened to free text
     ("30_server_configuration.yaml", "      - {name: WebserverMode, kind: enumerated_integer}\n",
      "      - {name: WebserverMode, kind: string, personal_data_note: One of the server's own mode names.}\n"),
     # 4. a wire-key override changed (dropping it would no longer change the key: the
     #    shipped acronym list derives enable_oauth_service_provider too)
-    ("30_server_configuration.yaml", "{name: EnableOAuthServiceProvider, kind: enumerated_boolean, wire_key: enable_oauth_service_provider}",
-     "{name: EnableOAuthServiceProvider, kind: enumerated_boolean, wire_key: enable_o_auth_service_provider}"),
+    ("30_server_configuration.yaml", "{name: EnableOAuthServiceProvider, kind: boolean, wire_key: enable_oauth_service_provider}",
+     "{name: EnableOAuthServiceProvider, kind: boolean, wire_key: enable_o_auth_service_provider}"),
     # 5. a schedule made more frequent
     ("10_security_update_check.yaml", "    title: Security Update Check\n    schedule: every 24h\n",
      "    title: Security Update Check\n    schedule: every 12h\n"),
@@ -47,8 +47,8 @@ EDITS = [
     # 7. an enumeration loses a value
     ("40_license_plugins_usage.yaml", "values: [E10, E20]", "values: [E20]"),
     # 8. a payload limited to an edition
-    ("20_deployment_configuration.yaml", "  - wire_name: deployment_configuration\n",
-     "  - wire_name: deployment_configuration\n    edition: enterprise\n"),
+    ("20_deployment_configuration.yaml", "    wire_name: deployment_configuration\n",
+     "    wire_name: deployment_configuration\n    edition: enterprise\n"),
     # 9. a new destination
     ("00_product.yaml", "    destination: api.segment.io\n", "    destination: telemetry.example.com\n"),
     # 10. an opt-out moved in the console
@@ -56,13 +56,13 @@ EDITS = [
      "console_path: [System Console, Environment, Security, Enable Security Alerts]"),
     # 11. an event removed
     ("50_events.yaml",
-     "  - {event: rhs_expand, title: Expanded the right-hand sidebar, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n",
+     "  - {type: event, wire_name: rhs_expand, title: Expanded the right-hand sidebar, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n",
      ""),
     # 12. an event added
     ("50_events.yaml",
-     "  - {event: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n",
-     ("  - {event: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n"
-      "  - {event: post_bookmark, title: Bookmarked a message, section: diagnostic_information, category: advanced_feature_discovery, versions: {min: \"5.7\"}, fields: []}\n")),
+     "  - {type: event, wire_name: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n",
+     ("  - {type: event, wire_name: post_pin, title: Pinned a message, section: diagnostic_information, category: advanced_feature_discovery, fields: []}\n"
+      "  - {type: event, wire_name: post_bookmark, title: Bookmarked a message, section: diagnostic_information, category: advanced_feature_discovery, product_versions: {min: \"5.7\"}, fields: []}\n")),
     # 13. wording only
     ("40_license_plugins_usage.yaml", "        description: license issue date\n", "        description: the date the license was issued\n"),
     # 14. comments and layout only: no record
@@ -80,9 +80,9 @@ EXPECTED = [
     ("edition-narrowed", "deployment_configuration", None, None, "enterprise"),
     ("kind-widened", "config_service", "webserver_mode", "enumerated_integer", "string"),
     ("field-wording-changed", "config_service", "webserver_mode", "", "One of the server's own mode names."),
-    ("field-removed", "config_service", "enable_testing", "enumerated_boolean", None),
+    ("field-removed", "config_service", "enable_testing", "boolean", None),
     ("wire-key-changed", "config_service", "enable_o_auth_service_provider", "enable_oauth_service_provider", "enable_o_auth_service_provider"),
-    ("field-added", "config_service", "enable_link_previews", None, "enumerated_boolean"),
+    ("field-added", "config_service", "enable_link_previews", None, "boolean"),
     ("field-wording-changed", "license", "issued_at", "license issue date", "the date the license was issued"),
     ("values-removed", "license", "short_name", ["E10", "E20"], ["E20"]),
     ("event-removed", "rhs_expand", None, "rhs_expand", None),
@@ -138,7 +138,7 @@ def test_catalog_file_and_spec_folder_give_the_same_document(tmp_path):
     spec_dir = tmp_path / "spec"
     shutil.copytree(RULES_DIR / "field-added" / "before", spec_dir)
     text = (spec_dir / "spec.yaml").read_text("utf-8")
-    (spec_dir / "spec.yaml").write_text(text.replace("{setting: Telemetry.Errors}", "{setting: Telemetry.Errors, off_value: [off, none]}"))
+    (spec_dir / "spec.yaml").write_text(text.replace("{setting: Telemetry.Errors}", "{setting: Telemetry.Errors, off_values: [[off, none]]}"))
     spec, findings = check_spec(spec_dir)
     assert spec is not None, findings
     (tmp_path / "catalog.json").write_bytes(render(spec)["catalog.json"])
@@ -155,8 +155,8 @@ def test_a_dozen_realistic_edits_give_exactly_these_records(tmp_path, bundled):
         "rule": "field-added", "privacy": "expanded", "compatibility": "additive", "severity": "warning",
         "feature": "error_and_diagnostics_reporting", "section": "server_configuration",
         "payload": "config_service", "field": "enable_link_previews",
-        "before": None, "after": "enumerated_boolean",
-        "message": "new field config_service.enable_link_previews (ServiceSettings.EnableLinkPreviews, Enumerated boolean)",
+        "before": None, "after": "boolean",
+        "message": "new field config_service.enable_link_previews (ServiceSettings.EnableLinkPreviews, Boolean)",
     }
     widened = records["kind-widened", "config_service", "webserver_mode"]
     assert (widened["privacy"], widened["compatibility"]) == ("expanded", "breaking")
@@ -197,7 +197,7 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path):
     (tmp_path / "bad.json").write_text("[1, 2]")
     broken = tmp_path / "broken"
     broken.mkdir()
-    (broken / "spec.yaml").write_text("spec_format: 1\nproduct: {id: x}\n")
+    (broken / "spec.yaml").write_text("spec_format: 2\nproduct: {id: x}\n")
     cases = [
         (["diff"], "name the BASE"),
         (["diff", "no-such-revision-xyz", "--spec", str(SPEC)], "neither a spec folder, a catalog.json, nor a revision"),
@@ -297,9 +297,9 @@ def test_text_github_and_markdown_formats(tmp_path):
     also = errors.index("This version also sends:")
     gone = errors.index("No longer sent:")
     assert also < gone
-    assert "- `config_service.enable_link_previews`: ServiceSettings.EnableLinkPreviews (enumerated boolean)" in errors[also:gone]
+    assert "- `config_service.enable_link_previews`: ServiceSettings.EnableLinkPreviews (boolean)" in errors[also:gone]
     assert "- the event `post_bookmark`: Bookmarked a message (no fields)" in errors[also:gone]
-    assert "- `config_service.enable_testing`: ServiceSettings.EnableTesting (enumerated boolean)" in errors[gone:]
+    assert "- `config_service.enable_testing`: ServiceSettings.EnableTesting (boolean)" in errors[gone:]
     assert "- the event `rhs_expand`: Expanded the right-hand sidebar (no fields)" in errors[gone:]
     assert "- `config_service.webserver_mode` (ServiceSettings.WebserverMode) is now sent as: free-text string (before: enumerated integer)." in errors
     # consumer-only changes (a wire key) and wording are not end-user news
@@ -326,20 +326,20 @@ def _with_version(spec_dir: Path, wire_line: str, version: str) -> None:
     path = spec_dir / "spec.yaml"
     text = path.read_text("utf-8")
     assert text.count(wire_line) == 1
-    path.write_text(text.replace(wire_line, wire_line + f"    version: {version}\n"), "utf-8")
+    path.write_text(text.replace(wire_line, wire_line + f"    schema_version: {version}\n"), "utf-8")
 
 
 @pytest.mark.parametrize(
     ("rule", "wire_line", "ok", "too_small", "needed"),
     [
-        ("field-removed", "  - group: MainSettings\n", "2.0.0", "1.1.0", "major"),
-        ("field-added", "  - group: MainSettings\n", "1.1.0", "1.0.1", "minor"),
-        ("input-data-unused", "  - group: MainSettings\n", "1.1.0", "1.0.9", "minor"),
-        ("field-wording-changed", "  - group: MainSettings\n", "1.0.1", "1.0.0", "patch"),
-        ("schedule-more-frequent", "  - group: ErrorSettings\n", "1.1.0", "1.0.5", "minor"),
+        ("field-removed", "    group: MainSettings\n", "2.0.0", "1.1.0", "major"),
+        ("field-added", "    group: MainSettings\n", "1.1.0", "1.0.1", "minor"),
+        ("input-data-unused", "    group: MainSettings\n", "1.1.0", "1.0.9", "minor"),
+        ("field-wording-changed", "    group: MainSettings\n", "1.0.1", "1.0.0", "patch"),
+        ("schedule-more-frequent", "    group: ErrorSettings\n", "1.1.0", "1.0.5", "minor"),
         # a feature's or a section's change is in each of its payloads' schemas
-        ("destination-changed", "  - group: ErrorSettings\n", "1.1.0", "1.0.9", "minor"),
-        ("section-wording-changed", "  - group: ErrorSettings\n", "1.0.1", "1.0.0", "patch"),
+        ("destination-changed", "    group: ErrorSettings\n", "1.1.0", "1.0.9", "minor"),
+        ("section-wording-changed", "    group: ErrorSettings\n", "1.0.1", "1.0.0", "patch"),
     ],
 )
 def test_check_baseline_wants_the_bump_the_change_needs(tmp_path, rule, wire_line, ok, too_small, needed):
@@ -364,7 +364,7 @@ def test_check_baseline_passes_when_nothing_changed_and_rejects_going_backwards(
     assert r.exit_code == 0 and r.output.startswith("gen check: ") and r.output.count("\n") == 1  # the summary line only
     old = tmp_path / "old"
     shutil.copytree(same, old)
-    _with_version(old, "  - group: MainSettings\n", "2.0.0")
+    _with_version(old, "    group: MainSettings\n", "2.0.0")
     r = CliRunner().invoke(main, ["check", "--spec", str(same), "--no-output", "--baseline", str(old)])
     assert r.exit_code == 1 and "lower than the baseline's 2.0.0" in r.output
     r = CliRunner().invoke(main, ["check", "--spec", str(same), "--no-output", "--baseline", "no-such-rev-xyz"])
@@ -394,7 +394,7 @@ def test_a_version_bump_reaches_schema_id_catalogue_and_models_on_rebuild(tmp_pa
     shutil.copytree(RULES_DIR / "field-added" / "before", spec_dir)
     out = tmp_path / "out"
     assert _run("build", "--spec", str(spec_dir), "--out", str(out)).exit_code == 0
-    _with_version(spec_dir, "  - group: MainSettings\n", "1.1.0")
+    _with_version(spec_dir, "    group: MainSettings\n", "1.1.0")
     assert _run("build", "--spec", str(spec_dir), "--out", str(out)).exit_code == 0  # reuses what it can
     schema = json.loads((out / "schemas" / "cfg_main.schema.json").read_text())
     assert schema["$id"] == "urn:telemetry:acme:schema:cfg_main:1.1.0"
@@ -411,12 +411,12 @@ def test_added_field_without_versions_min_warns(tmp_path):
     r = CliRunner().invoke(main, ["check", "--spec", str(RULES_DIR / "field-added" / "after"), "--no-output", "--baseline",
                                   str(RULES_DIR / "field-added" / "before"), "--format", "json"])
     codes = [(f["code"], f["severity"], f["line"]) for f in json.loads(r.stdout)]
-    assert ("added-field-versions-min", "warning", 75) in codes  # the Theme line of base.yaml plus the edit
+    assert ("added-field-versions-min", "warning", 76) in codes  # the Theme line of base.yaml plus the edit
     # with versions.min (the realistic edits give both of theirs), no warning
     edited = _edited_spec(tmp_path)
     for name in ("30_server_configuration.yaml",):
         p = edited / name
-        p.write_text(p.read_text().replace("  - group: ServiceSettings\n", "  - group: ServiceSettings\n    version: 2.0.0\n", 1))
+        p.write_text(p.read_text().replace("    group: ServiceSettings\n", "    group: ServiceSettings\n    schema_version: 2.0.0\n", 1))
     r = CliRunner().invoke(main, ["check", "--spec", str(edited), "--no-output", "--baseline", str(SPEC), "--format", "json"])
     found = json.loads(r.stdout)
     assert not [f for f in found if f["code"] == "added-field-versions-min"]

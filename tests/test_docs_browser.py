@@ -262,7 +262,7 @@ def test_expires_before_filter(browser, tmp_path):
     p = spec_dir / "payloads.yaml"
     p.write_text(p.read_text().replace(
         "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: The mode.}",
-        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: The mode., expires: 2026-12-31}"))
+        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: The mode., governance: {expires: 2026-12-31}}"))
     o = Opened(browser, write_page(load(spec_dir), tmp_path))
     page = o.page
     assert o.count() == 5

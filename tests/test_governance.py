@@ -219,7 +219,7 @@ def test_review_of_a_new_payload_or_a_wider_feature_lists_the_fields_it_reaches(
     prod = after / "product.yaml"
     prod.write_text(prod.read_text().replace("destination: Acme Inc.", "destination: Partner Analytics Ltd."))
     pay = after / "payloads.yaml"
-    pay.write_text(pay.read_text() + "  - group: ExtraSettings\n    section: config\n    fields:\n"
+    pay.write_text(pay.read_text() + "  - type: record\n    group: ExtraSettings\n    section: config\n    fields:\n"
                    "      - {name: Size, kind: integer, description: The size.}\n")
     items = review_request(catalog.catalog(_spec(REVIEW / "before")), catalog.catalog(_spec(after)))
     got = {(i["payload"], i["wire_key"], i["status"]): [c["rule"] for c in i["changes"]] for i in items}
@@ -265,9 +265,9 @@ def test_review_lists_a_field_collected_for_longer(tmp_path: Path) -> None:
     shutil.copytree(REVIEW / "before", after)
     p = after / "payloads.yaml"
     p.write_text(p.read_text()
-                 .replace("description: The mode.}", "description: The mode., expires: 2028-01-01}")
-                 .replace("description: Whether a custom theme is set.}", "description: Whether a custom theme is set., expires: never, expiry_reason: Core.}")
-                 .replace("description: Whether the thing is on.}", "description: Whether the thing is on., expires: 2027-01-01}"))
+                 .replace("description: The mode.}", "description: The mode., governance: {expires: 2028-01-01}}")
+                 .replace("description: Whether a custom theme is set.}", "description: Whether a custom theme is set., governance: {expires: never, expiry_reason: Core.}}")
+                 .replace("description: Whether the thing is on.}", "description: Whether the thing is on., governance: {expires: 2027-01-01}}"))
     items = review_request(catalog.catalog(_spec(REVIEW / "before")), catalog.catalog(_spec(after)))
     assert [(i["wire_key"], i["status"], [c["rule"] for c in i["changes"]]) for i in items] == [
         ("mode", "widened", ["expiry-extended"]),

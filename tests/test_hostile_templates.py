@@ -46,7 +46,7 @@ def sandbox(tmp_path):
 
 
 def _outputs(spec: Path, targets: list[dict]) -> None:
-    (spec / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 1, "outputs": {"templates": targets}}))
+    (spec / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 2, "outputs": {"templates": targets}}))
 
 
 def _gen(*args: str):

@@ -101,7 +101,7 @@ def test_write_then_validate_check_and_a_second_run_on_the_fixture(product: Path
     assert {f["severity"] for f in findings if f["code"] == "unreviewed"} == {"error"}
     # The product's governance policy lowers it to a warning: gen check then passes.
     prod = product / "spec" / "00_product.yaml"
-    prod.write_text(prod.read_text().replace("product:\n", "product:\n  governance: {unreviewed: warning}\n", 1))
+    prod.write_text(prod.read_text().replace("product:\n", "product:\n  governance_policy: {unreviewed: warning}\n", 1))
     assert gen("build", "--out", "generated").exit_code == 0
     res = gen("check", "--out", "generated", "--format", "json")
     assert res.exit_code == 0, res.output
@@ -169,23 +169,23 @@ def test_proposals_on_the_fixture(product: Path) -> None:
     assert all(p["changes"]["personal_data"] == "unreviewed" for k, p in got.items() if k[0] == "new-field")
     new = {k[2]: (p["changes"]["kind"], p["changes"].get("required", True), p["free_text"]) for k, p in got.items() if k[0] == "new-field"}
     assert new == {
-        "isdefault_site_url": ("is_default", True, False),
-        "last_restart": ("timestamp", True, False),
+        "isdefault_site_url": ("setting_is_default", True, False),
+        "last_restart": ("timestamp_ms", True, False),
         "max_file_size": ("integer", True, False),
         "plugin_ids": ("string_list", True, True),
         "proxy_timeout": ("integer", False, False),
         "site_name": ("string", True, True),
         "policy": ("enumerated_string", True, False),
         "size_mb": ("integer", True, False),
-        "enabled_at": ("timestamp", True, False),
+        "enabled_at": ("timestamp_ms", True, False),
         "plugin_id": ("enumerated_string", True, False),
     }
     assert got[("new-field", "cfg_web", "isdefault_site_url")]["changes"]["name"] == "SiteUrl"
     assert "wire_key" not in got[("new-field", "cfg_web", "isdefault_site_url")]["changes"]
     assert {k[1] for k in got if k[0] == "new-payload"} == {"cfg_cache", "plugin_enabled"}
     assert got[("new-payload", "cfg_cache", None)]["changes"] == {
-        "wire_name": "cfg_cache", "section": "config",
-        "review": "gen infer: payload not in the spec, seen in 6 document(s), first at traffic/cache.json[0]"}
+        "type": "record", "wire_name": "cfg_cache", "section": "config",
+        "inferred": "gen infer: payload not in the spec, seen in 6 document(s), first at traffic/cache.json[0]"}
     assert {k[2] for k in got if k[0] == "unseen"} == {"enable_legacy_editor"}
     assert {k[2] for k in got if k[0] == "required"} == {"enable_legacy_editor", "enable_commands"}
     assert [r["problem"] for r in report["unreadable"]] == ["no-payload-name", "unsupported-message", "malformed-json", "not-an-object"]
@@ -254,7 +254,7 @@ def test_an_edit_that_would_break_the_spec_writes_nothing(product: Path, monkeyp
     before = _files(product / "spec")
 
     def broken(proposals, files, locations, section_file):
-        return {"10_config.yaml": b"spec_format: 1\npayloads: [{section: nowhere}]\n"}, []
+        return {"10_config.yaml": b"spec_format: 2\npayloads: [{type: record, section: nowhere}]\n"}, []
 
     monkeypatch.setattr(edit, "plan", broken)
     res = gen("infer", "traffic", "--section", "config", "--write")
@@ -266,10 +266,10 @@ def test_an_edit_that_would_break_the_spec_writes_nothing(product: Path, monkeyp
 def test_removing_the_marker_brings_back_the_description_rules(product: Path) -> None:
     assert gen("infer", "traffic", "--section", "config", "--write").exit_code == 0
     path = product / "spec" / "10_config.yaml"
-    text = re.sub(r', review: "(?:[^"\\]|\\.)*"', "", path.read_text())  # in flow mappings
-    assert "review:" in text
-    path.write_text("\n".join(line for line in text.splitlines() if not line.strip().startswith("review:")) + "\n")
-    assert "review:" not in path.read_text()
+    text = re.sub(r', inferred: "(?:[^"\\]|\\.)*"', "", path.read_text())  # in flow mappings
+    assert "inferred:" in text
+    path.write_text("\n".join(line for line in text.splitlines() if not line.strip().startswith("inferred:")) + "\n")
+    assert "inferred:" not in path.read_text()
     _, findings = check_spec(product / "spec")
     codes = {(f.code, f.message.split("'")[1]) for f in findings}
     assert ("field-description", "WebSettings.SiteName") in codes
@@ -399,9 +399,9 @@ def test_scalars_round_trip(value: str) -> None:
 
 def test_fields_shared_through_an_anchor_are_left_for_the_maintainer(product: Path) -> None:
     (product / "spec" / "10_config.yaml").write_text(
-        "spec_format: 1\npayloads:\n  - wire_name: cfg_a\n    section: config\n    fields: &shared\n"
+        "spec_format: 2\npayloads:\n  - type: record\n    wire_name: cfg_a\n    section: config\n    fields: &shared\n"
         "      - {name: Mode, kind: boolean, description: The mode.}\n"
-        "  - wire_name: cfg_b\n    section: config\n    fields: *shared\n")
+        "  - type: record\n    wire_name: cfg_b\n    section: config\n    fields: *shared\n")
     before = _files(product / "spec")
     lines = [{"payload": "cfg_a", "properties": {"mode": 1}}, {"payload": "cfg_b", "properties": {"mode": 2, "extra": True}}]
     (product / "t.ndjson").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
@@ -416,28 +416,28 @@ def test_fields_shared_through_an_anchor_are_left_for_the_maintainer(product: Pa
 SCENARIOS = {
     # declared field (flow style), values sent -> what the field must become
     "values-extended": ("{name: Mode, kind: enumerated_integer, values: [0, 1], description: M.}", [0, 1, 2, 1],
-                        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: M., review: "),
+                        "{name: Mode, kind: enumerated_integer, values: [0, 1, 2], description: M., inferred: "),
     "to-boolean": ("{name: Mode, kind: integer, description: M.}", [True, False, True],
-                   "{name: Mode, kind: boolean, description: M., personal_data: unreviewed, review: "),
+                   "{name: Mode, kind: boolean, description: M., personal_data: unreviewed, inferred: "),
     "to-timestamp": ("{name: Mode, kind: boolean, description: M.}", [1700000000000, 1700000000001],
-                     "{name: Mode, kind: timestamp, description: M., personal_data: unreviewed, review: "),
+                     "{name: Mode, kind: timestamp_ms, description: M., personal_data: unreviewed, inferred: "),
     "to-free-text": ("{name: Mode, kind: integer, description: M.}", ["a b", "c d", "e f"],
-                     "{name: Mode, kind: string, description: M., personal_data: unreviewed, review: \"gen infer: FREE TEXT (may carry personal data): kind integer -> string"),
+                     "{name: Mode, kind: string, description: M., personal_data: unreviewed, inferred: \"gen infer: FREE TEXT (may carry personal data): kind integer -> string"),
     "to-string-list": ("{name: Mode, kind: boolean, description: M.}", [["a"], ["b", "c"]],
-                       "{name: Mode, kind: string_list, description: M., personal_data: unreviewed, review: \"gen infer: FREE TEXT"),
+                       "{name: Mode, kind: string_list, description: M., personal_data: unreviewed, inferred: \"gen infer: FREE TEXT"),
     "enum-to-boolean": ("{name: Mode, kind: enumerated_integer, values: [0, 1], description: M.}", [True, False],
-                        "{name: Mode, kind: boolean, description: M., personal_data: unreviewed, review: "),
-    "is-default-to-integer": ("{name: Mode, kind: is_default, description: M.}", [3, 4],
-                              "{name: Mode, kind: integer, description: M., wire_key: isdefault_mode, personal_data: unreviewed, review: "),
+                        "{name: Mode, kind: boolean, description: M., personal_data: unreviewed, inferred: "),
+    "is-default-to-integer": ("{name: Mode, kind: setting_is_default, description: M.}", [3, 4],
+                              "{name: Mode, kind: integer, description: M., wire_key: isdefault_mode, personal_data: unreviewed, inferred: "),
 }
 
 
 @pytest.mark.parametrize("case", sorted(SCENARIOS))
 def test_corrections_make_the_traffic_conform(product: Path, case: str) -> None:
     declared, values, expected = SCENARIOS[case]
-    key = "isdefault_mode" if "is_default" in declared else "mode"
+    key = "isdefault_mode" if "setting_is_default" in declared else "mode"
     (product / "spec" / "10_config.yaml").write_text(
-        f"spec_format: 1\npayloads:\n  - wire_name: cfg_x\n    section: config\n    fields:\n      - {declared}  # note\n")
+        f"spec_format: 2\npayloads:\n  - type: record\n    wire_name: cfg_x\n    section: config\n    fields:\n      - {declared}  # note\n")
     (product / "t.ndjson").write_text("".join(json.dumps({"payload": "cfg_x", "properties": {key: v}}) + "\n" for v in values))
     assert gen("validate", "t.ndjson").exit_code == 1
     res = gen("infer", "t.ndjson", "--write")
@@ -451,21 +451,21 @@ def test_corrections_make_the_traffic_conform(product: Path, case: str) -> None:
 
 def test_a_block_values_list_is_left_for_the_maintainer(product: Path) -> None:
     spec = product / "spec" / "10_config.yaml"
-    spec.write_text("spec_format: 1\npayloads:\n  - wire_name: cfg_x\n    section: config\n    fields:\n"
+    spec.write_text("spec_format: 2\npayloads:\n  - type: record\n    wire_name: cfg_x\n    section: config\n    fields:\n"
                     "      - name: Mode\n        kind: enumerated_integer\n        values:\n          - 0\n          - 1\n"
                     "        description: M.\n")
     before = spec.read_bytes()
     (product / "t.ndjson").write_text("".join(json.dumps({"payload": "cfg_x", "properties": {"mode": v}}) + "\n" for v in (0, 2)))
     res = gen("infer", "t.ndjson", "--write")
     assert res.exit_code == 1
-    assert "NOT APPLIED: 10_config.yaml:8: `values` is a block list; change it by hand to [0, 1, 2]" in res.output
+    assert "NOT APPLIED: 10_config.yaml:9: `values` is a block list; change it by hand to [0, 1, 2]" in res.output
     assert spec.read_bytes() == before
 
 
 def test_bare_objects_of_a_new_payload_named_by_payload_and_section(product: Path) -> None:
     res = gen("infer", "-", "--payload", "cfg_new", "--section", "config", "--write", input='{"a": 1}\n{"a": 2}\n')
     assert res.exit_code == 0, res.output
-    assert "  - wire_name: cfg_new\n    section: config\n" in (product / "spec" / "10_config.yaml").read_text()
+    assert "  - type: record\n    wire_name: cfg_new\n    section: config\n" in (product / "spec" / "10_config.yaml").read_text()
 
 
 def test_unknown_payloads_become_events_in_an_event_section(product: Path) -> None:
@@ -475,8 +475,8 @@ def test_unknown_payloads_become_events_in_an_event_section(product: Path) -> No
     assert res.exit_code == 0, res.output
     # The section has no payloads yet: they go to the file declaring it, under a new `payloads:`.
     text = (product / "spec" / "00_product.yaml").read_text()
-    assert "    description: What happened.\n\npayloads:\n  - event: cfg_cache\n    section: events\n" in text
-    assert "  - event: plugin_enabled\n    section: events\n" in text
+    assert "    description: What happened.\n\npayloads:\n  - type: event\n    wire_name: cfg_cache\n    section: events\n" in text
+    assert "  - type: event\n    wire_name: plugin_enabled\n    section: events\n" in text
     spec, findings = check_spec(product / "spec")
     assert spec is not None and {f.code for f in findings} == {"needs-review", "unreviewed"}
     assert spec.payload("plugin_enabled").type == "event"
@@ -492,7 +492,7 @@ def test_unknown_payloads_become_events_of_a_category(product: Path) -> None:
     assert res.exit_code == 2 and "has event categories; name one with --category (plugins, admin)" in res.output
     res = gen("infer", "traffic", "--section", "events", "--category", "plugins", "--write")
     assert res.exit_code == 0, res.output
-    assert "  - event: plugin_enabled\n    section: events\n    category: plugins\n" in (product / "spec" / "00_product.yaml").read_text()
+    assert "  - type: event\n    wire_name: plugin_enabled\n    section: events\n    category: plugins\n" in (product / "spec" / "00_product.yaml").read_text()
     spec, findings = check_spec(product / "spec")
     assert spec is not None and spec.payload("plugin_enabled").category_id == "plugins"
     assert {f.code for f in findings} == {"needs-review", "unreviewed", "empty-category"}  # admin has no events yet

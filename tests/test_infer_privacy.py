@@ -80,7 +80,7 @@ def test_user_names_and_home_folders_are_never_copied_into_the_spec(product: Pat
     # gen check fails; the governance policy can lower it to a warning
     assert gen("check", "--out", "generated").exit_code == 1
     prod = product / "spec" / "00_product.yaml"
-    prod.write_text(prod.read_text().replace("product:\n", "product:\n  governance: {unreviewed: warning}\n", 1))
+    prod.write_text(prod.read_text().replace("product:\n", "product:\n  governance_policy: {unreviewed: warning}\n", 1))
     assert gen("build", "--out", "generated").exit_code == 0
     res = gen("check", "--out", "generated", "--format", "json")
     assert res.exit_code == 0 and {f["severity"] for f in json.loads(res.stdout) if f["code"] == "unreviewed"} == {"warning"}

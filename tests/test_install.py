@@ -250,7 +250,7 @@ def test_validate_and_infer(smoke) -> None:
     assert "window_count" in v.stdout + v.stderr
     i = smoke["infer"]
     # --diff exits 1 when it proposes an edit: here the new key as a field, for review.
-    assert i.returncode == 1 and "+      - name: WindowCount" in i.stdout and "review:" in i.stdout, i.stdout + i.stderr
+    assert i.returncode == 1 and "+      - name: WindowCount" in i.stdout and "inferred:" in i.stdout, i.stdout + i.stderr
 
 
 def test_collect(smoke) -> None:

@@ -122,11 +122,11 @@ def test_http_base_uri_gets_a_file_name(tmp_path):
 def test_every_kind_fragment_is_used_verbatim_except_portable_patterns(tmp_path):
     fields = [{"name": f"F{i}", "kind": k, "description": "d", "personal_data_note": "n"} for i, k in enumerate(KINDS)]
     doc = {
-        "spec_format": 1,
+        "spec_format": 2,
         "product": {"id": "k", "name": "K", "summary": "S.", "privacy_policy": {"title": "P", "url": "https://k.test/p"}},
         "features": {"f": {"title": "F", "description": "D.", "sender": "s", "destination": "d", "lint_ignore": ["feature-opt-out"]}},
         "sections": {"s": {"feature": "f", "title": "S", "schedule": "every 5m", "description": "D."}},
-        "payloads": [{"wire_name": "all_kinds", "section": "s", "fields": fields}],
+        "payloads": [{"type": "record", "wire_name": "all_kinds", "section": "s", "fields": fields}],
     }
     spec, findings = check_spec(write_spec(doc, tmp_path))
     assert spec is not None, [str(f) for f in findings]

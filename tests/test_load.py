@@ -54,7 +54,7 @@ def _codes(records: list[dict]) -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------ hostile input, bounded
 def test_billion_laughs_is_refused_under_a_memory_limit(tmp_path: Path) -> None:
-    lines = ["spec_format: 1", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = ["spec_format: 2", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for prev, name in zip("abcdefgh", "bcdefghi"):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     lines.append("features: *i")  # 9**9 ~ 387 million strings if expanded
@@ -69,9 +69,9 @@ def test_billion_laughs_is_refused_under_a_memory_limit(tmp_path: Path) -> None:
 def test_fifty_megabyte_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     row = "  - {name: Setting, kind: boolean, description: " + "x" * 40 + "}\n"
     with open(tmp_path / "huge.yaml", "w") as fh:
-        fh.write("spec_format: 1\npayloads:\n- section: s\n  fields:\n")
+        fh.write("spec_format: 2\npayloads:\n- section: s\n  fields:\n")
         fh.write(row * (50 * 2**20 // len(row) + 1))
-    (tmp_path / "small.yaml").write_text("spec_format: 1\nbogus: 1\n")
+    (tmp_path / "small.yaml").write_text("spec_format: 2\nbogus: 1\n")
     rc, records, _ = gen_check(tmp_path)
     assert rc == 1
     assert _codes(records) == [("huge.yaml", "file-too-large"), ("small.yaml", "unknown-key")]
@@ -80,15 +80,15 @@ def test_fifty_megabyte_file_is_refused_without_reading_it(tmp_path: Path) -> No
 
 def test_deep_nesting_is_refused_without_crashing(tmp_path: Path) -> None:
     n = 100_000
-    (tmp_path / "flow.yaml").write_text("spec_format: 1\nfeatures: " + "[" * n + "]" * n + "\n")
-    (tmp_path / "maps.yaml").write_text("spec_format: 1\nfeatures: " + "{a: " * n + "1" + "}" * n + "\n")
+    (tmp_path / "flow.yaml").write_text("spec_format: 2\nfeatures: " + "[" * n + "]" * n + "\n")
+    (tmp_path / "maps.yaml").write_text("spec_format: 2\nfeatures: " + "{a: " * n + "1" + "}" * n + "\n")
     rc, records, _ = gen_check(tmp_path)
     assert rc == 1  # not -11 (SIGSEGV): PyYAML's C composer recursed once per level
     assert _codes(records) == [("flow.yaml", "yaml-depth"), ("maps.yaml", "yaml-depth")]
 
 
 def test_recursive_alias_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "loop.yaml").write_text("spec_format: 1\nfeatures: &x\n  usage: [*x, *x]\n")
+    (tmp_path / "loop.yaml").write_text("spec_format: 2\nfeatures: &x\n  usage: [*x, *x]\n")
     rc, records, _ = gen_check(tmp_path)
     assert rc == 1
     assert _codes(records) == [("loop.yaml", "yaml-recursive-alias")]
@@ -96,7 +96,7 @@ def test_recursive_alias_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_million_tiny_nodes_under_the_byte_limit_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "many.yaml").write_text("spec_format: 1\nfeatures:\n" + "- 1\n" * 1_000_000)
+    (tmp_path / "many.yaml").write_text("spec_format: 2\nfeatures:\n" + "- 1\n" * 1_000_000)
     assert (tmp_path / "many.yaml").stat().st_size < load.MAX_FILE_BYTES
     rc, records, _ = gen_check(tmp_path)
     assert rc == 1
@@ -109,7 +109,7 @@ def test_oversize_files_are_not_read_and_do_not_count_toward_the_total(tmp_path:
     monkeypatch.setattr(load, "MAX_TOTAL_BYTES", 5000)
     for i in range(10):  # 10 files of 2,000 bytes: each refused, none read
         (tmp_path / f"big{i}.yaml").write_bytes(b"#" * 2000)
-    (tmp_path / "z_ok.yaml").write_text("spec_format: 1\n")
+    (tmp_path / "z_ok.yaml").write_text("spec_format: 2\n")
     real_open = Path.open
 
     def guarded_open(self, *args, **kwargs):
@@ -126,7 +126,7 @@ def test_oversize_files_are_not_read_and_do_not_count_toward_the_total(tmp_path:
 def test_total_bytes_limit(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(load, "MAX_TOTAL_BYTES", 150)  # each file is 58 bytes
     for name in ("a.yaml", "b.yaml", "c.yaml"):
-        (tmp_path / name).write_text("spec_format: 1\n# " + "x" * 40 + "\n")
+        (tmp_path / name).write_text("spec_format: 2\n# " + "x" * 40 + "\n")
     files, findings = load_dir(tmp_path)
     assert [(f.location.file, f.code) for f in findings] == [("c.yaml", "spec-too-large")]
     assert [r.path for r in files] == ["a.yaml", "b.yaml"]
@@ -136,7 +136,7 @@ def test_total_nodes_limit(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(load, "MAX_NODES", 100)
     monkeypatch.setattr(load, "MAX_TOTAL_NODES", 150)
     for name in ("a.yaml", "b.yaml"):
-        (tmp_path / name).write_text("spec_format: 1\nx: [" + ", ".join(["1"] * 90) + "]\n")
+        (tmp_path / name).write_text("spec_format: 2\nx: [" + ", ".join(["1"] * 90) + "]\n")
     files, findings = load_dir(tmp_path)
     assert [r.path for r in files] == ["a.yaml"]
     assert [(f.location.file, f.code) for f in findings] == [("b.yaml", "yaml-too-many-nodes")]
@@ -144,7 +144,7 @@ def test_total_nodes_limit(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_aliases_count_as_what_they_repeat() -> None:
-    text = "spec_format: 1\na: &a [1, 2, 3, 4]\nb: [*a, *a, *a]\n"
+    text = "spec_format: 2\na: &a [1, 2, 3, 4]\nb: [*a, *a, *a]\n"
     raw, findings = load_text(text, "t.yaml")
     assert findings == []
     assert raw.nodes == 1 + 2 + 1 + 5 + 1 + 1 + 15  # map, spec_format, a, a's list, b, b's list, 3 x 5
@@ -165,7 +165,7 @@ def test_missing_folder_and_folder_without_yaml(tmp_path: Path) -> None:
 def test_files_are_found_recursively_in_a_stable_order(tmp_path: Path) -> None:
     for rel in ("b.yaml", "a/z.yml", "a/b/c.yaml", "A.yaml", "skip.json"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text("spec_format: 1\n")
+        (tmp_path / rel).write_text("spec_format: 2\n")
     files, findings = load_dir(tmp_path)
     assert findings == []
     assert [r.path for r in files] == ["A.yaml", "a/b/c.yaml", "a/z.yml", "b.yaml"]
@@ -173,8 +173,8 @@ def test_files_are_found_recursively_in_a_stable_order(tmp_path: Path) -> None:
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "secret.yaml"
-    p.write_text("spec_format: 1\n")
-    (tmp_path / "ok.yaml").write_text("spec_format: 1\n")
+    p.write_text("spec_format: 2\n")
+    (tmp_path / "ok.yaml").write_text("spec_format: 2\n")
     real_open = os.open
 
     def deny(path, *args, **kwargs):  # root can read a chmod-0 file: simulate it
@@ -191,7 +191,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 # ------------------------------------------------------------ what a good file becomes
 def test_positions_of_values_and_keys() -> None:
-    text = "spec_format: 1\nfeatures:\n  usage:\n    title: Usage\n    list: [a, {b: 1}]\n"
+    text = "spec_format: 2\nfeatures:\n  usage:\n    title: Usage\n    list: [a, {b: 1}]\n"
     raw, findings = load_text(text, "f.yaml")
     assert findings == []
     assert raw.where(("features", "usage", "title")) == Location("f.yaml", 4, 12)
@@ -203,7 +203,7 @@ def test_positions_of_values_and_keys() -> None:
 
 def test_scalars_are_plain_json_types() -> None:
     text = (
-        "spec_format: 1\n"
+        "spec_format: 2\n"
         "date: 2024-01-31\n"  # an implicit timestamp stays the text written
         "time: 2001-12-14t21:59:43.10-05:00\n"
         "ver: 5.10\n"
@@ -218,7 +218,7 @@ def test_scalars_are_plain_json_types() -> None:
     raw, findings = load_text(text, "s.yaml")
     assert findings == []
     assert raw.data == {
-        "spec_format": 1,
+        "spec_format": 2,
         "date": "2024-01-31",
         "time": "2001-12-14t21:59:43.10-05:00",
         "ver": 5.1,
@@ -233,32 +233,32 @@ def test_scalars_are_plain_json_types() -> None:
 
 
 def test_byte_order_mark_and_crlf_are_accepted() -> None:
-    raw, findings = load_bytes(b"\xef\xbb\xbfspec_format: 1\r\nproduct:\r\n  id: acme\r\n", "w.yaml")
+    raw, findings = load_bytes(b"\xef\xbb\xbfspec_format: 2\r\nproduct:\r\n  id: acme\r\n", "w.yaml")
     assert findings == []
-    assert raw.data == {"spec_format": 1, "product": {"id": "acme"}}
+    assert raw.data == {"spec_format": 2, "product": {"id": "acme"}}
     assert raw.where(("product", "id")) == Location("w.yaml", 3, 7)
 
 
 @pytest.mark.parametrize(
     ("text", "code", "line", "column"),
     [
-        ("spec_format: 1\na: 1\nb:\n  a: 1\n  a: 2\n", "duplicate-key", 5, 3),
-        ("spec_format: 1\n<<: {a: 1}\n", "yaml-merge-key", 2, 1),
-        ("spec_format: 1\nx: !!python/object/apply:os.system ['true']\n", "yaml-tag", 2, 4),
-        ("spec_format: 1\nx: !!timestamp 2024-01-31\n", "yaml-tag", 2, 4),
-        ("spec_format: 1\nx: -.inf\n", "yaml-value", 2, 4),
-        ("spec_format: 1\nx: !!int ten\n", "yaml-value", 2, 4),  # a tag the text does not fit
-        ("spec_format: 1\nx: !!float\n", "yaml-value", 2, 4),
-        ("spec_format: 1\nx:\n  - !!bool maybe\n", "yaml-value", 3, 5),
-        ("spec_format: 1\n!!int k: 1\n", "yaml-value", 2, 1),
-        ("spec_format: 1\nx: &a 1\ny: &a 2\n", "yaml-syntax", 3, 4),
-        ("spec_format: 1\n&k a: 1\n*k : 2\n", "yaml-key", 3, 1),
-        ("spec_format: 1\n[a]: 1\n", "yaml-key", 2, 1),
-        ("spec_format: 1\nx: 'unterminated\n", "yaml-syntax", 3, 1),
+        ("spec_format: 2\na: 1\nb:\n  a: 1\n  a: 2\n", "duplicate-key", 5, 3),
+        ("spec_format: 2\n<<: {a: 1}\n", "yaml-merge-key", 2, 1),
+        ("spec_format: 2\nx: !!python/object/apply:os.system ['true']\n", "yaml-tag", 2, 4),
+        ("spec_format: 2\nx: !!timestamp 2024-01-31\n", "yaml-tag", 2, 4),
+        ("spec_format: 2\nx: -.inf\n", "yaml-value", 2, 4),
+        ("spec_format: 2\nx: !!int ten\n", "yaml-value", 2, 4),  # a tag the text does not fit
+        ("spec_format: 2\nx: !!float\n", "yaml-value", 2, 4),
+        ("spec_format: 2\nx:\n  - !!bool maybe\n", "yaml-value", 3, 5),
+        ("spec_format: 2\n!!int k: 1\n", "yaml-value", 2, 1),
+        ("spec_format: 2\nx: &a 1\ny: &a 2\n", "yaml-syntax", 3, 4),
+        ("spec_format: 2\n&k a: 1\n*k : 2\n", "yaml-key", 3, 1),
+        ("spec_format: 2\n[a]: 1\n", "yaml-key", 2, 1),
+        ("spec_format: 2\nx: 'unterminated\n", "yaml-syntax", 3, 1),
         ("- 1\n", "top-level-type", 1, 1),
         ("  \n\n", "empty-file", 1, 1),
         ("# comment\n", "empty-file", 1, 1),
-        ("spec_format: 1\n---\nx: 1\n", "yaml-syntax", 2, 1),
+        ("spec_format: 2\n---\nx: 1\n", "yaml-syntax", 2, 1),
     ],
 )
 def test_bad_text_gives_one_finding_at_its_position(text: str, code: str, line: int, column: int) -> None:
@@ -272,9 +272,9 @@ def test_bad_text_gives_one_finding_at_its_position(text: str, code: str, line: 
     ("data", "code", "line"),
     [
         (b"\xff\xfe\x00s\x00p", "not-utf8", 1),
-        (b"spec_format: 1\n\n\xc3\x28\n", "not-utf8", 3),
-        (b"spec_format: 1\nx: a\x00b\n", "not-utf8", 2),
-        (b"spec_format: 1\nx: a\x1bb\n", "yaml-syntax", 2),
+        (b"spec_format: 2\n\n\xc3\x28\n", "not-utf8", 3),
+        (b"spec_format: 2\nx: a\x00b\n", "not-utf8", 2),
+        (b"spec_format: 2\nx: a\x1bb\n", "yaml-syntax", 2),
     ],
 )
 def test_binary_garbage(data: bytes, code: str, line: int) -> None:
@@ -287,7 +287,7 @@ def test_loader_never_raises_on_random_bytes() -> None:
     import random
 
     rng = random.Random(1234)
-    alphabet = b"spec_format: 1\n-[]{}&*!|>'\"#%@`,?:\t \x00\xff\xc3abc0123"
+    alphabet = b"spec_format: 2\n-[]{}&*!|>'\"#%@`,?:\t \x00\xff\xc3abc0123"
     for _ in range(2000):
         data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
         raw, findings = load_bytes(data, "r.yaml")
@@ -323,15 +323,15 @@ def test_loader_never_raises_on_mutated_spec_text() -> None:
 def test_a_repeated_key_keeps_the_first_value_whatever_the_second_is() -> None:
     """Loaded in part (to report the file's other errors), a mapping keeps the first of
     a repeated key's values, when the repeated one is a scalar, a mapping or a list."""
-    text = "spec_format: 1\na: 1\na: {b: 2}\nc: [x]\nc: [y, z]\nd: {e: 1}\nd: 2\n"
+    text = "spec_format: 2\na: 1\na: {b: 2}\nc: [x]\nc: [y, z]\nd: {e: 1}\nd: 2\n"
     raw, findings = load_bytes(text.encode(), "r.yaml", partial=True)
-    assert raw is not None and raw.data == {"spec_format": 1, "a": 1, "c": ["x"], "d": {"e": 1}}
+    assert raw is not None and raw.data == {"spec_format": 2, "a": 1, "c": ["x"], "d": {"e": 1}}
     assert [(f.code, f.location.line) for f in findings] == [("duplicate-key", 3), ("duplicate-key", 5), ("duplicate-key", 7)]
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\u2066"])
 def test_raw_bidirectional_controls_are_found_in_a_non_ascii_file(char: str) -> None:
     """Written raw (not escaped) in a quoted string, among other non-ASCII text."""
-    raw, findings = load_text(f'spec_format: 1\nx: "caf\u00e9 {char} abc"\n', "u.yaml")
+    raw, findings = load_text(f'spec_format: 2\nx: "caf\u00e9 {char} abc"\n', "u.yaml")
     assert raw is None
     assert [(f.code, f.location.line, f.location.column) for f in findings] == [("control-character", 2, 4)]

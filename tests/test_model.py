@@ -153,7 +153,7 @@ def test_fields_know_where_they_belong(spec: Spec) -> None:
     f = _field(spec, "config_pro", "Narrower")
     assert (f.payload, f.section_id, f.feature_id) == ("config_pro", "daily", "stats")
     assert f.qualified_name == "ProSettings.Narrower" and f.wire_key == "narrower"
-    assert f.location == Location("spec.yaml", 61, 9)
+    assert f.location == Location("spec.yaml", 63, 9)
     count = _field(spec, "config_crash", "Count")
     assert (count.section_id, count.feature_id) == ("crashes", "crash")
     assert count.uses_input_data is True and count.required is True

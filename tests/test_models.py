@@ -82,12 +82,12 @@ def test_generated_models_pass_ruff(bundled):
 
 
 AWKWARD = {
-    "spec_format": 1,
+    "spec_format": 2,
     "product": {"id": "awk", "name": 'Awk """ \\ Product', "summary": "S.", "privacy_policy": {"title": "P", "url": "https://a.test/p"}},
     "features": {"f": {"title": "F", "description": "D.", "sender": "s", "destination": "d", "lint_ignore": ["feature-opt-out"]}},
     "sections": {"s": {"feature": "f", "title": "S", "schedule": "every 1h", "description": "D."}},
     "payloads": [
-        {"wire_name": name, "section": "s", "description": 'Says """hi""" \\ and\nmore', "fields": [
+        {"type": "record", "wire_name": name, "section": "s", "description": 'Says """hi""" \\ and\nmore', "fields": [
             {"name": "Class", "kind": "string", "wire_key": "class", "description": "c", "personal_data_note": "n"},
             {"name": "ModelConfig", "kind": "count", "wire_key": "model_config", "description": "m"},
             {"name": "Json", "kind": "boolean", "wire_key": "json", "description": "j", "required": False},

@@ -36,7 +36,7 @@ def test_the_models_registry_name_is_reserved() -> None:
     [("\\e", 0x1B), ("\\b", 0x08), ("\\x7f", 0x7F), ("\\x9b", 0x9B), ("\\u202e", 0x202E), ("\\0", 0)],
 )
 def test_control_characters_from_yaml_escapes_are_refused(escape: str, code: int) -> None:
-    raw, findings = load_text(f'spec_format: 1\nx:\n  - "a{escape}b"\n', "f.yaml")
+    raw, findings = load_text(f'spec_format: 2\nx:\n  - "a{escape}b"\n', "f.yaml")
     assert raw is None
     assert [(f.code, f.location.line, f.location.column) for f in findings] == [("control-character", 3, 5)]
     assert f"U+{code:04X}" in findings[0].message
@@ -44,12 +44,12 @@ def test_control_characters_from_yaml_escapes_are_refused(escape: str, code: int
 
 
 def test_whitespace_escapes_are_fine() -> None:
-    raw, findings = load_text('spec_format: 1\nx: "a\\tb\\nc\\r\\nd"\n', "f.yaml")
+    raw, findings = load_text('spec_format: 2\nx: "a\\tb\\nc\\r\\nd"\n', "f.yaml")
     assert findings == [] and raw.data["x"] == "a\tb\nc\r\nd"
 
 
 def test_every_bad_string_in_a_file_is_reported() -> None:
-    raw, findings = load_text('spec_format: 1\na: "\\e"\nb: ["\\b", "ok", "\\x7f"]\n"k\\e": 1\n', "f.yaml")
+    raw, findings = load_text('spec_format: 2\na: "\\e"\nb: ["\\b", "ok", "\\x7f"]\n"k\\e": 1\n', "f.yaml")
     assert raw is None
     assert [(f.location.line, f.location.column) for f in findings] == [(2, 4), (3, 5), (3, 17), (4, 1)]
 
@@ -63,7 +63,7 @@ def test_every_bad_string_in_a_file_is_reported() -> None:
     ],
 )
 def test_type_errors_read_as_english(yaml_text: str, message: str, help_: str) -> None:
-    raw, findings = load_text("spec_format: 1\n" + yaml_text, "f.yaml")
+    raw, findings = load_text("spec_format: 2\n" + yaml_text, "f.yaml")
     assert findings == []
     errs = [f for f in validate_file(raw) if f.code == "wrong-type"]
     assert errs and message in errs[0].message and errs[0].help == help_, errs

@@ -109,9 +109,9 @@ def test_conventions_and_overrides_end_to_end() -> None:
     main = spec.payload("cfg_main")  # MainSettings: prefix cfg_, suffix Settings stripped
     assert main.group == "MainSettings" and main.model_name == "CfgMain"
     keys = {(f.name, f.kind.id): f.wire_key for f in main.fields}
-    assert keys[("EnableThing", "enumerated_boolean")] == "enable_thing"
+    assert keys[("EnableThing", "boolean")] == "enable_thing"
     assert keys[("Flag", "boolean")] == "flag"
-    assert keys[("Flag", "is_default")] == "isdefault_flag"  # same name, is-default prefix
+    assert keys[("Flag", "setting_is_default")] == "isdefault_flag"  # same name, is-default prefix
     other = spec.payload("cfg_other_custom")  # wire_name overrides the derived cfg_other
     assert [f.wire_key for f in other.fields] == ["site_url_is_default"]  # wire_key overrides
     assert spec.payload("login_failed").type == "event"

@@ -96,7 +96,7 @@ EDITS = {
     ("reduction", NARROWER): _set(MSG, "reduction", _KEEP, ["truncation", "path_scrubbing", "hashing"]),
     ("kind", WIDER): _set(UPTIME, "kind", "version", "version_text"),
     ("kind", NARROWER): _set(UPTIME, "kind", _KEEP, "enumerated_integer"),
-    ("kind", OTHER): _set(UPTIME, "kind", _KEEP, "timestamp"),
+    ("kind", OTHER): _set(UPTIME, "kind", _KEEP, "timestamp_ms"),
     ("values", WIDER): _set(MODE, "values", _KEEP, [0, 1, 2, 3]),
     ("values", NARROWER): _set(MODE, "values", _KEEP, [0, 1]),
     ("uses_input_data", WIDER): _set(UPTIME, "uses_input_data", False, True),

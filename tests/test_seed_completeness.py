@@ -29,9 +29,9 @@ SECTION = "server_configuration"
 LISTS = ("type", "count", "is_default")
 # The kind each list's item types map to.
 KIND_OF = {
-    "type": {"enum": "enumerated_integer", "bool": "enumerated_boolean", "int": "integer"},
+    "type": {"enum": "enumerated_integer", "bool": "boolean", "int": "integer"},
     "count": {"int": "count"},
-    "is_default": {"bool": "is_default"},
+    "is_default": {"bool": "setting_is_default"},
 }
 # The one repetition the page has; encoded once, with a note.
 EXPECTED_DUPLICATES = [("type", "ServiceSettings", "ConnectionSecurity")]
@@ -189,7 +189,7 @@ def test_config_wire_names_and_keys(spec):
     payloads = _config_payloads(spec)
     assert payloads["ServiceSettings"].wire_name == "config_service"
     keys = {
-        f.name + ("/d" if f.kind.id == "is_default" else ""): f.wire_key
+        f.name + ("/d" if f.kind.id == "setting_is_default" else ""): f.wire_key
         for f in payloads["ServiceSettings"].fields
     }
     assert keys["SiteURL/d"] == "isdefault_site_url"
@@ -198,7 +198,7 @@ def test_config_wire_names_and_keys(spec):
     metrics = {(f.wire_key, f.kind.id) for f in payloads["MetricsSettings"].fields}
     assert {
         ("block_profile_rate", "enumerated_integer"),
-        ("isdefault_block_profile_rate", "is_default"),
+        ("isdefault_block_profile_rate", "setting_is_default"),
     } <= metrics
     export = {f.wire_key for f in payloads["MessageExportSettings"].fields}
     assert "global_relay_settings_customer_type" in export
@@ -213,14 +213,14 @@ def test_field_groups_and_no_input_note(facts, spec):
         KIND_OF["type"].values()
     )
     assert by_title["Counts (integer)"].kinds == ("count",)
-    (isdef,) = [g for g in section.field_groups if g.kinds == ("is_default",)]
+    (isdef,) = [g for g in section.field_groups if g.kinds == ("setting_is_default",)]
     assert "remains default (true) or non-default (false)" in isdef.title
     assert facts["settings_note"] == "No input data is used" == isdef.note
     assert all(
         not f.uses_input_data
         for p in _config_payloads(spec).values()
         for f in p.fields
-        if f.kind.id == "is_default"
+        if f.kind.id == "setting_is_default"
     )
 
 

@@ -39,8 +39,10 @@ def _objects(node: dict, name: str = ""):
 def _heading_name(name: str) -> str:
     if not name:
         return "Top level"
-    if name.endswith(".versions"):
-        return "`versions`"  # one shared section for every `versions`
+    if name.endswith(".product_versions"):
+        return "`product_versions`"  # one shared section for every `product_versions`
+    if name.endswith(".governance"):
+        return "`governance`"  # one shared section for every level's governance block
     return f"`{name}`"
 
 
@@ -86,7 +88,7 @@ def _emitted_codes() -> set[str]:
     codes = set()
     gen = REPO / "generator"
     paths = [gen / f"{mod}.py" for mod in ("load", "spec_format", "pipeline", "lint")]
-    for path in [*paths, *sorted((gen / "resolve").glob("*.py"))]:
+    for path in [*paths, *sorted((gen / "resolve").glob("*.py")), *sorted((gen / "migrate").glob("*.py"))]:
         source = path.read_text(encoding="utf-8")
         codes |= set(re.findall(r'\b(?:error|self\.err|_Bad|Finding)\(\s*"([a-z0-9-]+)"', source))
     return codes | {UNUSED}

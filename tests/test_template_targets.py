@@ -47,7 +47,7 @@ def make_spec(tmp_path: Path, outputs: dict, templates: dict[str, dict[str, str]
             path = spec_dir / "templates" / folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, "utf-8")
-    (spec_dir / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 1, "outputs": outputs}), "utf-8")
+    (spec_dir / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 2, "outputs": outputs}), "utf-8")
     return spec_dir
 
 
@@ -89,7 +89,7 @@ def bundled_with_examples(tmp_path: Path) -> Path:
     spec_dir = tmp_path / "spec"
     shutil.copytree(ROOT / "spec", spec_dir)
     outputs = {"package": "mattermost_telemetry", **_examples_outputs(spec_dir)}
-    (spec_dir / "90_outputs.yaml").write_text(yaml.safe_dump({"spec_format": 1, "outputs": outputs}), "utf-8")
+    (spec_dir / "90_outputs.yaml").write_text(yaml.safe_dump({"spec_format": 2, "outputs": outputs}), "utf-8")
     out = tmp_path / "out"
     generator.build_into(generator.load_spec(spec_dir), out)
     return out
@@ -111,7 +111,7 @@ def test_bundled_examples_compile(bundled_out):
 
 def test_examples_compile_for_optional_renamed_and_list_fields(tmp_path):
     spec_dir = make_spec(tmp_path, {})
-    (spec_dir / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 1, "outputs": _examples_outputs(spec_dir)}), "utf-8")
+    (spec_dir / "outputs.yaml").write_text(yaml.safe_dump({"spec_format": 2, "outputs": _examples_outputs(spec_dir)}), "utf-8")
     out = tmp_path / "out"
     generator.build_into(generator.load_spec(spec_dir), out)
     ts = (out / "ts" / "events.ts").read_text("utf-8")
@@ -200,7 +200,7 @@ def test_written_manifested_and_drift_checked(tmp_path):
     assert runner.invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)]).exit_code == 0
     assert (out / "custom" / "names.txt").read_text() == "3\n"
     # Dropping the target removes its files, as for any target.
-    (spec_dir / "outputs.yaml").write_text("spec_format: 1\noutputs: {}\n")
+    (spec_dir / "outputs.yaml").write_text("spec_format: 2\noutputs: {}\n")
     assert runner.invoke(main, ["build", "--spec", str(spec_dir), "--out", str(out)]).exit_code == 0
     assert not (out / "custom" / "names.txt").exists()
 

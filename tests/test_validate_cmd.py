@@ -286,7 +286,7 @@ def test_missing_spec_folder_exits_2(tmp_path):
 
 
 def test_broken_spec_exits_1_without_traceback(tmp_path):
-    (tmp_path / "spec.yaml").write_text("spec_format: 1\nproduct: {id: x}\nfeatures: [\n")
+    (tmp_path / "spec.yaml").write_text("spec_format: 2\nproduct: {id: x}\nfeatures: [\n")
     result = CliRunner().invoke(main, ["validate", "--spec", str(tmp_path), "-"], input=b"")
     assert result.exit_code == 1
     assert "the spec has errors" in result.output and "Traceback" not in result.output

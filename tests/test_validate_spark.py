@@ -43,7 +43,7 @@ CRASH = {"error_code": "E1", "modules": ["a", "b"], "version": "5.6.0"}
 ALL_PROBLEMS = {
     "undeclared-key", "type-mismatch", "missing-key", "value-not-allowed", "invalid-value",
     "unknown-payload", "no-payload-name", "unsupported-message", "malformed-json",
-    "not-an-object", "too-large", "too-deep",
+    "not-an-object", "too-large", "too-deep", "unportable-value",
 }
 
 

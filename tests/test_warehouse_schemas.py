@@ -90,7 +90,7 @@ def _expected_column(prop: dict, kind: str):
     spark type, avro type, from the JSON Schema alone."""
     repeated = prop["type"] == "array"
     jtype = prop["items"]["type"] if repeated else prop["type"]
-    types = TIMESTAMP if kind == "timestamp" else EXPECTED_TYPES[jtype]
+    types = TIMESTAMP if kind == "timestamp_ms" else EXPECTED_TYPES[jtype]
     return types, repeated
 
 
@@ -146,7 +146,7 @@ def test_every_kind_has_a_column_type_and_a_kind_without_one_is_refused():
     for kind in KINDS.values():
         ctype, _ = warehouse.column_type(kind)
         assert ctype in warehouse.COLUMN_TYPES
-    assert warehouse.column_type(KINDS["timestamp"]) == ("timestamp", False)
+    assert warehouse.column_type(KINDS["timestamp_ms"]) == ("timestamp", False)
     assert warehouse.column_type(KINDS["string_list"]) == ("string", True)
     odd = Kind("blob", "Blob", "blob", {"type": "object"}, (), 1)
     with pytest.raises(ValueError, match="no warehouse column type"):

@@ -21,8 +21,6 @@ from __future__ import annotations
 import difflib
 import gc
 import json
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -59,12 +57,15 @@ def collect(paths, names: frozenset[str], payload: str | None = None):
     return collector, problems
 
 
-def _is_default_prefix(raw_files) -> str:
-    for raw in raw_files:
-        product = raw.data.get("product")
-        if isinstance(product, dict):
-            return (product.get("conventions") or {}).get("is_default_prefix", "isdefault_")
-    return "isdefault_"
+def _context(spec, raw_files, section: str | None, category: str | None, policy):
+    """The comparison's context, with the spec's naming conventions (so a new field's
+    derived key is judged as the spec derives it)."""
+    from generator.infer.propose import Context
+    from generator.resolve.context import conventions_of
+
+    product = next((raw.data["product"] for raw in raw_files if isinstance(raw.data.get("product"), dict)), {})
+    conv = conventions_of(product)
+    return Context(spec, conv.is_default_prefix, conv.acronyms, conv.numbers, section, category, policy=policy)
 
 
 def _section_file(spec, section_id: str) -> str:
@@ -84,25 +85,6 @@ def _checked(scratch: Path, changed: dict[str, bytes]):
         (scratch / rel).write_bytes(data)
     _, findings = check_spec(scratch)
     return findings
-
-
-def _write(spec_dir: Path, changed: dict[str, bytes]) -> None:
-    """Replace each changed file atomically; every new text is staged before any replace."""
-    staged = []
-    try:
-        for rel in sorted(changed):
-            target = spec_dir / rel
-            fd, tmp = tempfile.mkstemp(prefix=".gen-infer-", dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(changed[rel])
-            shutil.copymode(target, tmp)
-            staged.append((tmp, target))
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
 
 @click.command("infer")
@@ -129,7 +111,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     payload and key what was seen, and proposes: wire-key renames (before additions),
     kind corrections, `required: false` for keys not always sent, new fields, and new
     payloads in --section (and --category).  Keys declared but never seen are reported, never removed.
-    Everything inferred gets a `review:` marker that `gen check` warns about until a
+    Everything inferred gets an `inferred:` marker that `gen check` warns about until a
     maintainer describes it.  Exit 0 when nothing is left to do, 1 when edits are only
     proposed or something needs a maintainer.
     """
@@ -138,11 +120,18 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     from generator.diagnostics import ERROR
     from generator.infer import inputs
     from generator.infer.report import as_dict, format_text
+    from generator.load import load_dir
+    from generator.spec_write import write_spec_files
 
     if not paths:
         raise click.UsageError("name at least one file, folder, or - for standard input")
     if write and show_diff:
         raise click.UsageError("--write and --diff exclude each other: --diff only shows the edit")
+    if not spec_dir.is_dir():
+        raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
+    if any(isinstance(raw.data, dict) and raw.data.get("spec_format") == 1 for raw in load_dir(spec_dir)[0]):
+        raise click.UsageError(f"the spec in '{spec_dir}' is in format 1; run `gen migrate --spec {spec_dir} --write` first, "
+                               "so the edit is made in the format the spec will keep")
     spec, findings = _spec_or_exit(spec_dir, "text")
     if spec is None:  # an unreviewed field (BUILDS_ANYWAY) leaves a spec to reconcile
         _emit([f for f in findings if f.severity == ERROR], "text", spec_dir)
@@ -182,7 +171,7 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
                 new = changed[rel].decode("utf-8-sig").splitlines(keepends=True)
                 click.echo("".join(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")), nl=False)
         elif write and changed:
-            _write(spec_dir, changed)
+            write_spec_files(spec_dir, changed)
             result.written = True
         elif write:
             result.written = True
@@ -200,7 +189,7 @@ def _analyse(spec: Any, spec_dir: Path, tmp: Path, collector: Any, problems: Any
     from generator.diagnostics import ERROR
     from generator.infer import inputs
     from generator.infer.edit import SpecText, plan
-    from generator.infer.propose import Context, compare
+    from generator.infer.propose import compare
     from generator.infer.report import Result
     from generator.lint import BUILDS_ANYWAY
     from generator.load import load_dir
@@ -212,7 +201,7 @@ def _analyse(spec: Any, spec_dir: Path, tmp: Path, collector: Any, problems: Any
     if spec is None:
         raise inputs.SpecChanged("the spec changed while gen infer ran and no longer loads")
     raw_files, _ = load_dir(scratch)
-    ctx = Context(spec, _is_default_prefix(raw_files), section, category, policy)
+    ctx = _context(spec, raw_files, section, category, policy)
     proposals = compare(ctx, collector.payloads)
     result = Result(collector, problems, proposals)
     changed: dict[str, bytes] = {}

@@ -32,6 +32,7 @@ from typing import Any
 from generator.load import RawFile
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_KEY = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s:,{}\[\]#][^:,{}\[\]#\n]*?(?=\s*:)")
 _RESERVED = frozenset({"y", "yes", "n", "no", "on", "off", "true", "false", "null"})
 _TOKEN = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s,}\]#][^,}\]#\n\r]*?(?=\s*(?:[,}\]]|\s#|$))", re.MULTILINE)
 
@@ -233,6 +234,108 @@ class SpecText:
             end = self.text.index(",", end) + 1
         self.ops.append((start, end, ""))
 
+    # ---- renaming and moving keys (``gen migrate``)
+
+    def key_span(self, path: tuple) -> tuple[int, int]:
+        """Start and end offsets of the key text that introduces ``path``."""
+        line, col = self.pos(("#key",) + tuple(path))
+        start = self.offset(line, col)
+        m = _KEY.match(self.text, start)
+        if m is None:
+            raise EditError(f"{self.raw.path}:{line}: cannot read the key `{path[-1]}`; edit it by hand")
+        return start, m.end()
+
+    def value_span(self, path: tuple) -> tuple[int, int]:
+        """Start and end offsets of a flow collection or one-line scalar at ``path``."""
+        line, col = self.pos(path)
+        start = self.offset(line, col)
+        ch = self.text[start]
+        if ch in "[{":
+            return start, self._close(start, ch) + 1
+        return start, self._scalar_end(path, start, line)
+
+    def is_flow(self, path: tuple) -> bool:
+        """Whether the collection at ``path`` is written in flow style (``{...}``/``[...]``)."""
+        return self.text[self.offset(*self.pos(path))] in "[{"
+
+    def rename_key(self, path: tuple, new: str) -> None:
+        """Write ``new`` in place of the key that introduces ``path``."""
+        start, end = self.key_span(path)
+        self.ops.append((start, end, scalar(new)))
+
+    def insert_key_before(self, path: tuple, key: str, value: Any) -> None:
+        """Add ``key: value`` just before the key introducing ``path`` (same line style:
+        ``key: value, `` in a flow mapping, a line of its own at the key's column in a
+        block mapping)."""
+        start, _ = self.key_span(path)
+        if self.is_flow(path[:-1]):
+            self.ops.append((start, start, f"{key}: {flow(value)}, "))
+        else:
+            col = self.pos(("#key",) + tuple(path))[1]
+            self.ops.append((start, start, f"{key}: {flow(value)}{self.newline}{' ' * (col - 1)}"))
+
+    def wrap_in_list(self, path: tuple) -> None:
+        """Make the value at ``path`` the one item of a list: ``[value]`` for a flow
+        value, a ``- `` item (its lines indented two more) for a block mapping."""
+        line, col = self.pos(path)
+        start = self.offset(line, col)
+        if self.text[start] in "[{" or not isinstance(self.node(path), (dict, list)):
+            end = self.value_span(path)[1]
+            self.ops.append((start, start, "["))
+            self.ops.append((end, end, "]"))
+            return
+        if not isinstance(self.node(path), dict) or self.lines[line - 1][: col - 1].strip():
+            raise EditError(f"{self.raw.path}:{line}: make `{path[-1]}` a list by hand")
+        self.ops.append((start, start, "- "))
+        for n in range(line + 1, self.last_line(path) + 1):
+            self.ops.append((self.starts[n - 1], self.starts[n - 1], "  "))
+
+    def move_into_block(self, path: tuple, keys: list[str], block: str, names: dict[str, str]) -> None:
+        """Move ``keys`` of the mapping at ``path`` into a new mapping ``block`` (a key of
+        that mapping, where the first of them was), renamed by ``names``.  Block style:
+        their lines move under a ``block:`` line, two spaces deeper, comments between
+        them too; flow style: ``block: {...}`` with their texts."""
+        first = keys[0]
+        if self.is_flow(path):
+            parts = []
+            for k in keys:
+                vstart, vend = self.value_span(path + (k,))
+                parts.append(f"{scalar(names[k])}: {self.text[vstart:vend]}")
+            kstart, _ = self.key_span(path + (first,))
+            vend = self.value_span(path + (first,))[1]
+            self.ops.append((kstart, vend, f"{block}: {{" + ", ".join(parts) + "}"))
+            for k in keys[1:]:
+                self._remove(path, k, True)
+            return
+        spans = []
+        for k in keys:
+            kline, kcol = self.pos(("#key",) + path + (k,))
+            if self.lines[kline - 1][: kcol - 1].strip():
+                raise EditError(f"{self.raw.path}:{kline}: move `{k}` under `{block}:` by hand")
+            spans.append((kline, self.last_line(path + (k,)), k, kcol))
+        spans.sort()
+        groups: list[list] = []  # runs of spans separated only by blank and comment lines
+        for span in spans:
+            if groups and all(not ln.strip() or ln.lstrip().startswith("#") for ln in self.lines[groups[-1][-1][1]:span[0] - 1]):
+                groups[-1].append(span)
+            else:
+                groups.append([span])
+        col = spans[0][3]
+        moved = []
+        for group in groups:
+            lo, hi = group[0][0], group[-1][1]
+            text = "".join(self.lines[lo - 1:hi])
+            for kline, _last, k, kcol in group:  # rename inside the moved text
+                if names[k] != k:
+                    ks = self.starts[kline - 1] + kcol - 1 - self.starts[lo - 1]
+                    m = _KEY.match(text, ks)
+                    text = text[:ks] + scalar(names[k]) + text[m.end():]
+            moved.append("".join((" " * 2 + ln if ln.strip() else ln) for ln in text.splitlines(keepends=True)))
+            if group is not groups[0]:
+                self.ops.append((self.starts[lo - 1], self.starts[hi], ""))
+        at, end = self.starts[groups[0][0][0] - 1], self.starts[groups[0][-1][1]]
+        self.ops.append((at, end, f"{' ' * (col - 1)}{block}:{self.newline}" + "".join(moved)))
+
     # ---- appending list items
 
     def append_items(self, list_path: tuple, parent_path: tuple, key: str, mappings: list[dict]) -> None:
@@ -288,7 +391,7 @@ class SpecText:
 
 # ------------------------------------------------------------------ the whole edit
 
-_FIELD_KEY_ORDER = ("wire_key", "kind", "values", "required", "personal_data", "review")
+_FIELD_KEY_ORDER = ("wire_key", "kind", "values", "required", "personal_data", "inferred")
 
 
 def element_paths(files: dict[str, SpecText]) -> dict[tuple, tuple[str, tuple]]:
@@ -333,10 +436,10 @@ def plan(proposals: list, files: dict[str, SpecText], payload_locations: dict, s
             new_payloads.append(p)
     for (rel, path), props in sorted(by_field.items()):
         st = files[rel]
-        current = st.node(path).get("review")
+        current = st.node(path).get("inferred")
         reviews = ([current] if current else []) + [p.review for p in props if p.review]
         changes = dict(kv for p in props for kv in p.changes)
-        changes["review"] = "; ".join(reviews)
+        changes["inferred"] = "; ".join(reviews)
         items = [(k, changes[k]) for k in _FIELD_KEY_ORDER if k in changes]
         _try(st, lambda st=st, path=path, items=items: st.set_keys(path, items), props, failed)
     for name, props in sorted(new_fields.items()):

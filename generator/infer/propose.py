@@ -2,10 +2,15 @@
 
 Per payload seen, in this order:
 
-1. **renames before additions**: an undeclared key that equals a declared-but-unseen
-   key after normalisation (lower case, only letters and digits: ``web_server_mode`` ~
-   ``webserver_mode``, ``forward_80_to_443`` ~ ``forward80_to443``) becomes a
-   ``wire_key`` on the existing field, when the match is one to one;
+1. **renames before additions**: an undeclared key becomes a ``wire_key`` on an existing
+   field whose key is never seen, when the match is one to one, if it equals the
+   field's key after normalisation (lower case, only letters and digits:
+   ``web_server_mode`` ~ ``webserver_mode``) or if its values are the field's (two or
+   more, each one in the field's ``values``).  A key **renamed between captures** (the
+   field's key seen too, but never in one document with the new key, values alike: same
+   JSON types, overlapping values, each fitting the field) is recognised as such, but
+   both keys stay declared so the older documents still validate: the new field says
+   which one it replaces;
 2. **kind corrections** where no observed value fits the declared kind, to the kind the
    values support; **value lists** extended with seen values an enumeration lacks;
 3. **presence**: a required field missing from some (or all) documents gets
@@ -16,7 +21,7 @@ Per payload seen, in this order:
 
 Payloads the spec does not know become new payloads in ``section`` when one is given,
 else findings.  Every edit carries the review text that the spec edit writes as the
-``review:`` marker; nothing here invents a description.  This module reads the model
+``inferred:`` marker; nothing here invents a description.  This module reads the model
 and the statistics only: it never touches files (``edit.py`` does).
 """
 
@@ -30,17 +35,19 @@ from generator.infer.stats import VALUES_BOUND, KeyStats, PayloadStats, where_te
 from generator.infer.value_lists import DEFAULT_POLICY, ValuePolicy, listable
 from generator.kinds import KINDS
 from generator.model import Field, Location, Payload, Spec
-from generator.naming import field_wire_key, pascal_case
+from generator.naming import default_acronyms, field_wire_key, pascal_case
 from generator.privacy import UNREVIEWED
 from generator.validate import ecma
 
+_SETTING_IS_DEFAULT = "setting_is_default"
 ENUM_MAX = 16  # at most this many distinct strings make an enumerated string ...
 SHOW_VALUES = 6  # values quoted in a report line or review marker
 ENUM_REPEAT = 2  # ... and only if documents outnumber them this many times over
 # Integers between these (milliseconds since the epoch, 2001-09-09 to 2100-01-01) are
 # read as timestamps.
 TIMESTAMP_RANGE = (1_000_000_000_000, 4_102_444_800_000)
-WIRE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+WIRE = re.compile(r"[a-z][a-z0-9_]{0,62}")  # payload wire names (they become file names)
+WIRE_KEY = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,200}")  # a field's wire key: what the product sends
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -94,6 +101,8 @@ class Context:
 
     spec: Spec
     is_default_prefix: str = "isdefault_"
+    acronyms: tuple[str, ...] = field(default_factory=default_acronyms)  # the spec's naming conventions
+    numbers: str = "separate"
     section: str | None = None  # where unknown payloads go (None: only list them)
     category: str | None = None  # and their event category, in a section that has them
     policy: ValuePolicy = DEFAULT_POLICY  # when observed values may be copied into the spec
@@ -156,11 +165,11 @@ def infer_kind(ks: KeyStats, docs: int, key: str, prefix: str, policy: ValuePoli
     if dict in types:
         return None, (), "object values (telemetry fields are flat)"
     if types == {bool}:
-        return ("is_default" if key.startswith(prefix) and len(key) > len(prefix) else "boolean"), (), ""
+        return (_SETTING_IS_DEFAULT if key.startswith(prefix) and len(key) > len(prefix) else "boolean"), (), ""
     if types == {int}:
         lo, hi = ks.numeric_range
         if TIMESTAMP_RANGE[0] <= lo and hi <= TIMESTAMP_RANGE[1]:
-            return "timestamp", (), ""
+            return "timestamp_ms", (), ""
         return "integer", (), ""
     if types <= {int, float}:
         return "number", (), ""
@@ -266,21 +275,29 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
     renamed: dict[str, Field] = {}  # seen key -> field
     for norm, keys in sorted(by_norm_new.items()):
         fields = by_norm_old.get(norm, [])
-        if len(keys) == 1 and len(fields) == 1 and WIRE.fullmatch(keys[0]):
+        if len(keys) == 1 and len(fields) == 1 and WIRE_KEY.fullmatch(keys[0]):
             renamed[keys[0]] = fields[0]
         elif fields:
             out.append(Proposal("manual", payload.wire_name, f"keys {', '.join(map(repr, keys))} and declared field(s) "
                                 f"{', '.join(repr(f.qualified_name) for f in fields)} match after normalisation; "
                                 "set `wire_key:` on the right field by hand", key=keys[0]))
-    for key, f in sorted(renamed.items()):
+    listed = _renamed_by_values(payload, ps, [k for k in undeclared if k not in renamed], [f for f in unseen if f not in renamed.values()])
+    for key, f in sorted({**renamed, **listed}.items()):
         ks = seen[key]
-        msg = f"field {f.qualified_name!r}: wire key {f.wire_key!r} -> {key!r} (the declared key is never seen; {_evidence(ks, docs, key, ctx.policy)})"
+        why = "the declared key is never seen" + ("; every value seen is one the field lists" if key in listed else "")
+        msg = f"field {f.qualified_name!r}: wire key {f.wire_key!r} -> {key!r} ({why}; {_evidence(ks, docs, key, ctx.policy)})"
         out.append(Proposal("rename", payload.wire_name, msg, key=key, field=f.qualified_name, location=f.location,
-                            changes=(("wire_key", key),), review=f"gen infer: wire key {key!r} seen in traffic instead of {f.wire_key!r}"))
+                            changes=(("wire_key", key),), review=f"gen infer: wire key {key!r} seen in traffic instead of {f.wire_key!r} ({why})"))
+    renamed.update(listed)
+    # A key renamed between captures: both keys are in the traffic, never in one document.
+    # Both stay declared (the older documents must still validate); the new field says
+    # which one it replaces, and the older one is made optional with the same note.
+    replaced = _renamed_between_captures(payload, ps, [k for k in undeclared if k not in renamed], renamed)
 
     # 2. and 3. Kinds, value lists and presence of declared (and renamed) fields.
-    names = {(f.name, f.kind.id == "is_default") for f in payload.fields}
-    checked = [(f.wire_key, f) for f in payload.fields if f.wire_key in seen] + [(k, f) for k, f in renamed.items()]
+    names = {(f.name, f.kind.id == _SETTING_IS_DEFAULT) for f in payload.fields}
+    moved = {id(f) for f in renamed.values()}
+    checked = [(f.wire_key, f) for f in payload.fields if f.wire_key in seen and id(f) not in moved] + [(k, f) for k, f in renamed.items()]
     for key, f in sorted(checked, key=lambda kf: kf[1].location):
         ks = seen[key]
         how = fit(f, ks)
@@ -289,7 +306,7 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
             if kind is None:
                 out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits, and {why}; "
                                     f"{_evidence(ks, docs, key, ctx.policy)}", key=key, field=f.qualified_name, location=f.location))
-            elif (f.kind.id == "is_default") != (kind == "is_default") and (f.name, kind == "is_default") in names:
+            elif (f.kind.id == _SETTING_IS_DEFAULT) != (kind == _SETTING_IS_DEFAULT) and (f.name, kind == _SETTING_IS_DEFAULT) in names:
                 out.append(Proposal("manual", payload.wire_name, f"field {f.qualified_name!r} ({f.kind.id}): no value fits; "
                                     f"the values support {kind}, but the payload already has a {kind} field named "
                                     f"{f.name!r}; decide by hand ({_evidence(ks, docs, key, ctx.policy)})", key=key, field=f.qualified_name,
@@ -298,8 +315,8 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                 changes = (("kind", kind),) + ((("values", values),) if values else ())
                 if f.values and not values:
                     changes += (("values", None),)
-                if (f.kind.id == "is_default") != (kind == "is_default") and key == f.wire_key:
-                    changes = (("wire_key", key),) + changes  # the derived key depends on is_default
+                if (f.kind.id == _SETTING_IS_DEFAULT) != (kind == _SETTING_IS_DEFAULT) and key == f.wire_key:
+                    changes = (("wire_key", key),) + changes  # the derived key depends on the kind
                 changes += ((PERSONAL_DATA, UNREVIEWED),)  # a new kind: its earlier judgment no longer holds
                 free = KINDS[kind].free_text
                 out.append(Proposal("kind", payload.wire_name, f"field {f.qualified_name!r}: kind {f.kind.id} -> {kind} "
@@ -330,10 +347,12 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
                                 f"some do not ({_evidence(ks, docs, key, ctx.policy)}); decide by hand", key=key, field=f.qualified_name,
                                 location=f.location))
         if f.required and ks.present < docs:
+            successor = next((k for k, g in replaced.items() if g is f), None)
+            later = f"; {successor!r} replaces it (renamed between captures: never sent together, values alike)" if successor else ""
             out.append(Proposal("required", payload.wire_name, f"field {f.qualified_name!r}: present in only "
-                                f"{_ratio(ks.present, docs)} -> required: false", key=key, field=f.qualified_name,
+                                f"{_ratio(ks.present, docs)} -> required: false{later}", key=key, field=f.qualified_name,
                                 location=f.location, changes=(("required", False),),
-                                review=f"gen infer: key {key!r} present in only {_ratio(ks.present, docs)}"))
+                                review=f"gen infer: key {key!r} present in only {_ratio(ks.present, docs)}{later}"))
 
     # 5a. Declared, never seen: reported, never removed (made optional if required).
     for f in unseen:
@@ -351,7 +370,7 @@ def _known_payload(ctx: Context, payload: Payload, ps: PayloadStats) -> list[Pro
     for key in undeclared:
         if key in renamed:
             continue
-        out.append(_new_field(ctx, payload.wire_name, key, seen[key], docs, names))
+        out.append(_new_field(ctx, payload.wire_name, key, seen[key], docs, names, replaced.get(key)))
     if ps.keys_dropped:
         out.append(Proposal("manual", payload.wire_name, f"{ps.keys_dropped} values of keys past gen infer's caps "
                             "(1000 keys a payload, 20,000 in all, 256 characters a key) were counted but not described"))
@@ -362,35 +381,90 @@ PERSONAL_DATA = "personal_data"
 _LOUD = "  !!! FREE TEXT: may carry personal data; review before it ships"
 
 
-def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, names: set) -> Proposal:
-    """A new field for an undeclared key (or a finding when it cannot be one)."""
-    if not WIRE.fullmatch(key):
-        return Proposal("manual", payload, f"key {key!r} cannot be a wire key (lower-case letters, digits and "
-                        f"underscores, starting with a letter); {_evidence(ks, docs, key, ctx.policy)}", key=key)
+def _renamed_by_values(payload: Payload, ps: PayloadStats, keys: list[str], unseen: list[Field]) -> dict[str, Field]:
+    """Renames recognised by value distribution where the spelling differs: an unseen
+    field that lists its values, and the one undeclared key whose values (two or more,
+    every one of them) are values the field lists, one to one.  (A field without a
+    value list gives no such evidence: any key of its kind would fit it.)"""
+    seen = ps.keys
+    pairs = [(k, f) for k in keys if WIRE_KEY.fullmatch(k) for f in unseen
+             if f.values and (d := seen[k].distinct) is not None and len(d) >= 2 and fit(f, seen[k]) == "all"]
+    return _one_to_one(pairs)
+
+
+def _renamed_between_captures(payload: Payload, ps: PayloadStats, keys: list[str], taken: dict[str, Field]) -> dict[str, Field]:
+    """Keys renamed between captures, by co-occurrence and values: undeclared key ->
+    field, one to one, where the field's own key was seen too but never in a document
+    with the new key, every value of the new key fits the field, and both carried the
+    same JSON types and overlapping values."""
+    seen = ps.keys
+    fields = [f for f in payload.fields if f not in taken.values() and f.wire_key in seen and seen[f.wire_key].present < ps.documents]
+    pairs = [(k, f) for k in keys if WIRE_KEY.fullmatch(k) for f in fields
+             if not ps.together(k, f.wire_key) and _alike(f, seen[k], seen[f.wire_key])]
+    return _one_to_one(pairs)
+
+
+def _one_to_one(pairs: list[tuple[str, Field]]) -> dict[str, Field]:
+    """The (key, field) pairs in which neither the key nor the field has another."""
+    by_key: dict[str, list[Field]] = {}
+    by_field: dict[int, list[str]] = {}
+    for k, f in pairs:
+        by_key.setdefault(k, []).append(f)
+        by_field.setdefault(id(f), []).append(k)
+    return {k: fs[0] for k, fs in by_key.items() if len(fs) == 1 and len(by_field[id(fs[0])]) == 1}
+
+
+def _alike(f: Field, ks: KeyStats, old: KeyStats) -> bool:
+    """Whether the values under a key could be the field's (see ``_renamed_between_captures``)."""
+    if fit(f, ks) != "all" or set(old.types) != set(ks.types):
+        return False
+    a, b = old.distinct, ks.distinct
+    if a is not None and b is not None:
+        return bool({(type(v), v) for v in a} & {(type(v), v) for v in b})
+    ra, rb = old.numeric_range, ks.numeric_range
+    return ra is None or rb is None or (ra[0] <= rb[1] and rb[0] <= ra[1])
+
+
+def _name_for(key: str) -> str:
+    """A documented name for a key: its words in PascalCase, any character a name
+    cannot hold (``-``, ``.``, a space) read as a word break."""
+    name = pascal_case(re.sub(r"[^A-Za-z0-9]+", "_", key))
+    if not name or not name[0].isalpha():
+        name = "Key" + name
+    return name[:63]
+
+
+def _new_field(ctx: Context, payload: str, key: str, ks: KeyStats, docs: int, names: set, replaces: Field | None = None) -> Proposal:
+    """A new field for an undeclared key (or a finding when it cannot be one).  Any key
+    the product sends can be declared; a ``wire_key`` is written whenever the key the
+    spec's conventions derive from the new name would differ from the key seen."""
+    if not WIRE_KEY.fullmatch(key):
+        return Proposal("manual", payload, f"key {key!r} cannot be a wire key (it holds control characters or is longer "
+                        f"than 200 characters); {_evidence(ks, docs, key, ctx.policy)}", key=key)
     kind, values, why = infer_kind(ks, docs, key, ctx.is_default_prefix, ctx.policy)
     if kind is None:
         return Proposal("manual", payload, f"key {key!r}: {why}; declare it by hand ({_evidence(ks, docs, key, ctx.policy)})", key=key)
-    is_default = kind == "is_default"
+    is_default = kind == _SETTING_IS_DEFAULT
     base = key[len(ctx.is_default_prefix):] if is_default else key
-    name = pascal_case(base)
-    if not NAME.fullmatch(name):
-        name = "Key" + name
+    name = _name_for(base)
     unique, n = name, 2
     while (unique, is_default) in names:
         unique, n = f"{name}{n}", n + 1
     names.add((unique, is_default))
     changes: list[tuple[str, Any]] = [("name", unique), ("kind", kind)]
-    if field_wire_key(unique, is_default, ctx.is_default_prefix) != key:
+    if field_wire_key(unique, is_default, ctx.is_default_prefix, ctx.acronyms, ctx.numbers) != key:
         changes.append(("wire_key", key))
     if values:
         changes.append(("values", values))
     if ks.present < docs:
         changes.append(("required", False))
     free = KINDS[kind].free_text
-    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}; {_evidence(ks, docs, key, ctx.policy)}"
+    renamed = (f" replacing {replaces.wire_key!r} of field {replaces.qualified_name!r} (renamed between captures: never sent "
+               "in one document with it, values alike)") if replaces else ""
+    review = ("gen infer: FREE TEXT (may carry personal data): " if free else "gen infer: ") + f"new key {key!r}{renamed}; {_evidence(ks, docs, key, ctx.policy)}"
     changes.append((PERSONAL_DATA, UNREVIEWED))  # nobody has judged it: never "none"
-    changes.append(("review", review))
-    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind} ({_evidence(ks, docs, key, ctx.policy)})"
+    changes.append(("inferred", review))
+    return Proposal("new-field", payload, f"key {key!r} -> new field {unique!r}, kind {kind}{renamed} ({_evidence(ks, docs, key, ctx.policy)})"
                     + (_LOUD if free else ""), key=key, changes=tuple(changes), review=review, free_text=free)
 
 
@@ -401,7 +475,7 @@ def _unknown_payload(ctx: Context, name: str, ps: PayloadStats) -> list[Proposal
         return [Proposal("unknown-payload", name, f"payload {name!r} is not in the spec{why}: {ps.documents} document(s), "
                          f"first at {where}" + ("; name a section with --section to add it" if not why else ""))]
     section = ctx.spec.section(ctx.section)
-    ident = ("event", name) if section.schedule.trigger == "event" else ("wire_name", name)
+    ptype = "event" if section.schedule.trigger == "event" else "record"
     names: set = set()
     fields = []
     findings = []
@@ -409,7 +483,7 @@ def _unknown_payload(ctx: Context, name: str, ps: PayloadStats) -> list[Proposal
         p = _new_field(ctx, name, key, ps.keys[key], ps.documents, names)
         (fields if p.action == "new-field" else findings).append(p)
     review = f"gen infer: payload not in the spec, seen in {ps.documents} document(s), first at {where}"
-    changes = (ident, ("section", ctx.section)) + ((("category", ctx.category),) if ctx.category else ()) + (("review", review),)
-    msg = f"payload {name!r} -> new {'event' if ident[0] == 'event' else 'record'} payload in section {ctx.section!r} with {len(fields)} field(s)"
+    changes = (("type", ptype), ("wire_name", name), ("section", ctx.section)) + ((("category", ctx.category),) if ctx.category else ()) + (("inferred", review),)
+    msg = f"payload {name!r} -> new {ptype} payload in section {ctx.section!r} with {len(fields)} field(s)"
     return [Proposal("new-payload", name, msg, changes=changes, review=review, fields=tuple(fields),
                      free_text=any(f.free_text for f in fields))] + findings

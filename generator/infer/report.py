@@ -87,7 +87,7 @@ def format_text(result: Result) -> str:
         done = f"{n} edit(s) proposed (--write applies them, --diff shows them)" if n else "nothing to change"
     findings = sum(p.action in ("manual", "unknown-payload") for p in result.proposals) + len(result.failed)
     out.append(done + (f"; {findings} item(s) need a maintainer" if findings else "")
-               + ("; inferred elements carry `review:` and `personal_data: unreviewed` until reviewed (gen check fails on them)" if n else ""))
+               + ("; inferred elements carry `inferred:` and `personal_data: unreviewed` until reviewed (gen check fails on them)" if n else ""))
     return "\n".join(out) + "\n"
 
 

@@ -12,7 +12,8 @@ The hot loop works a batch at a time and column-wise: documents of one payload w
 same keys in the same order are grouped, their values transposed (``zip``), and each
 column is counted by C-level builtins (``Counter``, ``map``, ``min``, ``max``) instead
 of one Python step per value.  This module knows nothing of the spec and proposes
-nothing (that is ``propose.py``); it only describes what was seen.
+nothing (that is ``propose.py``); it only describes what was seen, including which keys
+were sent together (``PayloadStats.shapes``, for recognising renamed keys).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MAX_PAYLOADS = 1000  # distinct payload names tracked (the rest are counted)
 MAX_KEYS = 1000  # distinct keys tracked per payload (the rest are counted)
 MAX_TOTAL_KEYS = 20_000  # distinct keys tracked in all (a KeyStats is a few KiB at most)
 MAX_NAME = 256  # longer payload names and keys are counted, not kept (no wire name is so long)
+MAX_SHAPES = 4096  # distinct key sets kept per payload (which keys were sent together)
 
 # The version kind's shape (generator.kinds, `version`), and what makes it a version
 # rather than a number written as text: at least one dot.
@@ -216,6 +218,15 @@ class PayloadStats:
     documents: int = 0
     keys: dict[str, KeyStats] = field(default_factory=dict)
     keys_dropped: int = 0  # values of keys beyond MAX_KEYS (counted, not described)
+    #: The distinct key sets documents carried (which keys were sent together), up to
+    #: MAX_SHAPES; None once there were more (then nothing is known of co-occurrence).
+    shapes: set[frozenset] | None = field(default_factory=set)
+
+    def together(self, a: str, b: str) -> bool:
+        """Whether some document carried both keys (True when it cannot be known)."""
+        if self.shapes is None:
+            return True
+        return any(a in s and b in s for s in self.shapes)
 
 
 class Collector:
@@ -251,6 +262,10 @@ class Collector:
                 self.payloads_dropped += len(rows)
                 continue
             ps.documents += len(rows)
+            if ps.shapes is not None:
+                ps.shapes.add(frozenset(keys))
+                if len(ps.shapes) > MAX_SHAPES:
+                    ps.shapes = None
             if not keys:
                 continue
             columns = zip(*map(tuple, map(dict.values, rows))) if len(rows) > 1 else ((v,) for v in rows[0].values())

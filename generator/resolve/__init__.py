@@ -36,20 +36,27 @@ from generator.resolve.payloads import resolve_payloads
 __all__ = ["Resolved", "Suppression", "parse_schedule", "resolve"]
 
 
-def resolve(files: list[RawFile], elsewhere: Mapping[str, frozenset[str]] | None = None) -> tuple[Resolved | None, list[Finding]]:
-    """Stage 3 on validated files: the resolved model (None when there are errors) and
-    every finding.  ``elsewhere`` holds ids (by top-level key) declared in files that
-    failed validation, so references to them are not reported."""
-    report = Report()
+def resolve(
+    files: list[RawFile],
+    elsewhere: Mapping[str, frozenset[str]] | None = None,
+    skipped: frozenset[tuple[str, tuple]] = frozenset(),
+    partial: bool = False,
+) -> tuple[Resolved | None, list[Finding]]:
+    """Stage 3 on validated files: the resolved model (None when there are errors,
+    unless ``partial``: then the model of what resolved, for lint to judge in the same
+    run, never to build from) and every finding.  ``elsewhere`` holds ids (by top-level
+    key) declared in files or elements that failed validation, so references to them are
+    not reported; ``skipped`` names those elements, (file, path), which are left out."""
+    report = Report(skipped=frozenset(skipped))
     if not files:
         report.error("missing-product", "no file declares `product`", Location("spec", 1, 1), "add a `product:` block (id, name, ...) to one spec file")
         return None, report.findings
     product, ctx = build_context(report, files, elsewhere or {})
     payloads = resolve_payloads(ctx, files)
-    if has_errors(report.findings):
+    if has_errors(report.findings) and not partial:
         return None, report.findings
     spec = Spec(
-        format_version=1,
+        format_version=2,
         product=product,
         editions=tuple(ctx.editions.values()),
         settings=tuple(ctx.settings.values()),

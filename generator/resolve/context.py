@@ -52,6 +52,12 @@ class Report:
 
     findings: list[Finding] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    #: Elements (file, path) that failed the spec format: left out, already reported.
+    skipped: frozenset[tuple[str, tuple]] = frozenset()
+
+    def skips(self, raw: RawFile, path: tuple) -> bool:
+        """Whether the element at ``path`` of ``raw`` is left out (it failed the format)."""
+        return bool(self.skipped) and (raw.path, path) in self.skipped
 
     def error(self, code: str, msg: str, loc: Location, help: str = "") -> None:
         """Record an error finding."""
@@ -72,6 +78,20 @@ class Conventions:
     is_default_prefix: str = "isdefault_"
     acronyms: tuple[str, ...] = ()  # kept whole when deriving names: the defaults and the spec's
     numbers: str = "separate"  # or "attached": a number joins the word before it
+
+
+def conventions_of(product: dict) -> Conventions:
+    """The naming conventions a (validated) ``product`` block sets, with the defaults."""
+    from generator.naming import default_acronyms
+
+    conv = product.get("conventions", {}) or {}
+    return Conventions(
+        conv.get("payload_prefix", ""),
+        conv.get("payload_strip_suffix", ""),
+        conv.get("is_default_prefix", "isdefault_"),
+        default_acronyms() + tuple(conv.get("acronyms", ())),
+        conv.get("numbers", "separate"),
+    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +122,7 @@ def freeze(value: Any) -> Any:
 
 def versions_of(report: Report, raw: RawFile, path: tuple, node: dict, inherited: Versions | None = None) -> Versions:
     """The element's own limits intersected with what it inherits."""
-    raw_v = node.get("versions") or {}
+    raw_v = node.get("product_versions") or {}
     v = Versions(raw_v.get("min"), raw_v.get("max"))
     if not v.reversed and (inherited is None or not v.limited):
         return inherited or v
@@ -113,13 +133,26 @@ def versions_of(report: Report, raw: RawFile, path: tuple, node: dict, inherited
         return both
     report.error(
         "invalid-versions",
-        f"versions.min {v.min} is after versions.max {v.max}"
+        f"product_versions.min {v.min} is after product_versions.max {v.max}"
         if v.reversed
-        else f"versions ({v.range_text()}) lie outside those of the enclosing element ({inherited.range_text()})",
-        raw.where(path + ("versions",)),
+        else f"product_versions ({v.range_text()}) lie outside those of the enclosing element ({inherited.range_text()})",
+        raw.where(path + ("product_versions",)),
         "swap them or fix the version numbers" if v.reversed else "an element exists only where its payload or category exists; fix the range",
     )
     return v
+
+
+def did_you_mean(ref: str, declared, otherwise: str) -> str:
+    """Help for an unknown reference: the closest declared id, then every declared id
+    (or ``otherwise`` when none is declared)."""
+    import difflib
+
+    ids = list(declared)
+    if not ids:
+        return otherwise + " (none is declared yet)"
+    close = difflib.get_close_matches(str(ref), ids, n=1, cutoff=0.6)
+    head = f"did you mean {close[0]!r}? " if close else ""
+    return f"{head}declared: {', '.join(ids)}"
 
 
 def edition_of(
@@ -136,7 +169,7 @@ def edition_of(
             "unknown-reference",
             f"edition {ref!r} is not declared",
             raw.where(path + ("edition",)),
-            f"declare it under `editions:` or use one of: {', '.join(editions) or '(none declared)'}",
+            did_you_mean(ref, editions, "declare it under `editions:`"),
         )
     return None
 
@@ -157,6 +190,8 @@ def collect(report: Report, files: list[RawFile], key: str) -> dict[str, tuple[R
     out: dict[str, tuple[RawFile, Any]] = {}
     for raw in files:
         for k, v in (raw.data.get(key) or {}).items():
+            if report.skips(raw, (key, k)):
+                continue
             if k in out:
                 first = out[k][0].key_where((key, k))
                 report.error(

@@ -25,13 +25,14 @@ from generator.model import (
     Section,
     Setting,
 )
-from generator.naming import default_acronyms
 from generator.phrases import DEFAULTS, merged, placeholders, plain
 from generator.resolve.context import (
     Context,
     Conventions,
     Report,
     collect,
+    conventions_of,
+    did_you_mean,
     edition_of,
     freeze,
     versions_of,
@@ -42,16 +43,17 @@ _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 _UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day"}
 
 
-def parse_schedule(text: str, phrases: Mapping[str, str] = DEFAULTS) -> Schedule:
+def parse_schedule(text: str, phrases: Mapping[str, str] = DEFAULTS, says: str = "") -> Schedule:
     """``every 24h`` -> interval schedule ("once every 24 hours"); ``on event``.  The
-    wording comes from ``phrases`` (``schedule_every_hours``, ``schedule_on_event``, ...)."""
+    wording is ``says`` (a section's ``schedule_text``) when given, else from ``phrases``
+    (``schedule_every_hours``, ``schedule_on_event``, ...)."""
     if text == "on event":
-        return Schedule("on event", "event", None, None, phrases["schedule_on_event"])
+        return Schedule("on event", "event", None, None, says or phrases["schedule_on_event"])
     m = re.fullmatch(r"every ([1-9][0-9]*)([mhd])", text)
     assert m, text  # guaranteed by the spec schema's pattern
     n, unit = int(m.group(1)), m.group(2)
     key = f"schedule_every_{_UNIT_WORDS[unit]}" + ("s" if n != 1 else "")
-    return Schedule(text, "every", f"{n}{unit}", n * _UNIT_SECONDS[unit], plain(phrases[key], n=n))
+    return Schedule(text, "every", f"{n}{unit}", n * _UNIT_SECONDS[unit], says or plain(phrases[key], n=n))
 
 
 def _phrases(report: Report, files: list[RawFile]) -> dict[str, str]:
@@ -86,14 +88,7 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
             "declare the product in exactly one file",
         )
     praw, p = products[0]
-    conv = p.get("conventions", {}) or {}
-    conventions = Conventions(
-        conv.get("payload_prefix", ""),
-        conv.get("payload_strip_suffix", ""),
-        conv.get("is_default_prefix", "isdefault_"),
-        default_acronyms() + tuple(conv.get("acronyms", ())),
-        conv.get("numbers", "separate"),
-    )
+    conventions = conventions_of(p)
     policy = p.get("privacy_policy", {}) or {}
     governance, governance_policy = product_governance(report, praw, p)
     product = Product(
@@ -114,20 +109,21 @@ def _product(report: Report, files: list[RawFile]) -> tuple[Product, Conventions
     return product, conventions
 
 
-_KIND_NEEDS = {"console_setting": "console_path", "command": "command", "cli_flag": "flag"}
+_CONTROL_NEEDS = {"console_setting": "console_path", "command": "command", "cli_flag": "flag"}
 
 
 def _settings(report: Report, files: list[RawFile]) -> dict[str, Setting]:
     out = {}
     for k, (raw, v) in collect(report, files, "settings").items():
-        kind = v.get("kind", "console_setting")
-        need = _KIND_NEEDS.get(kind)
+        kind = v.get("control", "console_setting")
+        need = _CONTROL_NEEDS.get(kind)
         if need and need not in v:
+            others = ", ".join(c for c in ("console_setting", "environment_variable", "command", "config_key", "cli_flag") if c != kind)
             report.error(
                 "missing-key",
-                f"setting {k!r} of kind {kind!r} needs `{need}`",
+                f"setting {k!r} with control {kind!r} needs `{need}`",
                 raw.key_where(("settings", k)),
-                f"add `{need}:`, or give the setting another `kind` (environment_variable, command, config_key, cli_flag)",
+                f"add `{need}:`, or give the setting another `control` ({others})",
             )
         out[k] = Setting(
             id=k,
@@ -152,8 +148,6 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
         return None
     if "not_possible" in o:
         return OptOut(None, o.get("cost", ""), None, (), "", o["not_possible"])
-    if "off_value" in o and "off_values" in o:
-        report.error("invalid-value", "an opt-out has `off_value` or `off_values`, not both", raw.key_where(path + ("off_values",)), "keep `off_values`")
     ref = o["setting"]
     if ref not in settings:
         if ref not in elsewhere.get("settings", ()):
@@ -161,10 +155,10 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
                 "unknown-reference",
                 f"opt-out setting {ref!r} is not declared",
                 raw.where(path + ("setting",)),
-                "declare it under `settings:`" + (f"; declared: {', '.join(sorted(settings))}" if settings else ""),
+                did_you_mean(ref, settings, "declare it under `settings:`"),
             )
         return None
-    off = o.get("off_values", [o.get("off_value", False)])
+    off = o.get("off_values", [False])
     if isinstance(off, str):  # a named rule (``generator.privacy.OFF_RULES``)
         return OptOut(settings[ref], o.get("cost", ""), None, (), off)
     values = tuple(freeze(x) for x in off)
@@ -172,16 +166,10 @@ def _opt_out(report: Report, raw: RawFile, path: tuple, o: dict, settings: Mappi
 
 
 def _opt_outs(report: Report, raw: RawFile, path: tuple, v: dict, settings: Mapping[str, Setting], elsewhere) -> tuple[OptOut, ...]:
-    """A feature's ways to opt out: its ``opt_out``, or each of its ``opt_outs`` (not
-    both; ``not_possible`` only alone, and no setting twice)."""
-    if "opt_out" in v and "opt_outs" in v:
-        report.error("invalid-value", "a feature has `opt_out` or `opt_outs`, not both", raw.key_where(path + ("opt_outs",)),
-                     "move the `opt_out` into the `opt_outs` list")
-    if "opt_outs" not in v:
-        one = _opt_out(report, raw, path + ("opt_out",), v["opt_out"], settings, elsewhere) if "opt_out" in v else None
-        return (one,) if one is not None else ()
+    """A feature's ways to opt out, each of its ``opt_outs`` (``not_possible`` only
+    alone, and no setting twice)."""
     ways, seen = [], set()
-    for i, o in enumerate(v["opt_outs"]):
+    for i, o in enumerate(v.get("opt_outs") or []):
         where = path + ("opt_outs", i)
         if "not_possible" in o and len(v["opt_outs"]) > 1:
             report.error("invalid-value", "`not_possible` contradicts the feature's other ways to opt out", raw.key_where(where + ("not_possible",)),
@@ -203,6 +191,8 @@ def _features(
     for k, (raw, v) in collect(report, files, "features").items():
         path = ("features", k)
         ways = _opt_outs(report, raw, path, v, settings, elsewhere)
+        if v.get("opt_outs") and not ways:  # reported; a stand-in, so lint does not add "no opt-out" (the model is not built)
+            ways = (OptOut(None, "", None, ()),)
         features[k] = Feature(
             id=k,
             title=v["title"],
@@ -230,12 +220,14 @@ def _sections(
                 "unknown-reference",
                 f"section {k!r} names feature {v['feature']!r}, which is not declared",
                 raw.where(path + ("feature",)),
-                f"use one of: {', '.join(features) or '(no features declared)'}",
+                did_you_mean(v["feature"], features, "declare it under `features:`"),
             )
             # Resolved anyway (the model is never used) so its payloads are checked too.
         cats = []
         for cid, c in (v.get("categories") or {}).items():
             cpath = path + ("categories", cid)
+            if report.skips(raw, cpath):
+                continue
             cats.append(
                 Category(
                     id=cid,
@@ -247,7 +239,7 @@ def _sections(
                 )
             )
             report.suppress(raw, cpath, c, ("category", k, cid))
-        schedule = parse_schedule(v["schedule"], phrases)
+        schedule = parse_schedule(v["schedule"], phrases, v.get("schedule_text", ""))
         if cats and schedule.trigger != "event":
             report.error(
                 "invalid-value",

@@ -19,8 +19,8 @@ from generator.load import RawFile
 from generator.model import NO_GOVERNANCE, Expiry, Governance, GovernancePolicy
 from generator.resolve.context import Report
 
-#: The keys through which an element declares governance of its own.
-GOVERNANCE_KEYS = frozenset({"owners", "reviews", "tickets", "expires", "expiry_reason"})
+#: The block through which an element declares governance of its own.
+GOVERNANCE = "governance"
 
 
 def _expiry(report: Report, raw: RawFile, path: tuple, node: dict, scope: tuple) -> Expiry | None:
@@ -54,13 +54,16 @@ def _expiry(report: Report, raw: RawFile, path: tuple, node: dict, scope: tuple)
 
 
 def governance_of(report: Report, raw: RawFile, path: tuple, node: dict, inherited: Governance, scope: tuple) -> Governance:
-    """What ``node`` declares, each part falling back to ``inherited``."""
-    if GOVERNANCE_KEYS.isdisjoint(node):
+    """What the element ``node`` declares in its ``governance`` block, each part
+    falling back to ``inherited``."""
+    if GOVERNANCE not in node:
         return inherited
+    path = path + (GOVERNANCE,)
+    node = node[GOVERNANCE] or {}
     own = _expiry(report, raw, path, node, scope)
     return Governance(
         owners=tuple(node.get("owners", ())) or inherited.owners,
-        reviews=tuple(node.get("reviews", ())) or inherited.reviews,
+        reviews=tuple(node.get("data_reviews", ())) or inherited.reviews,
         tickets=tuple(node.get("tickets", ())) or inherited.tickets,
         expires=own or inherited.expires,
     )
@@ -69,11 +72,11 @@ def governance_of(report: Report, raw: RawFile, path: tuple, node: dict, inherit
 def product_governance(report: Report, raw: RawFile, node: dict) -> tuple[Governance, GovernancePolicy]:
     """The product's own governance (the defaults of everything) and its policy."""
     gov = governance_of(report, raw, ("product",), node, NO_GOVERNANCE, ("product",))
-    pol = node.get("governance") or {}
+    pol = node.get("governance_policy") or {}
     defaults = GovernancePolicy()
     policy = GovernancePolicy(
-        owners=pol.get("owners", defaults.owners),
-        approvals=pol.get("approvals", defaults.approvals),
+        owners=pol.get("missing_owner", defaults.owners),
+        approvals=pol.get("missing_approval", defaults.approvals),
         unreviewed=pol.get("unreviewed", defaults.unreviewed),
         expiry_window_days=pol.get("expiry_window_days", defaults.expiry_window_days),
         expiry_window_versions=pol.get("expiry_window_versions", defaults.expiry_window_versions),

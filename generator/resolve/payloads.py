@@ -36,14 +36,15 @@ from generator.resolve.context import (
     SAFE_WIRE,
     Context,
     Report,
+    did_you_mean,
     edition_of,
     unsafe_wire,
     versions_of,
 )
-from generator.resolve.governance import GOVERNANCE_KEYS, governance_of
+from generator.resolve.governance import GOVERNANCE, governance_of
 
 _UNKNOWN_SCHEDULE = Schedule("", "unknown", None, None, "")
-_IS_DEFAULT = KINDS["is_default"]
+_IS_DEFAULT = KINDS["setting_is_default"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _section_of(ctx: Context, names: _Names, raw: RawFile, path: tuple, sid: str
             "unknown-reference",
             f"payload names section {sid!r}, which is not declared",
             raw.where(path + ("section",)),
-            f"use one of: {', '.join(ctx.sections) or '(no sections declared)'}",
+            did_you_mean(sid, ctx.sections, "declare it under `sections:`"),
         )
     return None
 
@@ -82,10 +83,9 @@ def _section_of(ctx: Context, names: _Names, raw: RawFile, path: tuple, sid: str
 def _event_shape(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Section | None) -> Category | None:
     """Check an event payload's keys and section; its category (None when it has none
     or it is unknown)."""
-    wire = p["event"]
-    for bad in ("group", "wire_name"):
-        if bad in p:
-            ctx.report.error("invalid-value", f"an event payload cannot have `{bad}`", raw.key_where(path + (bad,)), "remove it; `event` is the wire name")
+    wire = p["wire_name"]
+    if "group" in p:
+        ctx.report.error("invalid-value", "an event payload cannot have `group`", raw.key_where(path + ("group",)), "remove it; an event is named by its `wire_name`")
     if section is None:
         return None
     sid = section.id
@@ -104,7 +104,7 @@ def _event_shape(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
                 "unknown-reference",
                 f"category {cid!r} is not declared in section {sid!r}",
                 raw.where(path + ("category",)),
-                f"use one of: {', '.join(c.id for c in section.categories) or '(none declared)'}",
+                did_you_mean(cid, [c.id for c in section.categories], f"declare it under `categories:` of section {sid!r}"),
             )
         return category
     if section.categories:
@@ -115,7 +115,7 @@ def _event_shape(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
 def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Section | None) -> str | None:
     """A record payload's wire name (given or derived); None when it has none."""
     if "category" in p:
-        ctx.report.error("invalid-value", "only event payloads have a `category`", raw.key_where(path + ("category",)), "remove it, or make this an `event:` payload")
+        ctx.report.error("invalid-value", "only event payloads have a `category`", raw.key_where(path + ("category",)), "remove it, or make this a `type: event` payload")
     if "wire_name" in p:
         wire = p["wire_name"]
     elif "group" in p:
@@ -124,10 +124,10 @@ def _record_wire(ctx: Context, raw: RawFile, path: tuple, p: dict, section: Sect
         if not SAFE_WIRE.fullmatch(wire):
             unsafe_wire(ctx.report, wire, "payload wire name", raw.where(path + ("group",)), "set `wire_name:` on the payload, or change the product's `conventions`")
     else:
-        ctx.report.error("missing-key", "a payload needs `group`, `wire_name` or `event`", raw.where(path), "name the payload")
+        ctx.report.error("missing-key", "a record payload needs `group` or `wire_name`", raw.where(path), "name the payload")
         return None
     if section is not None and section.schedule.trigger == "event":
-        ctx.report.error("invalid-value", f"record payload {wire!r} is in `on event` section {section.id!r}", raw.where(path + ("section",)), "use `event:` for payloads of event sections")
+        ctx.report.error("invalid-value", f"record payload {wire!r} is in `on event` section {section.id!r}", raw.where(path + ("section",)), "use `type: event` for payloads of event sections")
     return wire
 
 
@@ -189,8 +189,11 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
     loc = raw.where(path)
     sid = p["section"]
     section = _section_of(ctx, names, raw, path, sid)
-    if "event" in p:
-        ptype, wire = "event", p["event"]
+    if p["type"] == "event":
+        if "wire_name" not in p:
+            ctx.report.error("missing-key", "an event payload needs `wire_name` (the event's name)", raw.where(path), "add `wire_name:`")
+            return None
+        ptype, wire = "event", p["wire_name"]
         category = _event_shape(ctx, raw, path, p, section)
     else:
         ptype, category = "record", None
@@ -226,8 +229,8 @@ def _payload(ctx: Context, names: _Names, raw: RawFile, index: int, p: dict) -> 
         versions=versions,
         fields=_fields(ctx, names, inherited, p.get("fields") or []),
         location=loc,
-        version=p.get("version", "1.0.0"),
-        review=p.get("review", ""),
+        version=p.get("schema_version", "1.0.0"),
+        review=p.get("inferred", ""),
         governance=governance,
     )
 
@@ -239,7 +242,7 @@ def _check_values(ctx: Context, raw: RawFile, path: tuple, kind, values: tuple) 
             "invalid-value",
             f"kind {kind.id!r} cannot list `values`",
             raw.key_where(path + ("values",)),
-            "use an enumerated kind (enumerated_integer, enumerated_boolean, enumerated_string, integer) or drop `values`",
+            f"use a kind that lists values ({', '.join(k.id for k in KINDS.values() if k.enumerable)}) or drop `values`",
         )
         return
     jtype = kind.json_schema["type"]
@@ -271,6 +274,8 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
     keys: dict[str, Location] = {}
     for j, f in enumerate(raw_fields):
         path = base + (j,)
+        if report.skipped and report.skips(raw, path):
+            continue
         pos = positions.get(path)
         loc = Location(file, pos[0], pos[1]) if pos is not None else raw.where(path)
         kind = KINDS[f["kind"]]
@@ -293,8 +298,9 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
                 key = field_wire_key(name, is_default, conv.is_default_prefix, conv.acronyms, conv.numbers)
                 if SAFE_WIRE.fullmatch(key):
                     derived[ident] = key
-                else:
+                else:  # reported; the field is left out (lint would judge a key nobody wrote)
                     unsafe_wire(report, key, "wire key", raw.where(path + ("name",)), "set `wire_key:` on the field")
+                    continue
         if key in keys:
             report.error(
                 "duplicate-wire-key",
@@ -320,7 +326,7 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
                 required=f.get("required", True),
                 uses_input_data=f.get("uses_input_data", kind.uses_input_data),
                 personal_data_note=f.get("personal_data_note", ""),
-                personal_data=f.get("personal_data") or default_level(kind.id, f.get("review", "")),
+                personal_data=f.get("personal_data") or default_level(kind.id, f.get("inferred", "")),
                 collected_because=f.get("collected_because", ""),
                 reduction=tuple(f["reduction"]) if "reduction" in f else (),
                 notes=tuple(f["notes"]) if "notes" in f else (),
@@ -330,10 +336,10 @@ def _fields(ctx: Context, names: _Names, up: _Inherited, raw_fields: list) -> tu
                 schedule=schedule,
                 opt_out_setting=opt_setting,
                 edition=(edition_of(report, ctx.editions, ctx.elsewhere, raw, path, f) if "edition" in f else None) or up_edition,
-                versions=versions_of(report, raw, path, f, up_versions) if "versions" in f else up_versions,
+                versions=versions_of(report, raw, path, f, up_versions) if "product_versions" in f else up_versions,
                 location=loc,
-                review=f.get("review", ""),
-                governance=up_gov if GOVERNANCE_KEYS.isdisjoint(f) else governance_of(report, raw, path, f, up_gov, ("field", wire, key)),
+                review=f.get("inferred", ""),
+                governance=up_gov if GOVERNANCE not in f else governance_of(report, raw, path, f, up_gov, ("field", wire, key)),
             )
         )
     return tuple(out)
@@ -351,6 +357,8 @@ def resolve_payloads(ctx: Context, files: list[RawFile]) -> list[Payload]:
     out = []
     for raw in files:
         for i, p in enumerate(raw.data.get("payloads") or []):
+            if ctx.report.skips(raw, ("payloads", i)):
+                continue
             payload = _payload(ctx, names, raw, i, p)
             if payload is not None:
                 out.append(payload)

@@ -1,4 +1,9 @@
-"""Authoring source of ``spec.schema.json`` (the spec format's own JSON Schema).
+"""Authoring source of ``spec.schema.json`` (the spec format's own JSON Schema), the
+one description of spec format 2.
+
+Format 1 has no schema of its own any more: ``generator.migrate`` says, as data, how
+each format-1 key becomes a format-2 one, and the loader checks a format-1 file against
+this schema after migrating it in memory.
 
 Run ``python -m generator.schemas.build_spec_schema`` after editing; a test checks that
 the shipped JSON equals what this module produces, so the two cannot drift.
@@ -16,6 +21,9 @@ from generator.privacy import OFF_RULES, PD_LEVELS
 ID = "^[a-z][a-z0-9_]{0,62}$"
 NAME = "^[A-Za-z][A-Za-z0-9_]{0,62}(\\.[A-Za-z][A-Za-z0-9_]{0,62}){0,3}$"
 WIRE = "^[a-z][a-z0-9_]{0,62}$"
+# A field's wire key is what the product really sends: any JSON object key without
+# control characters (keys off the conventions get the `wire-key-convention` warning).
+WIRE_KEY = "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,200}$"
 RULE = "^[a-z][a-z0-9-]{0,62}$"
 VERSION = "^[0-9]+(\\.[0-9]+){0,3}$"
 
@@ -52,16 +60,17 @@ SCALAR_TYPES = ["string", "number", "boolean", "null"]
 # A setting's value: a scalar or a list of scalars (kept immutable in the model).
 SETTING_VALUE = {"type": [*SCALAR_TYPES, "array"], "items": {"type": SCALAR_TYPES}, "maxItems": 1000}
 REDUCTIONS = ["truncation", "hashing", "path_scrubbing", "aggregation", "rounding", "allow_list"]
-OPT_OUT_KINDS = ["console_setting", "environment_variable", "command", "config_key", "cli_flag"]
-REVIEW = _text(
-    "Marker written by `gen infer` on what it inferred from captured traffic; the `needs-review` "
+CONTROLS = ["console_setting", "environment_variable", "command", "config_key", "cli_flag"]
+INFERRED = _text(
+    "Marker written by `gen infer` on what it inferred from captured traffic (what it saw); the `needs-review` "
     "lint rule warns until a maintainer reviews the element and removes it."
 )
 TEXT_LIST = {"type": "array", "items": _text("One entry."), "maxItems": 1000}
-# Governance keys, allowed on the product, a feature, a section, a payload and a field;
-# each is inherited by everything inside the element until an inner element sets it.
+# The governance block, allowed on the product, a feature, a section, a payload and a
+# field; each key is inherited by everything inside the element until an inner element
+# sets it.
 LINK = {"type": "string", "pattern": "^https?://[^\\s]+$", "maxLength": 2000, "description": "An http(s) URL."}
-GOVERNANCE = {
+GOVERNANCE_KEYS = {
     "owners": {
         "type": "array",
         "items": {"type": "string", "pattern": "^[^\\s](.*[^\\s])?$", "maxLength": 200},
@@ -70,7 +79,7 @@ GOVERNANCE = {
         "uniqueItems": True,
         "description": "Who answers for this data: email addresses or team handles (`@org/team`). Inherited.",
     },
-    "reviews": {"type": "array", "items": LINK, "minItems": 1, "maxItems": 50, "uniqueItems": True,
+    "data_reviews": {"type": "array", "items": LINK, "minItems": 1, "maxItems": 50, "uniqueItems": True,
                 "description": "Links to the data reviews that approved collecting this. Inherited."},
     "tickets": {"type": "array", "items": LINK, "minItems": 1, "maxItems": 50, "uniqueItems": True,
                 "description": "Links to the tickets (bugs, issues) that asked for this data. Inherited."},
@@ -82,12 +91,24 @@ GOVERNANCE = {
     },
     "expiry_reason": _text("Why this is never to expire (required with `expires: never`)."),
 }
+GOVERNANCE = {
+    "governance": _obj(
+        GOVERNANCE_KEYS,
+        desc="Who answers for this data, who approved it and when collection stops; each key is "
+        "inherited by everything inside this element until an inner element sets it.",
+    )
+}
 
 FIELD = _obj(
     {
-        "name": {"type": "string", "pattern": NAME, "description": "Documented name inside its payload's group, e.g. `EnableCommands`."},
+        "name": {"type": "string", "pattern": NAME, "description": "Documented name inside its payload's group, e.g. `EnableAutoUpdate`."},
         "kind": {"enum": kind_ids(), "description": "The field's kind (see the spec reference)."},
-        "wire_key": {"type": "string", "pattern": WIRE, "description": "Key on the wire; derived from `name` by the conventions unless given."},
+        "wire_key": {
+            "type": "string",
+            "pattern": WIRE_KEY,
+            "description": "Key on the wire exactly as the product sends it (any key without control characters); "
+            "derived from `name` by the conventions unless given.",
+        },
         "description": _text("What the field holds, as the privacy docs should say it."),
         "values": {
             "type": "array",
@@ -95,13 +116,13 @@ FIELD = _obj(
             "maxItems": 1000,
             "uniqueItems": True,
             "items": {"type": ["string", "integer", "boolean"]},
-            "description": "Allowed values, for enumerated kinds.",
+            "description": "Allowed values, for kinds that list them (enumerated_integer, enumerated_string, integer, boolean).",
         },
         "required": {"type": "boolean", "description": "Whether every payload carries the key (default true)."},
-        "uses_input_data": {"type": "boolean", "description": "Whether the value is read from user input; defaults from the kind (false for is_default)."},
+        "uses_input_data": {"type": "boolean", "description": "Whether the value is read from user input; defaults from the kind (false for setting_is_default)."},
         "personal_data": {
             "enum": list(PD_LEVELS),
-            "description": "Whether the value can carry personal or identifying data: `none`, `pseudonymous` (identifies an installation or user without naming them), `possible` (e.g. an error message holding a file path) or `unreviewed` (nobody has judged it yet; `gen check` fails until someone does). Default: `unreviewed` while the field has a `review:` marker, `pseudonymous` for `pseudonymous_id`, else `none`.",
+            "description": "Whether the value can carry personal or identifying data: `none`, `pseudonymous` (identifies an installation or user without naming them), `possible` (e.g. an error message holding a file path) or `unreviewed` (nobody has judged it yet; `gen check` fails until someone does). Default: `unreviewed` while the field has an `inferred:` marker, `pseudonymous` for `pseudonymous_id`, else `none`.",
         },
         "personal_data_note": _text("For `personal_data: none`: why the value cannot contain personal data (required by lint for free-text kinds)."),
         "collected_because": _text("For `pseudonymous` or `possible`: why the value is collected anyway."),
@@ -114,10 +135,10 @@ FIELD = _obj(
         },
         "notes": {**TEXT_LIST, "description": "Maintainer notes; kept in the catalogue, not printed in the privacy docs."},
         "edition": EDITION_REF,
-        "versions": VERSIONS,
+        "product_versions": VERSIONS,
         "lint_ignore": LINT_IGNORE,
         **GOVERNANCE,
-        "review": REVIEW,
+        "inferred": INFERRED,
     },
     ["name", "kind"],
     "One documented datum.",
@@ -125,16 +146,20 @@ FIELD = _obj(
 
 PAYLOAD = _obj(
     {
-        "group": {"type": "string", "pattern": NAME, "description": "Documented group name (e.g. `ServiceSettings`); prefixes field names and derives the wire name."},
-        "event": {"type": "string", "pattern": WIRE, "description": "Makes this an event payload; the event's wire name."},
-        "wire_name": {"type": "string", "pattern": WIRE, "description": "Wire name of a record payload; derived from `group` unless given."},
+        "type": {
+            "enum": ["record", "event"],
+            "description": "`record` (sent on the section's schedule; named by `group` or `wire_name`) or "
+            "`event` (sent when something happens; named by `wire_name`, only in `on event` sections).",
+        },
+        "group": {"type": "string", "pattern": NAME, "description": "For records: documented group name (e.g. `UpdateSettings`); prefixes field names and derives the wire name."},
+        "wire_name": {"type": "string", "pattern": WIRE, "description": "The payload's wire name: an event's name, or a record's (derived from `group` unless given)."},
         "title": _text("Human title; defaults to the group or wire name."),
         "section": {"type": "string", "pattern": ID, "description": "Id of the section under `sections`."},
         "category": {"type": "string", "pattern": ID, "description": "For events: id of a category of the section."},
         "description": _text("What this payload is."),
         "edition": EDITION_REF,
-        "versions": VERSIONS,
-        "version": {
+        "product_versions": VERSIONS,
+        "schema_version": {
             "type": "string",
             "pattern": "^(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})\\.(0|[1-9][0-9]{0,8})$",
             "description": "The payload schema's version, MAJOR.MINOR.PATCH (default 1.0.0); "
@@ -143,9 +168,9 @@ PAYLOAD = _obj(
         "fields": {"type": "array", "items": FIELD, "maxItems": 100000, "description": "The payload's fields, in documented order."},
         "lint_ignore": LINT_IGNORE,
         **GOVERNANCE,
-        "review": REVIEW,
+        "inferred": INFERRED,
     },
-    ["section"],
+    ["type", "section"],
     "One message on the wire.",
 )
 
@@ -156,8 +181,12 @@ SECTION = _obj(
         "schedule": {
             "type": "string",
             "pattern": "^(every [1-9][0-9]{0,4}(m|h|d)|on event)$",
-            "description": "`every 24h` (m, h or d) or `on event`.",
+            "description": "When it is sent, machine-readable: `every 24h` (m, h or d) or `on event`.",
         },
+        "schedule_text": _text(
+            "When it is sent, in the docs' words, where the interval alone does not say it "
+            "(e.g. `at most once a day, after an update`); printed instead of the wording derived from `schedule`."
+        ),
         "edition": EDITION_REF,
         "description": _text("What the section covers."),
         "field_groups": {
@@ -180,7 +209,7 @@ SECTION = _obj(
                     "title": _text("Category heading."),
                     "description": _text("Lead text for the category's events."),
                     "edition": EDITION_REF,
-                    "versions": VERSIONS,
+                    "product_versions": VERSIONS,
                     "lint_ignore": LINT_IGNORE,
                 },
                 ["title"],
@@ -197,20 +226,20 @@ SECTION = _obj(
 OPT_OUT = _obj(
     {
         "setting": {"type": "string", "pattern": NAME, "description": "Id of a setting under `settings`."},
-        "off_value": {**SETTING_VALUE, "description": "The setting's value that switches the feature off (default false)."},
         "off_values": {
             "oneOf": [
-                {"type": "array", "items": {"type": SCALAR_TYPES}, "minItems": 1, "maxItems": 100, "uniqueItems": True},
+                {"type": "array", "items": SETTING_VALUE, "minItems": 1, "maxItems": 100, "uniqueItems": True},
                 {"enum": list(OFF_RULES)},
             ],
-            "description": "Every value that switches the feature off, instead of `off_value`; or a rule: "
+            "description": "Every value of the setting that switches the feature off (default `[false]`; a value may be a list, "
+            "for a setting that holds one); or a rule: "
             + "; ".join(f"`{k}`: {v}" for k, v in OFF_RULES.items())
             + ".",
         },
         "not_possible": _text("Instead of `setting`: why this feature cannot be switched off (the docs say so)."),
         "cost": _text("What the user loses when opting out."),
     },
-    desc="How the feature is switched off: a `setting` (with its off values), or `not_possible` with the reason.",
+    desc="One way to switch the feature off: a `setting` with its off values, or `not_possible` with the reason.",
 )
 
 FEATURE = _obj(
@@ -220,14 +249,13 @@ FEATURE = _obj(
         "purposes": {**TEXT_LIST, "description": "Purposes listed under the description."},
         "sender": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What sends the data, e.g. `server` or `client`."},
         "destination": {"type": "string", "minLength": 1, "maxLength": 500, "description": "Who or where receives it."},
-        "opt_out": OPT_OUT,
         "opt_outs": {
             "type": "array",
-            "items": OPT_OUT,
             "minItems": 1,
             "maxItems": 20,
-            "description": "Instead of `opt_out`: every way to switch the feature off (a command, an environment variable, a setting), "
-            "each shaped like `opt_out`; the docs list them all, the conformance suite tries each.",
+            "items": OPT_OUT,
+            "description": "How the feature is switched off: every way a user can do it (several settings may each switch it off), "
+            "or one entry with `not_possible` and the reason.",
         },
         "lint_ignore": LINT_IGNORE,
         **GOVERNANCE,
@@ -243,13 +271,13 @@ SETTING = _obj(
             "items": {"type": "string", "minLength": 1, "maxLength": 200},
             "minItems": 1,
             "maxItems": 20,
-            "description": "The steps a user follows to reach the setting, e.g. [System Console, General, Logging, Enable ...].",
+            "description": "For `console_setting`: the steps a user follows to reach the setting, e.g. [Settings, Privacy, Send usage data].",
         },
-        "kind": {
-            "enum": OPT_OUT_KINDS,
+        "control": {
+            "enum": CONTROLS,
             "description": "How a user changes it: `console_setting` (default; needs `console_path`), `environment_variable` (the id is the variable), `command` (needs `command`), `config_key` (`key`, default the id, in `file`) or `cli_flag` (needs `flag`).",
         },
-        "command": {"type": "string", "minLength": 1, "maxLength": 500, "description": "For `command`: what the user runs, e.g. `brew analytics off`."},
+        "command": {"type": "string", "minLength": 1, "maxLength": 500, "description": "For `command`: what the user runs, e.g. `acme telemetry disable`."},
         "flag": {"type": "string", "pattern": "^--?[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", "description": "For `cli_flag`: the flag, e.g. `--no-telemetry`."},
         "key": {"type": "string", "minLength": 1, "maxLength": 200, "description": "For `config_key`: the key in the config file (default: the setting id)."},
         "file": {"type": "string", "minLength": 1, "maxLength": 500, "description": "For `config_key`: the config file, e.g. `~/.config/tool/config.toml`."},
@@ -257,7 +285,7 @@ SETTING = _obj(
         "description": _text("What the setting does."),
     },
     [],
-    "A product setting (an opt-out switch), keyed by its id, e.g. `LogSettings.EnableDiagnostics`.",
+    "A product setting (an opt-out switch), keyed by its id, e.g. `Privacy.SendUsageData` or `ACME_NO_ANALYTICS`.",
 )
 
 PRODUCT = _obj(
@@ -295,17 +323,17 @@ PRODUCT = _obj(
         ),
         "lint_ignore": LINT_IGNORE,
         **GOVERNANCE,
-        "governance": _obj(
+        "governance_policy": _obj(
             {
-                "owners": {"enum": ["error", "warning", "off"], "description": "Severity of `missing-owner` (default off)."},
-                "approvals": {"enum": ["error", "warning", "off"], "description": "Severity of `missing-approval` (default off)."},
-                "unreviewed": {"enum": ["error", "warning"], "description": "Severity of `unreviewed` (default error): a field whose personal-data status nobody has reviewed."},
+                "missing_owner": {"enum": ["error", "warning", "off"], "description": "Severity of the `missing-owner` lint rule (default off)."},
+                "missing_approval": {"enum": ["error", "warning", "off"], "description": "Severity of the `missing-approval` lint rule (default off)."},
+                "unreviewed": {"enum": ["error", "warning"], "description": "Severity of the `unreviewed` lint rule (default error): a field whose personal-data status nobody has reviewed."},
                 "expiry_window_days": {"type": "integer", "minimum": 0, "maximum": 3650,
                                        "description": "`expiring` warns this many days before an expiry date (default 30)."},
                 "expiry_window_versions": {"type": "integer", "minimum": 0, "maximum": 100,
                                            "description": "`expiring` warns this many minor versions before an expiry version (default 1)."},
             },
-            desc="The product's governance policy (see docs/lint-rules.md).",
+            desc="How strictly governance is checked: the governance lint rules' severities and the expiry warning window (see docs/lint-rules.md).",
         ),
     },
     ["id", "name"],
@@ -373,13 +401,13 @@ OUTPUTS = _obj(
 
 SPEC_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://telemetry-spec.dev/schemas/spec-1.schema.json",
-    "title": "Telemetry spec file (format 1)",
+    "$id": "https://telemetry-spec.dev/schemas/spec-2.schema.json",
+    "title": "Telemetry spec file (format 2)",
     "description": "One YAML file of a telemetry spec. A spec is a folder of such files; "
     "exactly one of them holds `product`.",
     "type": "object",
     "properties": {
-        "spec_format": {"const": 1, "description": "Format version of this file."},
+        "spec_format": {"const": 2, "description": "Format version of this file (`gen migrate` rewrites a format-1 file as format 2)."},
         "product": PRODUCT,
         "editions": {
             "type": "object",

@@ -413,8 +413,8 @@ def _build_view(spec: Spec) -> DocView:
     total_fields = total_events = 0
     for feat in spec.features:
         f_anchor = anchors.make("feature", feat.id)
-        schedules: dict[str, list[SectionView]] = {}
-        schedule_of: dict[str, Any] = {}
+        schedules: dict[tuple[str, str], list[SectionView]] = {}  # by interval and wording (a section's schedule_text)
+        schedule_of: dict[tuple[str, str], Any] = {}
         n_fields = n_events = 0
         for sec in spec.sections_of(feat.id):
             payloads = spec.payloads_of(sec.id)
@@ -450,8 +450,9 @@ def _build_view(spec: Spec) -> DocView:
                 categories=_categories(ph, sec, events, fviews, eviews),
                 payloads=tuple((x.group or x.title, x.wire_name, x.description) for x in records) if sec.field_groups else (),
             )
-            schedules.setdefault(sec.schedule.id, []).append(view)
-            schedule_of[sec.schedule.id] = sec.schedule
+            key = (sec.schedule.id, sec.schedule.text)
+            schedules.setdefault(key, []).append(view)
+            schedule_of[key] = sec.schedule
             n_fields += sum(map(len, fviews.values()))
             n_events += len(eviews)
         features.append(
@@ -466,8 +467,8 @@ def _build_view(spec: Spec) -> DocView:
                 opt_out=_opt_out(feat.opt_out) if feat.opt_out else None,
                 opt_outs=tuple(map(_opt_out, feat.opt_outs)),
                 schedules=tuple(
-                    ScheduleView(sid, schedule_of[sid].text, schedule_of[sid].trigger, tuple(secs))
-                    for sid, secs in schedules.items()
+                    ScheduleView(key[0], schedule_of[key].text, schedule_of[key].trigger, tuple(secs))
+                    for key, secs in schedules.items()
                 ),
                 field_count=n_fields,
                 event_count=n_events,

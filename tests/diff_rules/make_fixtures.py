@@ -14,12 +14,12 @@ import shutil
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ERR_FEATURE = "    destination: Acme Inc.\n    opt_out: {setting: Telemetry.Errors}"
-ERR_PAYLOAD = "  - group: ErrorSettings\n    section: error_counts\n"
+ERR_FEATURE = "    destination: Acme Inc.\n    opt_outs: [{setting: Telemetry.Errors}]"
+ERR_PAYLOAD = "  - type: record\n    group: ErrorSettings\n    section: error_counts\n"
 NEW_PAYLOAD = (
-    "  - group: ExtraSettings\n    section: config\n    fields:\n"
+    "  - type: record\n    group: ExtraSettings\n    section: config\n    fields:\n"
     "      - {name: Level, kind: enumerated_integer, values: [1, 2], description: The level.}\n"
-    "  - event: login_failed\n"
+    "  - type: event\n    wire_name: login_failed\n"
 )
 NEW_EVENT = (
     "      - {name: Reason, kind: enumerated_string, values: [timeout, denied], description: Why the login failed.}\n"
@@ -28,46 +28,46 @@ NEW_EVENT = (
 EDITS: dict[str, list[tuple[str, str]]] = {
     "opt-out-removed": [(ERR_FEATURE, "    destination: Acme Inc.\n    lint_ignore: [feature-opt-out]")],
     "opt-out-moved": [("console_path: [Admin, Telemetry, Errors]", "console_path: [Admin, Privacy, Errors]")],
-    "opt-out-value-changed": [(ERR_FEATURE, ERR_FEATURE.replace("Telemetry.Errors}", "Telemetry.Errors, off_value: 0}"))],
+    "opt-out-value-changed": [(ERR_FEATURE, ERR_FEATURE.replace("Telemetry.Errors}", "Telemetry.Errors, off_values: [0]}"))],
     "destination-changed": [(ERR_FEATURE, ERR_FEATURE.replace("Acme Inc.", "errors.example.net"))],
     "feature-wording-changed": [("description: Helps us fix crashes.", "description: Helps us find and fix crashes.")],
     "section-wording-changed": [("title: Error counts\n", "title: Error totals\n")],
     "sender-changed": [("Helps us fix crashes.\n    sender: server", "Helps us fix crashes.\n    sender: client")],
-    "payload-added": [("  - event: login_failed\n", NEW_PAYLOAD)],
-    "event-added": [(NEW_EVENT, NEW_EVENT + "  - {event: login_succeeded, title: Login succeeded, section: events, category: signin, fields: []}\n")],
+    "payload-added": [("  - type: event\n    wire_name: login_failed\n", NEW_PAYLOAD)],
+    "event-added": [(NEW_EVENT, NEW_EVENT + "  - {type: event, wire_name: login_succeeded, title: Login succeeded, section: events, category: signin, fields: []}\n")],
     "wire-name-changed": [(ERR_PAYLOAD, ERR_PAYLOAD + "    wire_name: cfg_errs\n")],
-    "payload-moved": [(ERR_PAYLOAD, "  - group: ErrorSettings\n    section: config\n")],
+    "payload-moved": [(ERR_PAYLOAD, "  - type: record\n    group: ErrorSettings\n    section: config\n")],
     "schedule-more-frequent": [("title: Error counts\n    schedule: every 24h", "title: Error counts\n    schedule: every 1h")],
     "schedule-changed": [
-        (ERR_PAYLOAD, "  - group: ErrorSettings\n    wire_name: error_report\n    section: error_counts\n"),
+        (ERR_PAYLOAD, "  - type: record\n    group: ErrorSettings\n    wire_name: error_report\n    section: error_counts\n"),
     ],
     "edition-narrowed": [(ERR_PAYLOAD, ERR_PAYLOAD + "    edition: pro\n")],
-    "versions-narrowed": [(ERR_PAYLOAD, ERR_PAYLOAD + "    versions: {min: \"2.0\"}\n")],
+    "versions-narrowed": [(ERR_PAYLOAD, ERR_PAYLOAD + "    product_versions: {min: \"2.0\"}\n")],
     "payload-wording-changed": [("description: The main settings.", "description: The main configuration settings.")],
     "field-added": [("required: false}\n", "required: false}\n      - {name: Theme, kind: enumerated_string, values: [dark, light], description: The theme.}\n")],
     "wire-key-changed": [("{name: Replicas, kind: count,", "{name: Replicas, kind: count, wire_key: replica_count,")],
     "kind-widened": [
-        ("{name: EnableThing, kind: enumerated_boolean,", "{name: EnableThing, kind: string, personal_data_note: The server's own flag text.,"),
+        ("{name: EnableThing, kind: boolean,", "{name: EnableThing, kind: string, personal_data_note: The server's own flag text.,"),
     ],
-    "kind-changed": [("{name: Uptime, kind: integer,", "{name: Uptime, kind: timestamp,")],
+    "kind-changed": [("{name: Uptime, kind: integer,", "{name: Uptime, kind: timestamp_ms,")],
     "values-added": [("values: [0, 1, 2]", "values: [0, 1, 2, 3]")],
     "field-made-required": [("description: Seconds since start., required: false}", "description: Seconds since start.}")],
     "input-data-unused": [("{name: Replicas, kind: count,", "{name: Replicas, kind: count, uses_input_data: false,")],
     "field-edition-narrowed": [("{name: Mode, kind: enumerated_integer,", "{name: Mode, kind: enumerated_integer, edition: pro,")],
-    "field-versions-narrowed": [("{name: Mode, kind: enumerated_integer,", "{name: Mode, kind: enumerated_integer, versions: {max: \"3.0\"},")],
+    "field-versions-narrowed": [("{name: Mode, kind: enumerated_integer,", "{name: Mode, kind: enumerated_integer, product_versions: {max: \"3.0\"},")],
     "opt-out-easier": [('off_values: ["1"]}', "off_values: set}")],
     "personal-data-raised": [("personal_data: possible,", "personal_data: unreviewed,")],
     "collected-because-changed": [("collected_because: It names the failing step.,", "collected_because: It names the failing step and the user's folder.,")],
     "reduction-removed": [("reduction: [truncation, path_scrubbing]", "reduction: [truncation]")],
     "expiry-extended": [('expires: "2030-01-01"', 'expires: "2031-01-01"')],
     "expiry-changed": [("expiry_reason: Needed for stability.", "expiry_reason: Needed to measure stability.")],
-    "review-trail-changed": [('reviews: ["https://acme.example/review/1"]', 'reviews: ["https://acme.example/review/2"]')],
+    "review-trail-changed": [('data_reviews: ["https://acme.example/review/1"]', 'data_reviews: ["https://acme.example/review/2"]')],
     "field-wording-changed": [("description: The mode.", "description: The operating mode.")],
 }
 # For schedule-changed the "before" is the record above, the "after" an event of that name.
 SCHEDULE_CHANGED_AFTER = [
-    (NEW_EVENT, NEW_EVENT + "  - {event: error_report, title: Error report, section: events, category: signin, fields: []}\n"),
-    ("  - group: ErrorSettings\n    wire_name: error_report\n    section: error_counts\n    fields:\n      - {name: Crashes, kind: count, description: Crashes in the last day.}\n", ""),
+    (NEW_EVENT, NEW_EVENT + "  - {type: event, wire_name: error_report, title: Error report, section: events, category: signin, fields: []}\n"),
+    ("  - type: record\n    group: ErrorSettings\n    wire_name: error_report\n    section: error_counts\n    fields:\n      - {name: Crashes, kind: count, description: Crashes in the last day.}\n", ""),
     ("  error_counts:\n    feature: errors\n", "  error_counts:\n    feature: errors\n    lint_ignore: [empty-section]\n"),
 ]
 # rule -> the rule whose edit it reverses.

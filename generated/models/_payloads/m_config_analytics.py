@@ -17,7 +17,7 @@ class ConfigAnalytics(PayloadBase):
     )
     isdefault_max_users_for_statistics: bool
     """
-    AnalyticsSettings.MaxUsersForStatistics (is-default boolean).
+    AnalyticsSettings.MaxUsersForStatistics (setting-is-default boolean).
     """
 
 MODEL = ConfigAnalytics

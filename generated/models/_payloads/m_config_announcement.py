@@ -17,19 +17,19 @@ class ConfigAnnouncement(PayloadBase):
     )
     enable_banner: bool
     """
-    AnnouncementSettings.EnableBanner (enumerated boolean).
+    AnnouncementSettings.EnableBanner (boolean).
     """
     allow_banner_dismissal: bool
     """
-    AnnouncementSettings.AllowBannerDismissal (enumerated boolean).
+    AnnouncementSettings.AllowBannerDismissal (boolean).
     """
     isdefault_banner_color: bool
     """
-    AnnouncementSettings.BannerColor (is-default boolean).
+    AnnouncementSettings.BannerColor (setting-is-default boolean).
     """
     isdefault_banner_text_color: bool
     """
-    AnnouncementSettings.BannerTextColor (is-default boolean).
+    AnnouncementSettings.BannerTextColor (setting-is-default boolean).
     """
 
 MODEL = ConfigAnnouncement

@@ -17,19 +17,19 @@ class ConfigCluster(PayloadBase):
     )
     enable: bool
     """
-    ClusterSettings.Enable (enumerated boolean).
+    ClusterSettings.Enable (boolean).
     """
     use_ip_address: bool
     """
-    ClusterSettings.UseIpAddress (enumerated boolean).
+    ClusterSettings.UseIpAddress (boolean).
     """
     use_experimental_gossip: bool
     """
-    ClusterSettings.UseExperimentalGossip (enumerated boolean).
+    ClusterSettings.UseExperimentalGossip (boolean).
     """
     read_only_config: bool
     """
-    ClusterSettings.ReadOnlyConfig (enumerated boolean).
+    ClusterSettings.ReadOnlyConfig (boolean).
     """
 
 MODEL = ConfigCluster

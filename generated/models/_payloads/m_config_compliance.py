@@ -17,11 +17,11 @@ class ConfigCompliance(PayloadBase):
     )
     enable: bool
     """
-    ComplianceSettings.Enable (enumerated boolean).
+    ComplianceSettings.Enable (boolean).
     """
     enable_daily: bool
     """
-    ComplianceSettings.EnableDaily (enumerated boolean).
+    ComplianceSettings.EnableDaily (boolean).
     """
 
 MODEL = ConfigCompliance

@@ -17,19 +17,19 @@ class ConfigDataRetention(PayloadBase):
     )
     enable_message_deletion: bool
     """
-    DataRetentionSettings.EnableMessageDeletion (enumerated boolean).
+    DataRetentionSettings.EnableMessageDeletion (boolean).
     """
     message_retention_days: bool
     """
-    DataRetentionSettings.MessageRetentionDays (enumerated boolean).
+    DataRetentionSettings.MessageRetentionDays (boolean).
     """
     enable_file_deletion: bool
     """
-    DataRetentionSettings.EnableFileDeletion (enumerated boolean).
+    DataRetentionSettings.EnableFileDeletion (boolean).
     """
     file_retention_days: bool
     """
-    DataRetentionSettings.FileRetentionDays (enumerated boolean).
+    DataRetentionSettings.FileRetentionDays (boolean).
     """
     deletion_job_start_time: int
     """

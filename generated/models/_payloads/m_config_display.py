@@ -17,11 +17,11 @@ class ConfigDisplay(PayloadBase):
     )
     experimental_timezone: bool
     """
-    DisplaySettings.ExperimentalTimezone (enumerated boolean).
+    DisplaySettings.ExperimentalTimezone (boolean).
     """
     isdefault_custom_url_schemes: bool
     """
-    DisplaySettings.CustomUrlSchemes (is-default boolean).
+    DisplaySettings.CustomUrlSchemes (setting-is-default boolean).
     """
 
 MODEL = ConfigDisplay

@@ -17,15 +17,15 @@ class ConfigElasticsearch(PayloadBase):
     )
     enable_indexing: bool
     """
-    ElasticsearchSettings.EnableIndexing (enumerated boolean).
+    ElasticsearchSettings.EnableIndexing (boolean).
     """
     enable_searching: bool
     """
-    ElasticsearchSettings.EnableSearching (enumerated boolean).
+    ElasticsearchSettings.EnableSearching (boolean).
     """
     sniff: bool
     """
-    ElasticsearchSettings.Sniff (enumerated boolean).
+    ElasticsearchSettings.Sniff (boolean).
     """
     post_index_replicas: int
     """
@@ -49,19 +49,19 @@ class ConfigElasticsearch(PayloadBase):
     """
     isdefault_connection_url: bool
     """
-    ElasticsearchSettings.ConnectionUrl (is-default boolean).
+    ElasticsearchSettings.ConnectionUrl (setting-is-default boolean).
     """
     isdefault_username: bool
     """
-    ElasticsearchSettings.Username (is-default boolean).
+    ElasticsearchSettings.Username (setting-is-default boolean).
     """
     isdefault_password: bool
     """
-    ElasticsearchSettings.Password (is-default boolean).
+    ElasticsearchSettings.Password (setting-is-default boolean).
     """
     isdefault_index_prefix: bool
     """
-    ElasticsearchSettings.IndexPrefix (is-default boolean).
+    ElasticsearchSettings.IndexPrefix (setting-is-default boolean).
     """
 
 MODEL = ConfigElasticsearch

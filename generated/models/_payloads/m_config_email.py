@@ -17,35 +17,35 @@ class ConfigEmail(PayloadBase):
     )
     enable_sign_up_with_email: bool
     """
-    EmailSettings.EnableSignUpWithEmail (enumerated boolean).
+    EmailSettings.EnableSignUpWithEmail (boolean).
     """
     enable_sign_in_with_email: bool
     """
-    EmailSettings.EnableSignInWithEmail (enumerated boolean).
+    EmailSettings.EnableSignInWithEmail (boolean).
     """
     enable_sign_in_with_username: bool
     """
-    EmailSettings.EnableSignInWithUsername (enumerated boolean).
+    EmailSettings.EnableSignInWithUsername (boolean).
     """
     require_email_verification: bool
     """
-    EmailSettings.RequireEmailVerification (enumerated boolean).
+    EmailSettings.RequireEmailVerification (boolean).
     """
     send_email_notifications: bool
     """
-    EmailSettings.SendEmailNotifications (enumerated boolean).
+    EmailSettings.SendEmailNotifications (boolean).
     """
     use_channel_in_email_notifications: bool
     """
-    EmailSettings.UseChannelInEmailNotifications (enumerated boolean).
+    EmailSettings.UseChannelInEmailNotifications (boolean).
     """
     email_notification_contents_type: bool
     """
-    EmailSettings.EmailNotificationContentsType (enumerated boolean).
+    EmailSettings.EmailNotificationContentsType (boolean).
     """
     enable_smtp_auth: bool
     """
-    EmailSettings.EnableSMTPAuth (enumerated boolean).
+    EmailSettings.EnableSMTPAuth (boolean).
     """
     connection_security: int
     """
@@ -53,7 +53,7 @@ class ConfigEmail(PayloadBase):
     """
     send_push_notifications: bool
     """
-    EmailSettings.SendPushNotifications (enumerated boolean).
+    EmailSettings.SendPushNotifications (boolean).
     """
     push_notification_contents: int
     """
@@ -61,11 +61,11 @@ class ConfigEmail(PayloadBase):
     """
     enable_email_batching: bool
     """
-    EmailSettings.EnableEmailBatching (enumerated boolean).
+    EmailSettings.EnableEmailBatching (boolean).
     """
     skip_server_certificate_verification: bool
     """
-    EmailSettings.SkipServerCertificateVerification (enumerated boolean).
+    EmailSettings.SkipServerCertificateVerification (boolean).
     """
     email_batching_buffer_size: int
     """
@@ -77,43 +77,43 @@ class ConfigEmail(PayloadBase):
     """
     enable_preview_mode_banner: bool
     """
-    EmailSettings.EnablePreviewModeBanner (enumerated boolean).
+    EmailSettings.EnablePreviewModeBanner (boolean).
     """
     isdefault_feedback_name: bool
     """
-    EmailSettings.FeedbackName (is-default boolean).
+    EmailSettings.FeedbackName (setting-is-default boolean).
     """
     isdefault_feedback_email: bool
     """
-    EmailSettings.FeedbackEmail (is-default boolean).
+    EmailSettings.FeedbackEmail (setting-is-default boolean).
     """
     isdefault_feedback_organization: bool
     """
-    EmailSettings.FeedbackOrganization (is-default boolean).
+    EmailSettings.FeedbackOrganization (setting-is-default boolean).
     """
     isdefault_login_button_color: bool
     """
-    EmailSettings.LoginButtonColor (is-default boolean).
+    EmailSettings.LoginButtonColor (setting-is-default boolean).
     """
     isdefault_login_button_border_color: bool
     """
-    EmailSettings.LoginButtonBorderColor (is-default boolean).
+    EmailSettings.LoginButtonBorderColor (setting-is-default boolean).
     """
     isdefault_login_button_text_color: bool
     """
-    EmailSettings.LoginButtonTextColor (is-default boolean).
+    EmailSettings.LoginButtonTextColor (setting-is-default boolean).
     """
     isdefault_image_proxy_type: bool
     """
-    EmailSettings.ImageProxyType (is-default boolean).
+    EmailSettings.ImageProxyType (setting-is-default boolean).
     """
     isdefault_image_proxy_url: bool
     """
-    EmailSettings.ImageProxyURL (is-default boolean).
+    EmailSettings.ImageProxyURL (setting-is-default boolean).
     """
     isdefault_image_proxy_options: bool
     """
-    EmailSettings.ImageProxyOptions (is-default boolean).
+    EmailSettings.ImageProxyOptions (setting-is-default boolean).
     """
 
 MODEL = ConfigEmail

@@ -17,15 +17,15 @@ class ConfigExperimental(PayloadBase):
     )
     client_side_cert_enable: bool
     """
-    ExperimentalSettings.ClientSideCertEnable (enumerated boolean).
+    ExperimentalSettings.ClientSideCertEnable (boolean).
     """
     enable_post_metadata: bool
     """
-    ExperimentalSettings.EnablePostMetadata (enumerated boolean).
+    ExperimentalSettings.EnablePostMetadata (boolean).
     """
     isdefault_client_side_cert_check: bool
     """
-    ExperimentalSettings.ClientSideCertCheck (is-default boolean).
+    ExperimentalSettings.ClientSideCertCheck (setting-is-default boolean).
     """
 
 MODEL = ConfigExperimental

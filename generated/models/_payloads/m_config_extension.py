@@ -17,7 +17,7 @@ class ConfigExtension(PayloadBase):
     )
     enable_experimental_extensions: bool
     """
-    ExtensionSettings.EnableExperimentalExtensions (enumerated boolean).
+    ExtensionSettings.EnableExperimentalExtensions (boolean).
     """
 
 MODEL = ConfigExtension

@@ -17,7 +17,7 @@ class ConfigFile(PayloadBase):
     )
     enable_public_link: bool
     """
-    FileSettings.EnablePublicLink (enumerated boolean).
+    FileSettings.EnablePublicLink (boolean).
     """
     driver_name: int
     """
@@ -25,31 +25,31 @@ class ConfigFile(PayloadBase):
     """
     amazon_s3_ssl: bool
     """
-    FileSettings.AmazonS3SSL (enumerated boolean).
+    FileSettings.AmazonS3SSL (boolean).
     """
     amazon_s3_sign_v2: bool
     """
-    FileSettings.AmazonS3SignV2 (enumerated boolean).
+    FileSettings.AmazonS3SignV2 (boolean).
     """
     amazon_s3_sse: bool
     """
-    FileSettings.AmazonS3SSE (enumerated boolean).
+    FileSettings.AmazonS3SSE (boolean).
     """
     amazon_s3_trace: bool
     """
-    FileSettings.AmazonS3Trace (enumerated boolean).
+    FileSettings.AmazonS3Trace (boolean).
     """
     enable_file_attachments: bool
     """
-    FileSettings.EnableFileAttachments (enumerated boolean).
+    FileSettings.EnableFileAttachments (boolean).
     """
     enable_mobile_upload: bool
     """
-    FileSettings.EnableMobileUpload (enumerated boolean).
+    FileSettings.EnableMobileUpload (boolean).
     """
     enable_mobile_download: bool
     """
-    FileSettings.EnableMobileDownload (enumerated boolean).
+    FileSettings.EnableMobileDownload (boolean).
     """
 
 MODEL = ConfigFile

@@ -17,7 +17,7 @@ class ConfigGitLab(PayloadBase):
     )
     enable: bool
     """
-    GitLabSettings.Enable (enumerated boolean).
+    GitLabSettings.Enable (boolean).
     """
 
 MODEL = ConfigGitLab

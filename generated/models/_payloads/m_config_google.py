@@ -17,7 +17,7 @@ class ConfigGoogle(PayloadBase):
     )
     enable: bool
     """
-    GoogleSettings.Enable (enumerated boolean).
+    GoogleSettings.Enable (boolean).
     """
 
 MODEL = ConfigGoogle

@@ -17,11 +17,11 @@ class ConfigLdap(PayloadBase):
     )
     enable: bool
     """
-    LdapSettings.Enable (enumerated boolean).
+    LdapSettings.Enable (boolean).
     """
     enable_sync: bool
     """
-    LdapSettings.EnableSync (enumerated boolean).
+    LdapSettings.EnableSync (boolean).
     """
     connection_security: int
     """
@@ -29,7 +29,7 @@ class ConfigLdap(PayloadBase):
     """
     skip_certificate_verification: bool
     """
-    LdapSettings.SkipCertificateVerification (enumerated boolean).
+    LdapSettings.SkipCertificateVerification (boolean).
     """
     sync_interval_minutes: int
     """
@@ -45,47 +45,47 @@ class ConfigLdap(PayloadBase):
     """
     isdefault_first_name_attribute: bool
     """
-    LdapSettings.FirstNameAttribute (is-default boolean).
+    LdapSettings.FirstNameAttribute (setting-is-default boolean).
     """
     isdefault_last_name_attribute: bool
     """
-    LdapSettings.LastNameAttribute (is-default boolean).
+    LdapSettings.LastNameAttribute (setting-is-default boolean).
     """
     isdefault_email_attribute: bool
     """
-    LdapSettings.EmailAttribute (is-default boolean).
+    LdapSettings.EmailAttribute (setting-is-default boolean).
     """
     isdefault_user_name_attribute: bool
     """
-    LdapSettings.UserNameAttribute (is-default boolean).
+    LdapSettings.UserNameAttribute (setting-is-default boolean).
     """
     isdefault_nickname_attribute: bool
     """
-    LdapSettings.NicknameAttribute (is-default boolean).
+    LdapSettings.NicknameAttribute (setting-is-default boolean).
     """
     isdefault_id_attribute: bool
     """
-    LdapSettings.IdAttribute (is-default boolean).
+    LdapSettings.IdAttribute (setting-is-default boolean).
     """
     isdefault_position_attribute: bool
     """
-    LdapSettings.PositionAttribute (is-default boolean).
+    LdapSettings.PositionAttribute (setting-is-default boolean).
     """
     isdefault_login_field_name: bool
     """
-    LdapSettings.LoginFieldName (is-default boolean).
+    LdapSettings.LoginFieldName (setting-is-default boolean).
     """
     isdefault_login_button_color: bool
     """
-    LdapSettings.LoginButtonColor (is-default boolean).
+    LdapSettings.LoginButtonColor (setting-is-default boolean).
     """
     isdefault_login_button_border_color: bool
     """
-    LdapSettings.LoginButtonBorderColor (is-default boolean).
+    LdapSettings.LoginButtonBorderColor (setting-is-default boolean).
     """
     isdefault_login_button_text_color: bool
     """
-    LdapSettings.LoginButtonTextColor (is-default boolean).
+    LdapSettings.LoginButtonTextColor (setting-is-default boolean).
     """
 
 MODEL = ConfigLdap

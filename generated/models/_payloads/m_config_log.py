@@ -17,7 +17,7 @@ class ConfigLog(PayloadBase):
     )
     enable_console: bool
     """
-    LogSettings.EnableConsole (enumerated boolean).
+    LogSettings.EnableConsole (boolean).
     """
     console_level: int
     """
@@ -25,11 +25,11 @@ class ConfigLog(PayloadBase):
     """
     console_json: bool
     """
-    LogSettings.ConsoleJson (enumerated boolean).
+    LogSettings.ConsoleJson (boolean).
     """
     enable_file: bool
     """
-    LogSettings.EnableFile (enumerated boolean).
+    LogSettings.EnableFile (boolean).
     """
     file_level: int
     """
@@ -37,15 +37,15 @@ class ConfigLog(PayloadBase):
     """
     file_json: bool
     """
-    LogSettings.FileJson (enumerated boolean).
+    LogSettings.FileJson (boolean).
     """
     enable_webhook_debugging: bool
     """
-    LogSettings.EnableWebhookDebugging (enumerated boolean).
+    LogSettings.EnableWebhookDebugging (boolean).
     """
     isdefault_file_location: bool
     """
-    LogSettings.FileLocation (is-default boolean).
+    LogSettings.FileLocation (setting-is-default boolean).
     """
 
 MODEL = ConfigLog

@@ -17,7 +17,7 @@ class ConfigMessageExport(PayloadBase):
     )
     enable_export: bool
     """
-    MessageExportSettings.EnableExport (enumerated boolean).
+    MessageExportSettings.EnableExport (boolean).
     """
     export_format: int
     """
@@ -41,15 +41,15 @@ class ConfigMessageExport(PayloadBase):
     """
     isdefault_global_relay_settings_smtp_username: bool
     """
-    MessageExportSettings.GlobalRelaySettings.SmtpUsername (is-default boolean).
+    MessageExportSettings.GlobalRelaySettings.SmtpUsername (setting-is-default boolean).
     """
     isdefault_global_relay_settings_smtp_password: bool
     """
-    MessageExportSettings.GlobalRelaySettings.SmtpPassword (is-default boolean).
+    MessageExportSettings.GlobalRelaySettings.SmtpPassword (setting-is-default boolean).
     """
     isdefault_global_relay_settings_email_address: bool
     """
-    MessageExportSettings.GlobalRelaySettings.EmailAddress (is-default boolean).
+    MessageExportSettings.GlobalRelaySettings.EmailAddress (setting-is-default boolean).
     """
 
 MODEL = ConfigMessageExport

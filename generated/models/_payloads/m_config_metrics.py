@@ -17,7 +17,7 @@ class ConfigMetrics(PayloadBase):
     )
     enable: bool
     """
-    MetricsSettings.Enable (enumerated boolean).
+    MetricsSettings.Enable (boolean).
     """
     block_profile_rate: int
     """
@@ -25,7 +25,7 @@ class ConfigMetrics(PayloadBase):
     """
     isdefault_block_profile_rate: bool
     """
-    MetricsSettings.BlockProfileRate (is-default boolean).
+    MetricsSettings.BlockProfileRate (setting-is-default boolean).
     """
 
 MODEL = ConfigMetrics

@@ -17,15 +17,15 @@ class ConfigNativeApp(PayloadBase):
     )
     isdefault_app_download_link: bool
     """
-    NativeAppSettings.AppDownloadLink (is-default boolean).
+    NativeAppSettings.AppDownloadLink (setting-is-default boolean).
     """
     isdefault_android_app_download_link: bool
     """
-    NativeAppSettings.AndroidAppDownloadLink (is-default boolean).
+    NativeAppSettings.AndroidAppDownloadLink (setting-is-default boolean).
     """
     isdefault_ios_app_download_link: bool
     """
-    NativeAppSettings.IosAppDownloadLink (is-default boolean).
+    NativeAppSettings.IosAppDownloadLink (setting-is-default boolean).
     """
 
 MODEL = ConfigNativeApp

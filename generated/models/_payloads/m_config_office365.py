@@ -17,7 +17,7 @@ class ConfigOffice365(PayloadBase):
     )
     enable: bool
     """
-    Office365Settings.Enable (enumerated boolean).
+    Office365Settings.Enable (boolean).
     """
 
 MODEL = ConfigOffice365

@@ -17,19 +17,19 @@ class ConfigPassword(PayloadBase):
     )
     lowercase: bool
     """
-    PasswordSettings.Lowercase (enumerated boolean).
+    PasswordSettings.Lowercase (boolean).
     """
     number: bool
     """
-    PasswordSettings.Number (enumerated boolean).
+    PasswordSettings.Number (boolean).
     """
     uppercase: bool
     """
-    PasswordSettings.Uppercase (enumerated boolean).
+    PasswordSettings.Uppercase (boolean).
     """
     symbol: bool
     """
-    PasswordSettings.Symbol (enumerated boolean).
+    PasswordSettings.Symbol (boolean).
     """
     minimum_length: int
     """

@@ -17,19 +17,19 @@ class ConfigPlugin(PayloadBase):
     )
     enable: bool
     """
-    PluginSettings.Enable (enumerated boolean).
+    PluginSettings.Enable (boolean).
     """
     enable_uploads: bool
     """
-    PluginSettings.EnableUploads (enumerated boolean).
+    PluginSettings.EnableUploads (boolean).
     """
     enable_jira: bool
     """
-    PluginSettings.EnableJira (enumerated boolean).
+    PluginSettings.EnableJira (boolean).
     """
     enable_zoom: bool
     """
-    PluginSettings.EnableZoom (enumerated boolean).
+    PluginSettings.EnableZoom (boolean).
     """
 
 MODEL = ConfigPlugin

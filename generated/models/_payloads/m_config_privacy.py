@@ -17,11 +17,11 @@ class ConfigPrivacy(PayloadBase):
     )
     show_email_address: bool
     """
-    PrivacySettings.ShowEmailAddress (enumerated boolean).
+    PrivacySettings.ShowEmailAddress (boolean).
     """
     show_full_name: bool
     """
-    PrivacySettings.ShowFullName (enumerated boolean).
+    PrivacySettings.ShowFullName (boolean).
     """
 
 MODEL = ConfigPrivacy

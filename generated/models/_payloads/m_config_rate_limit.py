@@ -17,15 +17,15 @@ class ConfigRateLimit(PayloadBase):
     )
     enable_rate_limiter: bool
     """
-    RateLimitSettings.EnableRateLimiter (enumerated boolean).
+    RateLimitSettings.EnableRateLimiter (boolean).
     """
     vary_by_remote_addr: bool
     """
-    RateLimitSettings.VaryByRemoteAddr (enumerated boolean).
+    RateLimitSettings.VaryByRemoteAddr (boolean).
     """
     vary_by_user: bool
     """
-    RateLimitSettings.VaryByUser (enumerated boolean).
+    RateLimitSettings.VaryByUser (boolean).
     """
     per_sec: int
     """
@@ -41,7 +41,7 @@ class ConfigRateLimit(PayloadBase):
     """
     isdefault_vary_by_header: bool
     """
-    RateLimitSettings.VaryByHeader (is-default boolean).
+    RateLimitSettings.VaryByHeader (setting-is-default boolean).
     """
 
 MODEL = ConfigRateLimit

@@ -17,83 +17,83 @@ class ConfigSaml(PayloadBase):
     )
     enable: bool
     """
-    SamlSettings.Enable (enumerated boolean).
+    SamlSettings.Enable (boolean).
     """
     enable_sync_with_ldap: bool
     """
-    SamlSettings.EnableSyncWithLdap (enumerated boolean).
+    SamlSettings.EnableSyncWithLdap (boolean).
     """
     enable_sync_with_ldap_include_auth: bool
     """
-    SamlSettings.EnableSyncWithLdapIncludeAuth (enumerated boolean).
+    SamlSettings.EnableSyncWithLdapIncludeAuth (boolean).
     """
     verify: bool
     """
-    SamlSettings.Verify (enumerated boolean).
+    SamlSettings.Verify (boolean).
     """
     encrypt: bool
     """
-    SamlSettings.Encrypt (enumerated boolean).
+    SamlSettings.Encrypt (boolean).
     """
     isdefault_scoping_idp_provider_id: bool
     """
-    SamlSettings.ScopingIDPProviderId (is-default boolean).
+    SamlSettings.ScopingIDPProviderId (setting-is-default boolean).
     """
     isdefault_scoping_idp_name: bool
     """
-    SamlSettings.ScopingIDPName (is-default boolean).
+    SamlSettings.ScopingIDPName (setting-is-default boolean).
     """
     isdefault_id_attribute: bool
     """
-    SamlSettings.IdAttribute (is-default boolean).
+    SamlSettings.IdAttribute (setting-is-default boolean).
     """
     isdefault_first_name_attribute: bool
     """
-    SamlSettings.FirstNameAttribute (is-default boolean).
+    SamlSettings.FirstNameAttribute (setting-is-default boolean).
     """
     isdefault_last_name_attribute: bool
     """
-    SamlSettings.LastNameAttribute (is-default boolean).
+    SamlSettings.LastNameAttribute (setting-is-default boolean).
     """
     isdefault_email_attribute: bool
     """
-    SamlSettings.EmailAttribute (is-default boolean).
+    SamlSettings.EmailAttribute (setting-is-default boolean).
     """
     isdefault_user_name_attribute: bool
     """
-    SamlSettings.UserNameAttribute (is-default boolean).
+    SamlSettings.UserNameAttribute (setting-is-default boolean).
     """
     isdefault_nickname_attribute: bool
     """
-    SamlSettings.NicknameAttribute (is-default boolean).
+    SamlSettings.NicknameAttribute (setting-is-default boolean).
     """
     isdefault_locale_attribute: bool
     """
-    SamlSettings.LocaleAttribute (is-default boolean).
+    SamlSettings.LocaleAttribute (setting-is-default boolean).
     """
     isdefault_position_attribute: bool
     """
-    SamlSettings.PositionAttribute (is-default boolean).
+    SamlSettings.PositionAttribute (setting-is-default boolean).
     """
     isdefault_login_id_attribute: bool
     """
-    SamlSettings.LoginIdAttribute (is-default boolean).
+    SamlSettings.LoginIdAttribute (setting-is-default boolean).
     """
     isdefault_login_button_text: bool
     """
-    SamlSettings.LoginButtonText (is-default boolean).
+    SamlSettings.LoginButtonText (setting-is-default boolean).
     """
     isdefault_login_button_color: bool
     """
-    SamlSettings.LoginButtonColor (is-default boolean).
+    SamlSettings.LoginButtonColor (setting-is-default boolean).
     """
     isdefault_login_button_border_color: bool
     """
-    SamlSettings.LoginButtonBorderColor (is-default boolean).
+    SamlSettings.LoginButtonBorderColor (setting-is-default boolean).
     """
     isdefault_login_button_text_color: bool
     """
-    SamlSettings.LoginButtonTextColor (is-default boolean).
+    SamlSettings.LoginButtonTextColor (setting-is-default boolean).
     """
 
 MODEL = ConfigSaml

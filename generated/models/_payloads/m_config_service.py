@@ -21,39 +21,39 @@ class ConfigService(PayloadBase):
     """
     enable_security_fix_alert: bool
     """
-    ServiceSettings.EnableSecurityFixAlert (enumerated boolean).
+    ServiceSettings.EnableSecurityFixAlert (boolean).
     """
     enable_insecure_outgoing_connections: bool
     """
-    ServiceSettings.EnableInsecureOutgoingConnections (enumerated boolean).
+    ServiceSettings.EnableInsecureOutgoingConnections (boolean).
     """
     enable_incoming_webhooks: bool
     """
-    ServiceSettings.EnableIncomingWebhooks (enumerated boolean).
+    ServiceSettings.EnableIncomingWebhooks (boolean).
     """
     enable_outgoing_webhooks: bool
     """
-    ServiceSettings.EnableOutgoingWebhooks (enumerated boolean).
+    ServiceSettings.EnableOutgoingWebhooks (boolean).
     """
     enable_commands: bool
     """
-    ServiceSettings.EnableCommands (enumerated boolean).
+    ServiceSettings.EnableCommands (boolean).
     """
     enable_only_admin_integrations: bool
     """
-    ServiceSettings.EnableOnlyAdminIntegrations (enumerated boolean).
+    ServiceSettings.EnableOnlyAdminIntegrations (boolean).
     """
     enable_post_username_override: bool
     """
-    ServiceSettings.EnablePostUsernameOverride (enumerated boolean).
+    ServiceSettings.EnablePostUsernameOverride (boolean).
     """
     enable_post_icon_override: bool
     """
-    ServiceSettings.EnablePostIconOverride (enumerated boolean).
+    ServiceSettings.EnablePostIconOverride (boolean).
     """
     enable_custom_emoji: bool
     """
-    ServiceSettings.EnableCustomEmoji (enumerated boolean).
+    ServiceSettings.EnableCustomEmoji (boolean).
     """
     restrict_custom_emoji_creation: int
     """
@@ -61,19 +61,19 @@ class ConfigService(PayloadBase):
     """
     enable_testing: bool
     """
-    ServiceSettings.EnableTesting (enumerated boolean).
+    ServiceSettings.EnableTesting (boolean).
     """
     enable_developer: bool
     """
-    ServiceSettings.EnableDeveloper (enumerated boolean).
+    ServiceSettings.EnableDeveloper (boolean).
     """
     enable_multifactor_authentication: bool
     """
-    ServiceSettings.EnableMultifactorAuthentication (enumerated boolean).
+    ServiceSettings.EnableMultifactorAuthentication (boolean).
     """
     enable_oauth_service_provider: bool
     """
-    ServiceSettings.EnableOAuthServiceProvider (enumerated boolean).
+    ServiceSettings.EnableOAuthServiceProvider (boolean).
     """
     connection_security: int
     """
@@ -81,15 +81,15 @@ class ConfigService(PayloadBase):
     """
     use_lets_encrypt: bool
     """
-    ServiceSettings.UseLetsEncrypt (enumerated boolean).
+    ServiceSettings.UseLetsEncrypt (boolean).
     """
     forward80_to443: bool
     """
-    ServiceSettings.Forward80To443 (enumerated boolean).
+    ServiceSettings.Forward80To443 (boolean).
     """
     enforce_multifactor_authentication: bool
     """
-    ServiceSettings.EnforceMultifactorAuthentication (enumerated boolean).
+    ServiceSettings.EnforceMultifactorAuthentication (boolean).
     """
     restrict_post_delete: int
     """
@@ -97,35 +97,35 @@ class ConfigService(PayloadBase):
     """
     allow_edit_post: bool
     """
-    ServiceSettings.AllowEditPost (enumerated boolean).
+    ServiceSettings.AllowEditPost (boolean).
     """
     enable_user_typing_messages: bool
     """
-    ServiceSettings.EnableUserTypingMessages (enumerated boolean).
+    ServiceSettings.EnableUserTypingMessages (boolean).
     """
     enable_post_search: bool
     """
-    ServiceSettings.EnablePostSearch (enumerated boolean).
+    ServiceSettings.EnablePostSearch (boolean).
     """
     enable_user_statuses: bool
     """
-    ServiceSettings.EnableUserStatuses (enumerated boolean).
+    ServiceSettings.EnableUserStatuses (boolean).
     """
     enable_channel_view_messages: bool
     """
-    ServiceSettings.EnableChannelViewMessages (enumerated boolean).
+    ServiceSettings.EnableChannelViewMessages (boolean).
     """
     enable_emoji_picker: bool
     """
-    ServiceSettings.EnableEmojiPicker (enumerated boolean).
+    ServiceSettings.EnableEmojiPicker (boolean).
     """
     enable_gif_picker: bool
     """
-    ServiceSettings.EnableGifPicker (enumerated boolean).
+    ServiceSettings.EnableGifPicker (boolean).
     """
     experimental_enable_authentication_transfer: bool
     """
-    ServiceSettings.ExperimentalEnableAuthenticationTransfer (enumerated boolean).
+    ServiceSettings.ExperimentalEnableAuthenticationTransfer (boolean).
     """
     teammate_name_display: int
     """
@@ -133,7 +133,7 @@ class ConfigService(PayloadBase):
     """
     enable_user_access_tokens: bool
     """
-    ServiceSettings.EnableUserAccessTokens (enumerated boolean).
+    ServiceSettings.EnableUserAccessTokens (boolean).
     """
     maximum_login_attempts: int
     """
@@ -169,91 +169,91 @@ class ConfigService(PayloadBase):
     """
     close_unused_direct_messages: bool
     """
-    ServiceSettings.CloseUnusedDirectMessages (enumerated boolean).
+    ServiceSettings.CloseUnusedDirectMessages (boolean).
     """
     enable_preview_features: bool
     """
-    ServiceSettings.EnablePreviewFeatures (enumerated boolean).
+    ServiceSettings.EnablePreviewFeatures (boolean).
     """
     enable_tutorial: bool
     """
-    ServiceSettings.EnableTutorial (enumerated boolean).
+    ServiceSettings.EnableTutorial (boolean).
     """
     experimental_enable_default_channel_leave_join_messages: bool
     """
-    ServiceSettings.ExperimentalEnableDefaultChannelLeaveJoinMessages (enumerated boolean).
+    ServiceSettings.ExperimentalEnableDefaultChannelLeaveJoinMessages (boolean).
     """
     experimental_group_unread_channels: bool
     """
-    ServiceSettings.ExperimentalGroupUnreadChannels (enumerated boolean).
+    ServiceSettings.ExperimentalGroupUnreadChannels (boolean).
     """
     allow_cookies_for_subdomains: bool
     """
-    ServiceSettings.AllowCookiesForSubdomains (enumerated boolean).
+    ServiceSettings.AllowCookiesForSubdomains (boolean).
     """
     enable_api_team_deletion: bool
     """
-    ServiceSettings.EnableAPITeamDeletion (enumerated boolean).
+    ServiceSettings.EnableAPITeamDeletion (boolean).
     """
     experimental_enable_hardened_mode: bool
     """
-    ServiceSettings.ExperimentalEnableHardenedMode (enumerated boolean).
+    ServiceSettings.ExperimentalEnableHardenedMode (boolean).
     """
     cors_allow_credentials: bool
     """
-    ServiceSettings.CorsAllowCredentials (enumerated boolean).
+    ServiceSettings.CorsAllowCredentials (boolean).
     """
     cors_debug: bool
     """
-    ServiceSettings.CorsDebug (enumerated boolean).
+    ServiceSettings.CorsDebug (boolean).
     """
     isdefault_site_url: bool
     """
-    ServiceSettings.SiteURL (is-default boolean).
+    ServiceSettings.SiteURL (setting-is-default boolean).
     """
     isdefault_websocket_url: bool
     """
-    ServiceSettings.WebsocketURL (is-default boolean).
+    ServiceSettings.WebsocketURL (setting-is-default boolean).
     """
     isdefault_tls_cert_file: bool
     """
-    ServiceSettings.TLSCertFile (is-default boolean).
+    ServiceSettings.TLSCertFile (setting-is-default boolean).
     """
     isdefault_tls_key_file: bool
     """
-    ServiceSettings.TLSKeyFile (is-default boolean).
+    ServiceSettings.TLSKeyFile (setting-is-default boolean).
     """
     isdefault_read_timeout: bool
     """
-    ServiceSettings.ReadTimeout (is-default boolean).
+    ServiceSettings.ReadTimeout (setting-is-default boolean).
     """
     isdefault_write_timeout: bool
     """
-    ServiceSettings.WriteTimeout (is-default boolean).
+    ServiceSettings.WriteTimeout (setting-is-default boolean).
     """
     isdefault_google_developer_key: bool
     """
-    ServiceSettings.GoogleDeveloperKey (is-default boolean).
+    ServiceSettings.GoogleDeveloperKey (setting-is-default boolean).
     """
     isdefault_allow_cors_from: bool
     """
-    ServiceSettings.AllowCorsFrom (is-default boolean).
+    ServiceSettings.AllowCorsFrom (setting-is-default boolean).
     """
     isdefault_cors_exposed_headers: bool
     """
-    ServiceSettings.CorsExposedHeaders (is-default boolean).
+    ServiceSettings.CorsExposedHeaders (setting-is-default boolean).
     """
     isdefault_allowed_untrusted_internal_connections: bool
     """
-    ServiceSettings.AllowedUntrustedInternalConnections (is-default boolean).
+    ServiceSettings.AllowedUntrustedInternalConnections (setting-is-default boolean).
     """
     isdefault_gfycat_api_key: bool
     """
-    ServiceSettings.GfycatApiKey (is-default boolean).
+    ServiceSettings.GfycatApiKey (setting-is-default boolean).
     """
     isdefault_gfycat_api_secret: bool
     """
-    ServiceSettings.GfycatApiSecret (is-default boolean).
+    ServiceSettings.GfycatApiSecret (setting-is-default boolean).
     """
 
 MODEL = ConfigService

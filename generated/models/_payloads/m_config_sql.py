@@ -23,7 +23,7 @@ class ConfigSql(PayloadBase):
     """
     trace: bool
     """
-    SqlSettings.Trace (enumerated boolean).
+    SqlSettings.Trace (boolean).
     """
     max_idle_conns: int
     """
@@ -31,7 +31,7 @@ class ConfigSql(PayloadBase):
     """
     conn_max_lifetime_milliseconds: bool
     """
-    SqlSettings.ConnMaxLifetimeMilliseconds (enumerated boolean).
+    SqlSettings.ConnMaxLifetimeMilliseconds (boolean).
     """
     max_open_conns: int
     """

@@ -17,7 +17,7 @@ class ConfigSupport(PayloadBase):
     )
     custom_terms_of_service_enabled: bool
     """
-    SupportSettings.CustomTermsOfServiceEnabled (enumerated boolean).
+    SupportSettings.CustomTermsOfServiceEnabled (boolean).
     """
     custom_terms_of_service_re_acceptance_period: int
     """
@@ -25,27 +25,27 @@ class ConfigSupport(PayloadBase):
     """
     isdefault_terms_of_service_link: bool
     """
-    SupportSettings.TermsOfServiceLink (is-default boolean).
+    SupportSettings.TermsOfServiceLink (setting-is-default boolean).
     """
     isdefault_privacy_policy_link: bool
     """
-    SupportSettings.PrivacyPolicyLink (is-default boolean).
+    SupportSettings.PrivacyPolicyLink (setting-is-default boolean).
     """
     isdefault_about_link: bool
     """
-    SupportSettings.AboutLink (is-default boolean).
+    SupportSettings.AboutLink (setting-is-default boolean).
     """
     isdefault_help_link: bool
     """
-    SupportSettings.HelpLink (is-default boolean).
+    SupportSettings.HelpLink (setting-is-default boolean).
     """
     isdefault_report_a_problem_link: bool
     """
-    SupportSettings.ReportAProblemLink (is-default boolean).
+    SupportSettings.ReportAProblemLink (setting-is-default boolean).
     """
     isdefault_support_email: bool
     """
-    SupportSettings.SupportEmail (is-default boolean).
+    SupportSettings.SupportEmail (setting-is-default boolean).
     """
 
 MODEL = ConfigSupport

@@ -17,15 +17,15 @@ class ConfigTeam(PayloadBase):
     )
     enable_user_creation: bool
     """
-    TeamSettings.EnableUserCreation (enumerated boolean).
+    TeamSettings.EnableUserCreation (boolean).
     """
     enable_team_creation: bool
     """
-    TeamSettings.EnableTeamCreation (enumerated boolean).
+    TeamSettings.EnableTeamCreation (boolean).
     """
     restrict_team_names: bool
     """
-    TeamSettings.RestrictTeamNames (enumerated boolean).
+    TeamSettings.RestrictTeamNames (boolean).
     """
     restrict_team_invite: int
     """
@@ -61,19 +61,19 @@ class ConfigTeam(PayloadBase):
     """
     enable_open_server: bool
     """
-    TeamSettings.EnableOpenServer (enumerated boolean).
+    TeamSettings.EnableOpenServer (boolean).
     """
     enable_user_deactivation: bool
     """
-    TeamSettings.EnableUserDeactivation (enumerated boolean).
+    TeamSettings.EnableUserDeactivation (boolean).
     """
     enable_custom_brand: bool
     """
-    TeamSettings.EnableCustomBrand (enumerated boolean).
+    TeamSettings.EnableCustomBrand (boolean).
     """
     restrict_direct_message: bool
     """
-    TeamSettings.RestrictDirectMessage (enumerated boolean).
+    TeamSettings.RestrictDirectMessage (boolean).
     """
     max_notifications_per_channel: int
     """
@@ -81,7 +81,7 @@ class ConfigTeam(PayloadBase):
     """
     enable_confirm_notifications_to_channel: bool
     """
-    TeamSettings.EnableConfirmNotificationsToChannel (enumerated boolean).
+    TeamSettings.EnableConfirmNotificationsToChannel (boolean).
     """
     max_users_per_team: int
     """
@@ -93,43 +93,43 @@ class ConfigTeam(PayloadBase):
     """
     experimental_town_square_is_read_only: bool
     """
-    TeamSettings.ExperimentalTownSquareIsReadOnly (enumerated boolean).
+    TeamSettings.ExperimentalTownSquareIsReadOnly (boolean).
     """
     experimental_hide_town_squarein_lhs: bool
     """
-    TeamSettings.ExperimentalHideTownSquareinLHS (enumerated boolean).
+    TeamSettings.ExperimentalHideTownSquareinLHS (boolean).
     """
     enable_x_to_leave_channels_from_lhs: bool
     """
-    TeamSettings.EnableXToLeaveChannelsFromLHS (enumerated boolean).
+    TeamSettings.EnableXToLeaveChannelsFromLHS (boolean).
     """
     experimental_enable_automatic_replies: bool
     """
-    TeamSettings.ExperimentalEnableAutomaticReplies (enumerated boolean).
+    TeamSettings.ExperimentalEnableAutomaticReplies (boolean).
     """
     experimental_view_archived_channels: bool
     """
-    TeamSettings.ExperimentalViewArchivedChannels (enumerated boolean).
+    TeamSettings.ExperimentalViewArchivedChannels (boolean).
     """
     isdefault_site_name: bool
     """
-    TeamSettings.SiteName (is-default boolean).
+    TeamSettings.SiteName (setting-is-default boolean).
     """
     isdefault_custom_brand_text: bool
     """
-    TeamSettings.CustomBrandText (is-default boolean).
+    TeamSettings.CustomBrandText (setting-is-default boolean).
     """
     isdefault_custom_description_text: bool
     """
-    TeamSettings.CustomDescriptionText (is-default boolean).
+    TeamSettings.CustomDescriptionText (setting-is-default boolean).
     """
     isdefault_user_status_away_timeout: bool
     """
-    TeamSettings.UserStatusAwayTimeout (is-default boolean).
+    TeamSettings.UserStatusAwayTimeout (setting-is-default boolean).
     """
     isdefault_experimental_primary_team: bool
     """
-    TeamSettings.ExperimentalPrimaryTeam (is-default boolean).
+    TeamSettings.ExperimentalPrimaryTeam (setting-is-default boolean).
     """
 
 MODEL = ConfigTeam

@@ -19,11 +19,11 @@ class ConfigTheme(PayloadBase):
     )
     enable_theme_selection: bool
     """
-    ThemeSettings.EnableThemeSelection (enumerated boolean).
+    ThemeSettings.EnableThemeSelection (boolean).
     """
     allow_custom_themes: bool
     """
-    ThemeSettings.AllowCustomThemes (enumerated boolean).
+    ThemeSettings.AllowCustomThemes (boolean).
     """
     allowed_themes: Annotated[int, Field(ge=0)]
     """
@@ -31,7 +31,7 @@ class ConfigTheme(PayloadBase):
     """
     isdefault_default_theme: bool
     """
-    ThemeSettings.DefaultTheme (is-default boolean).
+    ThemeSettings.DefaultTheme (setting-is-default boolean).
     """
 
 MODEL = ConfigTheme

@@ -17,7 +17,7 @@ class ConfigTimeZone(PayloadBase):
     )
     isdefault_supported_timezones_path: bool
     """
-    TimeZoneSettings.SupportedTimezonesPath (is-default boolean).
+    TimeZoneSettings.SupportedTimezonesPath (setting-is-default boolean).
     """
 
 MODEL = ConfigTimeZone

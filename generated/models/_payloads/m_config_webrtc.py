@@ -17,15 +17,15 @@ class ConfigWebrtc(PayloadBase):
     )
     enable: bool
     """
-    WebrtcSettings.Enable (enumerated boolean).
+    WebrtcSettings.Enable (boolean).
     """
     isdefault_stun_uri: bool
     """
-    WebrtcSettings.StunURI (is-default boolean).
+    WebrtcSettings.StunURI (setting-is-default boolean).
     """
     isdefault_turn_uri: bool
     """
-    WebrtcSettings.TurnURI (is-default boolean).
+    WebrtcSettings.TurnURI (setting-is-default boolean).
     """
 
 MODEL = ConfigWebrtc
