@@ -69,23 +69,25 @@ def build_files(spec: Spec) -> dict[str, bytes]:
     """Every file ``gen build`` writes for ``spec``, in memory, keyed by path relative
     to the output folder, ``MANIFEST.json`` included: exactly the bytes ``gen build``
     would write.  Touches no disk."""
-    from generator import writer
-    from generator.build import render
+    from generator.build import files_of
 
-    return writer.with_manifest(render(spec).files)
+    return files_of(spec)
 
 
 def build_into(spec: Spec, out_dir: str | Path):
-    """Write ``spec``'s output into ``out_dir`` as ``gen build`` does (atomically,
-    manifest-checked; a file no build wrote is never overwritten) and return the
-    writer's ``Report`` (``written``, ``unchanged``, ``removed``, ``stray`` paths).
-    Raises ``writer.OutputError`` (its ``findings`` say why) when a file the generator
-    did not write is in the way, a path is unsafe or the disk is full; nothing is
-    written then."""
+    """Write ``spec``'s output into ``out_dir`` exactly as ``gen build`` does (the same
+    function: ``generator.build.build_output``; atomically, manifest-checked, reusing
+    the folder's verified pieces; a file no build wrote is never overwritten) and return
+    the writer's ``Report`` (``written``, ``unchanged``, ``removed``, ``stray`` paths).
+    Raises ``writer.OutputError`` (its ``findings`` say why: a target failed, a file the
+    generator did not write is in the way, a path is unsafe, the disk is full)."""
     from generator import writer
-    from generator.build import render
+    from generator.build import build_output
 
-    return writer.write(Path(out_dir), render(spec).files)
+    outcome = build_output(spec, Path(out_dir))
+    if not outcome.ok or outcome.report is None:
+        raise writer.OutputError([f for f in outcome.findings if f.severity == "error"])
+    return outcome.report
 
 
 def check_output(spec: Spec, out_dir: str | Path):

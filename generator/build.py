@@ -1,39 +1,44 @@
-"""Build orchestration: render every target, then write (staging as it goes) or compare.
+"""Building: render every target from pieces, then write (``gen build``) or compare
+(``gen check``).
 
-Owns the order of a build: ``warm_up`` forks the targets' workers before the spec
-loads; for each target, reuse its last output while its fingerprint holds
-(``generator.reuse``; a target that declares none is fingerprinted by the whole spec
-and the generator's code), or the parts and per-payload units of it that still hold;
-start every declared ``prefetch`` hook, and one child for the ``apart`` targets, before
-any target renders (so registry order never matters for speed); render the rest,
-handing each target's files to ``writer.Session`` as they come; stop any head start
-still running; commit.  Every problem is returned as a ``Finding`` (codes in
-``CODES``), so ``--format json|github`` carries build, drift and writer problems like
-spec findings.
+A build renders *pieces* (``generator.reuse``): each whole target's files, each units
+target's shared files, and each payload's files of every units target.  With a piece
+store (``gen build``), a piece whose key (a digest of exactly its inputs: the resolved
+data without source positions, the code and the tools) is stored and verifies is taken
+from ``.gen-cache/pieces/``; the others are rendered by one process pool
+(``generator.background.Pool``) the build creates here and closes when rendering is done
+(whole targets first, then batches of payloads).  The output is a pure function of the pieces, so an incremental
+build is a cold build by construction (``tests/test_build_fuzz.py`` holds them equal
+byte for byte).  Before anything is written, every path is checked: two targets writing
+one path, a path the build itself owns (``MANIFEST.json``, ``.gen-cache/``), or a file
+where another target needs a folder, is a ``target-collision``.  Every problem is
+returned as a ``Finding`` (codes in ``CODES``).
 
-Kept apart from the CLI so tests and benchmarks call the same code path.  It must not
-print, parse the command line, or touch the disk except through ``generator.writer``.
+Kept apart from the CLI so the CLI, the API, tests and benchmarks call the same code
+path (``build_output``, ``compare_output``, ``render``).  It must not print, parse the
+command line, or touch the disk except through ``generator.writer`` and the store.
 """
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Callable
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import targets, writer
-from generator.background import Child
+from generator.background import Pool
 from generator.diagnostics import ERROR, NOTE, Finding
+from generator.manifest import CACHE_DIR, MANIFEST, _safe_rel
 from generator.model import Location, Spec
-from generator.reuse import Reuse, code_identity, digest, spec_fingerprint, unit_fingerprints
-from generator.targets import Files, TargetCollision, TargetFailed
+from generator.reuse import Digests, PieceStore, code_identity
+from generator.targets import Files, Target, TargetCollision, TargetFailed
 
 # Every code the build, ``gen check``'s comparison and the writer report (spec codes are
 # in ``generator.diagnostics.CODES``).  README's "Build and check findings" lists them.
 CODES: dict[str, str] = {
     "target-failed": "A target raised while rendering; nothing was written.",
-    "target-collision": "Two targets produce the same path; nothing was written.",
+    "target-collision": "Two targets produce the same path, a path the build owns, or a file where a folder "
+                        "is needed; nothing was written.",
     "changed": "A generated file differs from what the spec produces (a hand edit, or the spec changed).",
     "missing": "A file the spec produces is not in the output folder.",
     "obsolete": "A file an earlier build wrote that the spec no longer produces.",
@@ -42,222 +47,202 @@ CODES: dict[str, str] = {
     "modified-kept": "An obsolete file was edited since it was generated, so it was kept.",
     "unsafe-path": "A symbolic link, or a file where a folder is needed, inside the output folder.",
     "bad-manifest": "MANIFEST.json is not a manifest this generator writes.",
-    "write-failed": "The operating system refused a write (full disk, permissions); nothing changed.",
+    "write-failed": "The operating system refused a write (full disk, permissions).",
     "read-failed": "A file in the output folder cannot be read (permissions).",
+    "interrupted": "An earlier build was interrupted; the next `gen build` finishes it.",
 }
+
+#: Payloads per units batch handed to one worker (fewer batches: less pickling).
+BATCH = 64
 
 
 @dataclass
 class Rendered:
-    """A rendered tree and the reuse records to store beside it."""
+    """A rendered tree, and how many pieces were rendered (the rest were reused)."""
 
     files: Files
-    records: dict[str, dict] = field(default_factory=dict)
-    known: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # digests computed while reusing
-
-
-class Warm:
-    """The workers of every target with a ``warm`` hook, forked by ``warm_up`` before
-    the spec loads (so their slow imports overlap loading); ``render`` hands each to its
-    target's ``prefetch`` or stops it.  ``cancel()`` stops whatever is left (a spec with
-    errors: nothing is rendered)."""
-
-    def __init__(self, workers: dict[str, object]):
-        self.workers = workers
-
-    def take(self, name: str) -> object | None:
-        """The worker of target ``name`` (once), or None."""
-        return self.workers.pop(name, None)
-
-    def cancel(self) -> None:
-        """Stop every worker not taken."""
-        for worker in self.workers.values():
-            worker.cancel()
-        self.workers.clear()
-
-
-def warm_up(out_dir: Path | None = None) -> Warm:
-    """Start the ``warm`` hook of every target that declares one (see ``Warm``), for a
-    build into ``out_dir``."""
-    workers = {}
-    for target in targets.TARGETS:
-        worker = target.warm(out_dir)
-        if worker is not None:
-            workers[target.name] = worker
-    return Warm(workers)
+    rendered: int = 0
+    pieces: int = 0
+    fresh: dict[str, Files] = field(default_factory=dict)  # the rendered pieces, by key (to store)
 
 
 @dataclass
-class _Plan:
-    """What a build knows before rendering: each target's fingerprint, the part digests
-    and keys of targets with parts, and the targets whose last output is reused whole."""
+class _Pieces:
+    """What one build needs: the whole targets' (and units targets' shared) files by
+    target name, and each payload's units by wire name ({target name: files})."""
 
-    fingerprints: dict[str, bytes] = field(default_factory=dict)
-    parts: dict[str, dict[str, str]] = field(default_factory=dict)
-    keys: dict[str, bytes] = field(default_factory=dict)  # unit fingerprints, by wire name
-    reused: dict[str, Files] = field(default_factory=dict)
-    code: bytes = b""
+    whole: dict[str, Files] = field(default_factory=dict)
+    units: dict[str, dict[str, Files]] = field(default_factory=dict)
 
 
-def _plan(spec: Spec, reuse: Reuse | None) -> _Plan:
-    """Fingerprint every target and look up its last output (nothing without ``reuse``)."""
-    plan = _Plan()
-    if reuse is None:
-        return plan
-    plan.code = code_identity()
-    default_fp = None
-    for target in targets.TARGETS:
+# --- work done in the pool (module-level: a worker runs them by name) -------------------
+
+
+def _target(name: str) -> Target:
+    return next(t for t in targets.TARGETS if t.name == name)
+
+
+def _render_whole(spec: Spec, names: tuple[str, ...], view: str | None) -> list[tuple[str, Files | str]]:
+    """The files of whole targets (a units target's shared ones), each with its name;
+    a target that raised gives its error text instead (reported by the build)."""
+    out: list[tuple[str, Files | str]] = []
+    try:
+        shared_view = targets.derive_view(view, spec) if view is not None else None
+    except Exception as exc:  # noqa: BLE001 (reported as the first target's failure)
+        return [(names[0], f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))]
+    for name in names:
+        target = _target(name)
         try:
-            if "parts" in target.hooks:  # digests of unchanged payloads come from the record
-                plan.keys = plan.keys or unit_fingerprints(spec, plan.code)
-                plan.parts[target.name] = target.parts(spec, reuse.known_parts(target.name, plan.keys))
-            fp = target.fingerprint(spec, plan.parts.get(target.name))
+            out.append((name, target.shared(spec) if target.units else target.render(spec, shared_view)))
         except Exception as exc:
-            raise TargetFailed(target.name, exc) from exc
-        if fp is None:
-            default_fp = default_fp or spec_fingerprint(spec, plan.code)
-            fp = default_fp
-        plan.fingerprints[target.name] = fp
-        files = reuse.lookup(target.name, fp)
-        if files is not None:
-            plan.reused[target.name] = files
-            if target.name in plan.parts:  # today's keys, so the next build knows the parts
-                reuse.record(target.name, fp, files, plan.parts[target.name], keys=plan.keys)
-    return plan
+            if os.environ.get("GEN_DEBUG"):
+                raise
+            out.append((name, str(exc) or type(exc).__name__))
+    return out
 
 
-def _head_starts(spec: Spec, reuse: Reuse | None, plan: _Plan, warm: Warm) -> dict[str, object]:
-    """Start the ``prefetch`` of every target that is rendered (with its last output and
-    changed parts, and its warm worker); their handles by target name."""
-    started: dict[str, object] = {}
+def _render_units(spec: Spec, wires: tuple[str, ...]) -> list[tuple[str, dict[str, Files] | tuple[str, str]]]:
+    """Each payload's files of every units target, by target name (or the failing
+    target's name and error text)."""
+    unit_targets = [t for t in targets.TARGETS if t.units]
+    out: list[tuple[str, dict[str, Files] | tuple[str, str]]] = []
+    for wire in wires:
+        payload = spec.payload(wire)
+        files: dict[str, Files] = {}
+        for target in unit_targets:
+            try:
+                files[target.name] = target.unit(spec, payload)
+            except Exception as exc:
+                if os.environ.get("GEN_DEBUG"):
+                    raise
+                files = (target.name, str(exc) or type(exc).__name__)  # type: ignore[assignment]
+                break
+        out.append((wire, files))
+    return out
+
+
+# --- one build --------------------------------------------------------------------------
+
+
+def _piece(files_by_target: dict[str, Files]) -> Files:
+    """A payload's units as one piece: each path prefixed by its target's name."""
+    return {f"{name}/{path}": data for name, files in files_by_target.items() for path, data in files.items()}
+
+
+def _unpiece(files: Files) -> dict[str, Files]:
+    out: dict[str, Files] = {}
+    for key, data in files.items():
+        name, _, path = key.partition("/")
+        out.setdefault(name, {})[path] = data
+    return out
+
+
+def render(spec: Spec, store: PieceStore | None = None, workers: int | None = None) -> Rendered:
+    """Every generated file, in memory (no manifest; the writer adds it), in registry
+    order, each piece taken from ``store`` when it holds it and rendered otherwise
+    (``fresh``: the caller stores them once the build succeeded).  Raises ``TargetFailed`` (with the target's name) or
+    ``TargetCollision``."""
+    digests = Digests.of(spec, code_identity()) if store is not None else None
+    got = _Pieces()
+    whole_todo: dict[str | None, list[Target]] = {}
     for target in targets.TARGETS:
-        if target.name in plan.reused:
-            continue
-        previous = None
-        try:
-            if reuse is not None and "parts" in target.hooks:
-                previous = reuse.previous(target.name, plan.parts[target.name])
-            handle = target.prefetch(spec, previous, warm.take(target.name))
-        except Exception as exc:
-            raise TargetFailed(target.name, exc) from exc
-        if handle is not None:
-            started[target.name] = handle
-    return started
+        hit = store.get(digests.whole_key(target.name)) if store is not None and digests is not None else None
+        if hit is not None:
+            got.whole[target.name] = hit
+        else:
+            whole_todo.setdefault(None if target.units else target.view, []).append(target)
+    has_units = any(t.units for t in targets.TARGETS)
+    units_todo: list[str] = []
+    for payload in spec.payloads if has_units else ():
+        hit = store.get(digests.unit_key(payload.wire_name)) if store is not None and digests is not None else None
+        if hit is not None:
+            got.units[payload.wire_name] = _unpiece(hit)
+        else:
+            units_todo.append(payload.wire_name)
+    jobs: list[tuple[str, tuple[str, ...], str | None]] = []
+    fresh: dict[str, Files] = {}
+    for view, group in whole_todo.items():
+        if view is not None:
+            jobs.append(("whole", tuple(t.name for t in group), view))
+        else:  # each on its own
+            jobs += [("whole", (t.name,), None) for t in group]
+    batches = [tuple(units_todo[i:i + BATCH]) for i in range(0, len(units_todo), BATCH)]
+    rendered = sum(len(names) for _, names, _ in jobs) + len(units_todo)
+    if jobs or batches:
+        serial = os.environ.get("GEN_DEBUG") or (len(jobs) + len(batches) < 2)
+        with Pool(spec, workers=1 if serial else workers) as pool:
+            futures = [pool.submit(_render_whole, names, view) for _, names, view in jobs]
+            futures += [pool.submit(_render_units, batch) for batch in batches]
+            results = [f.result() for f in futures]
+        for result in results[:len(jobs)]:
+            for name, files in result:
+                if isinstance(files, str):
+                    raise TargetFailed(name, _Failure(files))
+                got.whole[name] = files
+                if digests is not None:
+                    fresh[digests.whole_key(name)] = files
+        for result in results[len(jobs):]:
+            for wire, files in result:
+                if isinstance(files, tuple):
+                    raise TargetFailed(files[0], _Failure(files[1]))
+                got.units[wire] = files
+                if digests is not None:
+                    fresh[digests.unit_key(wire)] = _piece(files)
+    pieces = len(targets.TARGETS) + (len(spec.payloads) if has_units else 0)
+    return Rendered(_assemble(spec, got), rendered, pieces, fresh)
 
 
-def _render_here(spec: Spec, target: targets.Target, reuse: Reuse | None, plan: _Plan,
-                 prefetched: object) -> tuple[Files, set[str]]:
-    """One target rendered in the build (a ``units`` target reusing the units that
-    still hold), recorded for reuse; also the paths read back from the output folder."""
-    name = target.name
-    try:
-        if reuse is not None and "units" in target.hooks:
-            plan.keys = unit_fps = plan.keys or unit_fingerprints(spec, plan.code)
-            previous_units = reuse.previous_units(name, unit_fps)
-            files, units = target.render_units(spec, previous_units)
-            reuse.record(name, plan.fingerprints[name], files, {w: digest(fp) for w, fp in unit_fps.items()}, units)
-            return files, {path for unit in previous_units.values() for path in unit}
-        files = target.render(spec, prefetched)
-        if reuse is not None:
-            reuse.record(name, plan.fingerprints[name], files, plan.parts.get(name),
-                         keys=plan.keys if name in plan.parts else None)
-        return files, set()
-    except Exception as exc:  # re-raised with the target's name
-        raise TargetFailed(name, exc) from exc
+class _Failure(Exception):
+    """A target's error, as text (it was raised in a worker)."""
 
 
-def render(spec: Spec, reuse: Reuse | None = None, warm: Warm | None = None,
-           sink: Callable[[Files, set[str]], None] | None = None) -> Rendered:
-    """Every generated file, in memory (no manifest; the writer adds it).  ``warm``:
-    the workers ``warm_up`` started (each is used or stopped here).  ``sink``: called
-    with each target's files as soon as it has them, and the paths among them that were
-    just read from the output folder (``writer.Session.stage``).
+def _assemble(spec: Spec, got: _Pieces) -> Files:
+    """The tree: each target's files in registry order, payloads in spec order; raises
+    ``TargetCollision`` for a path two targets write, a path the build owns, or a file
+    where another path needs a folder."""
+    out: Files = {}
+    owner: dict[str, str] = {}
 
-    Order: fingerprint every target (``_plan``); start every head start
-    (``_head_starts``) and fork one child for the ``apart`` targets; render the others
-    here; collect the apart child's; collect the head-started ones last, so the sink's
-    disk work overlaps theirs.
+    def add(name: str, files: Files) -> None:
+        for path, data in files.items():
+            if path in out:
+                raise TargetCollision(f"{name} and {owner[path]} both write {path}")
+            out[path] = data
+            owner[path] = name
 
-    Raises ``TargetFailed`` (with the target's name) or ``TargetCollision``.
-    """
-    warm = warm if warm is not None else Warm({})
-    started: dict[str, object] = {}
-    apart_child = None
-    try:
-        plan = _plan(spec, reuse)
-        started = _head_starts(spec, reuse, plan, warm)
-        apart = [t for t in targets.TARGETS if "apart" in t.hooks and t.name not in plan.reused]
-        apart_child = Child.start(lambda _: _render_apart(spec, apart), b"") if apart else None
-        apart_files: dict[str, Files] | None = None
-        out: Files = {}
-        owner: dict[str, str] = {}
-        for target in sorted(targets.TARGETS, key=lambda t: 2 if t.name in started else 1 if t in apart else 0):
-            files = plan.reused.get(target.name)
-            read = set(files) if files is not None else set()
-            if files is None and target in apart:
-                if apart_files is None:
-                    got = apart_child.result() if apart_child is not None else None
-                    apart_files = pickle.loads(got) if got is not None else {}
-                files = apart_files.get(target.name)
-                if files is not None and reuse is not None:
-                    reuse.record(target.name, plan.fingerprints[target.name], files)
-            if files is None:
-                files, read = _render_here(spec, target, reuse, plan, started.get(target.name))
-            for path, data in files.items():
-                if path in out:
-                    raise TargetCollision(f"{target.name} and {owner[path]} both write {path}")
-                out[path] = data
-                owner[path] = target.name
-            if sink is not None:
-                sink(files, read)
-    finally:
-        if apart_child is not None:
-            apart_child.cancel()
-        warm.cancel()  # the workers of reused targets
-        for handle in started.values():
-            handle.cancel()  # collected ones are left as they are
-    if reuse is None:
-        return Rendered(dict(sorted(out.items())))
-    return Rendered(dict(sorted(out.items())), reuse.records, reuse.verified)
+    for target in targets.TARGETS:
+        add(target.name, got.whole[target.name])
+        if target.units:
+            for payload in spec.payloads:
+                add(target.name, got.units[payload.wire_name].get(target.name, {}))
+    _check_tree(owner)
+    return dict(sorted(out.items()))
 
 
-def _render_apart(spec: Spec, apart: list[targets.Target]) -> bytes:
-    """What a child rendering the ``apart`` targets sends back: {name: files}, pickled
-    (a target that fails here is rendered again in the build, which reports it)."""
-    out = {}
-    for target in apart:
-        try:
-            out[target.name] = target.render(spec)
-        except Exception:  # noqa: BLE001, S112 (reported when the build renders it itself)
-            continue
-    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+def _check_tree(owner: dict[str, str]) -> None:
+    """Raise ``TargetCollision`` for a path the build owns or a file that another
+    path needs as a folder."""
+    for path, name in owner.items():
+        if path.split("/")[0] in (MANIFEST, CACHE_DIR) or not _safe_rel(path):
+            raise TargetCollision(f"{name} writes {path}, which the build itself owns (or is not a plain "
+                                  "relative path)")
+    for path, name in owner.items():
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder in owner:
+                raise TargetCollision(f"{name} writes {path}, inside {folder}, which {owner[folder]} writes as a file")
 
 
-def _render_reusing(spec: Spec, out_dir: Path, reuse: bool = True, warm: Warm | None = None,
-                    sink: Callable[[Files, set[str]], None] | None = None) -> tuple[Rendered | None, list[Finding]]:
-    """Render, reusing what ``out_dir`` holds where fingerprints allow (unless ``reuse``
-    is False); a target failure becomes a finding (never a traceback)."""
-    import os
-
-    try:
-        if not reuse:
-            return render(spec, warm=warm), []
-        with writer.Reader(out_dir) as read:
-            return render(spec, Reuse(writer.read_records(out_dir), read), warm, sink), []
-    except TargetCollision as exc:
-        return None, [Finding("target-collision", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
-                              "rename the path in one of the two targets")]
-    except TargetFailed as exc:
-        if os.environ.get("GEN_DEBUG"):
-            raise
-        return None, [Finding(
-            "target-failed", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
-            "if the message does not point at the spec, this is a bug in the generator "
-            "(re-run with GEN_DEBUG=1 for a traceback)",
-        )]
-    finally:
-        if warm is not None:
-            warm.cancel()  # (render stops them; this covers a failure before it)
+def _failure_finding(out_dir: Path, exc: Exception) -> Finding:
+    if isinstance(exc, TargetCollision):
+        return Finding("target-collision", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
+                       "rename the path in one of the two targets (a template target's `out:`)")
+    return Finding(
+        "target-failed", ERROR, f"{exc}; nothing was written", Location(out_dir.as_posix()),
+        "if the message does not point at the spec, this is a bug in the generator "
+        "(re-run with GEN_DEBUG=1 for a traceback)",
+    )
 
 
 @dataclass
@@ -268,49 +253,68 @@ class Outcome:
     findings: list[Finding]
     summary: str = ""
     diffs: list[str] = field(default_factory=list)
+    report: writer.Report | None = None  # what the writer did or found, when it ran
 
     @property
     def ok(self) -> bool:
         return not any(f.severity == ERROR for f in self.findings)
 
 
-def build_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outcome:
-    """Render and write.  On any error finding nothing in ``out_dir`` changed.
-    ``warm``: what ``warm_up`` started before the spec was loaded, if anything."""
+def build_output(spec: Spec, out_dir: Path | str, reuse: bool = True) -> Outcome:
+    """Render (reusing the folder's verified pieces unless ``reuse`` is False) and
+    write.  On any error finding nothing in ``out_dir`` changed, except that an
+    interrupted earlier build is finished first (``generator.writer``)."""
     out_dir = Path(out_dir)
     try:
         with writer.Session(out_dir) as session:
-            rendered, findings = _render_reusing(spec, out_dir, warm=warm, sink=session.stage)
-            if rendered is None:
-                return Outcome(findings)
-            rep = session.commit(rendered.files, records=rendered.records, known=rendered.known)
+            store = session.store() if reuse else None
+            try:
+                rendered = render(spec, store)
+            except (TargetCollision, TargetFailed) as exc:
+                if os.environ.get("GEN_DEBUG") and isinstance(exc, TargetFailed):
+                    raise
+                return Outcome([_failure_finding(out_dir, exc)])
+            rep = session.commit(rendered.files)
+            if store is not None:  # a build that failed changed nothing, its cache included
+                for key, files in rendered.fresh.items():
+                    store.put(key, files)
+                store.keep_only()
     except writer.OutputError as exc:
-        if warm is not None:
-            warm.cancel()
         return Outcome(exc.findings)
     notes = [_at(out_dir, p, "stray", NOTE, "not written by the generator (left alone)") for p in rep.stray]
     notes += [_at(out_dir, p, "modified-kept", "warning",
                   "no longer generated, but edited since it was: kept",
                   "delete it if the edit is not needed") for p in rep.kept]
+    if rep.recovered:
+        notes.append(_at(out_dir, None, "interrupted", NOTE, f"an interrupted build was {rep.recovered} first"))
+    what = "nothing rendered" if not rendered.rendered else f"rendered {rendered.rendered} of {rendered.pieces} pieces"
     summary = (f"gen build: {len(rep.written)} written, {len(rep.unchanged)} unchanged, "
-               f"{len(rep.removed)} removed in {out_dir}")
-    return Outcome(notes, summary)
+               f"{len(rep.removed)} removed in {out_dir} ({what})")
+    return Outcome(notes, summary, report=rep)
 
 
-def compare_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outcome:
+def compare_output(spec: Spec, out_dir: Path | str) -> Outcome:
     """Whether OUT is exactly what the spec produces; every difference is a finding.
 
-    Renders everything afresh, never from the folder's reuse records: the folder is
-    untrusted, and records committed with hand-edited files (``git add -f``) whose
-    fingerprints match would otherwise make the gate call those files correct."""
+    Renders everything afresh, never from the folder's pieces: the folder is untrusted,
+    and pieces committed beside hand-edited files would otherwise make the gate call
+    those files correct."""
     out_dir = Path(out_dir)
-    rendered, findings = _render_reusing(spec, out_dir, reuse=False, warm=warm)
-    if rendered is None:
-        return Outcome(findings)
     try:
-        rep = writer.compare(out_dir, rendered.files)
+        files = render(spec).files
+    except (TargetCollision, TargetFailed) as exc:
+        if os.environ.get("GEN_DEBUG") and isinstance(exc, TargetFailed):
+            raise
+        return Outcome([_failure_finding(out_dir, exc)])
+    try:
+        rep = writer.compare(out_dir, files)
     except writer.OutputError as exc:
         return Outcome(exc.findings)
+    if rep.interrupted:
+        return Outcome([_at(out_dir, None, "interrupted", ERROR,
+                            "holds an interrupted build (half old, half new files)",
+                            "run `gen build` to finish it, then commit the result")],
+                       f"gen: {out_dir} holds an interrupted build")
     if rep.clean:
         return Outcome([], f"gen: {out_dir} is up to date ({len(rep.unchanged)} files)")
     fix = "run `gen build` and commit the result"
@@ -323,6 +327,14 @@ def compare_output(spec: Spec, out_dir: Path, warm: Warm | None = None) -> Outco
                    [rep.diffs[p].rstrip("\n") for p in rep.changed])
 
 
-def _at(out_dir: Path, rel: str, code: str, severity: str, message: str, help: str = "") -> Finding:
+def files_of(spec: Spec) -> Files:
+    """Every file ``gen build`` writes for ``spec``, in memory, ``MANIFEST.json``
+    included."""
+    return writer.with_manifest(render(spec).files)
+
+
+def _at(out_dir: Path, rel: str | None, code: str, severity: str, message: str, help: str = "") -> Finding:
     """A finding about ``rel`` inside the output folder."""
-    return Finding(code, severity, message, Location(f"{out_dir.as_posix()}/{rel}"), help)
+    where = f"{out_dir.as_posix()}/{rel}" if rel else out_dir.as_posix()
+    return Finding(code, severity, message, Location(where), help)
+

@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from generator import diagnostics
+from generator.cli_output import emit as _emit
+from generator.cli_output import spec_or_exit as _spec_or_exit
 from generator.diagnostics import has_errors
 
 FORMATS = click.Choice(sorted(diagnostics.FORMATTERS))
@@ -44,29 +46,6 @@ format_option = click.option(
     show_default=True,
     help="How findings are printed: text, json records, or GitHub Actions annotations.",
 )
-
-
-def _emit(findings, fmt: str, spec_dir: Path, output=()) -> None:
-    """Print spec findings (paths relative to ``spec_dir``) and output-folder findings
-    (paths as the user named the folder) together, in one document for json."""
-    findings, output = list(findings), list(output)
-    if fmt == "github":
-        text = diagnostics.format_github(findings, root=spec_dir.as_posix()) + diagnostics.format_github(output)
-    else:
-        text = diagnostics.FORMATTERS[fmt](findings + output)
-    if fmt == "json":
-        click.echo(text, nl=False)
-    elif text:
-        click.echo(text, nl=False, err=fmt == "text")
-
-
-def _spec_or_exit(spec_dir: Path, fmt: str, as_of=None):
-    from generator.pipeline import check_spec
-
-    if not spec_dir.is_dir():
-        raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
-    spec, findings = check_spec(spec_dir) if as_of is None else check_spec(spec_dir, as_of)
-    return spec, findings
 
 
 class _Group(click.Group):
@@ -167,25 +146,19 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     and this one does not are removed (unless edited since); files the generator never
     wrote are left alone.  Builds into one folder take turns (a lock in OUT/.gen-cache).
     """
-    from generator.build import build_output, compare_output, warm_up
+    from generator.build import build_output, compare_output
 
-    warm = warm_up(out_dir)  # the targets' workers' slow setup overlaps loading the spec
-    try:
-        spec, findings = _spec_or_exit(spec_dir, fmt)
-    except BaseException:
-        warm.cancel()
-        raise
+    spec, findings = _spec_or_exit(spec_dir, fmt)
     from generator.lint import BUILDS_ANYWAY
 
     if spec is None or has_errors([f for f in findings if f.code not in BUILDS_ANYWAY]):
-        warm.cancel()
         _emit(findings, fmt, spec_dir)
         if fmt == "text":
             click.echo("gen build: spec has errors; nothing was written", err=True)
         sys.exit(1)
     # Errors of BUILDS_ANYWAY rules (an unreviewed field) are printed and fail the run,
     # but the output is written, so a maintainer can look at what would ship.
-    _finish((compare_output if check_only else build_output)(spec, out_dir, warm), findings, fmt, spec_dir)
+    _finish((compare_output if check_only else build_output)(spec, out_dir), findings, fmt, spec_dir)
 
 
 def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str = "") -> None:

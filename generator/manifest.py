@@ -45,16 +45,14 @@ _HEX = re.compile(r"[0-9a-f]*\Z")
 
 
 
-def manifest_bytes(files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None = None) -> bytes:
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
     """The manifest for a tree: sorted paths with sha256 and size; deterministic."""
-    return _manifest_doc(_entries(files, known))
+    return _manifest_doc(_entries(files))
 
 
-def _entries(files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None) -> dict[str, dict]:
-    """Each file's manifest entry; ``known``: path -> (bytes, sha256) already computed
-    (used when it is those very bytes)."""
-    known = known or {}
-    return {p: {"sha256": known_digest(known, p, b), "bytes": len(b)} for p, b in files.items()}
+def _entries(files: dict[str, bytes]) -> dict[str, dict]:
+    """Each file's manifest entry."""
+    return {p: {"sha256": sha256(b), "bytes": len(b)} for p, b in files.items()}
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -110,11 +108,3 @@ def with_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
     tree = dict(files)
     tree[MANIFEST] = manifest_bytes(files)
     return tree
-
-
-def known_digest(verified: dict[str, tuple[bytes, str]], path: str, data: bytes) -> str:
-    """``sha256(data)``, taken from ``verified`` (path -> (bytes, sha256), what the build
-    read back and checked) when ``data`` is the very object checked there (a target that
-    rendered new bytes for the path is hashed)."""
-    hit = verified.get(path)
-    return hit[1] if hit is not None and hit[0] is data else sha256(data)

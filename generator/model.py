@@ -12,8 +12,9 @@ do), mutable containers, or anything specific to one product or one target.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from generator.kinds import Kind
@@ -446,27 +447,22 @@ class Spec:
     # The fixed wording (defaults merged with the spec's ``phrases``), sorted by key.
     phrases: tuple[tuple[str, str], ...] = ()
     outputs: Outputs = Outputs()
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    # Lookup tables derived from the fields above when the spec is made (never changed
+    # after, and made afresh by ``dataclasses.replace``): phrases, and features,
+    # sections and payloads by id.
+    _index: Mapping[str, Mapping[str, Any]] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", MappingProxyType({
+            "phrases": MappingProxyType(dict(self.phrases)),
+            "feature": MappingProxyType({f.id: f for f in self.features}),
+            "section": MappingProxyType({s.id: s for s in self.sections}),
+            "payload": MappingProxyType({p.wire_name: p for p in self.payloads}),
+        }))
 
     def phrase(self, key: str) -> str:
         """The wording of phrase ``key`` (the spec's, else the generator's default)."""
-        table = self._index.get("phrases")
-        if table is None:
-            table = self._index["phrases"] = dict(self.phrases)
-        return table[key]
-
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """``compute()``, once per Spec object: a value derived from the whole spec that
-        several targets read (the docs view, the models' schema definitions).  The value
-        must be immutable or never changed by its readers.  Kept with the owning object, so
-        a spec made by ``dataclasses.replace`` (which shares ``_index``) never sees
-        another's value."""
-        hit = self._index.get(("memo", key))
-        if hit is not None and hit[0] is self:
-            return hit[1]
-        value = compute()
-        self._index[("memo", key)] = (self, value)
-        return value
+        return self._index["phrases"][key]
 
     def feature(self, feature_id: str) -> Feature:
         return self._lookup("feature", feature_id, self.features)
@@ -488,8 +484,4 @@ class Spec:
         return tuple(f for p in self.payloads for f in p.fields)
 
     def _lookup(self, what: str, key: str, items: tuple, attr: str = "id"):
-        table = self._index.get(what)
-        if table is None:
-            table = {getattr(i, attr): i for i in items}
-            self._index[what] = table
-        return table[key]
+        return self._index[what][key]

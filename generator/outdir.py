@@ -183,7 +183,7 @@ class Folder:
         finally:
             os.close(ffd)
 
-    def write_new(self, rel: str, data: bytes) -> None:
+    def write_new(self, rel: str, data: bytes, sync: bool = True) -> None:
         """Create the file ``rel`` (it must not exist; its folder must) holding ``data``,
         mode 0644, flushed to disk with fsync.  On error nothing of it is left."""
         folder, _, name = rel.rpartition("/")
@@ -195,7 +195,8 @@ class Folder:
             try:
                 _write_all(ffd, data)
                 os.fchmod(ffd, 0o644)  # as the generator leaves files, whatever the umask
-                os.fsync(ffd)
+                if sync:
+                    os.fsync(ffd)
             finally:
                 os.close(ffd)
         except BaseException:

@@ -189,7 +189,7 @@ def _lint_partial(partial: Resolved, as_of: AsOf) -> list[Finding]:
     features = {f.id for f in spec.features}
     sections = tuple(s for s in spec.sections if s.feature_id in features)
     known = {s.id for s in sections}
-    spec = replace(spec, sections=sections, payloads=tuple(p for p in spec.payloads if p.section_id in known), _index={})
+    spec = replace(spec, sections=sections, payloads=tuple(p for p in spec.payloads if p.section_id in known))
     return [f for f in lint(Resolved(spec, partial.suppressions), as_of) if f.code not in _NEEDS_EVERYTHING]
 
 

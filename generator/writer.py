@@ -1,8 +1,8 @@
 """The only module that writes generated files to disk, and the policy it follows.
 
 A build opens a ``Session`` (taking the folder's lock, ``.gen-cache/lock``, ``fcntl.flock``:
-concurrent builds into one folder take turns), stages each target's changed files as it
-renders them, and commits the complete tree only when every target succeeded; leaving
+concurrent builds into one folder take turns, and the build's piece store is used under
+it), renders, and commits the complete tree only when every target succeeded; leaving
 without a commit removes what was staged.  ``write`` is the same in one call.  Every
 access to the output folder goes through ``generator.outdir.Folder`` (never out of the
 folder, never through a symbolic link).  A commit:
@@ -18,13 +18,23 @@ folder, never through a symbolic link).  A commit:
   If any of that fails (a full disk), the staged files and the folders made for them
   are removed and the folder is exactly as it was; the finding names the file
   (``write-failed``);
-* renames an interim manifest (old and new files) into place, so a build killed from
-  here on owns every file it may have created; renames every file into place (each
-  file is whole at every moment, old or new); deletes the files the old manifest lists
-  and this build no longer produces, only if their bytes still match the manifest
-  (else they are kept and reported: ``Report.kept``); renames the final manifest in;
-* stores the reuse records (``generator.reuse``) under ``.gen-cache/``, which ignores
-  itself in git and is never reported as stray.
+* writes a journal (``.gen-cache/journal.json``, fsynced, renamed into place): every
+  rename and deletion still to do.  From here on the build is *committed*: if it is
+  killed (or a rename fails), the next ``Session`` (``gen build``) finishes it from the
+  journal before doing anything else (``Report.recovered``), and ``compare`` (``gen
+  check``) reports "an interrupted build" instead of a list of files;
+* renames an interim manifest (old and new files) into place, so that even without the
+  journal the folder's manifest owns every file the build may have created; renames
+  every file into place (each file is whole at every moment, old or new); deletes the
+  files the old manifest lists and this build no longer produces, only if their bytes
+  still match the manifest (else they are kept and reported: ``Report.kept``); renames
+  the final manifest in; deletes the journal.
+
+The guarantee: at every moment the folder is either the old build, the new build, or a
+committed build with its journal (which the next ``gen build`` finishes); nothing is
+renamed before everything is staged and fsynced, so a failure before the journal
+changes nothing.  ``.gen-cache/`` (it ignores itself in git, and is never reported as
+stray) also holds the build's piece store (``generator.reuse``).
 
 ``compare`` does the same reading in memory and reports what differs (``gen check``).
 Problems are raised as ``OutputError`` carrying ``Finding``s (codes in
@@ -34,7 +44,9 @@ Problems are raised as ``OutputError`` carrying ``Finding``s (codes in
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +65,9 @@ from generator.manifest import (  # noqa: F401  (the manifest format, used here 
 )
 from generator.model import Location
 from generator.outdir import Folder, UnsafePath
+from generator.reuse import PieceStore
 
-RECORDS = f"{CACHE_DIR}/fingerprints.json"
+JOURNAL = f"{CACHE_DIR}/journal.json"
 LOCK = "lock"
 STAGE = f"{CACHE_DIR}/stage"
 LOCK_PATH = f"{CACHE_DIR}/{LOCK}"
@@ -120,40 +133,6 @@ def read_generated(out_dir: Path | str, rel: str) -> bytes | None:
         return None
 
 
-class Reader:
-    """Reads generated files from one output folder, opened once (``with Reader(d) as
-    read: read(rel)``); like ``read_generated``, None for anything missing or unsafe."""
-
-    def __init__(self, out_dir: Path | str):
-        self._folder: Folder | None = None
-        try:
-            self._folder = Folder(out_dir)
-        except (UnsafePath, OSError):
-            pass
-
-    def __enter__(self) -> Reader:  # noqa: PYI034
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._folder is not None:
-            self._folder.close()
-
-    def __call__(self, rel: str) -> bytes | None:
-        if self._folder is None or not _safe_rel(rel):
-            return None
-        try:
-            return self._folder.read(rel)
-        except (UnsafePath, OSError):
-            return None
-
-
-def read_records(out_dir: Path | str) -> dict[str, dict]:
-    """The reuse records the last build stored ({} if none, or anything odd)."""
-    from generator.reuse import parse_records
-
-    return parse_records(read_generated(out_dir, RECORDS))
-
-
 @dataclass
 class Report:
     """What a write or a comparison found, by relative path."""
@@ -167,6 +146,8 @@ class Report:
     stray: list[str] = field(default_factory=list)  # on disk, never generated
     kept: list[str] = field(default_factory=list)  # obsolete but edited since: not deleted
     diffs: dict[str, str] = field(default_factory=dict)
+    recovered: str = ""  # write: "finished" when an interrupted build was finished first
+    interrupted: bool = False  # compare: the folder holds an interrupted build (a journal)
 
     @property
     def clean(self) -> bool:
@@ -208,6 +189,9 @@ def compare(out_dir: Path, files: dict[str, bytes]) -> Report:
                 lock = folder.lock(CACHE_DIR, LOCK, exclusive=False, create=False) if folder.exists else None
             except UnsafePath as exc:
                 problems.append(_unsafe(out_dir, exc))  # reported with the rest; compared unlocked
+            if _read_journal(folder) is not None:
+                rep.interrupted = True
+                return rep
             old = _manifest(folder, out_dir)
             for path, data in tree.items():
                 try:
@@ -262,21 +246,21 @@ def _strays(folder: Folder) -> list[str]:
     return [p for p in folder.walk(_IGNORED_DIRS) if not p.endswith(".pyc")]
 
 
-def write(out_dir: Path | str, files: dict[str, bytes], records: dict[str, dict] | None = None) -> Report:
+def write(out_dir: Path | str, files: dict[str, bytes]) -> Report:
     """Make ``out_dir`` hold exactly ``files`` plus their manifest (see the module doc;
-    files the generator never wrote are left alone).  ``records`` (``generator.reuse``)
-    are stored for the next build; None leaves the stored ones as they are.  Raises
-    ``OutputError``; then nothing in the folder has changed."""
+    files the generator never wrote are left alone).  Raises ``OutputError``; then
+    nothing in the folder has changed (but an interrupted earlier build was finished)."""
     _check_paths(files)
     with Session(out_dir) as session:
-        return session.commit(files, records)
+        return session.commit(files)
 
 
 class Session:
-    """One ``write`` begun before the tree is complete: ``stage(files)`` writes each
-    target's changed files to the staging folder as soon as it is rendered (so the disk
-    work overlaps the slowest target), ``commit(files)`` checks the whole tree and moves
-    it into place exactly as ``write`` does.  Holds the folder's lock from the start.
+    """One ``write`` begun before the tree is complete: it holds the folder's lock from
+    the start (the build reads and stores its pieces under it, ``store()``), finishes an
+    interrupted build it finds (``recovered``); ``stage(files)`` may write changed files
+    to the staging folder early, ``commit(files)`` checks the whole tree and moves it
+    into place exactly as ``write`` does.
     Leaving without a commit (a target failed) removes what was staged: nothing in the
     folder changes, and a first build leaves no folder behind."""
 
@@ -290,6 +274,7 @@ class Session:
         self._problems: list[Finding] = []
         self._failed: OutputError | None = None
         self._committed = False
+        self.recovered = ""
 
     def __enter__(self) -> Session:  # noqa: PYI034
         folder = self._folder
@@ -297,6 +282,7 @@ class Session:
         try:
             folder.create()
             self._lock = folder.lock(CACHE_DIR, LOCK, exclusive=True, create=True)
+            self.recovered = _recover(folder)  # a committed build that was interrupted
             _clear_stage(folder)  # what a killed build left (we hold the lock: nobody else's)
             folder.dir_fd(STAGE, create=True)
         except UnsafePath as exc:
@@ -310,7 +296,7 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         folder = self._folder
         try:
-            if not self._committed:
+            if not self._committed and _read_journal(folder) is None:  # (a journal needs the stage)
                 try:
                     _clear_stage(folder)
                 except (OSError, UnsafePath):
@@ -331,18 +317,14 @@ class Session:
                 self._lock = None
             folder.close()
 
-    def stage(self, files: dict[str, bytes], read: set[str] | frozenset[str] = frozenset()) -> None:
+    def stage(self, files: dict[str, bytes]) -> None:
         """Read what is on disk at each path of ``files`` and stage the files that
-        differ (problems are kept for ``commit`` to raise).  ``read``: paths whose bytes
-        were read from this folder during this session (under its lock), so are known."""
+        differ (problems are kept for ``commit`` to raise)."""
         _check_paths(files)
         folder = self._folder
         for path, data in files.items():
             if self._failed is not None:
                 return
-            if path in read:
-                self._current[path] = data
-                continue
             try:
                 current = self._current[path] = folder.read(path)
             except UnsafePath as exc:
@@ -357,31 +339,34 @@ class Session:
                 except OSError as exc:
                     self._failed = OutputError([_os_finding(self.out_dir, exc, path)])
 
-    def commit(self, files: dict[str, bytes], records: dict[str, dict] | None = None,
-               known: dict[str, tuple[bytes, str]] | None = None) -> Report:
-        """Move the tree ``files`` into place (staging what ``stage`` has not seen);
-        store ``records``.  ``known``: digests already computed (``manifest_bytes``).
-        Raises ``OutputError``; then nothing has changed."""
+    def store(self) -> PieceStore:
+        """The folder's piece store (``generator.reuse``), used under this session's lock."""
+        return PieceStore(self._folder)
+
+    def commit(self, files: dict[str, bytes]) -> Report:
+        """Move the tree ``files`` into place (staging what ``stage`` has not seen).  Raises
+        ``OutputError``; then nothing has changed, unless its finding says the build
+        stopped half-way (the journal then finishes it)."""
         self.stage({p: b for p, b in files.items() if p not in self._current and p not in self._staged})
         if self._failed is not None:
             raise self._failed
         folder = self._folder
         try:
-            rep = self._commit(files, known)
+            rep = self._commit(files)
         except OSError as exc:
             raise OutputError([_os_finding(self.out_dir, exc, _rel_name(folder, exc))]) from None
         self._committed = True
-        if records is not None:
-            _store_records(folder, records)
+        rep.recovered = self.recovered
+        _write_gitignore(folder)
         rep.stray = [p for p in _strays(folder) if p not in files and p != MANIFEST]
         return rep
 
-    def _commit(self, files: dict[str, bytes], known: dict[str, tuple[bytes, str]] | None) -> Report:
+    def _commit(self, files: dict[str, bytes]) -> Report:
         folder, out_dir, current, staged = self._folder, self.out_dir, self._current, self._staged
         stale = set(staged) - set(files)  # staged for a path no longer in the tree
         if stale:
             raise ValueError(f"staged files that are not in the tree: {sorted(stale)}")
-        entries = _entries(files, known)
+        entries = _entries(files)
         tree = {**files, MANIFEST: _manifest_doc(entries)}
         old = _manifest(folder, out_dir)
         rep = Report()
@@ -438,30 +423,28 @@ class Session:
             if isinstance(exc, UnsafePath):
                 raise OutputError([_unsafe(out_dir, exc)]) from None
             raise OutputError([_os_finding(out_dir, exc, writing)]) from None
-        # 2. Renames only (no space needed): the interim manifest first (from here on the
-        #    manifest owns every file this build may create), files, deletions, manifest.
-        touched = {""}
-        if "interim" in staged:
-            folder.replace(staged["interim"], MANIFEST)
+        # 2. The journal: from here on the build is committed (see the module docstring).
+        moves = ([[staged["interim"], MANIFEST]] if "interim" in staged else [])
+        moves += [[staged[p], p] for p in files if p in staged]
+        moves += [[staged[MANIFEST], MANIFEST]] if MANIFEST in staged else []
+        deletes = [[p, old[p]["sha256"]] for p in gone]
+        try:
+            _write_journal(folder, moves, deletes)
+        except (OSError, UnsafePath) as exc:
+            raise OutputError([_os_finding(out_dir, exc, JOURNAL)]) from None
+        # 3. Renames and deletions only (no space needed), as the journal lists them.
+        try:
+            _apply(folder, moves, deletes)
+        except (OSError, UnsafePath) as exc:
+            raise OutputError([_finding(
+                out_dir, _rel_name(folder, exc) if isinstance(exc, OSError) else exc.path, "write-failed",
+                f"cannot write: {getattr(exc, 'strerror', None) or exc}; the build stopped half-way",
+                "fix the cause, then run `gen build` again: it finishes this build first (.gen-cache/journal.json)",
+            )]) from None
         for path in files:
-            if path in staged:
-                folder.replace(staged[path], path)
-                touched.add(path.rpartition("/")[0])
-                rep.written.append(path)
-            else:
-                rep.unchanged.append(path)
-        for path in gone:
-            folder.unlink(path)
-            rep.removed.append(path)
-            _prune_empty(folder, path.rpartition("/")[0])
-        if MANIFEST in staged:
-            folder.replace(staged[MANIFEST], MANIFEST)
-            rep.written.append(MANIFEST)
-        else:
-            rep.unchanged.append(MANIFEST)
-        for made in sorted(touched):
-            folder.sync_dir(made)  # the renames survive a power loss
-        folder.rmdir(STAGE)
+            (rep.written if path in staged else rep.unchanged).append(path)
+        rep.removed = list(gone)
+        (rep.written if MANIFEST in staged else rep.unchanged).append(MANIFEST)
         return rep
 
 
@@ -492,27 +475,90 @@ def _prune_empty(folder: Folder, rel_dir: str) -> None:
         rel_dir = rel_dir.rpartition("/")[0]
 
 
-def _store_records(folder: Folder, records: dict[str, dict]) -> None:
-    """Store the reuse records (a cache: a failure to store them is not an error)."""
-    from generator.reuse import records_bytes
-
+def _write_gitignore(folder: Folder) -> None:
+    """``.gen-cache/.gitignore`` (the cache ignores itself in git; best effort)."""
+    rel = f"{CACHE_DIR}/.gitignore"
     try:
-        for rel, data in ((f"{CACHE_DIR}/.gitignore", b"*\n"), (RECORDS, records_bytes(records))):
-            if folder.read(rel) != data:
-                tmp = f"{STAGE}/{rel.rpartition('/')[2]}.tmp"
-                folder.dir_fd(STAGE, create=True)
-                folder.unlink(tmp, missing_ok=True)
-                folder.write_new(tmp, data)
-                folder.replace(tmp, rel)
-        folder.rmdir(STAGE)
+        if folder.read(rel) != b"*\n":
+            folder.unlink(rel, missing_ok=True)
+            folder.write_new(rel, b"*\n")
     except (OSError, UnsafePath):
         pass
+
+
+_STAGED = re.compile(r"\.gen-cache/stage/\d+\.tmp\Z")
+
+
+def _write_journal(folder: Folder, moves: list[list[str]], deletes: list[list[str]]) -> None:
+    """Store the journal (fsynced, then renamed into place and the folder fsynced)."""
+    data = json.dumps({"journal": 1, "moves": moves, "deletes": deletes}).encode("utf-8")
+    tmp = f"{STAGE}/journal.tmp"
+    folder.unlink(tmp, missing_ok=True)
+    folder.write_new(tmp, data)
+    folder.replace(tmp, JOURNAL)
+    folder.sync_dir(CACHE_DIR)
+
+
+def _read_journal(folder: Folder) -> tuple[list[list[str]], list[list[str]]] | None:
+    """The journal's moves and deletions, or None when there is none.  The folder is
+    untrusted: a journal that is not exactly what ``_write_journal`` writes (staged
+    files to plain paths, deletions with a sha256) is ignored as if absent."""
+    try:
+        data = folder.read(JOURNAL)
+    except (OSError, UnsafePath):
+        return None
+    if data is None:
+        return None
+    try:
+        doc = json.loads(data)
+        moves, deletes = doc["moves"], doc["deletes"]
+        ok = (set(doc) == {"journal", "moves", "deletes"} and doc["journal"] == 1
+              and all(len(m) == 2 and _STAGED.match(m[0]) and _safe_rel(m[1]) and m[1].split("/")[0] != CACHE_DIR
+                      for m in moves)
+              and all(len(d) == 2 and _safe_rel(d[0]) and d[0] != MANIFEST and d[0].split("/")[0] != CACHE_DIR
+                      and isinstance(d[1], str) for d in deletes))
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        return None
+    return (moves, deletes) if ok else None
+
+
+def _apply(folder: Folder, moves: list[list[str]], deletes: list[list[str]]) -> None:
+    """Do what a journal lists, skipping what is done already (a staged file no longer
+    there was moved; a file whose bytes no longer match was deleted or replaced), then
+    delete the journal.  Each step is a rename or a deletion: no space is needed."""
+    touched = {""}
+    for src, dst in moves:
+        if folder.entry_kind(src) == "file":
+            folder.dir_fd(dst.rpartition("/")[0], create=True)
+            folder.replace(src, dst)
+            touched.add(dst.rpartition("/")[0])
+    for path, sha in deletes:
+        if folder.entry_kind(path) == "file":
+            data = folder.read(path)
+            if data is not None and sha256(data) == sha:
+                folder.unlink(path)
+        _prune_empty(folder, path.rpartition("/")[0])
+    for made in sorted(touched):
+        folder.sync_dir(made)  # the renames survive a power loss
+    folder.unlink(JOURNAL, missing_ok=True)
+    folder.sync_dir(CACHE_DIR)
+    folder.rmdir(STAGE)
+
+
+def _recover(folder: Folder) -> str:
+    """Finish a committed build that was interrupted (see ``_apply``); "finished" when
+    there was one, else ""."""
+    journal = _read_journal(folder)
+    if journal is None:
+        return ""
+    _apply(folder, *journal)
+    return "finished"
 
 
 def _remove_cache(folder: Folder) -> None:
     """Remove what ``write`` put in ``.gen-cache/`` of a folder it created."""
     _clear_stage(folder)
-    for rel in (f"{CACHE_DIR}/{LOCK}", f"{CACHE_DIR}/.gitignore", RECORDS):
+    for rel in (f"{CACHE_DIR}/{LOCK}", f"{CACHE_DIR}/.gitignore", JOURNAL):
         try:
             folder.unlink(rel, missing_ok=True)
         except (OSError, UnsafePath):

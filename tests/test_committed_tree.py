@@ -19,16 +19,16 @@ from _build_helpers import ROOT, SPEC_DIR, bundled_spec
 from click.testing import CliRunner
 
 from generator import writer
+from generator.build import render
 from generator.cli import main
 from generator.pipeline import check_spec
-from generator.targets import render_all
 
 GENERATED = ROOT / "generated"
 
 
 @pytest.fixture(scope="module")
 def fresh() -> dict[str, bytes]:
-    return render_all(bundled_spec())
+    return render(bundled_spec()).files
 
 
 def test_bundled_spec_has_no_findings():

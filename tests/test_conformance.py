@@ -23,8 +23,9 @@ from _build_helpers import bundled_spec
 
 from generator import validate as engine
 from generator import writer
+from generator.build import render
 from generator.pipeline import check_spec
-from generator.targets import conformance, json_schema, render_all
+from generator.targets import conformance, json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "conformance_examples"
@@ -75,7 +76,7 @@ def built(tmp_path_factory, fixture_spec) -> Path:
     """The fixture spec built into a temporary generated/ folder, plus the blocker."""
     base = tmp_path_factory.mktemp("conformance")
     out = base / "generated"
-    writer.write(out, render_all(fixture_spec))
+    writer.write(out, render(fixture_spec).files)
     plugins = base / "plugins"
     plugins.mkdir()
     (plugins / "blocker.py").write_text(BLOCKER, "utf-8")
@@ -257,7 +258,7 @@ def bundled_built(tmp_path_factory):
     spec = bundled_spec()  # fails, never skips, when spec/ is absent or broken
     base = tmp_path_factory.mktemp("bundled")
     out = base / "generated"
-    writer.write(out, render_all(spec))
+    writer.write(out, render(spec).files)
     (base / "plugins").mkdir()
     (base / "plugins" / "blocker.py").write_text(BLOCKER, "utf-8")
     return spec, out

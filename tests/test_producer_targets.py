@@ -44,7 +44,7 @@ def test_registered_as_per_payload_units():
             unit = module.unit(spec, p)
             assert len(unit) == 1 and not set(unit) & set(shared)
             # a unit reads only its payload: the same file from a spec holding it alone
-            alone = dataclasses.replace(spec, payloads=(p,), _index={})
+            alone = dataclasses.replace(spec, payloads=(p,))
             assert module.unit(alone, p) == unit
 
 

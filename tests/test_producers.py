@@ -84,7 +84,7 @@ def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("producers")
     dirs = spec_dirs(tmp / "specs")
     specs = [load_or_fail(d) for d in dirs]
-    specs.append(dataclasses.replace(specs[-1], payloads=(), _index={}))  # nothing to send
+    specs.append(dataclasses.replace(specs[-1], payloads=()))  # nothing to send
     dirs.append(None)
     cases: list[Case] = []
     typed: dict[int, dict[str, list[dict]]] = {}

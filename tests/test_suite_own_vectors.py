@@ -23,9 +23,10 @@ from test_privacy_facts import _random_doc
 
 from generator import validate as engine
 from generator import writer
+from generator.build import render
 from generator.kinds import KINDS
 from generator.pipeline import check_spec
-from generator.targets import conformance, json_schema, render_all
+from generator.targets import conformance, json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = sorted(p / "spec" for p in (ROOT / "tests" / "cases").glob("ok_*"))
@@ -100,7 +101,7 @@ def test_every_vector_of_random_specs_agrees_with_its_schema(tmp_path: Path) -> 
 
 def _built(spec_dir: Path, base: Path) -> Path:
     out = base / "generated"
-    writer.write(out, render_all(_load(spec_dir)))
+    writer.write(out, render(_load(spec_dir)).files)
     plugins = base / "plugins"
     plugins.mkdir(exist_ok=True)
     (plugins / "blocker.py").write_text(BLOCKER, "utf-8")

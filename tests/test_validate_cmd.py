@@ -22,9 +22,9 @@ from click.testing import CliRunner
 
 from generator import validate as engine
 from generator import writer
+from generator.build import render
 from generator.cli import main
 from generator.pipeline import check_spec
-from generator.targets import render_all
 from generator.validate import fast, optional, parallel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,7 +254,7 @@ def test_standard_input_with_payload_option():
 
 def test_vendored_schemas_folder_gives_the_same_report(tmp_path):
     spec, _ = check_spec(SPEC)
-    writer.write(tmp_path / "generated", render_all(spec))
+    writer.write(tmp_path / "generated", render(spec).files)
     f = write_lines(tmp_path / "cap.ndjson", [env(GOOD), env({**GOOD, "x": 1}), env({}, "nope")])
     a = run_json(str(f))
     b = CliRunner().invoke(main, ["validate", "--schemas", str(tmp_path / "generated" / "schemas"), "--format", "json", str(f)])

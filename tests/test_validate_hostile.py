@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 
 import generator.validate as engine
 from generator import writer
+from generator.build import render
 from generator.cli import main
 from generator.pipeline import check_spec
-from generator.targets import conformance, render_all
+from generator.targets import conformance
 from generator.targets.json_schema import payload_schema
 from generator.validate import fast, optional, parallel
 
@@ -181,7 +182,7 @@ def test_slow_regex_document_in_the_vendored_engine_without_speedups(tmp_path, s
     """The conformance suite's copy of the engine, with none of the optional libraries
     (the Python checks and the reference validator do everything), is linear too."""
     out = tmp_path / "generated"
-    writer.write(out, render_all(spec))
+    writer.write(out, render(spec).files)
     capture = tmp_path / "cap.ndjson"
     capture.write_text(json.dumps({"payload": "crash_report", "properties": {**CRASH, "version": SLOW_VERSION}}) + "\n")
     child = BLOCKER + f"""
@@ -420,7 +421,7 @@ def test_unportable_values_are_refused_alike_by_engine_and_models(tmp_path, spec
     failure = json.loads(out)["failures"][0]
     assert [p["problem"] for p in failure["problems"]] == ["unportable-value"], failure
     assert "I-JSON" in failure["problems"][0]["detail"] and "sys.set_int_max_str_digits" not in out
-    models = import_models(render_all(spec), tmp_path, f"policy_models_{abs(hash(literal)) % 10**8}")
+    models = import_models(render(spec).files, tmp_path, f"policy_models_{abs(hash(literal)) % 10**8}")
     model = dict(models.MODELS)["config_service"]
     with pytest.raises(Exception):  # noqa: B017 - pydantic's ValidationError or ValueError
         model.model_validate_json(props)

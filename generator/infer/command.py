@@ -115,7 +115,8 @@ def infer(paths: tuple[str, ...], spec_dir: Path, payload: str | None, section: 
     maintainer describes it.  Exit 0 when nothing is left to do, 1 when edits are only
     proposed or something needs a maintainer.
     """
-    from generator.cli import _emit, _spec_or_exit
+    from generator.cli_output import emit as _emit
+    from generator.cli_output import spec_or_exit as _spec_or_exit
     from generator.diagnostics import ERROR
     from generator.infer import inputs
     from generator.infer.report import as_dict, format_text
@@ -211,9 +212,9 @@ def _analyse(spec: Any, spec_dir: Path, tmp: Path, collector: Any, problems: Any
         changed, result.failed = plan(proposals, files, locations, target)
         bad = [f for f in _checked(scratch, changed) if f.severity == ERROR and f.code not in BUILDS_ANYWAY]
         if bad:
-            from generator.cli import _emit
+            from generator.cli_output import emit
 
-            _emit(bad, "text", spec_dir)
+            emit(bad, "text", spec_dir)
             click.echo("gen infer: internal error: the edited spec would not load; nothing was written "
                        "(this is a bug in gen infer; please report it)", err=True)
             sys.exit(3)

@@ -1,44 +1,23 @@
 """The one registry of build targets, and the contract a target module keeps.
 
-A target module has a pure function ``render(spec) -> {relative path: bytes}``: it reads
-the resolved model and returns file contents; it never touches the disk (only
-``generator.writer`` does), starts no process and keeps no state between calls.  It may
-also declare optional hooks, which only the build orchestration (``generator.build``)
-calls:
+A target module is pure: it reads the resolved model and returns file contents
+(``{relative path: bytes}``); it never touches the disk, starts no process or thread,
+pickles nothing and keeps no state between calls.  It has one of two shapes:
 
-* ``fingerprint(spec) -> bytes``: exactly what its output depends on (for the models:
-  their generator input and the tools).  While the fingerprint is the one recorded by
-  the last build and that build's files are intact, the build reuses them instead of
-  rendering (``generator.reuse``).
-* ``prefetch(spec) -> background.Child | None``: a head start on slow work, begun before
-  any target renders; ``render(spec, prefetched)`` then receives what it returned.
-* ``warm(out_dir)``: setup (slow imports; work on the output folder's last files,
-  read through ``generator.writer``) for its prefetch, run in a ``background.Worker``
-  the build forks before the spec is even loaded (``generator.build.warm_up``); what it
-  returns is handed to the job.  The module's ``prefetch`` then also gets ``worker=``
-  (that Worker, or None) and may hand its slow job to it instead of forking afresh.
-* ``units``: the module has ``unit(spec, payload) -> files`` (the files of one payload,
-  which may read only that payload and the spec's non-payload parts) and ``shared(spec)
-  -> files`` (the rest), and its ``render`` is ``render_units(module, spec)``; a rebuild
-  then renders only the units whose payload (or the rest of the spec) changed and takes
-  the others from the last build (``generator.reuse.Reuse.previous_units``).
-* ``apart`` (a declaration in the registry only, nothing in the module): the target is
-  slow and its render pure, so the build renders it in a forked child beside the
-  others, together with the other ``apart`` targets in registry order (so they share
-  what ``Spec.memo`` keeps: the three docs build one docs view); without a child it
-  renders in the build as usual.
-* ``parts(spec, known) -> {wire name: hex digest}``: a digest per payload's part of its
-  output (the models: one class per payload), recorded beside its files, and taken from
-  ``known`` (the last build's digests of payloads whose unit fingerprint is unchanged,
-  ``reuse.Reuse.known_parts``) without computing them; its ``fingerprint(spec, parts)``
-  is built from them.  A target declaring it gets ``prefetch(spec, previous)``, where
-  ``previous`` is the last build's output and the changed parts (``reuse.Previous``) or
-  None, and regenerates only those; its output must stay byte-identical to a cold build.
+* **whole**: ``render(spec) -> files``;
+* **units** (``hooks=("units",)``): ``unit(spec, payload) -> files``, the files of one
+  payload, which may read only that payload and the spec's non-payload parts, and
+  ``shared(spec) -> files``, the rest.  The build renders a payload's units only when
+  that payload (or the rest of the spec, or the code) changed.
 
-A registry entry names the hooks its module declares (``hooks``), so that the build
-knows them without importing every module.  The build, ``gen check`` and ``gen targets``
-all read ``TARGETS``; adding a target is a module, its templates and one line here.  Registry order is output order only: every
-prefetch starts before any target renders.
+A whole target may also name a ``view`` (a function ``module:function`` of the spec in
+``VIEWS``): the build derives that view once and passes it as ``render(spec, view)`` to
+every target naming it (the three docs and the template targets share the docs view);
+``render(spec)`` alone derives it itself.
+
+The build (``generator.build``), ``gen check`` and ``gen targets`` all read ``TARGETS``;
+adding a target is a module, its templates and one line here.  Registry order is output
+order only.  This module imports no target module and nothing of the build.
 """
 
 from __future__ import annotations
@@ -49,84 +28,64 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from generator.model import Spec
+    from generator.model import Payload, Spec
 
 Files = dict[str, bytes]
+
+#: Views several targets share: name -> "module:function" (a pure function of the spec).
+VIEWS: dict[str, str] = {"docs": "generator.targets.docs_view:build_view"}
 
 
 @dataclass(frozen=True)
 class Target:
-    """One registry entry: a name, a line of description, and the module to render with."""
+    """One registry entry: a name, a line of description, the module to render with,
+    ``("units",)`` for a units target, and the shared view it renders from, if any."""
 
     name: str
     description: str
     module: str  # imported lazily: some targets pull in heavy libraries
-    hooks: tuple[str, ...] = ()  # the optional hooks the module declares (see above)
+    hooks: tuple[str, ...] = ()
+    view: str | None = None
+
+    @property
+    def units(self) -> bool:
+        """Whether the target renders per payload (``unit`` and ``shared``)."""
+        return "units" in self.hooks
 
     def load(self) -> ModuleType:
         """The target's module."""
         return importlib.import_module(self.module)
 
-    def fingerprint(self, spec: Spec, parts: dict[str, str] | None = None) -> bytes | None:
-        """The module's ``fingerprint(spec)``, or None when it declares none (never reused);
-        a module with ``parts`` gets them too, to build it from."""
-        if "fingerprint" not in self.hooks:
-            return None
-        if "parts" in self.hooks:
-            return self.load().fingerprint(spec, parts)
-        return self.load().fingerprint(spec)
-
-    def warm(self, out_dir: Any = None) -> Any:
-        """A ``background.Worker`` that has begun the module's ``warm(out_dir)``, or None
-        (no such hook, or no fork here)."""
-        if "warm" not in self.hooks:
-            return None
-        from generator.background import Worker
-
-        module = self.load()
-        return Worker.start(lambda: module.warm(out_dir))
-
-    def prefetch(self, spec: Spec, previous: Any = None, worker: Any = None) -> Any:
-        """The module's ``prefetch(spec)`` (a head start), or None when it declares none;
-        a module with ``parts`` also gets ``previous`` (``reuse.Previous`` or None), one
-        with ``warm`` gets ``worker`` (what ``warm`` returned, or None)."""
-        if "prefetch" not in self.hooks:
-            if worker is not None:
-                worker.cancel()
-            return None
-        kwargs: dict[str, Any] = {}
-        if "parts" in self.hooks:
-            kwargs["previous"] = previous
-        if "warm" in self.hooks:
-            kwargs["worker"] = worker
-        return self.load().prefetch(spec, **kwargs)
-
-    def parts(self, spec: Spec, known: dict[str, str] | None = None) -> dict[str, str] | None:
-        """The module's ``parts(spec, known)`` (a digest per part, taken from ``known``
-        where it has one), or None without the hook."""
-        return self.load().parts(spec, known) if "parts" in self.hooks else None
-
-    def render_units(self, spec: Spec, previous: dict[str, Files]) -> tuple[Files, dict[str, list[str]]]:
-        """A ``units`` target's files, taking each payload's unit from ``previous`` when
-        it is there, and the paths of each unit."""
-        return render_units(self.load(), spec, previous)
-
-    def render(self, spec: Spec, prefetched: Any = None) -> Files:
-        """The target's files (``prefetched``: what its ``prefetch`` returned, if any)."""
+    def render(self, spec: Spec, view: Any = None) -> Files:
+        """The target's files, whole (a units target: ``shared`` and every unit)."""
         mod = self.load()
-        if prefetched is not None:
-            return mod.render(spec, prefetched)
-        return mod.render(spec)
+        if self.units:
+            return render_units(mod, spec)[0]
+        return mod.render(spec, view) if self.view is not None and view is not None else mod.render(spec)
+
+    def shared(self, spec: Spec) -> Files:
+        """A units target's files that are not any one payload's."""
+        return self.load().shared(spec)
+
+    def unit(self, spec: Spec, payload: Payload) -> Files:
+        """A units target's files of one payload."""
+        return self.load().unit(spec, payload)
+
+
+def derive_view(name: str, spec: Spec) -> Any:
+    """The view ``name`` of ``spec`` (see ``VIEWS``)."""
+    module, _, function = VIEWS[name].partition(":")
+    return getattr(importlib.import_module(module), function)(spec)
 
 
 TARGETS: tuple[Target, ...] = (
     Target("spec-schema", "the spec format's JSON Schema, for editors", "generator.targets.spec_schema"),
-    Target("docs-rst", "privacy docs as reStructuredText (docs/telemetry.rst)",
-           "generator.targets.docs_rst", hooks=("apart",)),
-    Target("docs-md", "privacy docs as GitHub-flavoured Markdown (docs/telemetry.md)",
-           "generator.targets.docs_md", hooks=("apart",)),
-    Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)",
-           "generator.targets.docs_html", hooks=("apart",)),
+    Target("docs-rst", "privacy docs as reStructuredText (docs/telemetry.rst)", "generator.targets.docs_rst",
+           view="docs"),
+    Target("docs-md", "privacy docs as GitHub-flavoured Markdown (docs/telemetry.md)", "generator.targets.docs_md",
+           view="docs"),
+    Target("docs-html", "searchable, self-contained HTML catalogue (docs/catalog.html)", "generator.targets.docs_html",
+           view="docs"),
     Target("json-schema", "one JSON Schema (draft 2020-12) per payload", "generator.targets.json_schema", hooks=("units",)),
     Target("catalog", "the resolved spec as one JSON document", "generator.targets.catalog"),
     Target("warehouse-bigquery", "one BigQuery table schema per payload", "generator.targets.warehouse_bigquery",
@@ -141,30 +100,27 @@ TARGETS: tuple[Target, ...] = (
     Target("typescript", "typed, validating TypeScript producer code (outputs.typescript; off by default)",
            "generator.targets.typescript", hooks=("units",)),
     Target("package", "the output folder as a Python package: __init__.py, README.md, test guard", "generator.targets.package"),
-    Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates"),
+    Target("templates", "the spec's own template targets (outputs.templates in the spec)", "generator.targets.user_templates",
+           view="docs"),
     Target("models", "pydantic v2 models of every payload (datamodel-code-generator)", "generator.targets.models",
-           hooks=("fingerprint", "warm", "prefetch", "parts")),
+           hooks=("units",)),
 )
 
 
-def render_units(module: Any, spec: Spec, previous: dict[str, Files] | None = None
-                 ) -> tuple[Files, dict[str, list[str]]]:
-    """The files of a target with the ``units`` hook: ``module.shared(spec)`` and each
-    payload's ``module.unit(spec, payload)`` (or its files in ``previous``, by wire
-    name); also the paths of each unit."""
+def render_units(module: Any, spec: Spec) -> tuple[Files, dict[str, list[str]]]:
+    """Every file of a units target module (``shared`` and each payload's ``unit``: what
+    the module's own ``render`` returns), and the paths of each payload's unit."""
     files = dict(module.shared(spec))
     owners: dict[str, list[str]] = {}
     for payload in spec.payloads:
-        unit = (previous or {}).get(payload.wire_name)
-        if unit is None:
-            unit = module.unit(spec, payload)
+        unit = module.unit(spec, payload)
         files.update(unit)
         owners[payload.wire_name] = sorted(unit)
     return files, owners
 
 
 class TargetCollision(Exception):
-    """Two targets produce the same path."""
+    """Two targets produce the same path, or a path the build itself owns."""
 
 
 class TargetFailed(Exception):
@@ -173,10 +129,3 @@ class TargetFailed(Exception):
     def __init__(self, target: str, exc: BaseException):
         super().__init__(f"target {target} failed: {exc}")
         self.target = target
-
-
-def render_all(spec: Spec) -> Files:
-    """Every target's files in one tree, rendered afresh (``generator.build.render``)."""
-    from generator.build import render
-
-    return render(spec).files

@@ -228,9 +228,9 @@ def _count_text(feat, ph) -> str:
     return ph["html_and"].join(parts) or ph["html_no_data"]
 
 
-def render(spec: Spec) -> dict[str, bytes]:
+def render(spec: Spec, view: DocView | None = None) -> dict[str, bytes]:
     """The catalogue page for a spec."""
-    view = build_view(spec)
+    view = view if view is not None else build_view(spec)
     data = catalog_data(view)
     script = _asset("catalog.js")
     style = _asset("catalog.css")

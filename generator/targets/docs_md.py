@@ -16,7 +16,7 @@ from markupsafe import Markup
 from generator.model import Spec
 from generator.phrases import DEFAULTS
 from generator.targets import docs_jinja
-from generator.targets.docs_view import build_view
+from generator.targets.docs_view import DocView, build_view
 from generator.targets.escape import md_code, md_text, md_url
 
 PATH = "docs/telemetry.md"
@@ -63,9 +63,9 @@ def filters(ph) -> dict:
 FILTERS = filters(DEFAULTS)
 
 
-def render(spec: Spec) -> dict[str, bytes]:
+def render(spec: Spec, view: DocView | None = None) -> dict[str, bytes]:
     """The Markdown page for a spec."""
-    view = build_view(spec)
+    view = view if view is not None else build_view(spec)
     ph = view.phrases
     say = docs_jinja.sayer(ph, md_text)
     rows = docs_jinja.row_filters(md_text, md_code, ph, say)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from generator.model import Spec
 from generator.phrases import DEFAULTS
 from generator.targets import docs_jinja
-from generator.targets.docs_view import build_view
+from generator.targets.docs_view import DocView, build_view
 from generator.targets.escape import rst_literal, rst_text, safe_url
 
 PATH = "docs/telemetry.rst"
@@ -53,9 +53,9 @@ def filters(ph) -> dict:
 FILTERS = filters(DEFAULTS)
 
 
-def render(spec: Spec) -> dict[str, bytes]:
+def render(spec: Spec, view: DocView | None = None) -> dict[str, bytes]:
     """The reStructuredText page for a spec."""
-    view = build_view(spec)
+    view = view if view is not None else build_view(spec)
     ph = view.phrases
     say = docs_jinja.sayer(ph, rst_text)
     fs = filters(ph)

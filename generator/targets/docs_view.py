@@ -386,8 +386,9 @@ def _opt_out(o: OptOut) -> OptOutView:
 
 def build_view(spec: Spec) -> DocView:
     """The whole docs view of a spec; pure, deterministic, spec order throughout.  Built
-    once per spec (``Spec.memo``): the three docs and the template targets share it."""
-    return spec.memo("docs_view", lambda: _build_view(spec))
+    once per build (``generator.build`` passes it to the three docs and the template
+    targets: ``generator.targets.VIEWS``)."""
+    return _build_view(spec)
 
 
 def _build_view(spec: Spec) -> DocView:

@@ -1,11 +1,13 @@
 """Target: pydantic v2 models of every payload, under ``models/`` (an importable package).
 
 The models are produced *from the payload JSON Schemas* (``json_schema.payload_schema``)
-by datamodel-code-generator's Python API, so the two cannot drift apart: one
-``$defs`` document holding every payload schema goes in, one module of classes comes out.
+by datamodel-code-generator's Python API, so the two cannot drift apart: for each
+payload, a ``$defs`` document holding its schema alone goes in, one module comes out.
 
-* ``models/payloads.py``: datamodel-code-generator's output, one class per payload, named
-  ``payload.model_name``; ``extra='forbid'``; enumerated values as ``Literal``.
+* ``models/_payloads/m_<wire>.py`` (the ``units`` hook): datamodel-code-generator's
+  output for one payload, its class named ``payload.model_name``; ``extra='forbid'``;
+  enumerated values as ``Literal``; and ``MODEL`` naming the class.
+* ``models/payloads.py``: every payload's ``MODEL`` under its model name.
 * ``models/_base.py``: the base class all models share (``templates/models/_base.py``);
   it gives them JSON Schema's rules (strict types, no null, ``1.0`` is an integer), which
   pydantic's defaults do not have.
@@ -18,27 +20,24 @@ imports), Literal values instead of an Enum class per field, no timestamp, our o
 header (no tool version).  datamodel-code-generator is imported only when models must
 really be generated.
 
-The target declares three optional hooks of ``generator.targets``: ``fingerprint``
-(its generator input and tools: while they are unchanged the build reuses the last
-output), ``parts`` (one fingerprint per payload class: after an edit only the changed
-payloads are generated, the other classes are reused, ``models_partial``) and
-``prefetch`` (the generator starts in a child process, managed by
-``generator.background``, while the other targets render).  It owns turning schemas
+Each payload is generated on its own because datamodel-code-generator names aliases and
+renames classes from its whole input (an alias ``Tag1`` beside another payload's class
+``Tag``): run on one payload, the module is a function of that payload alone, so the
+build reuses it per payload exactly (``generator.reuse``), and this module never cuts the
+tool's output apart.  A run on one payload costs what that payload costs inside a run
+on all (measured: 23.7 vs 23.1 ms a payload).  ``generator_input`` (every schema in one
+document) remains for tests that compare against a whole run.  It owns turning schemas
 into a models package; it must not manage processes, touch the disk or keep state.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import keyword
 import re
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.background import Child
 from generator.targets.json_schema import ANNOTATION, DRAFT, payload_schema
 
 if TYPE_CHECKING:
@@ -100,25 +99,15 @@ def _strip(node: Any, drop: tuple[str, ...] = ()) -> Any:
 
 def generator_input(spec: Spec) -> bytes:
     """The one JSON document datamodel-code-generator is fed: every payload schema under
-    ``$defs``, keyed by its model name, in spec order.  Also the reuse key's main part."""
-    return spec.memo("models_input", lambda: _document(_definitions(spec)))
+    ``$defs``, keyed by its model name, in spec order (raises ``ModelsError`` when two
+    payloads would be the same class)."""
+    _check_model_names(spec)
+    return _document({p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads})
 
 
 def _document(defs: dict[str, Any]) -> bytes:
     """The generator input holding ``defs``."""
     return json.dumps({"$schema": DRAFT, "$defs": defs}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _definitions(spec: Spec) -> dict[str, Any]:
-    """Each payload's stripped schema by model name, in spec order (raises ``ModelsError``
-    when two payloads would be the same class).  Computed once per spec (``Spec.memo``):
-    the fingerprint, the parts and the generator input all start from it."""
-    return spec.memo("models_definitions", lambda: _compute_definitions(spec))
-
-
-def _compute_definitions(spec: Spec) -> dict[str, Any]:
-    _check_model_names(spec)
-    return {p.model_name: _strip(payload_schema(spec, p)) for p in spec.payloads}
 
 
 def _check_model_names(spec: Spec) -> None:
@@ -132,20 +121,6 @@ def _check_model_names(spec: Spec) -> None:
                 f"would both be model class {p.model_name!r}; give one of them a different wire name"
             )
         names[p.model_name] = p
-
-
-def _tool_identity() -> bytes:
-    """Bytes that change whenever the installed generator or pydantic changes, read
-    without importing them (importing datamodel-code-generator is the slow part)."""
-    out = []
-    for module, rel in (("datamodel_code_generator", "_version.py"), ("pydantic", "version.py")):
-        spec = importlib.util.find_spec(module)
-        origin = Path(spec.origin) if spec and spec.origin else None
-        try:
-            out.append(origin.parent.joinpath(rel).read_bytes() if origin else b"")
-        except OSError:
-            out.append(b"")
-    return b"\0".join(out)
 
 
 def _generate(source: bytes) -> str:
@@ -163,7 +138,7 @@ def _generate(source: bytes) -> str:
     return code
 
 
-def _import_block(code: str, tree: ast.Module | None = None) -> str:
+def _import_block(code: str, tree: ast.Module | None = None, base: str = "._base") -> str:
     """Rewrite the module's imports in isort's layout (``__future__``, standard library,
     third party, then the package's own ``._base``), each group sorted.
 
@@ -193,12 +168,12 @@ def _import_block(code: str, tree: ast.Module | None = None) -> str:
         module = node.module or ""
         names = [(a.name, a.asname) for a in node.names]
         if module == _BASE_PLACEHOLDER:
-            groups[3].setdefault("._base", []).extend(names)
+            groups[3].setdefault(base, []).extend(names)
             continue
         top = module.split(".")[0]
         group = 0 if module == "__future__" else 1 if top in sys.stdlib_module_names else 2
         groups[group].setdefault(module, []).extend(names)
-    if groups[3] != {"._base": [(BASE_CLASS, None)]}:
+    if groups[3] != {base: [(BASE_CLASS, None)]}:
         raise ModelsError(f"datamodel-code-generator's output does not import {BASE_CLASS} as expected")
     block = []
     for group in range(4):
@@ -217,7 +192,9 @@ def _import_block(code: str, tree: ast.Module | None = None) -> str:
     tail = lines[imports[-1].end_lineno :]
     while tail and not tail[0].strip():
         tail.pop(0)
-    return "".join(head + block + ["\n"] + tail)
+    # isort's spacing: two blank lines before a class, one before anything else.
+    gap = ["\n"] if tail and tail[0].startswith(("class ", "def ", "@")) else []
+    return "".join(head + block + gap + tail)
 
 
 def _natural(name: str) -> tuple:
@@ -317,282 +294,59 @@ def base_module() -> bytes:
     return importlib.resources.files("generator").joinpath("templates/models/_base.py").read_bytes()
 
 
-def generate_files(spec: Spec, source: bytes, generated: str | None = None,
-                   joined: int | None = None) -> dict[str, bytes]:
-    """Run the generator (unless ``generated`` is its output already) and assemble the
-    package (the slow path).  ``joined``: ``generated`` was joined from pieces
-    (``models_partial.join``), its classes are the model names and its imports lie
-    within its first ``joined`` characters, so only those are parsed."""
-    if spec.payloads:
-        import ast
+def module_name(payload: Payload) -> str:
+    """The module of a payload's model under ``models/_payloads/``: ``m_`` and its wire
+    name (a wire name is ``[a-z][a-z0-9_]*``, but may be a keyword)."""
+    return f"m_{payload.wire_name}"
 
-        raw = generated if generated is not None else _generate(source)
-        if joined is not None:
-            code = _import_block(raw, ast.parse(raw[:joined]))
-            classes = [p.model_name for p in spec.payloads]
-        else:
-            tree = ast.parse(raw)  # once: the import layout changes no class
-            code = _import_block(raw, tree)
-            classes = class_names(raw, spec.payloads, tree)
-    else:
-        code = _HEADER + '\n\n"""No payloads are declared."""\n'
-        classes = []
+
+def unit(spec: Spec, payload: Payload) -> dict[str, bytes]:
+    """The ``units`` hook: one payload's model module, ``models/_payloads/m_<wire>.py``:
+    datamodel-code-generator run on that payload's schema alone (so the module is a
+    function of the payload only), its imports laid out, and ``MODEL`` naming its class
+    (the generator renames a class an import of its module shadows: ``Field`` ->
+    ``FieldModel``), which ``payloads.py`` re-exports under the model's name."""
+    import ast
+
+    raw = _generate(_document({payload.model_name: _strip(payload_schema(spec, payload))}))
+    tree = ast.parse(raw)
+    [cls] = class_names(raw, (payload,), tree)
+    code = _import_block(raw, tree, base=".._base")
+    return {f"{PACKAGE}/_payloads/{module_name(payload)}.py": (code + f"\n\nMODEL = {cls}\n").encode("utf-8")}
+
+
+def payloads_module(spec: Spec) -> str:
+    """``models/payloads.py``: every payload's model under its export name, re-exported
+    from its own module."""
+    lines = [_HEADER, "", '"""Every payload\'s model, each generated on its own in ``_payloads/``."""', ""]
+    for p in sorted(spec.payloads, key=lambda p: _natural(module_name(p))):
+        line = f"from ._payloads.{module_name(p)} import MODEL as {export_name(p)}"
+        if len(line) > 88:  # isort's wrapping, as ruff's I001 expects it
+            line = f"from ._payloads.{module_name(p)} import (\n    MODEL as {export_name(p)},\n)"
+        lines.append(line)
+    lines += ["", "__all__ = ["]
+    lines += [f"    {json.dumps(name)}," for name in sorted((export_name(p) for p in spec.payloads), key=_natural)]
+    lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def shared(spec: Spec) -> dict[str, bytes]:
+    """The ``units`` hook: the package's ``__init__.py`` (``MODELS``), its base class and
+    ``payloads.py`` (raises ``ModelsError`` when two payloads would be one class)."""
+    _check_model_names(spec)
     return {
-        f"{PACKAGE}/__init__.py": init_module(spec, classes).encode("utf-8"),
+        f"{PACKAGE}/__init__.py": init_module(spec, [export_name(p) for p in spec.payloads]).encode("utf-8"),
         f"{PACKAGE}/_base.py": base_module(),
-        f"{PACKAGE}/payloads.py": code.encode("utf-8"),
+        f"{PACKAGE}/payloads.py": (payloads_module(spec) if spec.payloads else
+                                   _HEADER + '\n\n"""No payloads are declared."""\n').encode("utf-8"),
+        f"{PACKAGE}/_payloads/__init__.py": b'"""One module per payload model (see ../payloads.py)."""\n',
     }
 
 
-# --- the target's hooks (see ``generator.targets``) -------------------------------------
+def render(spec: Spec) -> dict[str, bytes]:
+    """The models package (``shared`` and every payload's ``unit``)."""
+    import sys as _sys
 
+    from generator.targets import render_units
 
-def fingerprint(spec: Spec, digests: dict[str, str] | None = None) -> bytes:
-    """Exactly what the models depend on: the generator input (each class's part digest,
-    ``parts``, in spec order: its name, its stripped schema, this module, the base-class
-    template and the installed generator and pydantic) and the schema versions.  The
-    build reuses the last output while it is equal.  ``digests``: ``parts(spec)``, if
-    the caller has them."""
-    if digests is None:
-        digests = parts(spec)
-    # The schema versions too: ``__init__.py`` carries them and the input (schemas
-    # without ``$id``) does not, so a version bump is never served a stale package.
-    doc = [[p.model_name, p.version, digests[p.wire_name]] for p in spec.payloads]
-    return hashlib.sha256(json.dumps([DRAFT, doc]).encode("utf-8")).digest()
-
-
-def _generate_pieces(source: bytes) -> bytes:
-    """The generator's output for ``source`` cut into pieces (``models_partial.cut``),
-    pickled: the work of one slice, cut where it was generated."""
-    import pickle
-
-    from generator.targets import models_partial
-
-    return pickle.dumps(models_partial.cut(_generate(source), _BASE_PLACEHOLDER))
-
-
-#: Payloads per part below which the generator's input is not split (a part's own
-#: fixed cost, about a tenth of a second, would eat the gain).
-PART_MIN = 40
-
-
-def _generate_parts(source: bytes, parts: int) -> tuple[str, int | None]:
-    """``_generate(source)``, computed as ``parts`` runs over consecutive slices of the
-    ``$defs`` (``balanced_slices``) in parallel processes (``background.map_parallel``),
-    each cut into pieces where it ran, and joined; with the length ``join`` gives (None
-    after a whole run).
-
-    The slices are joined by ``models_partial.join`` (the generator treats every payload
-    schema on its own, except that an alias several payloads share is written once, at
-    its first user; a class renamed for an import's name, ``Field`` -> ``FieldModel``, or
-    anything else the join cannot reproduce exactly means one whole run instead), so the
-    output never depends on the split (tests hold split and whole equal).
-    """
-    import pickle
-
-    from generator.background import map_parallel
-    from generator.targets import models_partial
-
-    doc = json.loads(source)
-    defs = doc["$defs"]
-    slices = [json.dumps({"$schema": doc["$schema"], "$defs": {n: defs[n] for n in group}},
-                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-              for group in balanced_slices(defs, parts)]
-    warm()  # once, before forking
-    pieces = [pickle.loads(raw) for raw in map_parallel(_generate_pieces, slices)]
-    joined = models_partial.join(list(defs), pieces) if all(p is not None for p in pieces) else None
-    return joined if joined is not None else (_generate(source), None)
-
-
-def balanced_slices(defs: dict[str, Any], parts: int) -> list[list[str]]:
-    """``defs``' names cut into at most ``parts`` consecutive runs of about equal work.
-
-    The generator's time grows with a schema's size (its fields), not with the number
-    of payloads, and specs mix large records with small events: slices of equal *count*
-    left one child with nine tenths of a benchmark spec's fields.  So the cut falls at
-    equal shares of the schemas' total JSON length."""
-    sizes = [len(json.dumps(d, ensure_ascii=False, separators=(",", ":"))) for d in defs.values()]
-    total = sum(sizes) or 1
-    out: list[list[str]] = [[]]
-    done = 0
-    for name, size in zip(defs, sizes):
-        if out[-1] and len(out) < parts and done + size / 2 > total * len(out) / parts:
-            out.append([])
-        out[-1].append(name)
-        done += size
-    return out
-
-
-def _generate_spread(source: bytes, _warmed: object = None) -> bytes:
-    """The generator's output for ``source``, spread over the available cores: pickled
-    ``(code, joined)``, ``joined`` as ``generate_files`` takes it (what ``warm`` did
-    ahead is not needed here)."""
-    import os
-    import pickle
-
-    payloads = source.count(b'"type":"object"')  # (an upper bound is enough here)
-    parts = min(os.cpu_count() or 1, 8, payloads // PART_MIN)
-    result = _generate_parts(source, parts) if parts > 1 else (_generate(source), None)
-    return pickle.dumps(result)
-
-
-def warm(out_dir: Any = None) -> tuple[str, Any] | None:
-    """The ``warm`` hook: import the generator (a third of a second), and cut the last
-    ``payloads.py`` in ``out_dir`` into pieces (half a second for 20,000 fields), ahead of
-    its job.  Returns (the file's sha256, its pieces) for ``_partial_job``, which uses
-    them only for a file with that digest (the one the build checked against its
-    records); None when there is no such file."""
-    import datamodel_code_generator.parser.jsonschema  # noqa: F401
-    from datamodel_code_generator import generate  # noqa: F401
-
-    if out_dir is None:
-        return None
-    from generator.writer import read_generated, read_records
-
-    path = f"{PACKAGE}/payloads.py"
-    recorded = read_records(out_dir).get("models", {}).get("files", {}).get(path)
-    data = read_generated(out_dir, path) if recorded is not None else None
-    # Only the file the last build recorded (the folder is untrusted: anything else,
-    # however large or odd, is left to the job, which gets the checked file anyway).
-    if data is None or hashlib.sha256(data).hexdigest() != recorded:
-        return None
-    from generator.targets import models_partial
-
-    try:
-        return recorded, models_partial.cut(data.decode("utf-8"), _BASE_PLACEHOLDER)
-    except (UnicodeDecodeError, RecursionError, MemoryError, ValueError):
-        return None
-
-
-def parts(spec: Spec, known: dict[str, str] | None = None) -> dict[str, str]:
-    """The ``parts`` hook: a digest per payload (by wire name) of its class: the class
-    name, its stripped schema, and this module, the base template and the tools, so that
-    a rebuild regenerates only the classes whose digest changed
-    (``generator.targets.models_partial``).  ``known``: digests the build already has
-    (payloads unchanged since the last build), taken as they are."""
-    _check_model_names(spec)
-    code = hashlib.sha256(Path(__file__).read_bytes() + base_module() + _tool_identity()).digest()
-    out = {}
-    for p in spec.payloads:
-        d = (known or {}).get(p.wire_name)
-        if d is None:
-            schema = json.dumps(_strip(payload_schema(spec, p)), ensure_ascii=False, separators=(",", ":"))
-            d = hashlib.sha256(code + p.model_name.encode("utf-8") + b"\0" + schema.encode("utf-8")).hexdigest()
-        out[p.wire_name] = d
-    return out
-
-
-def _partial_job(arg: bytes, warmed: tuple[str, Any] | None = None) -> bytes:
-    """A partial regeneration's work, done in a child: the fresh payloads' generator
-    output and the last ``payloads.py``, each cut into pieces (pickled; None where the
-    text does not cut cleanly).  ``arg``: the pickled (generator input or b"", old code);
-    ``warmed``: what ``warm`` cut ahead, used when it is that very code."""
-    import pickle
-
-    from generator.targets import models_partial
-
-    source, old_code = pickle.loads(arg)
-    new = models_partial.cut(_generate(source), _BASE_PLACEHOLDER) if source else None
-    if warmed is not None and warmed[0] == hashlib.sha256(old_code).hexdigest():
-        return pickle.dumps((new, warmed[1]))
-    try:
-        old = models_partial.cut(old_code.decode("utf-8"), _BASE_PLACEHOLDER)
-    except UnicodeDecodeError:
-        old = None
-    return pickle.dumps((new, old))
-
-
-class _Partial:
-    """A partial regeneration under way: the payloads to generate afresh and the child
-    generating them and cutting the last ``payloads.py`` (``_partial_job``)."""
-
-    def __init__(self, fresh: list[str], child: Child | None, arg: bytes):
-        self.fresh, self.child, self.arg = fresh, child, arg
-
-    def result(self) -> tuple[Any, Any]:
-        """(the fresh payloads' pieces or None, the old file's pieces or None)."""
-        import pickle
-
-        raw = self.child.result() if self.child is not None else None
-        return pickle.loads(raw if raw is not None else _partial_job(self.arg))
-
-    @property
-    def running(self) -> bool:
-        """Whether the child is still running."""
-        return self.child is not None and self.child.running
-
-    def cancel(self) -> None:
-        """Stop the child, if any."""
-        if self.child is not None:
-            self.child.cancel()
-
-
-def _start(worker: Any, fn: Any, arg: bytes) -> Child | None:
-    """``fn(arg)`` in ``worker`` (a ``background.Worker`` from ``warm``), else in a
-    freshly forked child; None when neither can run it."""
-    child = worker.submit(fn, arg) if worker is not None else None
-    return child if child is not None else Child.start(fn, arg)
-
-
-def _partial(spec: Spec, previous: Any, worker: Any) -> _Partial | None:
-    """A partial regeneration from ``previous`` (``reuse.Previous``), or None when too
-    little of it can be reused."""
-    import pickle
-
-    old_code = previous.files.get(f"{PACKAGE}/payloads.py")
-    if old_code is None:
-        return None
-    fresh = [p for p in spec.payloads if p.wire_name in previous.changed]
-    if len(fresh) * 2 > len(spec.payloads):
-        return None  # most of it changed: a cold run is as fast
-    source = _document({p.model_name: _strip(payload_schema(spec, p)) for p in fresh}) if fresh else b""
-    arg = pickle.dumps((source, old_code))
-    return _Partial([p.model_name for p in fresh], _start(worker, _partial_job, arg), arg)
-
-
-def prefetch(spec: Spec, previous: Any = None, worker: Any = None) -> Child | _Partial | None:
-    """Start datamodel-code-generator (the slowest part of a build: importing it alone
-    takes longer than rendering most targets) in a child process, so that it runs while
-    the other targets render; ``render`` collects it.  With ``previous`` (the last
-    build's output and part fingerprints), only the changed payloads are generated.
-    ``worker``: the ``background.Worker`` running ``warm``, used if given."""
-    try:
-        if not spec.payloads:
-            return None
-        try:
-            if previous is not None:
-                partial = _partial(spec, previous, worker)
-                if partial is not None:
-                    worker = None
-                    return partial
-            source = generator_input(spec)
-        except ModelsError:
-            return None  # render reports it
-        child, worker = _start(worker, _generate_spread, source), None
-        return child
-    finally:
-        if worker is not None:
-            worker.cancel()
-
-
-def render(spec: Spec, prefetched: Child | _Partial | None = None) -> dict[str, bytes]:
-    """The models package; uses the prefetched generator output when there is one (the
-    same function's result, so the bytes do not depend on it)."""
-    import pickle
-
-    if isinstance(prefetched, _Partial):
-        from generator.targets import models_partial
-
-        order = [p.model_name for p in spec.payloads]
-        new, old = prefetched.result()
-        ok = old is not None and (not prefetched.fresh or (new is not None and set(new.classes) == set(prefetched.fresh)))
-        joined = models_partial.join(order, [new, old] if new is not None else [old]) if ok else None
-        if joined is not None:
-            return generate_files(spec, b"", joined[0], joined[1])
-        prefetched = None  # cannot be joined exactly: generate the whole input
-    source = generator_input(spec)
-    raw = prefetched.result() if prefetched is not None else None
-    if raw is None:
-        return generate_files(spec, source)
-    code, joined = pickle.loads(raw)
-    return generate_files(spec, source, code, joined)
+    return render_units(_sys.modules[__name__], spec)[0]

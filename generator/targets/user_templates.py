@@ -229,8 +229,9 @@ def environment(sources: dict[str, str], mode: str = "code", budget: Budget | No
     return env
 
 
-def context(spec: Spec, target: TemplateTarget) -> dict[str, Any]:
-    """What every template of ``target`` sees (docs/template-context.md)."""
+def context(spec: Spec, target: TemplateTarget, view: Any = None) -> dict[str, Any]:
+    """What every template of ``target`` sees (docs/template-context.md); ``view``: the
+    docs view, if the build derived it already."""
     from generator.targets.docs_view import build_view
 
     payloads = payload_codes(spec)
@@ -238,7 +239,7 @@ def context(spec: Spec, target: TemplateTarget) -> dict[str, Any]:
         "spec": spec,
         "product": spec.product,
         "package": spec.outputs.package,
-        "view": build_view(spec),
+        "view": view if view is not None else build_view(spec),
         "payloads": payloads,
         "records": tuple(p for p in payloads if p.type != "event"),
         "events": tuple(p for p in payloads if p.type == "event"),
@@ -246,9 +247,10 @@ def context(spec: Spec, target: TemplateTarget) -> dict[str, Any]:
     }
 
 
-def render_target(spec: Spec, target: TemplateTarget, budget: Budget | None = None) -> dict[str, bytes]:
+def render_target(spec: Spec, target: TemplateTarget, budget: Budget | None = None,
+                  view: Any = None) -> dict[str, bytes]:
     """One template target's files, keyed by output path, rendered within ``budget``
-    (a fresh ``template_budget.Budget`` if not given)."""
+    (a fresh ``template_budget.Budget`` if not given); ``view``: as ``context``."""
     budget = budget or Budget()
     sources = {f.path: f.text for f in target.files}
     ctx: dict[str, Any] | None = None
@@ -259,7 +261,7 @@ def render_target(spec: Spec, target: TemplateTarget, budget: Budget | None = No
             files[path] = f.text.encode("utf-8")
             continue
         if ctx is None:
-            ctx = context(spec, target)
+            ctx = context(spec, target, view)
         mode = _mode(f.path)
         try:
             files[path] = _render_file(environment(sources, mode, budget), f.path, budget, mode != "html", ctx)
@@ -303,11 +305,12 @@ def _template_line(exc: BaseException, names: set[str]) -> int | None:
     return line
 
 
-def render(spec: Spec) -> dict[str, bytes]:
-    """Every declared template target's files (none when the spec declares none)."""
+def render(spec: Spec, view: Any = None) -> dict[str, bytes]:
+    """Every declared template target's files (none when the spec declares none);
+    ``view``: the docs view, if the build derived it already."""
     files: dict[str, bytes] = {}
     budget = Budget()
     for target in spec.outputs.templates:
-        files.update(render_target(spec, target, budget))
+        files.update(render_target(spec, target, budget, view))
         budget = budget.new_target()
     return files

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import optional
-from .diagnose import Diagnosis
-from .fast import LineDecoders, fast_validator
+from .diagnose import Diagnosis, fast_or_reference
+from .fast import LineDecoders
 from .identification import BARE, ENVELOPE, TRACK, identify_shape
 from .inputs import (
     BOM,
@@ -113,7 +113,7 @@ class Checker:
         """The fast ``is_valid`` for a payload name (None for an unknown name)."""
         check = self._fast.get(name)
         if check is None and name in self.schemas:
-            check = self._fast[name] = fast_validator(self.schemas[name], self.rs_options)
+            check = self._fast[name] = fast_or_reference(self.schemas[name], self.rs_options)
         return check
 
     def problems(self, name: str | None, properties: Any) -> list[Problem]:

@@ -46,6 +46,12 @@ def _reference_class() -> Any:
     return jsonschema.validators.extend(base, {"pattern": ecma.pattern_keyword}, type_checker=types)
 
 
+def fast_or_reference(schema: Mapping[str, Any], rs_options: Mapping[str, Any] | None = None) -> Callable[[Any], bool]:
+    """The fastest ``is_valid`` for a schema: ``fast.fast_validator``'s, else the
+    reference validator's."""
+    return fast_validator(schema, rs_options) or reference_validator(schema).is_valid
+
+
 def reference_validator(schema: Mapping[str, Any], registry: Any = None) -> Any:
     """The reference validator of a schema (jsonschema, ECMA-262 patterns); ``registry``
     (a ``referencing.Registry``) is what its ``$ref``s may reach."""
@@ -90,7 +96,7 @@ class Diagnosis:
     def _prop_ok(self, key: str, value: Any) -> bool:
         check = self._prop_fast.get(key)
         if check is None:
-            check = self._prop_fast[key] = fast_validator(self._sub(key), self.rs_options)
+            check = self._prop_fast[key] = fast_or_reference(self._sub(key), self.rs_options)
         try:
             return check(value)
         except Exception:  # noqa: BLE001 - e.g. a lone surrogate jsonschema_rs cannot take

@@ -6,7 +6,8 @@ them rejects goes on to ``diagnose``, which has the last word):
 * ``LineDecoders`` (msgspec): each payload schema of the usual shape is compiled to a
   Struct, and a whole NDJSON line is parsed and checked in one C call;
 * ``fast_validator``: jsonschema_rs's compiled ``is_valid`` when present, else a Python
-  function specialised for the schema (``python_check``), else jsonschema's.
+  function specialised for the schema (``python_check``), else None (the caller then
+  uses the reference validator: ``diagnose.fast_or_reference``).
 
 Only keywords with an exact equivalent are compiled (patterns through ``ecma``); a
 schema using any other keyword is left to the next engine.  This module says nothing
@@ -36,10 +37,11 @@ _NUMBER_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "e
 _INT64 = (-(2**63), 2**63 - 1)
 
 
-def fast_validator(schema: Mapping[str, Any], rs_options: Mapping[str, Any] | None = None) -> Callable[[Any], bool]:
+def fast_validator(schema: Mapping[str, Any], rs_options: Mapping[str, Any] | None = None) -> Callable[[Any], bool] | None:
     """A compiled ``is_valid`` for a schema: jsonschema_rs when present (built with
     ``rs_options``, e.g. its registry), else a Python function specialised for the schema
-    (``python_check``), else the reference validator's."""
+    (``python_check``), else None (``diagnose.fast_or_reference`` then uses the
+    reference validator: this module never imports ``diagnose``)."""
     rs = optional.jsonschema_rs
     if rs is not None:
         try:
@@ -47,13 +49,7 @@ def fast_validator(schema: Mapping[str, Any], rs_options: Mapping[str, Any] | No
             return compiled
         except Exception:  # noqa: BLE001, S110 - a schema it cannot compile: use another
             pass
-    check = python_check(schema)
-    if check is not None:
-        return check
-    from .diagnose import reference_validator
-
-    reference: Callable[[Any], bool] = reference_validator(schema).is_valid
-    return reference
+    return python_check(schema)
 
 
 def is_number(v: Any) -> bool:
