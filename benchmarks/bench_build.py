@@ -235,9 +235,9 @@ def _edit_comment(text: str, i: int) -> str:
 
 def _edit_move_payload(text: str, i: int) -> str:
     """The file's first payload moved to its end."""
-    head, sep, rest = text.partition("  - group: ")
-    first, sep2, others = rest.partition("\n  - group: ")
-    return head + sep + others + "\n" + sep.rstrip("\n") + first.rstrip("\n") + "\n" if sep2 else text
+    head, sep, rest = text.partition("  - type: record\n")
+    first, sep2, others = rest.partition("\n  - type: record\n")
+    return head + sep + others.rstrip("\n") + "\n" + sep + first.rstrip("\n") + "\n" if sep2 else text
 
 
 #: The one-field edits measured at each synthetic size: (label, edit of 10_config.yaml).
