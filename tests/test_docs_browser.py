@@ -275,6 +275,10 @@ def test_code_spans_are_code_elements(browser, tmp_path):
     # the prose (a feature's description) has them too
     prose = page.evaluate("() => Array.from(document.querySelectorAll('article code')).map(c => c.textContent)")
     assert "<script>alert(1)</script>" in prose
+    # a section's title in the table (spec text too) has them
+    title_codes = page.evaluate("() => Array.from(document.querySelectorAll('.sec-title')).map("
+                                "t => Array.from(t.querySelectorAll('code')).map(c => [c.childElementCount, c.textContent]))")
+    assert [[0, s] for k, s in seen_runs(texts[0], "html") if k == "code"] in title_codes
     page.fill("#q", "<script>alert(1)</script>")
     assert "field-plain_payload-reason" in o.ids()
     o.clean()

@@ -90,7 +90,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
     ph = view.phrases
     features, sections, rows = [], [], []
     for fi, feat in enumerate(view.features):
-        features.append([feat.title, feat.anchor])
+        features.append([code_parts(feat.title), feat.anchor])
         o = feat.opt_out
         opt = ix("optout", o.path_text or o.setting_id) if o and o.setting_id else -1
         for sched in feat.schedules:
@@ -98,7 +98,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
             for sec in sched.sections:
                 si = len(sections)
                 sections.append(
-                    [sec.title, fi, sec.anchor, code_parts(sec.description), si_sched, list(sec.marks)]
+                    [code_parts(sec.title), fi, sec.anchor, code_parts(sec.description), si_sched, list(sec.marks)]
                 )
                 base = {"f": fi, "s": si, "h": si_sched, "o": opt}
 
@@ -106,7 +106,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
                     for fg in sec.field_groups:
                         for blk in fg.blocks:
                             for fv in blk.fields:
-                                rows.append(_field_row(fv, base, ix, group=fg.title))
+                                rows.append(_field_row(fv, base, ix, group=code_parts(fg.title)))
                 for blk in sec.payload_blocks:
                     for fv in blk.fields:
                         rows.append(_field_row(fv, base, ix))
@@ -127,7 +127,7 @@ def catalog_data(view: DocView) -> dict[str, Any]:
                                 "pl": 0,
                             }
                             if cat.title:
-                                row["c"] = cat.title
+                                row["c"] = code_parts(cat.title)
                             if ev.fields:
                                 row["np"] = len(ev.fields)
                             rows.append(row)
@@ -172,7 +172,7 @@ def _labels(ph) -> dict[str, str]:
 _PD_LEVEL = PD_RANK
 
 
-def _field_row(fv: FieldView, base: dict[str, int], ix, group: str = "", event: str = "") -> dict:
+def _field_row(fv: FieldView, base: dict[str, int], ix, group: Any = "", event: str = "") -> dict:
     """One field's catalogue row (see ``catalog_data``); empty optional keys are left
     out to keep the page small (in this key order: the page's JSON is part of the
     output, so the order is fixed)."""

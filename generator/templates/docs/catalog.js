@@ -64,10 +64,12 @@
     tr.id = s[2];
     var td = el("div", "cell");
     td.setAttribute("role", "cell");
-    td.appendChild(el("span", "sec-title", s[0]));
+    var st = el("span", "sec-title"); rich(st, s[0]); td.appendChild(st);
     s[5].forEach(function (m) { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("ed", m)); });
-    var meta = data.features[s[1]][0] + " \u00b7 " + data.schedule_labels[s[4]];
-    td.appendChild(el("span", "sec-meta", meta));
+    var meta = el("span", "sec-meta");
+    rich(meta, data.features[s[1]][0]);
+    meta.appendChild(document.createTextNode(" \u00b7 " + data.schedule_labels[s[4]]));
+    td.appendChild(meta);
     if (s[3] && s[3].length) { var sd = el("div", "sec-desc"); rich(sd, s[3]); td.appendChild(sd); }
     tr.appendChild(td);
     return tr;
@@ -105,9 +107,9 @@
     tr.appendChild(kind);
 
     var desc = cell("desc");
-    if (isEvent && r.c) desc.appendChild(el("span", "ctx", r.c));
+    if (isEvent && r.c) { var ctx = el("span", "ctx"); rich(ctx, r.c); desc.appendChild(ctx); }
     if (r.ev) desc.appendChild(el("span", "ctx", L.sent_with_event + " \u201c" + r.ev + "\u201d"));
-    if (r.g) desc.appendChild(el("span", "ctx", r.g));
+    if (r.g) { var grp = el("span", "ctx"); rich(grp, r.g); desc.appendChild(grp); }
     if (r.d) rich(desc, r.d);
     if (r.vals) more(desc, L.values, r.vals.join(", "));
     if (r.np) more(desc, null, r.np === 1 ? L.one_property : L.properties.replace("{n}", r.np));
@@ -145,9 +147,9 @@
     frag.appendChild(trs[i]);
     var s = data.sections[r.s];
     hay[i] = [
-      r.n, r.w, r.p, flat(r.d), r.c, r.ev, r.g, flat(r.pd), flat(r.pdw), flat(r.pdr), r.pl ? data.personal_data[r.pl] : "",
+      r.n, r.w, r.p, flat(r.d), flat(r.c), r.ev, flat(r.g), flat(r.pd), flat(r.pdw), flat(r.pdr), r.pl ? data.personal_data[r.pl] : "",
       r.vals ? r.vals.join(" ") : "", r.notes ? r.notes.map(flat).join(" ") : "",
-      data.kinds[r.k], data.features[r.f][0], s[0], r.v,
+      data.kinds[r.k], flat(data.features[r.f][0]), flat(s[0]), r.v,
       r.e >= 0 ? data.editions[r.e] : "", r.ow, r.x
     ].join("\n").toLowerCase();
   }
