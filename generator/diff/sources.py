@@ -149,7 +149,9 @@ def catalog_of_file(path: Path) -> dict[str, Any]:
             f"'{path}' is not a valid catalogue ({problem}); it does not match the catalogue's JSON Schema "
             "(generator/schemas/catalog.schema.json): regenerate it with `gen build`"
         )
-    return doc
+    from generator.migrate.rules import migrate_catalog
+
+    return migrate_catalog(doc)
 
 
 def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:

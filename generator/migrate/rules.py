@@ -252,3 +252,25 @@ def migrate_raw(raw: RawFile) -> RawFile:
             if new in c.listed:
                 positions[np + (new,)] = raw.positions.get(p + (old,), at)
     return replace(raw, data=data, positions=positions)
+
+
+def migrate_catalog(doc: dict[str, Any]) -> dict[str, Any]:
+    """A ``catalog.json`` written from a format-1 spec (``"spec_format": 1``), with its
+    kind ids renamed as the spec's are, so that ``gen diff`` against a vendored format-1
+    catalogue reports what changed in the data, not the renames of the format.  (The
+    catalogue's other keys did not change with the spec format.)  Other documents are
+    returned as they are."""
+    if doc.get("spec_format") != 1:
+        return doc
+    doc = dict(doc, spec_format=2)
+    doc["kinds"] = [dict(k, id=KIND_RENAMES.get(k.get("id"), k.get("id"))) if isinstance(k, dict) else k
+                    for k in doc.get("kinds", [])]
+    payloads = []
+    for p in doc.get("payloads", []):
+        if isinstance(p, dict) and isinstance(p.get("fields"), list):
+            p = dict(p, fields=[dict(f, kind=KIND_RENAMES.get(f.get("kind"), f.get("kind")))
+                                if isinstance(f, dict) else f for f in p["fields"]])
+        payloads.append(p)
+    doc["payloads"] = payloads
+    return doc
+
