@@ -216,7 +216,7 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path):
     (tmp_path / "future.json").write_text(json.dumps(catalog))
     cases += [
         (["diff", str(tmp_path / "damaged.json"), str(SPEC)], 'at payloads/2/fields/1: "wire_key" is a required property'),
-        (["diff", str(tmp_path / "future.json"), str(SPEC)], "has catalog_format 99; this gen reads format 1"),
+        (["diff", str(tmp_path / "future.json"), str(SPEC)], "has catalog_format 99; this gen reads format 2"),
         (["diff", str(tmp_path / "opt.json"), str(SPEC)], "not a valid catalogue (at features/0/opt_out:"),
     ]
     for args, text in cases:

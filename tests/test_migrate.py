@@ -145,26 +145,24 @@ def test_gen_diff_across_the_format_change_finds_nothing() -> None:
     assert text.exit_code == 0 and "no changes" in text.output
 
 
-def test_gen_diff_against_a_vendored_format1_catalogue_finds_nothing(tmp_path: Path) -> None:
-    """A catalog.json vendored from a format-1 spec names the old kind ids; gen diff
-    reads it with the kinds renamed as the spec's are, so the format change is no change."""
-    doc = json.loads((REPO / "generated" / "catalog.json").read_text("utf-8"))
-    old_id = {new: old for old, new in KIND_RENAMES.items()}
-    doc["spec_format"] = 1
-    for k in doc["kinds"]:
-        k["id"] = old_id.get(k["id"], k["id"])
-    renamed = 0
-    for p in doc["payloads"]:
-        for f in p["fields"]:
-            if f["kind"] in old_id:
-                f["kind"] = old_id[f["kind"]]
-                renamed += 1
-    assert renamed > 10  # the bundled spec uses the renamed kinds
-    vendored = tmp_path / "catalog.json"
-    vendored.write_text(json.dumps(doc), "utf-8")
-    result = CliRunner().invoke(main, ["diff", str(vendored), str(REPO / "spec"), "--format", "json"])
+def test_gen_diff_against_a_vendored_format1_catalogue(tmp_path: Path) -> None:
+    """``tests/format1_catalog.json`` is the bundled spec's catalog.json as the last
+    release (catalog_format 1, spec format 1: old kind ids, one ``opt_out`` a feature)
+    wrote it.  gen diff reads it in today's shape: the formats' changes are no change,
+    and a real difference still shows."""
+    old = REPO / "tests" / "format1_catalog.json"
+    doc = json.loads(old.read_text("utf-8"))
+    assert doc["catalog_format"] == 1 and "opt_outs" not in doc["features"][0]
+    assert sum(f["kind"] in KIND_RENAMES for p in doc["payloads"] for f in p["fields"]) > 10
+    result = CliRunner().invoke(main, ["diff", str(old), str(REPO / "spec"), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output[result.output.index("["):]) == []
+    dropped = doc["payloads"][1]["fields"].pop(0)
+    edited = tmp_path / "catalog.json"
+    edited.write_text(json.dumps(doc), "utf-8")
+    result = CliRunner().invoke(main, ["diff", str(edited), str(REPO / "spec"), "--format", "json"])
+    changes = json.loads(result.output[result.output.index("["):])
+    assert [c["rule"] for c in changes] == ["field-added"] and dropped["wire_key"] in json.dumps(changes)
 
 
 def test_gen_review_across_the_format_change_asks_nothing() -> None:

@@ -136,8 +136,10 @@ def catalog_of_file(path: Path) -> dict[str, Any]:
         raise SourceError(f"'{path}' nests more than {MAX_CATALOG_DEPTH} levels; not a catalog.json from a generated/ folder")
     if not isinstance(doc, dict) or "catalog_format" not in doc or not isinstance(doc.get("payloads"), list):
         raise SourceError(f"'{path}' is not a telemetry catalogue (no `catalog_format`/`payloads`); give a catalog.json from a generated/ folder")
+    from generator.migrate.rules import migrate_catalog
     from generator.targets.catalog import CATALOG_FORMAT
 
+    doc = migrate_catalog(doc)  # a format-1 catalogue in today's shape
     if doc["catalog_format"] != CATALOG_FORMAT:
         raise SourceError(
             f"'{path}' has catalog_format {json.dumps(doc['catalog_format'])[:40]}; this gen reads format {CATALOG_FORMAT} "
@@ -149,9 +151,7 @@ def catalog_of_file(path: Path) -> dict[str, Any]:
             f"'{path}' is not a valid catalogue ({problem}); it does not match the catalogue's JSON Schema "
             "(generator/schemas/catalog.schema.json): regenerate it with `gen build`"
         )
-    from generator.migrate.rules import migrate_catalog
-
-    return migrate_catalog(doc)
+    return doc
 
 
 def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:

@@ -255,16 +255,26 @@ def migrate_raw(raw: RawFile) -> RawFile:
 
 
 def migrate_catalog(doc: dict[str, Any]) -> dict[str, Any]:
-    """A ``catalog.json`` written from a format-1 spec (``"spec_format": 1``), with its
-    kind ids renamed as the spec's are, so that ``gen diff`` against a vendored format-1
-    catalogue reports what changed in the data, not the renames of the format.  (The
-    catalogue's other keys did not change with the spec format.)  Other documents are
-    returned as they are."""
-    if doc.get("spec_format") != 1:
+    """A ``catalog.json`` of ``catalog_format`` 1 (written before spec format 2) in the
+    current shape, so that ``gen diff`` against a vendored old catalogue reports what
+    changed in the data, not the changes of the formats: kind ids renamed as the spec's
+    are, and each feature's one ``opt_out`` as its list of ways, ``opt_outs`` (with the
+    command, flag, key and file an old catalogue did not record left empty).  Anything
+    else is returned as it is (and is then checked against the catalogue's schema)."""
+    if doc.get("catalog_format") != 1:
         return doc
-    doc = dict(doc, spec_format=2)
+    doc = dict(doc, catalog_format=2)
     doc["kinds"] = [dict(k, id=KIND_RENAMES.get(k.get("id"), k.get("id"))) if isinstance(k, dict) else k
                     for k in doc.get("kinds", [])]
+    features = doc.get("features")
+    if isinstance(features, list):
+        new_features = []
+        for feat in features:
+            if isinstance(feat, dict) and isinstance(feat.get("opt_out"), dict) and "opt_outs" not in feat:
+                way = {"command": "", "flag": "", "key": "", "file": "", **feat["opt_out"]}
+                feat = dict(feat, opt_out=way, opt_outs=[way])
+            new_features.append(feat)
+        doc["features"] = new_features
     payloads = []
     for p in doc.get("payloads", []):
         if isinstance(p, dict) and isinstance(p.get("fields"), list):
@@ -273,4 +283,3 @@ def migrate_catalog(doc: dict[str, Any]) -> dict[str, Any]:
         payloads.append(p)
     doc["payloads"] = payloads
     return doc
-

@@ -38,7 +38,7 @@ from generator.model import (
 from generator.targets.json_schema import kind_fragment, schema_id, schema_path
 
 PATH = "catalog.json"
-CATALOG_FORMAT = 1
+CATALOG_FORMAT = 2  # 2: features carry opt_outs (every way), fields may be "unreviewed" (this round)
 SCHEMA_RESOURCE = "schemas/catalog.schema.json"
 
 
