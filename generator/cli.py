@@ -59,6 +59,15 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`gen schema | head`): stop quietly, as Unix tools do,
+            # with the code a shell reports for SIGPIPE; stdout goes to /dev/null so the
+            # interpreter's last flush cannot fail again.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:
             click.echo(
                 f"gen: internal error: {type(exc).__name__}: {exc}\n"
@@ -87,7 +96,7 @@ def main() -> None:
       gen validate FILE...   check captured payloads against the spec's schemas
       gen diff main          what changed since main, for privacy and for consumers
       gen infer FILE...      propose a reviewable spec edit from captured traffic
-    Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug).
+    Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal error (a bug); 141 when the reader of its output went away (`gen schema | head`).
     """
 
 

@@ -247,3 +247,15 @@ def test_github_annotation_paths_are_normalised() -> None:
     assert format_github([f], root=".").startswith("::error file=a.yaml,")
     assert format_github([f], root="spec/").startswith("::error file=spec/a.yaml,")
     assert format_github([f], root="x/../spec").startswith("::error file=spec/a.yaml,")
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error():
+    """``gen schema | head``: the pipe's reader closes early; gen stops quietly with the
+    shell's SIGPIPE code (141), never "internal error" (it said so, exit 3)."""
+    gen = Path(sys.executable).with_name("gen")
+    p = subprocess.Popen([str(gen), "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read()
+    p.stderr.close()
+    assert p.wait(timeout=60) == 141
+    assert b"internal error" not in err and b"Traceback" not in err
