@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from generator import diagnostics
+from generator import diagnostics, interrupt
 from generator.cli_output import emit as _emit
 from generator.cli_output import spec_or_exit as _spec_or_exit
 from generator.diagnostics import has_errors
@@ -69,6 +69,8 @@ class _Group(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(141)
         except Exception as exc:
+            if interrupt.requested():  # an interrupted library's own exception: exit 130 quietly
+                raise
             click.echo(
                 f"gen: internal error: {type(exc).__name__}: {exc}\n"
                 "This is a bug in the generator, not in your spec; please report it "

@@ -259,3 +259,83 @@ def test_a_reader_that_goes_away_is_not_an_internal_error():
     p.stderr.close()
     assert p.wait(timeout=60) == 141
     assert b"internal error" not in err and b"Traceback" not in err
+
+
+_SWALLOWING_CHILD = """
+import os, signal, sys, time
+import click
+import generator.cli
+from generator import console, interrupt
+
+interrupt.GRACE_SECONDS = 2.0
+MODULES = sys.argv[2]
+
+class Panic(BaseException):  # as pyo3's PanicException: not an Exception
+    pass
+
+@click.command()
+@click.argument("mode")
+def go(mode):
+    if mode == "import":  # a module whose initialisation prints a panic if interrupted
+        sys.path.insert(0, MODULES)
+        import native_like
+        time.sleep(30)
+    try:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands in a library's code...
+        time.sleep(30)
+    except:  # noqa: E722 - ...that has a bare except around an optional import
+        if mode == "exception":
+            raise RuntimeError("import failed")
+        if mode == "base":
+            raise Panic("failed to import a stdlib module: SystemExit(130)")
+    if mode == "finish":
+        print("done")
+        return
+    sys.stdin.buffer.read()  # mode "block": a stream that never ends
+
+group = generator.cli._Group()
+group.add_command(go)
+generator.cli.main = group
+sys.argv = ["gen", "go", sys.argv[1]]
+console.main()
+"""
+
+
+_NATIVE_LIKE = """
+import os, signal, sys, time
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.3)
+except BaseException as exc:
+    sys.stderr.write(f"thread panicked at src/lib.rs: failed to import: {exc!r}\\n")
+    raise
+"""
+
+
+@pytest.mark.parametrize("mode", ["block", "finish", "exception", "base", "import"])
+def test_ctrl_c_that_library_code_swallows_or_converts_still_ends_with_130(mode, tmp_path):
+    """Ctrl-C raises into whatever code runs; a bare ``except:`` may swallow it (the run
+    went on reading a stream that never ends: CI hung) and a native extension may turn
+    it into its own exception (a traceback, exit 1). Either way the command ends with
+    exit 130, "interrupted" once, and no traceback; a swallowed one within the grace. One
+    that comes while a module is imported waits until the import is over (a native
+    extension's initialisation printed a Rust panic)."""
+    import tempfile
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        (tmp_path / "native_like.py").write_text(_NATIVE_LIKE)
+        p = subprocess.Popen([sys.executable, "-c", _SWALLOWING_CHILD, mode, str(tmp_path)], stdin=subprocess.PIPE,
+                             stdout=out_f, stderr=err_f, env=env)
+        try:
+            p.wait(timeout=60)  # standard input stays open: "block" cannot end by itself
+        finally:
+            p.kill()
+            p.stdin.close()
+        out_f.seek(0)
+        err_f.seek(0)
+        out, err = out_f.read(), err_f.read()
+    assert p.returncode == 130, (mode, p.returncode, err)
+    assert err.decode().count("interrupted") == 1, err
+    assert b"Traceback" not in err and b"internal error" not in err and b"panicked" not in err, err
+    assert out == (b"done\n" if mode == "finish" else b"")
