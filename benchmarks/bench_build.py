@@ -256,7 +256,7 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
     """Full build into an empty folder, then a no-change rebuild, then (with ``edit``,
     a spec file) a rebuild after each of ``EDITS`` (each undone, and the folder rebuilt,
     before the next)."""
-    out: dict[str, list] = {"full": [], "nochange": [], "serial": [], **{label: [] for label, _ in EDITS}}
+    out: dict[str, list] = {"full": [], "nochange": [], "serial": [], "sync_each": [], **{label: [] for label, _ in EDITS}}
     warm = work / "warm-up"  # one untimed build: bytecode caches written, as after install
     shutil.rmtree(warm, ignore_errors=True)
     measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(warm)])
@@ -273,6 +273,11 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
         serial = work / f"serial{i}"
         shutil.rmtree(serial, ignore_errors=True)
         out["serial"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(serial)], env={"GEN_NO_FORK": "1"}))
+        # What one syncfs per commit buys over an fsync per file (GEN_SYNC_EACH=1).
+        each = work / f"sync-each{i}"
+        shutil.rmtree(each, ignore_errors=True)
+        out["sync_each"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(each)],
+                                        env={"GEN_SYNC_EACH": "1"}))
         text = edit.read_text("utf-8")
         for label, change in EDITS:
             edited = change(text, i)
@@ -368,6 +373,7 @@ def main() -> None:
                 (f"synthetic spec ({n_payloads} payloads, {n_fields} fields): full build", synth["full"], None),
                 (f"  {n_fields} fields: no-change rebuild", synth["nochange"], None),
                 (f"  {n_fields} fields: full build without the pool (GEN_NO_FORK=1)", synth["serial"], None),
+                (f"  {n_fields} fields: full build, an fsync per file (GEN_SYNC_EACH=1)", synth["sync_each"], None),
             ]
             rows += [(f"  {n_fields} fields: rebuild after {label}", synth[label], 1.5 if fields >= 20000 else None)
                      for label, _ in EDITS]

@@ -83,13 +83,20 @@ class Pool:
         self._spec = spec
         n = workers if workers is not None else min(os.cpu_count() or 1, 4)
         self._executor: ProcessPoolExecutor | None = None
+        self._workers = 1
         if n > 1 and can_fork():
+            self._workers = n
             import multiprocessing
 
             self._executor = ProcessPoolExecutor(
                 max_workers=n, mp_context=multiprocessing.get_context("fork"), initializer=_install,
                 initargs=(spec, os.getpid())
             )
+
+    @property
+    def workers(self) -> int:
+        """How many processes render (1: the build's own)."""
+        return self._workers
 
     @property
     def parallel(self) -> bool:

@@ -22,6 +22,7 @@ command line, or touch the disk except through ``generator.writer`` and the stor
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,8 +53,11 @@ CODES: dict[str, str] = {
     "interrupted": "An earlier build was interrupted; the next `gen build` finishes it.",
 }
 
-#: Payloads per units batch handed to one worker (fewer batches: less pickling).
+#: At most this many payloads per units batch handed to one worker (fewer batches: less
+#: pickling), and at least ``SPREAD`` batches per worker (so that the last batches do
+#: not leave a worker idle while another renders a long one).
 BATCH = 64
+SPREAD = 4
 
 
 @dataclass
@@ -137,10 +141,13 @@ def _unpiece(files: Files) -> dict[str, Files]:
     return out
 
 
-def render(spec: Spec, store: PieceStore | None = None, workers: int | None = None) -> Rendered:
+def render(spec: Spec, store: PieceStore | None = None, workers: int | None = None,
+           stage: Callable[[Files], None] | None = None) -> Rendered:
     """Every generated file, in memory (no manifest; the writer adds it), in registry
     order, each piece taken from ``store`` when it holds it and rendered otherwise
-    (``fresh``: the caller stores them once the build succeeded).  Raises ``TargetFailed`` (with the target's name) or
+    (``fresh``: the caller stores them once the build succeeded).  ``stage`` is handed
+    each piece's files as soon as they are there (the writer stages them while the
+    workers still render).  Raises ``TargetFailed`` (with the target's name) or
     ``TargetCollision``."""
     digests = Digests.of(spec, code_identity()) if store is not None else None
     got = _Pieces()
@@ -166,30 +173,53 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
             jobs.append(("whole", tuple(t.name for t in group), view))
         else:  # each on its own
             jobs += [("whole", (t.name,), None) for t in group]
-    batches = [tuple(units_todo[i:i + BATCH]) for i in range(0, len(units_todo), BATCH)]
     rendered = sum(len(names) for _, names, _ in jobs) + len(units_todo)
-    if jobs or batches:
-        serial = os.environ.get("GEN_DEBUG") or (len(jobs) + len(batches) < 2)
+    early = _stager(stage)
+    if jobs or units_todo:
+        serial = os.environ.get("GEN_DEBUG") or (len(jobs) + len(units_todo) < 2)
         with Pool(spec, workers=1 if serial else workers) as pool:
-            futures = [pool.submit(_render_whole, names, view) for _, names, view in jobs]
-            futures += [pool.submit(_render_units, batch) for batch in batches]
-            results = [f.result() for f in futures]
-        for result in results[:len(jobs)]:
-            for name, files in result:
-                if isinstance(files, str):
-                    raise TargetFailed(name, _Failure(files))
-                got.whole[name] = files
-                if digests is not None:
-                    fresh[digests.whole_key(name)] = files
-        for result in results[len(jobs):]:
-            for wire, files in result:
-                if isinstance(files, tuple):
-                    raise TargetFailed(files[0], _Failure(files[1]))
-                got.units[wire] = files
-                if digests is not None:
-                    fresh[digests.unit_key(wire)] = _piece(files)
+            size = max(1, min(BATCH, -(-len(units_todo) // (SPREAD * pool.workers))))
+            batches = [tuple(units_todo[i:i + size]) for i in range(0, len(units_todo), size)]
+            whole_futures = [pool.submit(_render_whole, names, view) for _, names, view in jobs]
+            unit_futures = [pool.submit(_render_units, batch) for batch in batches]
+            for files in got.whole.values():  # the reused pieces, while the workers render
+                early(files)
+            for by_target in got.units.values():
+                for files in by_target.values():
+                    early(files)
+            for future in whole_futures:
+                for name, files in future.result():
+                    if isinstance(files, str):
+                        raise TargetFailed(name, _Failure(files))
+                    got.whole[name] = files
+                    early(files)
+                    if digests is not None:
+                        fresh[digests.whole_key(name)] = files
+            for future in unit_futures:
+                for wire, by_target in future.result():
+                    if isinstance(by_target, tuple):
+                        raise TargetFailed(by_target[0], _Failure(by_target[1]))
+                    got.units[wire] = by_target
+                    for files in by_target.values():
+                        early(files)
+                    if digests is not None:
+                        fresh[digests.unit_key(wire)] = _piece(by_target)
     pieces = len(targets.TARGETS) + (len(spec.payloads) if has_units else 0)
     return Rendered(_assemble(spec, got), rendered, pieces, fresh)
+
+
+def _stager(stage: Callable[[Files], None] | None) -> Callable[[Files], None]:
+    """``stage``, given only the paths a target may write (the others fail the build in
+    ``_assemble``, before anything is committed)."""
+    if stage is None:
+        return lambda files: None
+
+    def early(files: Files) -> None:
+        ok = {p: d for p, d in files.items() if p.split("/")[0] not in (MANIFEST, CACHE_DIR) and _safe_rel(p)}
+        if ok:
+            stage(ok)
+
+    return early
 
 
 class _Failure(Exception):
@@ -269,7 +299,7 @@ def build_output(spec: Spec, out_dir: Path | str, reuse: bool = True) -> Outcome
         with writer.Session(out_dir) as session:
             store = session.store() if reuse else None
             try:
-                rendered = render(spec, store)
+                rendered = render(spec, store, stage=session.stage)
             except (TargetCollision, TargetFailed) as exc:
                 if os.environ.get("GEN_DEBUG") and isinstance(exc, TargetFailed):
                     raise

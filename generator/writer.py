@@ -13,8 +13,10 @@ folder, never through a symbolic link).  A commit:
 * checks every path it will write or delete before writing anything: a symbolic link,
   or a file where a folder is needed, is refused (``unsafe-path``); an existing file the
   manifest does not own is never overwritten (``foreign-file``);
-* has every changed file, and both manifests below, in ``.gen-cache/stage/``, each
-  flushed and fsynced (a killed build's leftovers there are cleared by the next one).
+* has every changed file, and both manifests below, in ``.gen-cache/stage/``, all of
+  them flushed to disk by one ``syncfs`` of the folder's file system (``SYNC_EACH``: an
+  fsync per file instead, the benchmark's comparison row); a killed build's leftovers
+  there are cleared by the next one.
   If any of that fails (a full disk), the staged files and the folders made for them
   are removed and the folder is exactly as it was; the finding names the file
   (``write-failed``);
@@ -72,6 +74,9 @@ LOCK = "lock"
 STAGE = f"{CACHE_DIR}/stage"
 LOCK_PATH = f"{CACHE_DIR}/{LOCK}"
 _IGNORED_DIRS = frozenset({"__pycache__", ".pytest_cache", CACHE_DIR})
+#: An fsync per staged file and per folder renamed into, instead of one ``syncfs`` each
+#: time (``GEN_SYNC_EACH=1``: only for ``benchmarks/bench_build.py``'s comparison row).
+SYNC_EACH = bool(os.environ.get("GEN_SYNC_EACH"))
 
 
 class OutputError(Exception):
@@ -424,6 +429,12 @@ class Session:
                 raise OutputError([_unsafe(out_dir, exc)]) from None
             raise OutputError([_os_finding(out_dir, exc, writing)]) from None
         # 2. The journal: from here on the build is committed (see the module docstring).
+        #    Everything staged is on disk before the journal that names it.
+        if not SYNC_EACH:
+            try:
+                folder.sync_all()
+            except OSError as exc:
+                raise OutputError([_os_finding(out_dir, exc, STAGE)]) from None
         moves = ([[staged["interim"], MANIFEST]] if "interim" in staged else [])
         moves += [[staged[p], p] for p in files if p in staged]
         moves += [[staged[MANIFEST], MANIFEST]] if MANIFEST in staged else []
@@ -455,9 +466,10 @@ def _os_finding(out_dir: Path | str, exc: OSError, rel: str) -> Finding:
 
 
 def _stage(folder: Folder, n: int, data: bytes) -> str:
-    """Write ``data`` to a new file in the staging folder (fsynced); its path."""
+    """Write ``data`` to a new file in the staging folder; its path.  (It reaches the
+    disk by the commit's one ``sync_all``, or here with ``SYNC_EACH``.)"""
     rel = f"{STAGE}/{n}.tmp"
-    folder.write_new(rel, data)
+    folder.write_new(rel, data, sync=SYNC_EACH)
     return rel
 
 
@@ -538,8 +550,11 @@ def _apply(folder: Folder, moves: list[list[str]], deletes: list[list[str]]) -> 
             if data is not None and sha256(data) == sha:
                 folder.unlink(path)
         _prune_empty(folder, path.rpartition("/")[0])
-    for made in sorted(touched):
-        folder.sync_dir(made)  # the renames survive a power loss
+    if SYNC_EACH:
+        for made in sorted(touched):
+            folder.sync_dir(made)  # the renames survive a power loss
+    else:
+        folder.sync_all()  # the renames and deletions survive a power loss
     folder.unlink(JOURNAL, missing_ok=True)
     folder.sync_dir(CACHE_DIR)
     folder.rmdir(STAGE)

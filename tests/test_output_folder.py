@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from _build_helpers import MINIMAL, ROOT
 
-from generator import build, writer
+from generator import build, outdir, writer
 from generator.pipeline import check_spec
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "GEN_NO_FORK": "1"}
@@ -215,22 +215,36 @@ def test_concurrent_builds_take_turns(world):
 
 
 def _disk_of(capacity: int, monkeypatch) -> list[int]:
-    """Make ``os.fsync`` report ENOSPC once more than ``capacity`` bytes of files were
-    synced in this process (how a full disk shows on file systems that allocate late)."""
+    """Make the next flush to disk (``os.fsync`` of a file, or the writer's one
+    ``Folder.sync_all``) report ENOSPC once more than ``capacity`` bytes of files were
+    written in this process (how a full disk shows on file systems that allocate late)."""
+    import stat
+
     used = [0]
-    real = os.fsync
+    real_write, real_fsync, real_sync_all = os.write, os.fsync, outdir.Folder.sync_all
+
+    def write(fd, data):
+        n = real_write(fd, data)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            used[0] += n
+        return n
+
+    def full() -> None:
+        if used[0] > capacity:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def fsync(fd):
-        import stat
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            full()
+        return real_fsync(fd)
 
-        st = os.fstat(fd)
-        if stat.S_ISREG(st.st_mode):
-            used[0] += st.st_size
-            if used[0] > capacity:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(fd)
+    def sync_all(self):
+        full()
+        return real_sync_all(self)
 
+    monkeypatch.setattr(os, "write", write)
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(outdir.Folder, "sync_all", sync_all)
     return used
 
 
@@ -324,12 +338,15 @@ def test_every_output_code_is_listed():
     assert codes == set(build.CODES), codes ^ set(build.CODES)
 
 
-def test_every_file_is_fsynced_before_the_rename_that_puts_it_in_place(tmp_path, monkeypatch):
-    """A kill test cannot see a missing fsync (the page cache survives a killed process);
-    this spy sees the order: each file's content is fsynced before it is renamed over
-    its destination, and the folder is fsynced after."""
+@pytest.mark.parametrize("each", [False, True], ids=["one-syncfs", "fsync-each"])
+def test_every_file_is_on_disk_before_the_rename_that_puts_it_in_place(tmp_path, monkeypatch, each):
+    """A kill test cannot see a missing flush (the page cache survives a killed process);
+    this spy sees the order: each file's content reaches the disk (its own fsync, or the
+    commit's one syncfs after it was written) before it is renamed over its destination,
+    and the folder's renames are flushed after (its fsync, or a syncfs)."""
     events = []
     real_fsync, real_replace = os.fsync, os.replace
+    real_write_new, real_sync_all = outdir.Folder.write_new, outdir.Folder.sync_all
 
     def where(fd):
         return os.readlink(f"/proc/self/fd/{fd}")
@@ -344,8 +361,19 @@ def test_every_file_is_fsynced_before_the_rename_that_puts_it_in_place(tmp_path,
         events.append(("replace", s, d))
         return real_replace(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
 
+    def write_new(self, rel, data, sync=True):
+        events.append(("write", os.path.join(self.path, rel)))
+        return real_write_new(self, rel, data, sync)
+
+    def sync_all(self):
+        events.append(("syncfs",))
+        return real_sync_all(self)
+
+    monkeypatch.setattr(writer, "SYNC_EACH", each)
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(outdir.Folder, "write_new", write_new)
+    monkeypatch.setattr(outdir.Folder, "sync_all", sync_all)
     out = tmp_path / "out"
     writer.write(out, {"a.txt": b"a", "sub/b.txt": b"b"})
     writer.write(out, {"a.txt": b"A", "sub/b.txt": b"b", "c.txt": b"c"})
@@ -354,9 +382,13 @@ def test_every_file_is_fsynced_before_the_rename_that_puts_it_in_place(tmp_path,
     assert {"a.txt", "sub/b.txt", "c.txt", "MANIFEST.json"} <= placed
     for i, event in enumerate(events):
         if event[0] == "replace":
-            assert ("fsync", event[1]) in events[:i], f"{event[1]} renamed to {event[2]} without an fsync first"
+            written = max(j for j, e in enumerate(events[:i]) if e == ("write", event[1]))
+            flushed = ("fsync", event[1]) in events[written:i] or ("syncfs",) in events[written:i]
+            assert flushed, f"{event[1]} renamed to {event[2]} before it reached the disk"
     last_rename = max(i for i, e in enumerate(events) if e[0] == "replace" and "/.gen-cache/" not in e[2])
-    assert ("fsync", str(out.resolve())) in events[last_rename:], "the folder is not fsynced after the renames"
+    after = events[last_rename:]
+    assert ("fsync", str(out.resolve())) in after or ("syncfs",) in after, "the renames are not flushed"
+    assert (("syncfs",) in events) != each, "the mode under test was not the one used"
 
 
 def test_an_output_path_that_is_a_file_is_a_finding(tmp_path):
