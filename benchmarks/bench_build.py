@@ -256,7 +256,7 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
     """Full build into an empty folder, then a no-change rebuild, then (with ``edit``,
     a spec file) a rebuild after each of ``EDITS`` (each undone, and the folder rebuilt,
     before the next)."""
-    out: dict[str, list] = {"full": [], "nochange": [], "serial": [], "sync_each": [], **{label: [] for label, _ in EDITS}}
+    out: dict[str, list] = {"full": [], "nochange": [], "serial": [], "sync_each": [], "stage_late": [], **{label: [] for label, _ in EDITS}}
     warm = work / "warm-up"  # one untimed build: bytecode caches written, as after install
     shutil.rmtree(warm, ignore_errors=True)
     measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(warm)])
@@ -278,6 +278,11 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
         shutil.rmtree(each, ignore_errors=True)
         out["sync_each"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(each)],
                                         env={"GEN_SYNC_EACH": "1"}))
+        # What staging each piece while the workers render buys (GEN_STAGE_LATE=1).
+        late = work / f"stage-late{i}"
+        shutil.rmtree(late, ignore_errors=True)
+        out["stage_late"].append(measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(late)],
+                                         env={"GEN_STAGE_LATE": "1"}))
         text = edit.read_text("utf-8")
         for label, change in EDITS:
             edited = change(text, i)
@@ -374,6 +379,7 @@ def main() -> None:
                 (f"  {n_fields} fields: no-change rebuild", synth["nochange"], None),
                 (f"  {n_fields} fields: full build without the pool (GEN_NO_FORK=1)", synth["serial"], None),
                 (f"  {n_fields} fields: full build, an fsync per file (GEN_SYNC_EACH=1)", synth["sync_each"], None),
+                (f"  {n_fields} fields: full build, staged after rendering (GEN_STAGE_LATE=1)", synth["stage_late"], None),
             ]
             rows += [(f"  {n_fields} fields: rebuild after {label}", synth[label], 1.5 if fields >= 20000 else None)
                      for label, _ in EDITS]
