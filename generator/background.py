@@ -41,8 +41,12 @@ def can_fork() -> bool:
 def _install(spec: Any, parent: int) -> None:
     """A worker's start: die with the build (a killed ``gen build`` must not leave
     workers holding the output folder's lock or its caller's pipes), standard streams on
-    /dev/null (a worker never prints), no cyclic collector (a worker builds many objects
-    and exits, so its passes find nothing), and keep the inherited spec."""
+    /dev/null (a worker never prints), the inherited objects moved out of the cyclic
+    collector's sight (``gc.freeze``: its passes then walk only what the worker makes,
+    and never touch, so never copy, the pages it shares with the build), and keep the
+    inherited spec.  The collector stays on: datamodel-code-generator leaves cyclic
+    garbage behind each run, and with the collector off a worker grew by ~10 MiB per
+    64 payloads (265 MiB at 20,000 fields, against 151 MiB with it on)."""
     import gc
 
     _die_with_parent(parent)
@@ -53,7 +57,7 @@ def _install(spec: Any, parent: int) -> None:
         os.close(null)
     except OSError:
         pass
-    gc.disable()
+    gc.freeze()
     _WORKER_SPEC[:] = [spec]
 
 
