@@ -32,6 +32,7 @@ into a models package; it must not manage processes, touch the disk or keep stat
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import re
@@ -125,7 +126,20 @@ def _check_model_names(spec: Spec) -> None:
 
 def _generate(source: bytes) -> str:
     """Run datamodel-code-generator on the ``$defs`` document; the module's code."""
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator import generate
+
+    code = generate(json.loads(source), config=_config())
+    assert isinstance(code, str), "one $defs document must give one module"
+    return code
+
+
+@functools.cache
+def _config() -> Any:
+    """datamodel-code-generator's ``GenerateConfig`` for ``OPTIONS``, validated once per
+    process (a constant: validating the options on every call cost about a third of the
+    bundled spec's models, whose payloads are small)."""
+    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion
+    from datamodel_code_generator.config import GenerateConfig
     from datamodel_code_generator.format import Formatter
 
     opts = dict(OPTIONS)
@@ -133,9 +147,7 @@ def _generate(source: bytes) -> str:
     opts["output_model_type"] = DataModelType(opts["output_model_type"])
     opts["target_python_version"] = PythonVersion(opts["target_python_version"])
     opts["formatters"] = [Formatter(f) for f in opts["formatters"]]
-    code = generate(json.loads(source), **opts)
-    assert isinstance(code, str), "one $defs document must give one module"
-    return code
+    return GenerateConfig.model_validate(opts)
 
 
 def _import_block(code: str, tree: ast.Module | None = None, base: str = "._base") -> str:
