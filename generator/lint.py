@@ -264,10 +264,10 @@ def check_warehouse_column_clash(spec: Spec) -> Iterator[Hit]:
             yield (
                 _field_scope(f),
                 f.location,
-                f"wire key {key!r} of field {f.qualified_name!r} and {what} would both be warehouse column "
-                f"{column!r} of payload {payload.wire_name!r} (BigQuery and Spark compare column names without case)",
-                "if one key is a typo, correct it; a product that really sends both keys cannot have them in one "
-                "warehouse table",
+                (f"wire key {key!r} of field {f.qualified_name!r} and {what} would both be warehouse column "
+                 f"{column!r} of payload {payload.wire_name!r} (BigQuery and Spark compare column names without case)"),
+                ("if one key is a typo, correct it; a product that really sends both keys cannot have them in one "
+                 "warehouse table"),
             )
 
 
