@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from generator import governance as gov
+from generator.columns import clashes
 from generator.diagnostics import ERROR, WARNING, Finding
 from generator.model import Location, Spec
 from generator.privacy import UNREVIEWED
@@ -251,6 +252,25 @@ def check_wire_key_convention(spec: Spec) -> Iterator[Hit]:
             )
 
 
+def check_warehouse_column_clash(spec: Spec) -> Iterator[Hit]:
+    """Two keys of one payload whose warehouse columns are one (``generator.columns``:
+    BigQuery and Spark SQL compare column names without case) cannot share a table."""
+    for payload in spec.payloads:
+        by_key = {f.wire_key: f for f in payload.fields}
+        for key, other, column in clashes(f.wire_key for f in payload.fields):
+            f = by_key[key]
+            first = by_key.get(other)
+            what = f"field {first.qualified_name!r} (wire key {other!r})" if first else f"the envelope column {other!r}"
+            yield (
+                _field_scope(f),
+                f.location,
+                (f"wire key {key!r} of field {f.qualified_name!r} and {what} would both be warehouse column "
+                 f"{column!r} of payload {payload.wire_name!r} (BigQuery and Spark compare column names without case)"),
+                ("if one key is a typo, correct it; a product that really sends both keys cannot have them in one "
+                 "warehouse table"),
+            )
+
+
 RULES: tuple[Rule, ...] = (
     Rule("field-description", "Every field says what it holds, so the privacy docs can say it too.", ERROR, check_field_description),
     Rule("free-text-personal-data", "A free-text field must say why it cannot contain personal data.", ERROR, check_free_text),
@@ -266,6 +286,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unreviewed", "No field ships with a personal-data status nobody has reviewed; severity: the product's `governance_policy.unreviewed` (default error).",
          "policy", check_unreviewed, policy="unreviewed"),
     Rule("wire-key-convention", "A wire key off the conventions (lower snake case) is what the product really sends, not a typo.", WARNING, check_wire_key_convention),
+    Rule("warehouse-column-clash", "Each wire key of a payload becomes its own warehouse column (BigQuery, Spark and Avro names; see `generator/columns.py`).", ERROR, check_warehouse_column_clash),
     Rule("enumerated-values", "An enumerated string lists its values; without them it is free text in disguise.", WARNING, check_enumerated_values),
     Rule("missing-owner", "Every field has an owner (an email or team handle) who answers for it; severity: the product's `governance_policy.missing_owner` (default off).",
          "policy", gov.check_missing_owner, policy="owners"),

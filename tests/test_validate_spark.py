@@ -325,3 +325,39 @@ def test_spark_submit_runs_the_shipped_module(spark, tmp_path):
     )
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert json.loads(proc.stdout) == json.loads(run("--format", "json", str(f))[1])
+
+
+def test_output_of_keys_that_are_no_column_name(spark, tmp_path):
+    """Real wire keys that no warehouse takes as a column name (a dot, a space, a leading
+    digit, a leading underscore, an envelope column's own name): each lands in its
+    escaped column (``generator.columns``), read from its key, and an integer too large
+    for its column is still found by its key (``column-overflow``)."""
+    import shutil
+
+    from generator.columns import column_name
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(ROOT / "tests" / "cases" / "lint_wire_key_convention" / "spec", spec_dir)
+    odd = {"os.name": ("boolean", True), "Colour Scheme": ("boolean", False), "1st": ("integer", 5),
+           "_id": ("integer", 7), "_payload": ("integer", 9), "when.ms": ("timestamp_ms", 1543622400000)}
+    fields = "".join(
+        f"      - {{name: Field{i}, kind: {kind}, wire_key: {json.dumps(key)}, description: Field {i}., "
+        "lint_ignore: [wire-key-convention]}\n" for i, (key, (kind, _)) in enumerate(odd.items()))
+    (spec_dir / "payloads.yaml").write_text(
+        "spec_format: 2\npayloads:\n  - type: record\n    group: MainSettings\n    section: config\n    fields:\n"
+        + fields + "  - type: event\n    wire_name: signed_in\n    section: events\n    category: signin\n"
+        "    fields: []\n")
+    props = {key: value for key, (_, value) in odd.items()}
+    capture = tmp_path / "cap.ndjson"
+    capture.write_bytes(_env(props, "cfg_main") + b"\n" + _env({**props, "1st": 2**70}, "cfg_main") + b"\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["validate", "--spec", str(spec_dir), "--engine", "spark", "--master", MASTER,
+                                       "--output", str(out), str(capture)])
+    assert result.exit_code == 0, result.output
+    [row] = spark.read.parquet(str(out / "payloads" / "payload=cfg_main")).collect()
+    assert row["_payload"] == "cfg_main"
+    for key, value in props.items():
+        got = row[column_name(key)]
+        assert (got.timestamp() * 1000 if key == "when.ms" else got) == value, key
+    [error] = spark.read.parquet(str(out / "errors")).collect()
+    assert error["problem_codes"] == ["column-overflow"] and "'1st'" in error["problem_messages"][0]

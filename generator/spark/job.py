@@ -45,6 +45,7 @@ from generator.spark.partition import (
     check_lines,
     default_name,
     engine,
+    field_keys,
     file_key,
 )
 
@@ -163,9 +164,10 @@ def _context(schemas: Mapping, inputs: list[Input], tables: Mapping | None, rows
     files = {i.uri: (i.label, i.default_name) for i in inputs}
     int_columns = {}
     for name, table in (tables or {}).items():
+        keys = field_keys(table)  # (the checks read a document by its wire keys)
         int_columns[name] = {
-            f["name"]: f["type"] for f in table["fields"]
-            if f["type"] in ("long", "timestamp") and not f["name"].startswith("_")
+            keys[f["name"]]: f["type"] for f in table["fields"]
+            if f["type"] in ("long", "timestamp") and f["name"] in keys
         }
     key = hashlib.sha256(json.dumps(schemas, sort_keys=True, default=str).encode()).hexdigest()
     return Context(key, dict(schemas), files, int_columns, rows)

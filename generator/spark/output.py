@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from generator.spark.partition import engine
+from generator.spark.partition import engine, field_keys
 
 
 def _path(spark, output: str):
@@ -50,10 +50,11 @@ def payload_table(spark, ok, name: str, table: Mapping):
     from pyspark.sql.types import ArrayType, LongType, StructField, StructType, TimestampType
 
     struct = StructType.fromJson(table)
-    fields = [f for f in struct.fields if not f.name.startswith("_")]
+    # A field's column is read from its wire key; the envelope's columns are made here.
+    keys = field_keys(table)
     parse = StructType([
-        StructField(f.name, LongType() if isinstance(f.dataType, TimestampType) else f.dataType, True)
-        for f in fields
+        StructField(keys[f.name], LongType() if isinstance(f.dataType, TimestampType) else f.dataType, True)
+        for f in struct.fields if f.name in keys
     ])
     rows = ok.where(F.col("payload") == name).select(
         F.from_json(F.col("data").cast("string"), parse).alias("p"), "received", "source", "line", "item"
@@ -67,8 +68,8 @@ def payload_table(spark, ok, name: str, table: Mapping):
     }
     cols = []
     for f in struct.fields:
-        col = envelope[f.name] if f.name in envelope else F.col("p").getField(f.name)
-        if isinstance(f.dataType, TimestampType) and f.name not in envelope:
+        col = F.col("p").getField(keys[f.name]) if f.name in keys else envelope[f.name]
+        if isinstance(f.dataType, TimestampType) and f.name in keys:
             col = F.timestamp_millis(col)
         if not isinstance(f.dataType, ArrayType):  # (an array's element nullability cannot be cast)
             col = col.cast(f.dataType)

@@ -24,7 +24,7 @@ decides what conforms: that is the engine's job.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -62,6 +62,18 @@ def checker_for(key: Any, schemas: dict) -> engine.Checker:
         _CHECKERS.clear()
         checker = _CHECKERS[key] = engine.Checker(schemas)
     return checker
+
+
+def field_keys(table: Mapping) -> dict[str, str]:
+    """The wire key each field column of a generated Spark table (JSON form) is read from,
+    by column name: its ``wire_key`` metadata; a schema vendored before that metadata
+    existed named every field column by its key, and only the envelope's began with "_"."""
+    out = {}
+    for f in table["fields"]:
+        key = (f.get("metadata") or {}).get("wire_key")
+        if key is not None or not f["name"].startswith("_"):
+            out[f["name"]] = key if key is not None else f["name"]
+    return out
 
 
 class Context:

@@ -12,9 +12,14 @@ it sets one (timestamps), else its JSON type.  A kind whose JSON type has no col
 (an object) is refused here, so adding such a kind fails the build instead of writing a
 wrong table.
 
+A field's column is named by ``generator.columns.column_name`` (the wire key itself
+when every warehouse accepts it as a column name, else the key with each refused
+character escaped: ``os.name`` -> ``os_x2e_name``), and a renamed column's description
+ends with the wire key it holds; ``Column.key`` is the key (``None`` for the envelope).
+Keys whose columns clash are a lint error (``warehouse-column-clash``).
+
 This module is a view shared by ``warehouse_bigquery``, ``warehouse_spark`` and
-``warehouse_avro``; it is not a target and writes nothing.  Envelope column names start
-with ``_``, which no wire key can (wire keys start with a letter), so they never clash.
+``warehouse_avro``; it is not a target and writes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from generator.columns import ENVELOPE_NAMES, column_name
 from generator.kinds import Kind
 from generator.model import Field, Payload
 from generator.targets.json_schema import field_description
@@ -41,9 +47,10 @@ class Column:
     repeated: bool
     required: bool
     description: str
+    key: str | None = None  # the wire key the column holds (None: an envelope column)
 
 
-#: The envelope columns, first in every table (names start with "_": no wire key does).
+#: The envelope columns, first in every table (no wire key's column can take their names).
 ENVELOPE: tuple[Column, ...] = (
     Column("_payload", "string", False, True, "Wire name of the payload this row is (the table's payload)."),
     Column(
@@ -85,18 +92,24 @@ def values_text(field: Field) -> str:
 
 
 def field_column(field: Field) -> Column:
-    """The column of one field."""
+    """The column of one field (named by ``generator.columns.column_name``)."""
     ctype, repeated = column_type(field.kind)
     description = field_description(field)
     values = values_text(field)
     if values:
         description = f"{description} {values}"
-    return Column(field.wire_key, ctype, repeated, field.required, description)
+    name = column_name(field.wire_key)
+    if name != field.wire_key:
+        description = f"{description} Wire key: {json.dumps(field.wire_key, ensure_ascii=False)}."
+    return Column(name, ctype, repeated, field.required, description, field.wire_key)
 
 
 def table_columns(payload: Payload) -> tuple[Column, ...]:
     """Every column of a payload's table: the envelope, then the fields in spec order."""
     return ENVELOPE + tuple(field_column(f) for f in payload.fields)
+
+
+assert tuple(c.name for c in ENVELOPE) == ENVELOPE_NAMES
 
 
 def table_path(folder: str, payload: Payload, suffix: str) -> str:

@@ -3,7 +3,9 @@
 The file is a ``StructType`` in Spark's own JSON form (what ``StructType.jsonValue()``
 writes and ``StructType.fromJson`` / ``DataType.fromJson`` read): one field per column of
 ``generator.targets.warehouse``, ``nullable`` unless the schema requires the key, the
-column description as the field's ``comment`` metadata (what ``DESCRIBE`` shows).
+column description as the field's ``comment`` metadata (what ``DESCRIBE`` shows) and,
+for a field's column, the wire key it is read from as ``wire_key`` metadata (a column's
+name is not always its key: ``generator.columns``).
 ``gen validate --engine spark --output`` types the Parquet tables it writes with
 exactly these schemas (``spark_schema``).
 """
@@ -31,11 +33,14 @@ def spark_field(column: Column) -> dict[str, Any]:
     ctype: Any = TYPES[column.type]
     if column.repeated:
         ctype = {"type": "array", "elementType": ctype, "containsNull": False}
+    metadata: dict[str, Any] = {"comment": column.description}
+    if column.key is not None:
+        metadata["wire_key"] = column.key
     return {
         "name": column.name,
         "type": ctype,
         "nullable": not column.required,
-        "metadata": {"comment": column.description},
+        "metadata": metadata,
     }
 
 
