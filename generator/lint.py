@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from generator import governance as gov
-from generator.columns import clashes
+from generator.columns import clashes, column_name
 from generator.diagnostics import ERROR, WARNING, Finding
 from generator.model import Location, Spec
 from generator.privacy import UNREVIEWED
@@ -265,7 +265,8 @@ def check_warehouse_column_clash(spec: Spec) -> Iterator[Hit]:
                 _field_scope(f),
                 f.location,
                 (f"wire key {key!r} of field {f.qualified_name!r} and {what} would both be warehouse column "
-                 f"{column!r} of payload {payload.wire_name!r} (BigQuery and Spark compare column names without case)"),
+                 f"{column!r} of payload {payload.wire_name!r}"
+                 + ("" if column_name(other) == column else " (BigQuery and Spark compare column names without case)")),
                 ("if one key is a typo, correct it; a product that really sends both keys cannot have them in one "
                  "warehouse table"),
             )
