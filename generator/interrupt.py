@@ -82,11 +82,20 @@ def default() -> None:
 
 
 def finish() -> None:
-    """End an interrupted command: exit 130, stdout and stderr flushed if they can be."""
+    """End an interrupted command with exit 130 through the interpreter's normal exit
+    (``atexit`` handlers and finalizers run; a hang there is ended by the watchdog).  A
+    standard stream that can no longer be flushed (a reader that went away) is pointed at
+    /dev/null first, so the exit's own flush cannot fail again."""
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
         try:
-            if stream is not None:
-                stream.flush()
+            stream.flush()
         except (OSError, ValueError):
-            pass
-    os._exit(130)
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
+    raise SystemExit(130)
