@@ -289,6 +289,13 @@ def test_vendored_schemas_folder_with_output_uses_the_vendored_spark_schemas(spa
     assert code == 1, text
     rows = spark.read.parquet(str(tmp_path / "out" / "payloads" / "payload=config_service")).collect()
     assert [(r["_source_line"], r["max_users"]) for r in rows] == [(1, 250)]
+    table = vendored / "warehouse" / "spark" / "config_service.json"
+    forged = json.loads(table.read_bytes())
+    forged["fields"][-1]["metadata"]["wire_key"] = ["not", "a", "key"]
+    table.write_text(json.dumps(forged))
+    code, text = run(*args, "--output", str(tmp_path / "out-forged"), str(f))
+    assert code == 2 and "has a wire_key that is not a string" in text, text
+    assert not (tmp_path / "out-forged").exists()
     for path in (vendored / "warehouse" / "spark").iterdir():
         path.unlink()
     code, text = run(*args, "--output", str(tmp_path / "out2"), str(f))

@@ -71,6 +71,9 @@ def field_keys(table: Mapping) -> dict[str, str]:
     out = {}
     for f in table["fields"]:
         key = (f.get("metadata") or {}).get("wire_key")
+        if key is not None and not isinstance(key, str):  # (a vendored schema is untrusted)
+            raise engine.UsageError(f"the Spark schema's column {f['name']!r} has a wire_key that is not a string "
+                                    "(regenerate generated/warehouse/spark/ with gen build)")
         if key is not None or not f["name"].startswith("_"):
             out[f["name"]] = key if key is not None else f["name"]
     return out
