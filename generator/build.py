@@ -219,7 +219,7 @@ def _stager(stage: Callable[[Files], None] | None) -> Callable[[Files], None]:
         return lambda files: None
 
     def early(files: Files) -> None:
-        ok = {p: d for p, d in files.items() if p.split("/")[0] not in (MANIFEST, CACHE_DIR) and _safe_rel(p)}
+        ok = {p: d for p, d in files.items() if not _refused(p)}
         if ok:
             stage(ok)
 
@@ -253,11 +253,16 @@ def _assemble(spec: Spec, got: _Pieces) -> Files:
     return dict(sorted(out.items()))
 
 
+def _refused(path: str) -> bool:
+    """Whether no target may write ``path``: one the build owns, or not a plain relative path."""
+    return path.split("/")[0] in (MANIFEST, CACHE_DIR) or not _safe_rel(path)
+
+
 def _check_tree(owner: dict[str, str]) -> None:
     """Raise ``TargetCollision`` for a path the build owns or a file that another
     path needs as a folder."""
     for path, name in owner.items():
-        if path.split("/")[0] in (MANIFEST, CACHE_DIR) or not _safe_rel(path):
+        if _refused(path):
             raise TargetCollision(f"{name} writes {path}, which the build itself owns (or is not a plain "
                                   "relative path)")
     for path, name in owner.items():
