@@ -256,7 +256,7 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
     """Full build into an empty folder, then a no-change rebuild, then (with ``edit``,
     a spec file) a rebuild after each of ``EDITS`` (each undone, and the folder rebuilt,
     before the next)."""
-    out: dict[str, list] = {"full": [], "nochange": [], "serial": [], "sync_each": [], "stage_late": [], **{label: [] for label, _ in EDITS}}
+    out: dict[str, list] = {"full": [], "nochange": [], "nochange_parse": [], "serial": [], "sync_each": [], "stage_late": [], **{label: [] for label, _ in EDITS}}
     warm = work / "warm-up"  # one untimed build: bytecode caches written, as after install
     shutil.rmtree(warm, ignore_errors=True)
     measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(warm)])
@@ -266,6 +266,8 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
         build = [*GEN, "build", "--spec", str(spec_dir), "--out", str(dest)]
         out["full"].append(measure(build))
         out["nochange"].append(measure(build))
+        # What reusing the folder's parsed spec files buys (GEN_NO_PARSED_CACHE=1: parse afresh).
+        out["nochange_parse"].append(measure(build, env={"GEN_NO_PARSED_CACHE": "1"}))
         if edit is None:
             continue
         # What the process pool buys: the same full build with every piece rendered in
@@ -377,6 +379,8 @@ def main() -> None:
             rows += [
                 (f"synthetic spec ({n_payloads} payloads, {n_fields} fields): full build", synth["full"], None),
                 (f"  {n_fields} fields: no-change rebuild", synth["nochange"], None),
+                (f"  {n_fields} fields: no-change rebuild, spec parsed afresh (GEN_NO_PARSED_CACHE=1)",
+                 synth["nochange_parse"], None),
                 (f"  {n_fields} fields: full build without the pool (GEN_NO_FORK=1)", synth["serial"], None),
                 (f"  {n_fields} fields: full build, an fsync per file (GEN_SYNC_EACH=1)", synth["sync_each"], None),
                 (f"  {n_fields} fields: full build, staged after rendering (GEN_STAGE_LATE=1)", synth["stage_late"], None),

@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import targets, writer
 from generator.background import Pool
@@ -33,6 +34,9 @@ from generator.manifest import CACHE_DIR, MANIFEST, _safe_rel
 from generator.model import Location, Spec
 from generator.reuse import Digests, PieceStore, code_identity
 from generator.targets import Files, Target, TargetCollision, TargetFailed
+
+if TYPE_CHECKING:
+    from generator.parsed_cache import ParsedFiles
 
 # Every code the build, ``gen check``'s comparison and the writer report (spec codes are
 # in ``generator.diagnostics.CODES``).  README's "Build and check findings" lists them.
@@ -164,27 +168,35 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
             whole_todo.setdefault(None if target.units else target.view, []).append(target)
     has_units = any(t.units for t in targets.TARGETS)
     units_todo: list[str] = []
-    for payload in spec.payloads if has_units else ():
-        hit = store.get(digests.unit_key(payload.wire_name)) if store is not None and digests is not None else None
-        if hit is not None:
-            got.units[payload.wire_name] = _unpiece(hit)
-        else:
-            units_todo.append(payload.wire_name)
-    jobs: list[tuple[str, tuple[str, ...], str | None]] = []
-    fresh: dict[str, Files] = {}
-    for view, group in whole_todo.items():
+
+    def look_up_units() -> None:
+        for payload in spec.payloads if has_units else ():
+            hit = store.get(digests.unit_key(payload.wire_name)) if store is not None and digests is not None else None
+            if hit is not None:
+                got.units[payload.wire_name] = _unpiece(hit)
+            else:
+                units_todo.append(payload.wire_name)
+
+    # The jobs, longest first: a view's group (the docs) before the other whole targets.
+    jobs: list[tuple[tuple[str, ...], str | None]] = []
+    for view, group in sorted(whole_todo.items(), key=lambda item: item[0] is None):
         if view is not None:
-            jobs.append(("whole", tuple(t.name for t in group), view))
+            jobs.append((tuple(t.name for t in group), view))
         else:  # each on its own
-            jobs += [("whole", (t.name,), None) for t in group]
-    rendered = sum(len(names) for _, names, _ in jobs) + len(units_todo)
+            jobs += [((t.name,), None) for t in group]
+    fresh: dict[str, Files] = {}
     early = _stager(stage)
+    overlap = len(jobs) >= 2 and not os.environ.get("GEN_DEBUG")
+    if not overlap:  # (with whole jobs to run, the units' pieces are read while they run)
+        look_up_units()
     if jobs or units_todo:
-        serial = os.environ.get("GEN_DEBUG") or (len(jobs) + len(units_todo) < 2)
+        serial = os.environ.get("GEN_DEBUG") or (not overlap and len(jobs) + len(units_todo) < 2)
         with Pool(spec, workers=1 if serial else workers) as pool:
+            whole_futures = [pool.submit(_render_whole, names, view) for names, view in jobs]
+            if overlap:
+                look_up_units()
             size = max(1, min(BATCH, -(-len(units_todo) // (SPREAD * pool.workers))))
             batches = [tuple(units_todo[i:i + size]) for i in range(0, len(units_todo), size)]
-            whole_futures = [pool.submit(_render_whole, names, view) for _, names, view in jobs]
             unit_futures = [pool.submit(_render_units, batch) for batch in batches]
             for files in got.whole.values():  # the reused pieces, while the workers render
                 early(files)
@@ -208,6 +220,7 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
                         early(files)
                     if digests is not None:
                         fresh[digests.unit_key(wire)] = _piece(by_target)
+    rendered = sum(len(names) for names, _ in jobs) + len(units_todo)
     pieces = len(targets.TARGETS) + (len(spec.payloads) if has_units else 0)
     return Rendered(_assemble(spec, got), rendered, pieces, fresh)
 
@@ -299,10 +312,12 @@ class Outcome:
         return not any(f.severity == ERROR for f in self.findings)
 
 
-def build_output(spec: Spec, out_dir: Path | str, reuse: bool = True) -> Outcome:
+def build_output(spec: Spec, out_dir: Path | str, reuse: bool = True, parsed: ParsedFiles | None = None) -> Outcome:
     """Render (reusing the folder's verified pieces unless ``reuse`` is False) and
-    write.  On any error finding nothing in ``out_dir`` changed, except that an
-    interrupted earlier build is finished first (``generator.writer``)."""
+    write; then store ``parsed``, the spec files parsed for this build (when the spec
+    was loaded with the folder's ``generator.parsed_cache.ParsedFiles``).  On any error
+    finding nothing in ``out_dir`` changed, except that an interrupted earlier build is
+    finished first (``generator.writer``)."""
     out_dir = Path(out_dir)
     try:
         with writer.Session(out_dir) as session:
@@ -318,6 +333,8 @@ def build_output(spec: Spec, out_dir: Path | str, reuse: bool = True) -> Outcome
                 for key, files in rendered.fresh.items():
                     store.put(key, files)
                 store.keep_only()
+            if parsed is not None:
+                session.save_parsed(parsed)
     except writer.OutputError as exc:
         return Outcome(exc.findings)
     notes = [_at(out_dir, p, "stray", NOTE, "not written by the generator (left alone)") for p in rep.stray]

@@ -158,8 +158,12 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
     wrote are left alone.  Builds into one folder take turns (a lock in OUT/.gen-cache).
     """
     from generator.build import build_output, compare_output
+    from generator.parsed_cache import ParsedFiles
 
-    spec, findings = _spec_or_exit(spec_dir, fmt)
+    # A build reuses the parsed spec files of the folder it builds into; ``--check``
+    # (like ``gen check``) parses afresh.
+    parsed = None if check_only else ParsedFiles(out_dir)
+    spec, findings = _spec_or_exit(spec_dir, fmt, parsed=parsed)
     from generator.lint import BUILDS_ANYWAY
 
     if spec is None or has_errors([f for f in findings if f.code not in BUILDS_ANYWAY]):
@@ -169,7 +173,10 @@ def build(spec_dir: Path, out_dir: Path, fmt: str, check_only: bool) -> None:
         sys.exit(1)
     # Errors of BUILDS_ANYWAY rules (an unreviewed field) are printed and fail the run,
     # but the output is written, so a maintainer can look at what would ship.
-    _finish((compare_output if check_only else build_output)(spec, out_dir), findings, fmt, spec_dir)
+    outcome = compare_output(spec, out_dir) if check_only else build_output(spec, out_dir, parsed=parsed)
+    if parsed is not None:
+        parsed.close()
+    _finish(outcome, findings, fmt, spec_dir)
 
 
 def _finish(outcome, spec_findings, fmt: str, spec_dir: Path, spec_summary: str = "") -> None:

@@ -27,12 +27,12 @@ def emit(findings, fmt: str, spec_dir: Path, output=()) -> None:
         click.echo(text, nl=False, err=fmt == "text")
 
 
-def spec_or_exit(spec_dir: Path, fmt: str, as_of=None):
-    """The checked spec and its findings (``pipeline.check_spec``); a usage error when
-    the folder does not exist."""
+def spec_or_exit(spec_dir: Path, fmt: str, as_of=None, parsed=None):
+    """The checked spec and its findings (``pipeline.check_spec``, reusing ``parsed``
+    files when given); a usage error when the folder does not exist."""
     from generator.pipeline import check_spec
 
     if not spec_dir.is_dir():
         raise click.UsageError(f"spec folder '{spec_dir}' does not exist (use --spec DIR)")
-    spec, findings = check_spec(spec_dir) if as_of is None else check_spec(spec_dir, as_of)
-    return spec, findings
+    given = {k: v for k, v in (("as_of", as_of), ("parsed", parsed)) if v is not None}
+    return check_spec(spec_dir, **given)

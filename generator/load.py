@@ -531,8 +531,8 @@ def linked_entries(spec_dir: Path) -> list[str]:
     return sorted(out)
 
 
-def load_dir(spec_dir: Path, partial: list[RawFile] | None = None) -> tuple[list[RawFile], list[Finding]]:
-    """Load every YAML file under ``spec_dir``; all findings from all files together.
+def load_dir(spec_dir: Path, partial: list[RawFile] | None = None, parsed: Any = None) -> tuple[list[RawFile], list[Finding]]:
+    """Load every YAML file under ``spec_dir`` (or from ``parsed``); all findings together.
 
     Files with errors are left out of the result; with ``partial`` (a list), those whose
     problems left the rest readable are appended to it, so that the caller can look for
@@ -588,7 +588,11 @@ def load_dir(spec_dir: Path, partial: list[RawFile] | None = None) -> tuple[list
                 error("spec-too-large", f"spec passes {MAX_TOTAL_BYTES:,} bytes in total", Location(rel, 1, 1), "is something other than the spec in the folder?")
             )
             break
-        raw_file, errs = load_bytes(raw, rel, MAX_TOTAL_NODES - nodes, partial=partial is not None)
+        raw_file, errs = (parsed.get(rel, raw) if parsed is not None else None), []
+        if raw_file is None or raw_file.nodes > MAX_TOTAL_NODES - nodes:
+            raw_file, errs = load_bytes(raw, rel, MAX_TOTAL_NODES - nodes, partial=partial is not None)
+            if parsed is not None and raw_file is not None and not errs:
+                parsed.put(rel, raw, raw_file)
         findings.extend(errs)
         if raw_file is not None:
             (partial if errs and partial is not None else out).append(raw_file)

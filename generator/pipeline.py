@@ -31,6 +31,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from generator.diagnostics import ERROR, WARNING, Finding, has_errors, sort_findings
 from generator.governance import NOW_UNKNOWN, AsOf
@@ -93,11 +94,11 @@ def load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding]]:
         return resolved, findings
 
 
-def _load_resolved(spec_dir: Path) -> tuple[Resolved | None, list[Finding], Resolved | None]:
+def _load_resolved(spec_dir: Path, parsed: Any = None) -> tuple[Resolved | None, list[Finding], Resolved | None]:
     """Stages 1-3: the model (None on errors), the findings, and, when there were
     errors, the model of what did resolve (for lint only; None when nothing did)."""
     partial: list[RawFile] = []
-    files, findings = load_dir(Path(spec_dir), partial)
+    files, findings = load_dir(Path(spec_dir), partial, parsed)
     files, partial = _migrated(files, partial, findings, Path(spec_dir))
     # Files that loaded only in part (a repeated key, a control character) are checked
     # against the format too, so their other errors show up now, but never resolved.
@@ -193,7 +194,7 @@ def _lint_partial(partial: Resolved, as_of: AsOf) -> list[Finding]:
     return [f for f in lint(Resolved(spec, partial.suppressions), as_of) if f.code not in _NEEDS_EVERYTHING]
 
 
-def check_spec(spec_dir: Path, as_of: AsOf = NOW_UNKNOWN) -> tuple[Spec | None, list[Finding]]:
+def check_spec(spec_dir: Path, as_of: AsOf = NOW_UNKNOWN, parsed: Any = None) -> tuple[Spec | None, list[Finding]]:
     """The resolved spec and every finding, sorted by location and without duplicates.
 
     The spec is None when any finding is an error, lint errors included, so nothing
@@ -201,10 +202,11 @@ def check_spec(spec_dir: Path, as_of: AsOf = NOW_UNKNOWN) -> tuple[Spec | None, 
     lint rules in ``BUILDS_ANYWAY`` (an unreviewed field), which fail ``gen check`` but
     leave the spec to build, diff and review, so a maintainer can look at the result.  Lint runs only on a
     spec that resolved (its rules need the whole model).  Expiry is judged against
-    ``as_of`` (``gen check --as-of/--product-version``), never the clock.
+    ``as_of`` (``gen check --as-of/--product-version``), never the clock.  ``parsed``
+    (``gen build`` only) reuses the output folder's parsed files (``generator.parsed_cache``).
     """
     with _collector_paused():
-        resolved, findings, partial = _load_resolved(Path(spec_dir))
+        resolved, findings, partial = _load_resolved(Path(spec_dir), parsed)
         if resolved is not None:
             findings = findings + lint(resolved, as_of)
         elif partial is not None:

@@ -51,6 +51,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.diagnostics import ERROR, Finding
 from generator.manifest import (  # noqa: F401  (the manifest format, used here and re-exported)
@@ -68,6 +69,9 @@ from generator.manifest import (  # noqa: F401  (the manifest format, used here 
 from generator.model import Location
 from generator.outdir import Folder, UnsafePath
 from generator.reuse import PieceStore
+
+if TYPE_CHECKING:
+    from generator.parsed_cache import ParsedFiles
 
 JOURNAL = f"{CACHE_DIR}/journal.json"
 LOCK = "lock"
@@ -347,6 +351,11 @@ class Session:
     def store(self) -> PieceStore:
         """The folder's piece store (``generator.reuse``), used under this session's lock."""
         return PieceStore(self._folder)
+
+    def save_parsed(self, parsed: ParsedFiles) -> None:
+        """Store the spec files this build parsed (``generator.parsed_cache``), under
+        this session's lock; call after ``commit``."""
+        parsed.save(self._folder)
 
     def commit(self, files: dict[str, bytes]) -> Report:
         """Move the tree ``files`` into place (staging what ``stage`` has not seen).  Raises

@@ -8,9 +8,10 @@ text, as a maintainer's would: a description changed, a field added or removed, 
 payload renamed or moved to the end of its file, a spec-wide property changed, a comment
 line added (after which nothing may be rendered), an invalid edit (the build refuses and
 changes nothing), a revert to an earlier state, a change of the generator's code
-(simulated: the code identity every key holds), stored pieces corrupted (another
-piece's bytes, truncated, a byte flipped), and ``gen build`` killed with SIGKILL at a
-random moment.
+(simulated: the code identity every key holds), stored pieces or parsed spec files
+corrupted (another entry's bytes, truncated, a byte flipped), and ``gen build`` killed
+with SIGKILL at a random moment.  The incremental build loads the spec as ``gen build``
+does (reusing the folder's parsed files); the cold one parses every file afresh.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import build, reuse
+from generator.parsed_cache import PARSED, ParsedFiles
 from generator.pipeline import check_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,8 +144,9 @@ def edit(run: Run, kind: str) -> bool:
     if kind == "code":
         run.code = f"code-{n}".encode()
         return True
-    if kind == "corrupt-cache":
-        pieces = sorted((run.out / reuse.PIECES).glob("*")) if (run.out / reuse.PIECES).is_dir() else []
+    if kind == "corrupt-cache":  # stored pieces and parsed spec files
+        folder = run.out / rng.choice([reuse.PIECES, PARSED])
+        pieces = sorted(folder.glob("*")) if folder.is_dir() else []
         if len(pieces) < 2:
             return False
         for victim in rng.sample(pieces, min(3, len(pieces))):
@@ -187,14 +190,20 @@ def step(run: Run, monkeypatch_code) -> str:
     else:
         changed = edit(run, kind)
     monkeypatch_code(run.code)
-    spec, findings = check_spec(run.spec_dir)
-    if spec is None:  # an edit the spec's rules refuse: undone (the folder is as it was)
-        run.restore(before)
-        return f"{run.counter}: {kind}: not built ({findings[0].code if findings else '?'}), undone"
-    was_built = run.built
-    outcome = build.build_output(spec, run.out)
+    parsed = ParsedFiles(run.out)  # as `gen build` loads: reusing the folder's parsed files
+    try:
+        spec, findings = check_spec(run.spec_dir, parsed=parsed)
+        if spec is None:  # an edit the spec's rules refuse: undone (the folder is as it was)
+            run.restore(before)
+            return f"{run.counter}: {kind}: not built ({findings[0].code if findings else '?'}), undone"
+        was_built = run.built
+        outcome = build.build_output(spec, run.out, parsed=parsed)
+    finally:
+        parsed.close()
     assert outcome.ok, [str(f) for f in outcome.findings]
-    cold = build.files_of(spec)
+    fresh, _ = check_spec(run.spec_dir)  # the cold build parses every file afresh
+    assert fresh is not None
+    cold = build.files_of(fresh)
     disk = on_disk(run.out)
     assert disk.keys() == cold.keys(), (kind, sorted(disk.keys() ^ cold.keys())[:10])
     bad = [p for p in cold if disk[p] != cold[p]]
