@@ -24,6 +24,7 @@ BigQuery and Spark SQL compare names without case) cannot share a table: the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -39,15 +40,19 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _KEEP = re.compile(r"[A-Za-z0-9_]")
 
 
+_ENVELOPE_UPPER = frozenset(n.upper() for n in ENVELOPE_NAMES)
+
+
 def _reserved(name: str) -> bool:
     upper = name.upper()
-    return upper in (n.upper() for n in ENVELOPE_NAMES) or upper.startswith(RESERVED_PREFIXES)
+    return upper in _ENVELOPE_UPPER or upper.startswith(RESERVED_PREFIXES)
 
 
 def _escape(ch: str) -> str:
     return f"_x{ord(ch):x}_"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # (lint asks for every key of every payload; keys repeat)
 def column_name(key: str) -> str:
     """The warehouse column of the wire key ``key`` (see the module docstring)."""
     if _PLAIN.match(key) and not _reserved(key) and len(key) <= MAX_NAME:
