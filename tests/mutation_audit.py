@@ -247,6 +247,20 @@ BREAKAGES = [
         "        pass",
         ("tests/test_validate_cmd.py::test_jobs_count_problems_beyond_the_table_as_a_serial_run_does",),
     ),
+    Breakage(
+        "parsed spec files: an entry is used without its checksum",
+        "generator/parsed_cache.py",
+        "if not body.startswith(_MAGIC) or hashlib.sha256(key.encode() + body).digest() != digest:",
+        "if not body.startswith(_MAGIC):",
+        ("tests/test_parsed_cache.py::test_an_entry_that_does_not_verify_or_is_not_one_is_parsed_again",),
+    ),
+    Breakage(
+        "parsed spec files: gen build never reuses one",
+        "generator/parsed_cache.py",
+        "        raw = _parse(key, rel, blob) if blob is not None else None",
+        "        raw = None",
+        ("tests/test_parsed_cache.py::test_a_verifying_entry_is_used_by_gen_build_but_never_by_gen_check",),
+    ),
 ]
 
 
