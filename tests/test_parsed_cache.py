@@ -175,3 +175,13 @@ def test_a_link_in_place_of_the_cache_folder_is_never_followed(world, tmp_path):
     assert r.returncode == 0, r.stderr
     assert list(elsewhere.iterdir()) == []
     assert _on_disk(out) == _cold(spec)
+
+
+def test_a_file_in_place_of_the_cache_folder_is_no_error(world):
+    spec, out = world
+    shutil.rmtree(out / PARSED)
+    (out / PARSED).write_text("not a folder")
+    r = gen("build", "--spec", str(spec), "--out", str(out))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert _on_disk(out) == _cold(spec)
+    assert (out / PARSED).read_text() == "not a folder"
