@@ -256,7 +256,7 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
     """Full build into an empty folder, then a no-change rebuild, then (with ``edit``,
     a spec file) a rebuild after each of ``EDITS`` (each undone, and the folder rebuilt,
     before the next)."""
-    out: dict[str, list] = {"full": [], "nochange": [], "nochange_parse": [], "serial": [], "sync_each": [], "stage_late": [], **{label: [] for label, _ in EDITS}}
+    out: dict[str, list] = {"full": [], "nochange": [], "nochange_parse": [], "look_up_whole": [], "serial": [], "sync_each": [], "stage_late": [], **{label: [] for label, _ in EDITS}}
     warm = work / "warm-up"  # one untimed build: bytecode caches written, as after install
     shutil.rmtree(warm, ignore_errors=True)
     measure([*GEN, "build", "--spec", str(spec_dir), "--out", str(warm)])
@@ -297,6 +297,13 @@ def build_times(spec_dir: Path, runs: int, work: Path, edit: Path | None = None)
             finally:
                 edit.write_text(text, "utf-8")
             measure(build)  # back to the unedited output (not timed)
+            if label == "a description":  # the same kind of edit, whole targets looked up first
+                edit.write_text(change(text, i + 1000), "utf-8")
+                try:
+                    out["look_up_whole"].append(measure(build, env={"GEN_LOOK_UP_WHOLE": "1"}))
+                finally:
+                    edit.write_text(text, "utf-8")
+                measure(build)
     return out
 
 
@@ -410,6 +417,8 @@ def main() -> None:
             ]
             rows += [(f"  {n_fields} fields: rebuild after {label}", synth[label], 1.5 if fields >= 20000 else None)
                      for label, _ in EDITS]
+            rows.append((f"  {n_fields} fields: rebuild after a description, whole targets looked up (GEN_LOOK_UP_WHOLE=1)",
+                         synth["look_up_whole"], None))
             sizes.append((n_fields, _folder_bytes(work / f"synthetic-{fields}" / "out0" / "conformance")))
             # The same spec with the producer targets on (outputs.go, outputs.typescript):
             # issue #26 allows them at most 25% of the cold build.

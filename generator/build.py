@@ -66,6 +66,9 @@ SPREAD = 4
 #: workers render the rest (``GEN_STAGE_LATE=1``: only for ``benchmarks/bench_build.py``'s
 #: comparison row; at 20,000 fields staging early saved about 2 s of 12).
 STAGE_LATE = bool(os.environ.get("GEN_STAGE_LATE"))
+#: Look every whole target up in the store even when the spec's data changed (see
+#: ``render``; only for ``benchmarks/bench_build.py``'s comparison row).
+LOOK_UP_WHOLE = bool(os.environ.get("GEN_LOOK_UP_WHOLE"))
 
 
 @dataclass
@@ -150,14 +153,19 @@ def _unpiece(files: Files) -> dict[str, Files]:
 
 
 def render(spec: Spec, store: PieceStore | None = None, workers: int | None = None,
-           stage: Callable[[Files], None] | None = None) -> Rendered:
+           stage: Callable[[Files], None] | None = None, data_changed: bool | None = None) -> Rendered:
     """Every generated file, in memory (no manifest; the writer adds it), in registry
     order, each piece taken from ``store`` when it holds it and rendered otherwise
     (``fresh``: the caller stores them once the build succeeded).  ``stage`` is handed
     each piece's files as soon as they are there (the writer stages them while the
-    workers still render).  Raises ``TargetFailed`` (with the target's name) or
-    ``TargetCollision``."""
-    digests = Digests.of(spec, code_identity()) if store is not None else None
+    workers still render).  ``data_changed`` (the parsed spec files' hint: the spec's
+    data is not the last build's) means every whole target's key changed too: they are
+    rendered without a look-up, submitted before the keys are computed, so the workers
+    start on them while this process computes the keys (``GEN_LOOK_UP_WHOLE=1`` turns
+    that off, for the benchmark's row).  Raises ``TargetFailed`` (with the target's
+    name) or ``TargetCollision``."""
+    whole_first = bool(data_changed) and store is not None and not LOOK_UP_WHOLE and not os.environ.get("GEN_DEBUG")
+    digests = Digests.of(spec, code_identity()) if store is not None and not whole_first else None
     got = _Pieces()
     whole_todo: dict[str | None, list[Target]] = {}
     for target in targets.TARGETS:
@@ -187,13 +195,17 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
     fresh: dict[str, Files] = {}
     early = _stager(stage)
     overlap = len(jobs) >= 2 and not os.environ.get("GEN_DEBUG")
-    if not overlap:  # (with whole jobs to run, the units' pieces are read while they run)
+    if not overlap:  # (with whole jobs to run, the keys and units' pieces are done while they run)
+        if store is not None and digests is None:
+            digests = Digests.of(spec, code_identity())
         look_up_units()
     if jobs or units_todo:
         serial = os.environ.get("GEN_DEBUG") or (not overlap and len(jobs) + len(units_todo) < 2)
         with Pool(spec, workers=1 if serial else workers) as pool:
             whole_futures = [pool.submit(_render_whole, names, view) for names, view in jobs]
             if overlap:
+                if store is not None and digests is None:
+                    digests = Digests.of(spec, code_identity())
                 look_up_units()
             size = max(1, min(BATCH, -(-len(units_todo) // (SPREAD * pool.workers))))
             batches = [tuple(units_todo[i:i + size]) for i in range(0, len(units_todo), size)]
@@ -323,7 +335,8 @@ def build_output(spec: Spec, out_dir: Path | str, reuse: bool = True, parsed: Pa
         with writer.Session(out_dir) as session:
             store = session.store() if reuse else None
             try:
-                rendered = render(spec, store, stage=None if STAGE_LATE else session.stage)
+                rendered = render(spec, store, stage=None if STAGE_LATE else session.stage,
+                                  data_changed=parsed.data_changed if parsed is not None else None)
             except (TargetCollision, TargetFailed) as exc:
                 if os.environ.get("GEN_DEBUG") and isinstance(exc, TargetFailed):
                     raise

@@ -15,6 +15,11 @@ controls the output folder can forge one that verifies.  Only ``gen build`` read
 ``gen check`` always parses afresh.  Entries are written only by a build that succeeded
 (``save``, under the build's lock), and ``save`` deletes the ones that build did not use.
 
+An entry's name starts with an id of the file's path, so a file parsed afresh is compared
+with the last build's parse of the same path: ``data_changed`` says whether the spec's
+data (not its comments or layout) differs from the last build's.  The build uses that
+only to order its work (``generator.build.render``); what it writes never depends on it.
+
 This module owns that folder's format.  It must not parse YAML, resolve or render, and
 touches the disk only through ``generator.outdir.Folder``.  ``GEN_NO_PARSED_CACHE=1``
 turns it off (``benchmarks/bench_build.py``'s comparison row).
@@ -46,6 +51,9 @@ class ParsedFiles:
         self._code = code_identity()
         self._used: set[str] = set()
         self._new: dict[str, bytes] = {}
+        self._seen: set[str] = set()  # the files asked for, by path id
+        self._changed = False
+        self._old: dict[str, list[str]] | None = None  # the stored entries, by path id
         self._folder: Folder | None = None
         if out_dir is not None and not os.environ.get("GEN_NO_PARSED_CACHE"):
             try:
@@ -59,16 +67,40 @@ class ParsedFiles:
             self._folder = None
 
     def _key(self, rel: str, data: bytes) -> str:
+        """An entry's name: the path's id, then the digest of path, bytes and code."""
         h = hashlib.sha256(_MAGIC + self._code)
         h.update(rel.encode("utf-8") + b"\0")
         h.update(data)
-        return h.hexdigest()
+        return f"{_path_id(rel)}-{h.hexdigest()}"
+
+    def _stored(self) -> dict[str, list[str]]:
+        """The entries in the folder when this run began, by path id."""
+        if self._old is None:
+            self._old = {}
+            try:
+                names = [e.name for e in self._folder.names(PARSED)] if self._folder is not None else []
+            except Exception:  # noqa: BLE001 (not usable: as if empty)
+                names = []
+            for name in names:
+                self._old.setdefault(name.partition("-")[0], []).append(name)
+        return self._old
+
+    @property
+    def data_changed(self) -> bool | None:
+        """Whether the spec's data differs from what the last build that stored entries
+        parsed: a file added or removed, or a file whose new parse holds other data (a
+        comment or a layout change is not a change).  None when there is no cache.  A
+        hint for the order of the build's work, never for what it writes."""
+        if self._folder is None:
+            return None
+        return self._changed or bool(set(self._stored()) - self._seen)
 
     def get(self, rel: str, data: bytes) -> RawFile | None:
         """The parse of the file ``rel`` holding ``data``, if an entry verifies."""
         if self._folder is None:
             return None
         key = self._key(rel, data)
+        self._seen.add(_path_id(rel))
         try:
             blob = self._folder.read(f"{PARSED}/{key}")
         except Exception:  # noqa: BLE001 (a link, a folder, a permission: not usable)
@@ -90,6 +122,16 @@ class ParsedFiles:
             return
         self._new[key] = body + hashlib.sha256(key.encode() + body).digest()
         self._used.add(key)
+        if not self._changed:  # parsed afresh: is the data the last build's?
+            self._changed = not any(self._same_data(name, rel, raw) for name in self._stored().get(_path_id(rel), ()))
+
+    def _same_data(self, name: str, rel: str, raw: RawFile) -> bool:
+        try:
+            blob = self._folder.read(f"{PARSED}/{name}") if self._folder is not None else None
+        except Exception:  # noqa: BLE001
+            return False
+        old = _parse(name, rel, blob) if blob is not None else None
+        return old is not None and old.data == raw.data
 
     def save(self, folder: Folder) -> None:
         """Store the new entries in ``folder`` (the build's, under its lock) and delete
@@ -108,6 +150,10 @@ class ParsedFiles:
                     folder.unlink(f"{PARSED}/{entry.name}", missing_ok=True)
         except Exception:  # noqa: BLE001, S110 (no room, no permission: just not cached)
             pass
+
+
+def _path_id(rel: str) -> str:
+    return hashlib.sha256(rel.encode("utf-8")).hexdigest()[:16]
 
 
 def _parse(key: str, rel: str, blob: bytes) -> RawFile | None:

@@ -185,3 +185,56 @@ def test_a_file_in_place_of_the_cache_folder_is_no_error(world):
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert _on_disk(out) == _cold(spec)
     assert (out / PARSED).read_text() == "not a folder"
+
+
+def _data_changed(spec: Path, out: Path) -> bool | None:
+    parsed = ParsedFiles(out)
+    try:
+        assert check_spec(spec, parsed=parsed)[0] is not None
+        return parsed.data_changed
+    finally:
+        parsed.close()
+
+
+def test_data_changed_says_whether_the_spec_s_data_is_the_last_build_s(world, tmp_path, monkeypatch):
+    """The hint that lets a build render its whole targets before computing keys: no
+    for an unchanged spec or a comment, yes for an edit, a file added or removed, or a
+    folder with no entries; unknown without a cache.  (Whatever it says, the output is
+    a cold build's: ``tests/build_fuzz.py``.)"""
+    spec, out = world
+    assert _data_changed(spec, out) is False
+    rel, text = _a_description(spec)
+    f = spec / rel
+    original = f.read_text("utf-8")
+    f.write_text("# a comment\n" + original, "utf-8")
+    assert _data_changed(spec, out) is False
+    f.write_text(original.replace(text, text + " (edited)", 1), "utf-8")
+    assert _data_changed(spec, out) is True
+    f.write_text(original, "utf-8")
+    extra = spec / "zz_extra.yaml"
+    extra.write_text("spec_format: 2\n", "utf-8")
+    assert _data_changed(spec, out) is True
+    extra.unlink()
+    moved = spec / ("renamed_" + rel)
+    f.rename(moved)  # the same data under another path: a file removed, one added
+    assert _data_changed(spec, out) is True
+    moved.rename(f)
+    assert _data_changed(spec, tmp_path / "empty") is True
+    monkeypatch.setenv("GEN_NO_PARSED_CACHE", "1")
+    assert _data_changed(spec, out) is None
+
+
+def test_after_a_data_change_the_whole_targets_render_before_the_keys_and_the_output_is_exact(world, monkeypatch):
+    spec, out = world
+    rel, text = _a_description(spec)
+    f = spec / rel
+    f.write_text(f.read_text("utf-8").replace(text, text + " (edited)", 1), "utf-8")
+    order: list[str] = []
+    real_of = build.Digests.of
+    real_submit = build.Pool.submit
+    monkeypatch.setattr(build.Digests, "of", classmethod(lambda cls, *a: (order.append("keys"), real_of(*a))[1]))
+    monkeypatch.setattr(build.Pool, "submit", lambda self, fn, *a: (order.append(fn.__name__), real_submit(self, fn, *a))[1])
+    outcome = _build(spec, out)
+    assert outcome.ok
+    assert order.index("keys") > order.index("_render_whole"), order
+    assert _on_disk(out) == _cold(spec)
