@@ -52,7 +52,8 @@ class ParsedFiles:
         self._used: set[str] = set()
         self._new: dict[str, bytes] = {}
         self._seen: set[str] = set()  # the files asked for, by path id
-        self._changed = False
+        self._changed = False  # a file parsed to other data than the last build's
+        self._unknown = False  # a file parsed afresh with no verifying entry to compare with
         self._old: dict[str, list[str]] | None = None  # the stored entries, by path id
         self._folder: Folder | None = None
         if out_dir is not None and not os.environ.get("GEN_NO_PARSED_CACHE"):
@@ -88,12 +89,16 @@ class ParsedFiles:
     @property
     def data_changed(self) -> bool | None:
         """Whether the spec's data differs from what the last build that stored entries
-        parsed: a file added or removed, or a file whose new parse holds other data (a
-        comment or a layout change is not a change).  None when there is no cache.  A
-        hint for the order of the build's work, never for what it writes."""
-        if self._folder is None:
+        parsed: True for a file added or removed, or a file whose new parse holds other
+        data; False when every file's data is the last build's (a comment or a layout
+        change is not a change); None when that cannot be known (no cache, no entries
+        from an earlier build, or an entry that does not verify).  A hint for the order
+        of the build's work, never for what it writes."""
+        if self._folder is None or not self._stored():
             return None
-        return self._changed or bool(set(self._stored()) - self._seen)
+        if self._changed or set(self._stored()) - self._seen:
+            return True
+        return None if self._unknown else False
 
     def get(self, rel: str, data: bytes) -> RawFile | None:
         """The parse of the file ``rel`` holding ``data``, if an entry verifies."""
@@ -122,16 +127,25 @@ class ParsedFiles:
             return
         self._new[key] = body + hashlib.sha256(key.encode() + body).digest()
         self._used.add(key)
-        if not self._changed:  # parsed afresh: is the data the last build's?
-            self._changed = not any(self._same_data(name, rel, raw) for name in self._stored().get(_path_id(rel), ()))
+        if self._changed:
+            return
+        # Parsed afresh: is its data the last build's?  (No entry for the path while
+        # others exist: a file added.)
+        names = self._stored().get(_path_id(rel), ())
+        olds = [old for old in (self._old_parse(name, rel) for name in names) if old is not None]
+        if olds:
+            self._changed = all(old.data != raw.data for old in olds)
+        elif names:
+            self._unknown = True
+        else:
+            self._changed = True
 
-    def _same_data(self, name: str, rel: str, raw: RawFile) -> bool:
+    def _old_parse(self, name: str, rel: str) -> RawFile | None:
         try:
             blob = self._folder.read(f"{PARSED}/{name}") if self._folder is not None else None
-        except Exception:  # noqa: BLE001
-            return False
-        old = _parse(name, rel, blob) if blob is not None else None
-        return old is not None and old.data == raw.data
+        except Exception:  # noqa: BLE001 (not usable)
+            return None
+        return _parse(name, rel, blob) if blob is not None else None
 
     def save(self, folder: Folder) -> None:
         """Store the new entries in ``folder`` (the build's, under its lock) and delete

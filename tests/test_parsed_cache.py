@@ -198,9 +198,10 @@ def _data_changed(spec: Path, out: Path) -> bool | None:
 
 def test_data_changed_says_whether_the_spec_s_data_is_the_last_build_s(world, tmp_path, monkeypatch):
     """The hint that lets a build render its whole targets before computing keys: no
-    for an unchanged spec or a comment, yes for an edit, a file added or removed, or a
-    folder with no entries; unknown without a cache.  (Whatever it says, the output is
-    a cold build's: ``tests/build_fuzz.py``.)"""
+    for an unchanged spec or a comment, yes for an edit or a file added or removed;
+    unknown without a cache, without entries from an earlier build, or when the entry
+    to compare with does not verify.  (Whatever it says, the output is a cold build's:
+    ``tests/build_fuzz.py``.)"""
     spec, out = world
     assert _data_changed(spec, out) is False
     rel, text = _a_description(spec)
@@ -219,7 +220,12 @@ def test_data_changed_says_whether_the_spec_s_data_is_the_last_build_s(world, tm
     f.rename(moved)  # the same data under another path: a file removed, one added
     assert _data_changed(spec, out) is True
     moved.rename(f)
-    assert _data_changed(spec, tmp_path / "empty") is True
+    assert _data_changed(spec, tmp_path / "empty") is None
+    f.write_text("# a comment\n" + original, "utf-8")
+    for entry in _entries(out):
+        entry.write_bytes(entry.read_bytes()[:-1])  # none verifies
+    assert _data_changed(spec, out) is None
+    f.write_text(original, "utf-8")
     monkeypatch.setenv("GEN_NO_PARSED_CACHE", "1")
     assert _data_changed(spec, out) is None
 
@@ -238,3 +244,17 @@ def test_after_a_data_change_the_whole_targets_render_before_the_keys_and_the_ou
     assert outcome.ok
     assert order.index("keys") > order.index("_render_whole"), order
     assert _on_disk(out) == _cold(spec)
+
+
+def test_a_comment_in_a_folder_built_without_the_cache_renders_nothing(tmp_path):
+    """A folder an API build (or an older release) wrote has no parsed entries: the
+    first comment-only edit must not take that for a change (found by the long fuzzer)."""
+    spec = tmp_path / "spec"
+    shutil.copytree(EXAMPLE, spec)
+    out = tmp_path / "out"
+    fresh, _ = check_spec(spec)
+    assert fresh is not None and build.build_output(fresh, out).ok
+    f = sorted(spec.glob("*.yaml"))[0]
+    f.write_text("# a comment\n" + f.read_text("utf-8"), "utf-8")
+    outcome = _build(spec, out)
+    assert outcome.ok and "nothing rendered" in outcome.summary, outcome.summary
