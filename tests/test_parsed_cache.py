@@ -254,7 +254,7 @@ def test_a_comment_in_a_folder_built_without_the_cache_renders_nothing(tmp_path)
     out = tmp_path / "out"
     fresh, _ = check_spec(spec)
     assert fresh is not None and build.build_output(fresh, out).ok
-    f = sorted(spec.glob("*.yaml"))[0]
+    f = min(spec.glob("*.yaml"))
     f.write_text("# a comment\n" + f.read_text("utf-8"), "utf-8")
     outcome = _build(spec, out)
     assert outcome.ok and "nothing rendered" in outcome.summary, outcome.summary
