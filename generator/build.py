@@ -178,6 +178,9 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
     units_todo: list[str] = []
 
     def look_up_units() -> None:
+        nonlocal digests
+        if store is not None and digests is None:  # (deferred while the whole targets render)
+            digests = Digests.of(spec, code_identity())
         for payload in spec.payloads if has_units else ():
             hit = store.get(digests.unit_key(payload.wire_name)) if store is not None and digests is not None else None
             if hit is not None:
@@ -196,16 +199,12 @@ def render(spec: Spec, store: PieceStore | None = None, workers: int | None = No
     early = _stager(stage)
     overlap = len(jobs) >= 2 and not os.environ.get("GEN_DEBUG")
     if not overlap:  # (with whole jobs to run, the keys and units' pieces are done while they run)
-        if store is not None and digests is None:
-            digests = Digests.of(spec, code_identity())
         look_up_units()
     if jobs or units_todo:
         serial = os.environ.get("GEN_DEBUG") or (not overlap and len(jobs) + len(units_todo) < 2)
         with Pool(spec, workers=1 if serial else workers) as pool:
             whole_futures = [pool.submit(_render_whole, names, view) for names, view in jobs]
             if overlap:
-                if store is not None and digests is None:
-                    digests = Digests.of(spec, code_identity())
                 look_up_units()
             size = max(1, min(BATCH, -(-len(units_todo) // (SPREAD * pool.workers))))
             batches = [tuple(units_todo[i:i + size]) for i in range(0, len(units_todo), size)]

@@ -212,6 +212,22 @@ class Folder:
             raise FileNotFoundError(errno.ENOENT, "No such folder", sfolder if sfd is None else dfolder)
         os.replace(sname, dname, src_dir_fd=sfd, dst_dir_fd=dfd)
 
+    def put_cached(self, rel: str, data: bytes) -> None:
+        """Replace ``rel`` (its folder made if needed) with a file holding ``data``,
+        written beside it first and renamed over it, not flushed: a cache's entry."""
+        folder = rel.rpartition("/")[0]
+        self.dir_fd(folder, create=True)
+        tmp = f"{rel}.tmp"
+        self.unlink(tmp, missing_ok=True)
+        self.write_new(tmp, data, sync=False)
+        self.replace(tmp, rel)
+
+    def keep_only(self, folder: str, names: set[str]) -> None:
+        """Delete every entry of ``folder`` whose name is not in ``names``."""
+        for entry in self.names(folder):
+            if entry.name not in names:
+                self.unlink(f"{folder}/{entry.name}", missing_ok=True)
+
     def sync_all(self) -> None:
         """Flush everything written so far on the folder's file system to disk: one
         ``syncfs(2)`` instead of an fsync per file (``benchmarks/bench_build.py`` has the

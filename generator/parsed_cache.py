@@ -47,7 +47,6 @@ class ParsedFiles:
     def __init__(self, out_dir: Path | str | None):
         from generator.reuse import code_identity
 
-        self._out_dir = out_dir
         self._code = code_identity()
         self._used: set[str] = set()
         self._new: dict[str, bytes] = {}
@@ -153,15 +152,9 @@ class ParsedFiles:
         if self._folder is None:
             return
         try:
-            folder.dir_fd(PARSED, create=True)
             for key, blob in self._new.items():
-                tmp = f"{PARSED}/{key}.tmp"
-                folder.unlink(tmp, missing_ok=True)
-                folder.write_new(tmp, blob, sync=False)
-                folder.replace(tmp, f"{PARSED}/{key}")
-            for entry in folder.names(PARSED):
-                if entry.name not in self._used:
-                    folder.unlink(f"{PARSED}/{entry.name}", missing_ok=True)
+                folder.put_cached(f"{PARSED}/{key}", blob)
+            folder.keep_only(PARSED, self._used)
         except Exception:  # noqa: BLE001, S110 (no room, no permission: just not cached)
             pass
 

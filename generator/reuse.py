@@ -213,13 +213,8 @@ class PieceStore:
         self.used.add(key)
         if self._folder is None:
             return
-        rel = f"{PIECES}/{key}"
-        tmp = f"{PIECES}/{key}.tmp"
         try:
-            self._folder.dir_fd(PIECES, create=True)
-            self._folder.unlink(tmp, missing_ok=True)
-            self._folder.write_new(tmp, piece_bytes(key, files), sync=False)
-            self._folder.replace(tmp, rel)
+            self._folder.put_cached(f"{PIECES}/{key}", piece_bytes(key, files))
         except Exception:  # noqa: BLE001, S110 (no room, no permission: just not cached)
             pass
 
@@ -228,8 +223,6 @@ class PieceStore:
         if self._folder is None:
             return
         try:
-            for entry in self._folder.names(PIECES):
-                if entry.name not in self.used:
-                    self._folder.unlink(f"{PIECES}/{entry.name}", missing_ok=True)
+            self._folder.keep_only(PIECES, self.used)
         except Exception:  # noqa: BLE001, S110 (a cache: left as it is)
             pass
